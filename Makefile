@@ -1,0 +1,53 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+QUESTION ?= How much funding did HM Treasury approve for the clusters?
+
+.PHONY: run test ingest ui ask bench eval browser-deps clean help
+
+help:
+	@echo "make run    - set up, ingest corpus/, start the chat UI at http://localhost:8501"
+	@echo "make test   - set up with test extras, run the whole test suite"
+	@echo "make eval   - run the development eval set against ours and the baseline"
+	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+ingest: $(STAMP)
+	$(VENV)/bin/audit-assistant ingest corpus/
+
+run: ingest
+	$(VENV)/bin/audit-assistant ask "$(QUESTION)"
+	$(VENV)/bin/audit-assistant ui
+
+ask: ingest
+	$(VENV)/bin/audit-assistant ask "$(QUESTION)"
+
+ui: ingest
+	$(VENV)/bin/audit-assistant ui
+
+# The browser tests need Debian's chromium and chromedriver; install them when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+test: $(STAMP) browser-deps
+	$(PY) -m pytest -q
+
+eval: ingest
+	$(VENV)/bin/audit-assistant eval evals/sets/shared_services.jsonl --baseline --out out/eval
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .audit-assistant out .pytest_cache

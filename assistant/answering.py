@@ -1,0 +1,292 @@
+"""The grounded answerer: deterministic, no LLM. It picks the source sentences that best answer the
+question and composes a short answer from them, each followed by its citation marker; a calculation
+question is routed to the calculators; an unsupported question is declined.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from assistant.catalog import Catalog
+from assistant.questions import Question, analyse
+from assistant.types import Answer, Calculation, Chunk, Citation, Operand, ScoredChunk
+from ingest.chunking import split_sentences
+
+# Calibrated on evals/sets/shared_services.jsonl (see README, "Calibration"): below MIN_SUPPORT the best
+# sentence is too weak to present; above MAX_UNKNOWN the question is mostly about things the corpus
+# never mentions.
+MIN_SUPPORT = 0.42
+MAX_UNKNOWN = 0.45
+LONG_QUOTE = 300  # characters; longer sentences are cut to their best clauses
+
+_MONEY = re.compile(r"£\s?\d[\d,.]*\s*(?:million|billion|bn|m|k|thousand)?", re.I)
+_PERCENT = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent)", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|"
+                   r"October|November|December)\b")
+_NUMBER = re.compile(r"\b\d[\d,]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"dozen|hundred|thousand|all)\b", re.I)
+_WHO = re.compile(r"\bhead of\b|\bchief\b|\bminister\b|\bsecretary\b|\bdirector\b|\b[A-Z][a-z]+ [A-Z][a-z]+,")
+_WHY = re.compile(r"\bbecause\b|\bdue to\b|\bconcluded\b|\bas a result\b|\bin order to\b|\bso that\b|"
+                  r"\bconcerns?\b|\bresulting in\b", re.I)
+TYPE_CUES = {"money": _MONEY, "percent": _PERCENT, "date": _YEAR, "count": _NUMBER, "who": _WHO, "why": _WHY}
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripper so "clusters"/"cluster" and "approved"/"approve" meet."""
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())}
+
+
+@dataclass
+class Candidate:
+    chunk: ScoredChunk
+    start: int  # offsets in chunk.text
+    end: int
+    text: str
+    score: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def key(self) -> tuple:
+        c = self.chunk.chunk
+        return c.doc_id, c.page, c.char_start + self.start
+
+
+class _VectorCache:
+    """Sentence vectors, kept so repeated sentences are embedded once per process (bounded, LRU)."""
+
+    def __init__(self, embedder, size: int = 20000):
+        self.embedder, self.size, self.data = embedder, size, OrderedDict()
+
+    def get(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.data]
+        if missing:
+            for t, v in zip(missing, self.embedder.embed_documents(missing)):
+                self.data[t] = v
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        for t in texts:
+            self.data.move_to_end(t)
+        return [self.data[t] for t in texts]
+
+
+def _dot(a, b) -> float:
+    return float(sum(x * y for x, y in zip(a, b)))
+
+
+class GroundedAnswerer(Runnable[dict, Answer]):
+    """A `Runnable` from {"question", "history", "chunks"} to an `Answer` built only from quoted sources."""
+
+    def __init__(self, embedder, catalog: Catalog | None = None, max_sentences: int = 3):
+        self.embedder = embedder
+        self.catalog = catalog
+        self.max_sentences = max_sentences
+        self._vectors = _VectorCache(embedder)
+
+    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        question = input["question"]
+        chunks: list[ScoredChunk] = list(input.get("chunks") or [])
+        q = input.get("analysis") or analyse(question, input.get("history"))
+        if not q.clean:
+            return _decline(question, "The question only gives instructions; I answer from the sources alone, "
+                                      "so please ask about the reports.", [])
+        if not chunks:
+            return _decline(question, "The corpus does not say: no passage matches the question.", [])
+        routed = self._calculation(q, chunks)
+        if routed is not None:
+            return routed
+        weights = self._term_weights(q)
+        unknown = sum(w for t, w in weights.items() if w < 0) / max(1e-9, sum(abs(w) for w in weights.values()))
+        cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()})
+        best = cands[0] if cands else None
+        if best is None or best.score < MIN_SUPPORT or unknown > MAX_UNKNOWN:
+            return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
+        chosen = self._choose(q, cands)
+        premise = _unsupported_figures(q.clean, chunks)
+        return _compose(question, chosen, premise)
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def _term_weights(self, q: Question) -> dict[str, float]:
+        """IDF weight per question term; negative for terms the corpus never uses."""
+        terms = list(q.content_terms) + list(q.context_terms) + list(q.expansions)
+        if self.catalog is None or not terms:
+            return {t: 1.0 for t in terms}
+        n = max(1, self.catalog.chunk_count())
+        df = self.catalog.document_frequency(terms)
+        out = {}
+        for t in terms:
+            w = math.log(1 + (n + 1) / (df[t] + 0.5))
+            if t in q.expansions:
+                out[t] = 0.5 * w if df[t] else 0.0  # a thesaurus word never counts as missing
+                continue
+            w *= 0.5 if t in q.context_terms else 1.0
+            out[t] = w if df[t] > 0 or t.isdigit() else -w
+        return out
+
+    def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float]) -> list[Candidate]:
+        seen, cands = set(), []
+        top = chunks[0].score or 1.0
+        stems = {stem(t): w for t, w in weights.items()}
+        total = sum(stems.values()) or 1.0
+        for sc in chunks:
+            for span in split_sentences(sc.chunk.text):
+                c = Candidate(sc, span.start, span.end, span.text)
+                if c.key in seen or len(span.text) < 25:
+                    continue
+                seen.add(c.key)
+                have = _stems(span.text)
+                c.coverage = sum(w for s, w in stems.items() if s in have) / total
+                cue = sum(1.0 for t in q.types if t in TYPE_CUES and TYPE_CUES[t].search(span.text))
+                cue = min(1.0, cue / max(1, len([t for t in q.types if t in TYPE_CUES])))
+                c.score = 0.35 * c.coverage + 0.25 * cue + 0.05 * (sc.score / top)
+                cands.append(c)
+        cands.sort(key=lambda c: -c.score)
+        pool = cands[:16]  # only the most promising sentences are embedded: it keeps `ask` fast
+        if pool:
+            qv = self.embedder.embed_query(" ".join([q.clean] + list(q.context_terms)))
+            for c, v in zip(pool, self._vectors.get([c.text for c in pool])):
+                c.score += 0.5 * max(0.0, _dot(qv, v))
+        for c in cands[16:]:
+            c.score += 0.5 * max(0.0, (cands[0].chunk.similarity or 0.0) * 0.5)
+        cands.sort(key=lambda c: -c.score)
+        return cands
+
+    def _choose(self, q: Question, cands: list[Candidate]) -> list[Candidate]:
+        """The best sentence, plus close runners-up that add something; for comparisons, one per document."""
+        best = cands[0]
+        chosen = [best]
+        if "compare" in q.types or _mentions_two_periods(q.clean):
+            docs = [best.chunk.chunk.doc_id]
+            for c in cands[1:]:
+                if c.chunk.chunk.doc_id not in docs and c.score >= 0.6 * best.score:
+                    chosen.append(c)
+                    docs.append(c.chunk.chunk.doc_id)
+        covered = _stems(" ".join(c.text for c in chosen))
+        for c in cands[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if c in chosen or c.score < 0.85 * best.score:
+                continue
+            new = {s for s in _stems(c.text) if s in {stem(t) for t in q.terms}} - covered
+            if new or (q.types and any(t in TYPE_CUES and TYPE_CUES[t].search(c.text) and
+                                       not TYPE_CUES[t].search(" ".join(x.text for x in chosen)) for t in q.types)):
+                chosen.append(c)
+                covered |= _stems(c.text)
+        return chosen
+
+    def _calculation(self, q: Question, chunks: list[ScoredChunk]) -> Answer | None:
+        from assistant.routing import route_calculation
+
+        routed = route_calculation(q.clean, [sc.chunk for sc in chunks])
+        if routed is None:
+            return None
+        by_chunk = {sc.chunk.id: sc for sc in chunks}
+        citations: list[Citation] = []
+        numbers: list[int] = []
+        for ev in routed.evidence:
+            quote = ev.quote if ev.quote in ev.chunk.text else ev.chunk.text
+            existing = next((c.n for c in citations if c.chunk_id == ev.chunk.id and c.quote == quote), None)
+            if existing is None:
+                existing = len(citations) + 1
+                citations.append(_citation(existing, by_chunk.get(ev.chunk.id, ScoredChunk(ev.chunk, 0)).chunk,
+                                           quote))
+            numbers.append(existing)
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        if routed.calculation is None or routed.error:
+            text = f"{routed.error} {marks}".strip() if marks else routed.error
+            return Answer(q.text, text, declined=not marks, citations=tuple(citations))
+        calc = routed.calculation
+        operands = tuple(Operand(o.value, o.unit, numbers[i] if i < len(numbers) else None, o.label)
+                         for i, o in enumerate(calc.operands))
+        calc = Calculation(calc.operation, calc.expression, calc.result, calc.unit, operands)
+        text = f"{routed.summary} {marks} Working: {calc.expression}. {marks}"
+        return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
+
+
+def _mentions_two_periods(text: str) -> bool:
+    return len(set(re.findall(r"\b(?:19|20)\d{2}\b", text))) >= 2
+
+
+def _restate(question: str) -> str:
+    q = question.strip().rstrip("?.! ")
+    q = q[0].lower() + q[1:] if q else q
+    return f"(asked: “{q}”). No passage in the reports supports an answer." if q else "anything on that."
+
+
+def _best_clauses(text: str, terms: set[str]) -> tuple[int, int]:
+    """Offsets of the clause window of a long sentence that covers most question terms."""
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+(?:and|but|which|while|although)\s+", text)] + [len(text)]
+    best, span = -1.0, (0, len(text))
+    for i in range(len(cuts) - 1):
+        for j in range(i + 1, len(cuts)):
+            start, end = cuts[i], cuts[j]
+            if end - start > LONG_QUOTE:
+                break
+            piece = text[start:end]
+            score = len(_stems(piece) & terms) + 0.001 * len(piece)
+            if score > best and end - start >= 40:
+                best, span = score, (start, end)
+    start, end = span
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip(" ,;:"))
+
+
+def _citation(n: int, chunk: Chunk, quote: str) -> Citation:
+    m = chunk.meta
+    return Citation(n, chunk.id, chunk.doc_id, str(m.get("title") or chunk.doc_id), chunk.page, quote,
+                    m.get("url"), m.get("publisher"), m.get("published"), chunk.text)
+
+
+def _compose(question: str, chosen: list[Candidate], premise: list[str]) -> Answer:
+    citations, parts = [], []
+    terms = {stem(t) for t in re.findall(r"[a-z0-9]+", question.lower())}
+    if premise:
+        parts.append("The corpus does not support the figure given in the question; here is what it says.")
+    for c in chosen:
+        quote = c.text
+        if len(quote) > LONG_QUOTE:
+            s, e = _best_clauses(quote, terms)
+            quote = quote[s:e]
+        n = len(citations) + 1
+        citations.append(_citation(n, c.chunk.chunk, quote))
+        shown = quote if quote == c.text else _elide(c.text, quote)
+        parts.append(f"{shown} [{n}]")
+    return Answer(question, " ".join(parts), declined=False, citations=tuple(citations))
+
+
+def _elide(sentence: str, quote: str) -> str:
+    """The quoted clauses of a long sentence, with ellipses where words were left out."""
+    start = sentence.find(quote)
+    lead = "…" if start > 0 else ""
+    tail = "" if start + len(quote) >= len(sentence) - 1 else "…"
+    shown = f"{lead}{quote}{tail}"
+    return shown if tail or shown.endswith((".", "!", "?")) else shown + "."
+
+
+def _decline(question: str, text: str, nearest: list[Candidate]) -> Answer:
+    near = tuple(_citation(i + 1, c.chunk.chunk, c.text) for i, c in enumerate(nearest))
+    return Answer(question, text, declined=True, nearest=near)
+
+
+def _unsupported_figures(question: str, chunks: list[ScoredChunk]) -> list[str]:
+    """Money and percentage figures in the question that no retrieved passage states."""
+    from assistant.figures import extract_figures
+
+    asked = [f for f in extract_figures(question) if f.unit in ("GBP", "percent")]
+    if not asked:
+        return []
+    stated = [f for sc in chunks for f in extract_figures(sc.chunk.text)]
+    values = {(f.unit, v) for f in stated for v in (f.value, f.low, f.high) if v is not None}
+    return [f.raw for f in asked if all((f.unit, v) not in values for v in (f.value, f.low, f.high) if v is not None)]

@@ -1,0 +1,213 @@
+"""The catalog beside the vector store (SQLite): document registry, cleaned pages, chunks and their
+BM25 index (FTS5). It is the source of truth for what is stored: a chunk the vector store returns but
+the catalog does not know (an ingest killed half-way) is never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from assistant.types import Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, file TEXT, sha256 TEXT, title TEXT, publisher TEXT, published TEXT,
+    year INTEGER, kind TEXT, strategy TEXT, url TEXT, licence TEXT, extra TEXT,
+    pages INTEGER, chunks INTEGER, ingested_at TEXT
+);
+CREATE TABLE IF NOT EXISTS pages (doc_id TEXT, page INTEGER, text TEXT, PRIMARY KEY (doc_id, page));
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, doc_id TEXT, page INTEGER, section TEXT,
+    char_start INTEGER, char_end INTEGER, text TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, section, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text, section) VALUES (new.rowid, new.text, coalesce(new.section, ''));
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text, section)
+    VALUES ('delete', old.rowid, old.text, coalesce(old.section, ''));
+END;
+"""
+
+DOC_FIELDS = ("doc_id", "file", "sha256", "title", "publisher", "published", "year", "kind", "strategy",
+              "url", "licence", "extra", "pages", "chunks", "ingested_at")
+
+_STOP = set("""a an and are as at be been by can could did do does for from had has have how i if in into is it
+its me my of on or our should so than that the their them then there these they this those to was we were what
+when where which who whom why will with would you your about after before between during much many more most
+any all also not no nor only own same too very just over under again further once here both each few other
+some such up down out off above below s t don now tell say says said according""".split())
+
+
+def query_terms(text: str) -> list[str]:
+    """Lower-case word and number tokens of a query, without stop words."""
+    return [t for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in _STOP]
+
+
+class Catalog:
+    """Thread-safe access to the catalog file; one connection per thread, WAL for concurrent readers."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.db.executescript(SCHEMA)  # idempotent DDL; executescript manages its own transaction
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- documents -----------------------------------------------------------------------------
+    def document(self, doc_id: str) -> dict | None:
+        row = self.db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _doc(row) if row else None
+
+    def documents(self) -> list[dict]:
+        return [_doc(r) for r in self.db.execute("SELECT * FROM documents ORDER BY published, doc_id")]
+
+    def chunk_ids(self, doc_id: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))}
+
+    def replace_document(self, meta: dict, pages: list[tuple[int | None, str]], chunks: list[Chunk]) -> None:
+        """Store a document, its pages and chunks in one transaction, replacing any older version."""
+        row = dict(meta)
+        row.update(pages=len(pages), chunks=len(chunks), ingested_at=datetime.now(timezone.utc).isoformat(
+            timespec="seconds"), strategy=json.dumps(meta.get("strategy") or []),
+            extra=json.dumps(meta.get("extra") or {}))
+        with self.transaction() as db:
+            self._delete(db, meta["doc_id"])
+            db.execute(f"INSERT INTO documents ({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
+                       [row.get(f) for f in DOC_FIELDS])
+            db.executemany("INSERT INTO pages VALUES (?, ?, ?)", [(meta["doc_id"], p, t) for p, t in pages])
+            db.executemany(
+                "INSERT INTO chunks (id, doc_id, page, section, char_start, char_end, text) VALUES (?,?,?,?,?,?,?)",
+                [(c.id, c.doc_id, c.page, c.section, c.char_start, c.char_end, c.text) for c in chunks])
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.transaction() as db:
+            self._delete(db, doc_id)
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, doc_id: str) -> None:
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    # -- chunks and pages -------------------------------------------------------------------------
+    def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """The chunks with these ids that the catalog knows, with their documents' metadata."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT c.*, d.title, d.publisher, d.published, d.url, d.strategy, d.year FROM chunks c "
+            f"JOIN documents d USING (doc_id) WHERE c.id IN ({marks})", ids).fetchall()
+        return {r["id"]: _chunk(r) for r in rows}
+
+    def chunk_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def page_text(self, doc_id: str, page: int | None) -> str | None:
+        row = self.db.execute("SELECT text FROM pages WHERE doc_id = ? AND page IS ?", (doc_id, page)).fetchone()
+        return row[0] if row else None
+
+    def document_text(self, doc_id: str) -> str:
+        rows = self.db.execute("SELECT text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)).fetchall()
+        return "\n\n".join(r[0] for r in rows)
+
+    def iter_chunks(self, doc_id: str | None = None) -> Iterator[Chunk]:
+        sql = ("SELECT c.*, d.title, d.publisher, d.published, d.url, d.strategy, d.year FROM chunks c "
+               "JOIN documents d USING (doc_id)")
+        args: tuple = ()
+        if doc_id:
+            sql += " WHERE c.doc_id = ?"
+            args = (doc_id,)
+        for r in self.db.execute(sql + " ORDER BY c.doc_id, c.page, c.char_start", args):
+            yield _chunk(r)
+
+    # -- lexical search ---------------------------------------------------------------------------
+    def lexical_search(self, query: str, limit: int = 20, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """BM25 ranking (FTS5) of chunks for the query's terms, best first: (chunk id, bm25 score)."""
+        terms = query_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        sql = ("SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+               "WHERE chunks_fts MATCH ?")
+        args: list = [match]
+        if doc_ids is not None:
+            if not doc_ids:
+                return []
+            sql += f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
+            args += doc_ids
+        sql += " ORDER BY s LIMIT ?"
+        args.append(limit)
+        return [(r[0], -float(r[1])) for r in self.db.execute(sql, args)]
+
+    def document_frequency(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many chunks contain each term (porter-stemmed match), for weighting question terms."""
+        out = {}
+        for t in dict.fromkeys(terms):
+            out[t] = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                                     (f'"{t}"',)).fetchone()[0]
+        return out
+
+    def filter_doc_ids(self, doc_ids=None, publisher=None, year_from=None, year_to=None, strategy=None) -> list[str]:
+        """The documents matching all the given metadata filters."""
+        out = []
+        for d in self.documents():
+            if doc_ids and d["doc_id"] not in doc_ids:
+                continue
+            if publisher and (d["publisher"] or "").lower() != publisher.lower():
+                continue
+            if year_from and (d["year"] is None or d["year"] < year_from):
+                continue
+            if year_to and (d["year"] is None or d["year"] > year_to):
+                continue
+            if strategy and not any(strategy.lower() in s.lower() for s in d["strategy"]):
+                continue
+            out.append(d["doc_id"])
+        return out
+
+
+def _doc(row: sqlite3.Row) -> dict:
+    d = dict(row)
+    d["strategy"] = json.loads(d["strategy"] or "[]")
+    d["extra"] = json.loads(d["extra"] or "{}")
+    return d
+
+
+def _chunk(r: sqlite3.Row) -> Chunk:
+    meta = {"title": r["title"], "publisher": r["publisher"], "published": r["published"], "url": r["url"],
+            "strategy": json.loads(r["strategy"] or "[]"), "year": r["year"]}
+    return Chunk(r["id"], r["doc_id"], r["text"], r["page"], r["section"], r["char_start"], r["char_end"], meta)

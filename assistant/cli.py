@@ -1,0 +1,249 @@
+"""`audit-assistant`: one command, many subcommands. Heavy imports wait until a subcommand runs,
+so `--help` and argument errors are instant."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+
+# Modules that add their own subcommands with `add_parser(subparsers)`.
+PLUGINS = ["assistant.cli_figures", "evals.cli", "assistant.cli_compare", "assistant.cli_bench"]
+
+EPILOG = """examples:
+  audit-assistant ingest corpus/
+  audit-assistant ask "How much funding did HM Treasury approve for the clusters?"
+  audit-assistant search "£300 million" -k 3
+  audit-assistant ui
+settings can also come from AUDIT_ASSISTANT_* environment variables (see README)."""
+
+
+def common(store: bool = True) -> argparse.ArgumentParser:
+    """Options every subcommand that reads the store shares."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("store")
+    g.add_argument("--store", metavar="DIR", help="store directory (default .audit-assistant/store)")
+    g.add_argument("--chroma-url", metavar="URL", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    g.add_argument("--model", metavar="DIR", help="local sentence-transformers model directory "
+                                                  "(default: the packaged all-MiniLM-L6-v2)")
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by the flags given."""
+    return Settings.from_env(
+        store_dir=getattr(args, "store", None), chroma_url=getattr(args, "chroma_url", None),
+        embedding_model=getattr(args, "model", None), answer_mode=getattr(args, "mode", None),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audit-assistant", description="Cited answers from public audit reports (NAO, Cabinet Office), "
+        "offline by default.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parent = common()
+
+    p = sub.add_parser("ingest", parents=[parent], help="ingest PDF, HTML and text files into the store",
+                       description="Load, clean, chunk and embed files (default: corpus/). Re-ingesting unchanged "
+                       "files does nothing; a changed file replaces its old chunks.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: corpus/)")
+    p.add_argument("--prune", action="store_true", help="remove stored documents whose files are gone")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("docs", parents=[parent], help="list the stored documents")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_docs)
+
+    filt = argparse.ArgumentParser(add_help=False)
+    g = filt.add_argument_group("filters")
+    g.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)")
+    g.add_argument("--publisher", help="only documents from this publisher")
+    g.add_argument("--year-from", type=int, metavar="YEAR")
+    g.add_argument("--year-to", type=int, metavar="YEAR")
+    g.add_argument("--strategy", help="only documents about this strategy (substring)")
+
+    p = sub.add_parser("search", parents=[parent, filt], help="show the passages retrieved for a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=6, help="how many passages (default 6)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", parents=[parent, filt], help="answer a question with citations",
+                       description="Answer from the corpus; every sentence carries a citation [n]. With --batch, "
+                       "read one question a line (or JSONL with a 'question' field) and print one JSON object "
+                       "a line.")
+    p.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.add_argument("--batch", metavar="FILE", help="questions file ('-' for standard input)")
+    p.add_argument("--mode", choices=["grounded", "llm"], help="answerer (default grounded)")
+    p.add_argument("-k", type=int, help="passages to retrieve")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("ui", parents=[parent], help="start the chat UI (Streamlit)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="localhost")
+    p.set_defaults(func=cmd_ui)
+
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # optional subcommand module not present in this build
+        import inspect
+
+        if len(inspect.signature(module.add_parser).parameters) >= 2:
+            module.add_parser(sub, parent)
+        else:
+            module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args, settings_from(args)) or 0)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _filters(args) -> dict:
+    return {"doc_ids": args.doc, "publisher": args.publisher, "year_from": args.year_from,
+            "year_to": args.year_to, "strategy": args.strategy}
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.pipeline import Ingestor
+
+    paths = args.paths or [settings.corpus_dir]
+    ingestor = Ingestor(settings)
+
+    def report(r):
+        if r.status == "failed":
+            print(f"failed: {r.file}: {r.error}", file=sys.stderr)
+        else:
+            print(f"{r.status:9} {r.doc_id}  ({r.pages} pages, {r.chunks} chunks)")
+
+    rep = ingestor.ingest(paths, prune=args.prune, progress=None if not args.no_progress else False, on_file=report)
+    for doc_id in rep.pruned:
+        print(f"pruned    {doc_id}")
+    print(rep.summary())
+    return 1 if rep.failed else 0
+
+
+def cmd_docs(args, settings: Settings) -> int:
+    from assistant.catalog import Catalog
+
+    docs = Catalog(settings.sqlite_path).documents()
+    if args.json:
+        print(json.dumps(docs, indent=2, ensure_ascii=False))
+        return 0
+    if not docs:
+        print("no documents stored; run `audit-assistant ingest` first")
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']}\n  {d['title']} | {d['publisher'] or '-'} | {d['published'] or '-'} | "
+              f"{d['pages']} pages, {d['chunks']} chunks | {d['file']}")
+    return 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    from assistant.service import Assistant
+
+    results = Assistant(settings).search(args.query, args.k, _filters(args))
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+        return 0
+    if not results:
+        print("no passages found")
+    for i, r in enumerate(results, 1):
+        c = r.chunk
+        print(f"{i}. {c.doc_id}  page {c.page}  score {r.score:.4f}"
+              + (f"  cosine {r.similarity:.3f}" if r.similarity is not None else ""))
+        print("   " + " ".join(c.text.split()) + "\n")
+    return 0
+
+
+def format_answer(answer) -> str:
+    """An answer as plain text: the answer, then its sources."""
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        page = f", page {c.page}" if c.page is not None else ""
+        lines.append(f"[{c.n}] {c.title}{page} ({c.doc_id})\n    “{' '.join(c.quote.split())}”")
+    for calc in answer.calculations:
+        lines.append(f"calculation: {calc.expression}")
+    if answer.declined and answer.nearest:
+        lines.append("Nearest passages:")
+        for c in answer.nearest:
+            lines.append(f"  - {c.title}, page {c.page}: “{' '.join(c.quote.split())}”")
+    return "\n".join(lines).rstrip()
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings)
+    if args.batch:
+        return _batch(assistant, args)
+    if not args.question:
+        raise AssistantError("give a question, or --batch FILE")
+    answer = assistant.ask(args.question, filters=_filters(args), k=args.k)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0
+
+
+def _batch(assistant, args) -> int:
+    source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
+    assistant.warm_up()
+    with source:
+        for line in source:
+            if not line.strip():
+                continue
+            question, history = line.rstrip("\n"), None
+            if line.lstrip().startswith("{"):
+                try:
+                    obj = json.loads(line)
+                    question, history = obj.get("question", ""), obj.get("history")
+                except json.JSONDecodeError as exc:
+                    print(json.dumps({"question": line.strip(), "error": f"invalid JSON: {exc}"}), flush=True)
+                    continue
+            try:
+                out = assistant.ask(question, history=history, filters=_filters(args), k=args.k).to_dict()
+            except AssistantError as exc:
+                out = {"question": question, "error": str(exc)}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_ui(args, settings: Settings) -> int:
+    import os
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    env = dict(os.environ)
+    if args.store:
+        env["AUDIT_ASSISTANT_STORE_DIR"] = str(Path(args.store).resolve())
+    if args.chroma_url:
+        env["AUDIT_ASSISTANT_CHROMA_URL"] = args.chroma_url
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.address", args.host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
+    print(f"Audit Assistant UI at http://{args.host}:{args.port}", flush=True)
+    return subprocess.call(cmd, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25 (SQLite FTS5) over the same chunks, fused by
+reciprocal rank fusion, with metadata filters. `HybridRetriever` is a LangChain `BaseRetriever`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.catalog import Catalog
+from assistant.types import ScoredChunk
+
+RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters applied to both dense and lexical search."""
+
+    doc_ids: tuple[str, ...] = ()
+    publisher: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    strategy: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.doc_ids or self.publisher or self.year_from or self.year_to or self.strategy)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Filters":
+        d = d or {}
+        return cls(tuple(d.get("doc_ids") or ()), d.get("publisher"), d.get("year_from"), d.get("year_to"),
+                   d.get("strategy"))
+
+
+class Searcher:
+    """Runs the two searches and fuses them; the catalog decides which chunks exist."""
+
+    def __init__(self, embedder, store, catalog: Catalog, candidates: int = 30):
+        self.embedder = embedder
+        self.store = store
+        self.catalog = catalog
+        self.candidates = candidates
+
+    def search(self, query: str, k: int = 6, filters: Filters | None = None) -> list[ScoredChunk]:
+        """The k best chunks for the query, fused from dense and lexical rankings."""
+        filters = filters or Filters()
+        doc_ids = None
+        if filters.active:
+            doc_ids = self.catalog.filter_doc_ids(list(filters.doc_ids) or None, filters.publisher,
+                                                  filters.year_from, filters.year_to, filters.strategy)
+            if not doc_ids:
+                return []
+        n = max(self.candidates, 3 * k)
+        dense = self.store.search(self.embedder.embed_query(query), n, doc_ids)
+        lexical = self.catalog.lexical_search(query, n, doc_ids)
+        scores: dict[str, float] = {}
+        dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+        lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+        for ranks in (dense_rank, lex_rank):
+            for cid, r in ranks.items():
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        similarity = dict(dense)
+        ranked = sorted(scores, key=lambda c: -scores[c])
+        known = self.catalog.chunks(ranked[: 3 * k])  # vectors the catalog does not know are not shown
+        out = []
+        for cid in ranked[: 3 * k]:
+            if cid in known:
+                out.append(ScoredChunk(known[cid], scores[cid], dense_rank.get(cid), lex_rank.get(cid),
+                                       similarity.get(cid)))
+            if len(out) == k:
+                break
+        return out
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over our hybrid search; documents carry the chunk fields as metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    searcher: Any
+    k: int = 6
+    filters: Filters = Filters()
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [to_document(sc) for sc in self.searcher.search(query, self.k, self.filters)]
+
+
+def to_document(sc: ScoredChunk) -> Document:
+    """A LangChain Document for a scored chunk."""
+    c = sc.chunk
+    meta = {"chunk_id": c.id, "doc_id": c.doc_id, "page": c.page, "section": c.section,
+            "char_start": c.char_start, "char_end": c.char_end, "score": sc.score, "similarity": sc.similarity,
+            **{k: v for k, v in c.meta.items()}}
+    return Document(page_content=c.text, metadata=meta, id=c.id)
+
+
+def from_document(doc: Document):
+    """The ScoredChunk a Document made by `to_document` stands for."""
+    from assistant.types import Chunk
+
+    m = dict(doc.metadata)
+    chunk = Chunk(m.pop("chunk_id"), m.pop("doc_id"), doc.page_content, m.pop("page"), m.pop("section"),
+                  m.pop("char_start"), m.pop("char_end"), {})
+    score, sim = m.pop("score", 0.0), m.pop("similarity", None)
+    return ScoredChunk(Chunk(chunk.id, chunk.doc_id, chunk.text, chunk.page, chunk.section, chunk.char_start,
+                             chunk.char_end, m), score, similarity=sim)

@@ -1,0 +1,134 @@
+"""`Assistant`: the pipeline as one object. Retrieval (a `BaseRetriever`) feeds an answerer (a `Runnable`,
+grounded by default or the optional LLM) in a LangChain chain; models and stores are loaded once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import cached_property
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.catalog import Catalog
+from assistant.config import Settings
+from assistant.errors import QuestionError
+from assistant.questions import analyse, retrieval_query
+from assistant.retrieval import Filters, HybridRetriever, Searcher
+from assistant.types import Answer, ScoredChunk
+
+
+def validate_question(question: Any, limit: int) -> str:
+    """The question stripped, or a QuestionError saying what is wrong with it."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty; ask something about the reports")
+    if len(question) > limit:
+        raise QuestionError(f"the question is {len(question)} characters long; the limit is {limit}")
+    return question.strip()
+
+
+class Assistant:
+    """Ask questions of the stored corpus; safe to share between threads."""
+
+    def __init__(self, settings: Settings | None = None, answerer: Runnable | None = None):
+        self.settings = settings or Settings()
+        self._answerer = answerer
+        self._lock = threading.Lock()
+
+    # -- components, built on first use ----------------------------------------------------------
+    @cached_property
+    def embedder(self):
+        from assistant.embeddings import make_embedder
+
+        return make_embedder(self.settings)
+
+    @cached_property
+    def store(self):
+        from assistant.store import make_store
+
+        return make_store(self.settings, self.embedder.name, self.embedder.dimension)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.settings.sqlite_path)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.embedder, self.store, self.catalog)
+
+    @cached_property
+    def grounded(self) -> Runnable:
+        from assistant.answering import GroundedAnswerer
+
+        return GroundedAnswerer(self.embedder, self.catalog)
+
+    @cached_property
+    def answerer(self) -> Runnable:
+        if self._answerer is not None:
+            return self._answerer
+        if self.settings.answer_mode == "llm":
+            from assistant.llm import LLMAnswerer
+
+            return LLMAnswerer.from_settings(self.settings, fallback=self.grounded)
+        return self.grounded
+
+    def retriever(self, k: int | None = None, filters: Filters | dict | None = None) -> HybridRetriever:
+        """Our hybrid retrieval as a LangChain retriever, for reuse in other chains."""
+        f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        return HybridRetriever(searcher=self.searcher, k=k or self.settings.top_k, filters=f)
+
+    def chain(self, k: int | None = None, filters: Filters | dict | None = None) -> Runnable:
+        """The whole pipeline as a LangChain chain: {"question", "history"} -> Answer."""
+        def retrieve(inp: dict) -> list[ScoredChunk]:
+            from assistant.retrieval import from_document
+
+            q = analyse(inp["question"], inp.get("history"))
+            docs = self.retriever(k, filters).invoke(retrieval_query(q, inp.get("history")))
+            return [from_document(d) for d in docs]
+
+        return RunnablePassthrough.assign(chunks=RunnableLambda(retrieve)) | self.answerer
+
+    def warm_up(self) -> "Assistant":
+        """Load the model and open the stores now (the UI and --batch do this once)."""
+        _ = self.searcher, self.answerer
+        self.embedder.embed_query("warm up")
+        return self
+
+    # -- asking ---------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: Filters | dict | None = None) -> list[ScoredChunk]:
+        query = validate_question(query, self.settings.max_question_chars)
+        f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        return self.searcher.search(analyse(query).clean or query, k or self.settings.top_k, f)
+
+    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | dict | None = None,
+            k: int | None = None) -> Answer:
+        """Answer a question from the corpus, with citations; follow-ups use `history`."""
+        t0 = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        q = analyse(question, history)
+        f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        chunks = self.searcher.search(retrieval_query(q, history) or question, k or self.settings.top_k, f) \
+            if q.clean else []
+        t1 = time.perf_counter()
+        answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
+                                       "analysis": q})
+        t2 = time.perf_counter()
+        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        return _with_timings(answer, timings)
+
+    # -- reading the store ------------------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        return self.catalog.documents()
+
+    def chunk_text(self, chunk_id: str) -> str | None:
+        chunk = self.catalog.chunks([chunk_id]).get(chunk_id)
+        return chunk.text if chunk else None
+
+    def document_text(self, doc_id: str) -> str:
+        return self.catalog.document_text(doc_id)
+
+
+def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings={**timings, **{k: v for k, v in answer.timings.items() if k not in timings}})

@@ -1,0 +1,111 @@
+"""The vector store: Chroma, embedded (`PersistentClient`, default) or a server (`HttpClient`).
+
+Vectors are always computed by our own embedder and passed in: a collection is created with
+`embedding_function=None`, so Chroma's default embedder (which downloads a model) is never used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, Sequence
+from urllib.parse import urlparse
+
+from assistant.config import Settings
+from assistant.errors import ConfigError, IndexMismatchError
+from assistant.types import Chunk
+
+_BATCH = 4000  # below Chroma's maximum batch size
+
+
+class VectorStore(Protocol):
+    """What the pipeline and the retriever need from a vector store."""
+
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None: ...
+
+    def search(self, embedding: Sequence[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def ids(self, doc_id: str | None = None) -> set[str]: ...
+
+    def count(self) -> int: ...
+
+
+def make_client(settings: Settings):
+    """A Chroma client for the settings: a server when `chroma_url` is set, else embedded on disk."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in {"http", "https"} or not url.hostname:
+            raise ConfigError(f"Chroma URL {settings.chroma_url!r} should look like http://HOST:PORT")
+        return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                   ssl=url.scheme == "https", settings=chroma_settings)
+    Path(settings.store_dir).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(Path(settings.store_dir) / "chroma"), settings=chroma_settings)
+
+
+class ChromaStore:
+    """A Chroma collection that remembers the embedding model it was built with."""
+
+    def __init__(self, client, name: str, model_name: str, dimension: int):
+        self.client = client
+        self.model_name = model_name
+        self.dimension = dimension
+        self.collection = client.get_or_create_collection(
+            name, embedding_function=None,
+            metadata={"hnsw:space": "cosine", "embedding_model": model_name, "dimension": dimension},
+        )
+        meta = self.collection.metadata or {}
+        if meta.get("embedding_model") != model_name or int(meta.get("dimension", dimension)) != dimension:
+            raise IndexMismatchError(
+                f"the store was built with embedding model {meta.get('embedding_model')!r} "
+                f"({meta.get('dimension')} dimensions), not {model_name!r} ({dimension}); "
+                "use that model or re-ingest into a new store"
+            )
+
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        """Upsert chunks with their vectors (idempotent: ids are content hashes)."""
+        for i in range(0, len(chunks), _BATCH):
+            part = chunks[i:i + _BATCH]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(e) for e in embeddings[i:i + _BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[{"doc_id": c.doc_id, "page": c.page if c.page is not None else -1,
+                            "section": c.section or "", "char_start": c.char_start, "char_end": c.char_end}
+                           for c in part],
+            )
+
+    def search(self, embedding: Sequence[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """The k nearest chunk ids with their cosine similarity, best first."""
+        if doc_ids is not None and not doc_ids:
+            return []
+        where = None
+        if doc_ids:
+            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        n = self.collection.count()
+        if n == 0:
+            return []
+        res = self.collection.query(query_embeddings=[list(embedding)], n_results=min(k, n), where=where,
+                                    include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
+
+    def delete(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), _BATCH):
+            self.collection.delete(ids=ids[i:i + _BATCH])
+
+    def ids(self, doc_id: str | None = None) -> set[str]:
+        where = {"doc_id": doc_id} if doc_id else None
+        return set(self.collection.get(where=where, include=[])["ids"])
+
+    def count(self) -> int:
+        return self.collection.count()
+
+
+def make_store(settings: Settings, model_name: str, dimension: int) -> ChromaStore:
+    """The vector store named by the settings."""
+    return ChromaStore(make_client(settings), settings.collection, model_name, dimension)

@@ -1,0 +1,93 @@
+"""Cleaning: drop navigation and boilerplate, repeated PDF headers/footers, hyphenation and footnote markers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ingest.loaders import Page
+
+# Navigation and boilerplate lines of publisher web pages. Headings that carry meaning
+# ("Notes for editors") are not here: the chunker keeps them as section titles.
+BOILERPLATE = [
+    "Read the full report", "Latest press releases", "Jump to downloads", "Publication details",
+    "Latest reports", "Share this page", "Back to top", "Skip to main content", "Skip to content",
+    "Print this page", "Download this report", "Related reports", "Sign up for updates",
+    "Cookie settings", "Accept all cookies",
+]
+_BOILER_RE = "|".join(re.escape(b) for b in sorted(BOILERPLATE, key=len, reverse=True))
+# A boilerplate phrase that is the whole line, or glued to the start or end of a line of text
+# (web scrapes lose the break: "Latest reportsThe Government has ...").
+_LINE_ONLY = re.compile(rf"^\s*(?:{_BOILER_RE})\s*$", re.I)
+_GLUED_START = re.compile(rf"^\s*(?:{_BOILER_RE})(?=[A-Z\"“‘])")
+_GLUED_END = re.compile(rf"(?<=[.!?”\"’])\s*(?:{_BOILER_RE})\s*$")
+
+# Footnote markers: 1-2 digits stuck to a word ("services1 across") or after closing punctuation
+# ("Office.2 ", "million.3 There"). Digits after £, inside numbers or in years are left alone.
+_NOTE_AFTER_WORD = re.compile(r"(?<=[a-z]{3})(\d{1,2})(?=[\s,;:.)]|$)")
+_NOTE_AFTER_PUNCT = re.compile(r"(?<=[a-z)][.,;:!?”’\"])(\d{1,2})(?=\s|$)")
+_HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
+
+
+def strip_boilerplate(text: str) -> str:
+    """Remove navigation lines, whole or glued to neighbouring text."""
+    out = []
+    for line in text.splitlines():
+        if _LINE_ONLY.match(line):
+            out.append("")
+            continue
+        line = _GLUED_START.sub("", line)
+        line = _GLUED_END.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def strip_footnote_markers(text: str) -> str:
+    """Detach footnote markers from the words they touch ("services1" -> "services")."""
+    text = _NOTE_AFTER_WORD.sub("", text)
+    return _NOTE_AFTER_PUNCT.sub("", text)
+
+
+def join_hyphenation(text: str) -> str:
+    """Join words split across lines with a hyphen ("imple-\\nmentation" -> "implementation")."""
+    return _HYPHEN_BREAK.sub(r"\1\2", text)
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def repeated_margin_lines(pages: list[Page], margin: int = 3, min_share: float = 0.5) -> set[str]:
+    """Line shapes found in the top or bottom margin of most pages: running headers and footers."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        lines = [l for l in page.text.splitlines() if l.strip()]
+        edge = set(_shape(l) for l in lines[:margin] + lines[-margin:])
+        counts.update(edge)
+    threshold = max(2, int(len(pages) * min_share + 0.5))
+    return {shape for shape, n in counts.items() if n >= threshold and shape}
+
+
+def normalise_whitespace(text: str) -> str:
+    """Trailing spaces off, runs of blank lines to one, non-breaking spaces to spaces."""
+    text = text.replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t]+", " ", l).strip() for l in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def clean_pages(pages: list[Page]) -> list[Page]:
+    """The cleaned text of every page, numbers kept; character offsets of chunks refer to this text."""
+    repeated = repeated_margin_lines(pages)
+    cleaned = []
+    for page in pages:
+        lines = page.text.splitlines()
+        if repeated:
+            lines = [l for l in lines if _shape(l) not in repeated]
+        text = "\n".join(lines)
+        text = join_hyphenation(text)
+        text = strip_boilerplate(text)
+        text = strip_footnote_markers(text)
+        cleaned.append(Page(page.number, normalise_whitespace(text)))
+    return cleaned

@@ -1,0 +1,144 @@
+"""Loaders, one per format: each returns a `LoadedDocument` of pages with their real page numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.errors import IngestError
+
+SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """The text of one page (PDF) or of a whole document (HTML, text: page None)."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    path: Path
+    kind: str  # pdf | html | text
+    pages: list[Page]
+    title: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def sniff_kind(path: Path, head: bytes) -> str:
+    """The format from the file's content; refuses a file whose content contradicts its extension."""
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        raise IngestError(path, f"unsupported file type {ext or '(none)'!r}; use .pdf, .html, .htm, .txt or .md")
+    kind = SUPPORTED[ext]
+    looks_pdf = head.lstrip()[:5] == b"%PDF-"
+    looks_html = bool(re.match(rb"\s*(<!doctype html|<html|<head|<body)", head[:512], re.I))
+    if kind == "pdf" and not looks_pdf:
+        what = "HTML" if looks_html else "not a PDF"
+        raise IngestError(path, f"the file is named .pdf but its content is {what}")
+    if kind != "pdf" and looks_pdf:
+        raise IngestError(path, f"the file is named {ext} but its content is a PDF")
+    if kind == "text" and b"\x00" in head:
+        raise IngestError(path, "the file is binary, not text")
+    return kind
+
+
+def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None) -> LoadedDocument:
+    """Load one file; raises IngestError with a one-line reason when it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(path, "no such file")
+    if not path.is_file():
+        raise IngestError(path, "not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(path, "the file is empty")
+    if max_bytes is not None and size > max_bytes:
+        raise IngestError(path, f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    with path.open("rb") as fh:
+        head = fh.read(2048)
+    kind = sniff_kind(path, head)
+    if kind == "pdf":
+        doc = load_pdf(path, max_pages=max_pdf_pages)
+    elif kind == "html":
+        doc = load_html(path)
+    else:
+        doc = load_text(path)
+    if not any(p.text.strip() for p in doc.pages):
+        raise IngestError(path, "no text found in the file")
+    return doc
+
+
+def load_pdf(path: Path, max_pages: int = 5000) -> LoadedDocument:
+    """One page record per PDF page, numbered from 1 as printed by viewers."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise IngestError(path, "the PDF is encrypted; decrypt it first")
+        n = len(reader.pages)
+        if n > max_pages:
+            raise IngestError(path, f"the PDF has {n} pages, over the {max_pages}-page limit")
+        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        meta_title = (reader.metadata.title if reader.metadata else None) or None
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise IngestError(path, f"the PDF is corrupt or unreadable ({type(exc).__name__})") from exc
+    if n == 0:
+        raise IngestError(path, "the PDF has no pages")
+    if not any(p.text.strip() for p in pages):
+        raise IngestError(path, "the PDF has no text layer (scanned?); run OCR on it first")
+    return LoadedDocument(path, "pdf", pages, title=str(meta_title).strip() if meta_title else None)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"the file is not valid UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+
+
+def load_text(path: Path) -> LoadedDocument:
+    """A .txt or .md file as a single page (page number None)."""
+    text = _decode(path, path.read_bytes())
+    title = None
+    for line in text.splitlines():
+        if line.strip():
+            title = line.strip().lstrip("#").strip()
+            break
+    return LoadedDocument(path, "text", [Page(None, text)], title=title[:200] if title else None)
+
+
+# Elements that are never the main text of a page.
+_HTML_NOISE = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "template"]
+_BLOCKS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dt", "dd", "figcaption"]
+
+
+def load_html(path: Path) -> LoadedDocument:
+    """The main text of an HTML page: <main>/<article> when present, without navigation or scripts."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(path, path.read_bytes()), "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(_HTML_NOISE):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    if not title:
+        h1 = root.find("h1")
+        title = h1.get_text(" ", strip=True) if h1 else None
+    blocks = []
+    for el in root.find_all(_BLOCKS):
+        if el.find(_BLOCKS):  # a container of other blocks: its children are taken instead
+            continue
+        text = " ".join(el.get_text(" ", strip=True).split())
+        if text:
+            blocks.append(text)
+    if not blocks:
+        blocks = [" ".join(root.get_text(" ", strip=True).split())]
+    return LoadedDocument(path, "html", [Page(None, "\n\n".join(blocks))], title=title or None)
