@@ -24,6 +24,7 @@ from ingest.chunking import split_sentences
 MIN_SUPPORT = 0.42
 MAX_UNKNOWN = 0.45
 LONG_QUOTE = 300  # characters; longer sentences are cut to their best clauses
+POOL = 10  # sentences embedded per question: the main cost of `ask` after retrieval
 
 _MONEY = re.compile(r"£\s?\d[\d,.]*\s*(?:million|billion|bn|m|k|thousand)?", re.I)
 _PERCENT = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent)", re.I)
@@ -57,6 +58,8 @@ class Candidate:
     text: str
     score: float = 0.0
     coverage: float = 0.0
+    cue: float = 0.0
+    about: str = ""
 
     @property
     def key(self) -> tuple:
@@ -132,7 +135,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 out[t] = 0.5 * w if df[t] else 0.0  # a thesaurus word never counts as missing
                 continue
             w *= 0.5 if t in q.context_terms else 1.0
-            out[t] = w if df[t] > 0 or t.isdigit() else -w
+            if df[t] == 0 and (t.isdigit() or t in q.expanded_terms):
+                out[t] = 0.0  # a year only the metadata has, or a word the thesaurus translated
+                continue
+            out[t] = w if df[t] > 0 else -w
         return out
 
     def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float]) -> list[Candidate]:
@@ -141,25 +147,35 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         stems = {stem(t): w for t, w in weights.items()}
         total = sum(stems.values()) or 1.0
         for sc in chunks:
+            meta = sc.chunk.meta
+            # What the passage's document is about (its title, its strategies) is context every sentence
+            # in it assumes: "the savings" in a report on Next Generation Shared Services are its savings.
+            about = " ".join([str(meta.get("title") or "")] + list(meta.get("strategy") or []))
+            context = _stems(sc.chunk.text + " " + about + " " + (sc.chunk.section or ""))
             for span in split_sentences(sc.chunk.text):
                 c = Candidate(sc, span.start, span.end, span.text)
                 if c.key in seen or len(span.text) < 25:
                     continue
                 seen.add(c.key)
                 have = _stems(span.text)
-                c.coverage = sum(w for s, w in stems.items() if s in have) / total
+                c.coverage = (sum(w for s, w in stems.items() if s in have)
+                              + 0.4 * sum(w for s, w in stems.items() if s not in have and s in context)) / total
+                c.about = about
                 cue = sum(1.0 for t in q.types if t in TYPE_CUES and TYPE_CUES[t].search(span.text))
                 cue = min(1.0, cue / max(1, len([t for t in q.types if t in TYPE_CUES])))
-                c.score = 0.35 * c.coverage + 0.25 * cue + 0.05 * (sc.score / top)
+                c.cue = cue
+                c.score = 0.5 * c.coverage + 0.05 * (sc.score / top)
                 cands.append(c)
-        cands.sort(key=lambda c: -c.score)
-        pool = cands[:16]  # only the most promising sentences are embedded: it keeps `ask` fast
+        cands.sort(key=lambda c: -(c.score + 0.2 * c.cue))
+        pool = cands[:POOL]  # only the most promising sentences are embedded: it keeps `ask` fast
         if pool:
             qv = self.embedder.embed_query(" ".join([q.clean] + list(q.context_terms)))
-            for c, v in zip(pool, self._vectors.get([c.text for c in pool])):
+            for c, v in zip(pool, self._vectors.get([f"{c.about}: {c.text}" for c in pool])):
                 c.score += 0.5 * max(0.0, _dot(qv, v))
-        for c in cands[16:]:
-            c.score += 0.5 * max(0.0, (cands[0].chunk.similarity or 0.0) * 0.5)
+        for c in cands[POOL:]:
+            c.score += 0.5 * 0.5 * max(0.0, c.chunk.similarity or 0.0)  # not embedded: a discounted estimate
+        for c in cands:
+            c.score *= 1.0 + 0.4 * c.cue  # the kind of fact asked for (a sum, a date, a name) is there
         cands.sort(key=lambda c: -c.score)
         return cands
 

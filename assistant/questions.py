@@ -66,6 +66,11 @@ class Question:
     expansions: tuple[str, ...] = ()  # from the domain thesaurus
 
     @property
+    def expanded_terms(self) -> set[str]:
+        """Question terms the thesaurus has other words for."""
+        return {t for t in self.terms if t in EXPANSIONS}
+
+    @property
     def content_terms(self) -> tuple[str, ...]:
         """The terms that say what the question is about (framing words left out)."""
         return tuple(t for t in self.terms if t not in FRAMING)

@@ -3,8 +3,10 @@ grounded by default or the optional LLM) in a LangChain chain; models and stores
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -107,14 +109,42 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
-        chunks = self.searcher.search(retrieval_query(q, history) or question, k or self.settings.top_k, f) \
-            if q.clean else []
+        chunks = self._retrieve(q, history, f, k or self.settings.top_k) if q.clean else []
         t1 = time.perf_counter()
         answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
                                        "analysis": q})
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return _with_timings(answer, timings)
+
+    def _retrieve(self, q, history, f: Filters, k: int) -> list[ScoredChunk]:
+        """Passages for the answerer: a wider pool than `k` (sentences are chosen from it), gathered
+        per document when the question names two or more reports or strategies."""
+        query = retrieval_query(q, history) or q.clean
+        pool = max(k, 10)
+        targets = [] if f.doc_ids else self._targets(q.clean + " " + (q.context_terms and " ".join(q.context_terms)
+                                                                       or ""))
+        if len(targets) < 2:
+            return self.searcher.search(query, pool, f)
+        per = max(3, pool // len(targets) + 1)
+        found = [self.searcher.search(query, per, replace(f, doc_ids=(d,))) for d in targets]
+        merged = [sc for group in zip(*[g + [None] * (per - len(g)) for g in found]) for sc in group if sc]
+        return merged
+
+    def _targets(self, text: str) -> list[str]:
+        """Documents the question names: by their publication year, a strategy's year or its name."""
+        years = set(re.findall(r"\b(?:19|20)\d{2}\b", text))
+        low = text.lower()
+        out = []
+        for d in self.catalog.documents():
+            hit = str(d.get("year")) in years
+            for name in d.get("strategy") or []:
+                hit |= any(y in years for y in re.findall(r"\b(?:19|20)\d{2}\b", name))
+                words = re.sub(r"\b\d{4}\b|\bshared services?\b|\bstrateg(?:y|ies)\b", " ", name.lower()).split()
+                hit |= bool(words) and " ".join(words) in low
+            if hit:
+                out.append(d["doc_id"])
+        return out
 
     # -- reading the store ------------------------------------------------------------------------
     def documents(self) -> list[dict]:
