@@ -198,7 +198,7 @@ def cmd_ask(args, settings: Settings) -> int:
     assistant = Assistant(settings)
     if args.batch:
         return _batch(assistant, args)
-    if not args.question:
+    if args.question is None:
         raise AssistantError("give a question, or --batch FILE")
     answer = assistant.ask(args.question, filters=_filters(args), k=args.k)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))

@@ -147,7 +147,7 @@ class Case(_Strict):
     @field_validator("facts", mode="before")
     @classmethod
     def _facts(cls, v: Any) -> Any:
-        if not isinstance(v, list):
+        if not isinstance(v, (list, tuple)):
             raise ValueError("facts must be a list")
         out = []
         for i, raw in enumerate(v):
@@ -163,7 +163,7 @@ class Case(_Strict):
     @field_validator("sources", mode="before")
     @classmethod
     def _sources(cls, v: Any) -> Any:
-        if not isinstance(v, list):
+        if not isinstance(v, (list, tuple)):
             raise ValueError("sources must be a list")
         return [{"doc_id": s} if isinstance(s, str) else s for s in v]
 

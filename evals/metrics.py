@@ -17,13 +17,15 @@ from evals.numbers import (Quantity, extract_quantities, find_quantity, normalis
                            strip_markers)
 
 __all__ = ["SourceLookup", "FactCheck", "QuoteCheck", "CaseScore", "score_case", "summarise", "summarise_by_tag",
-           "find_fact", "quote_is_faithful", "percentile", "METRICS", "HIGHER_IS_BETTER"]
+           "find_fact", "quote_is_faithful", "percentile", "METRICS", "HIGHER_IS_BETTER", "INFO"]
 
 # The metrics a summary holds, in display order; the last two are milliseconds, lower is better.
 METRICS = ("correctness", "fact_recall", "citation_precision", "citation_recall", "evidence_support",
            "quote_faithfulness", "decline_precision", "decline_recall", "pass_rate", "latency_p50_ms",
            "latency_p95_ms")
 HIGHER_IS_BETTER = {m: not m.startswith("latency") for m in METRICS}
+# Shown beside the metrics but never gated: a long answer is not wrong, only less useful.
+INFO = ("answer_chars_p50",)
 
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|incorrect|false|wrong|rather than|instead of|"
                        r"isn't|wasn't|didn't|doesn't|cannot|can't)\b", re.I)
@@ -70,6 +72,7 @@ class CaseScore:
     quotes: list[QuoteCheck] = field(default_factory=list)
     decline_expected: bool | None = None  # None for decline_ok cases, which decline metrics leave out
     error: str | None = None
+    answer_chars: int = 0  # length of the answer text: fact presence alone rewards long answers
 
     @property
     def facts_found(self) -> int:
@@ -262,7 +265,7 @@ def score_case(case: Case, answer: dict[str, Any], sources: SourceLookup | None 
     declined = bool(answer.get("declined"))
     text = answer.get("answer") or ""
     citations = list(answer.get("citations") or [])
-    score = CaseScore(declined=declined, correct=None, error=answer.get("error"))
+    score = CaseScore(declined=declined, correct=None, error=answer.get("error"), answer_chars=len(text))
     score.decline_expected = None if case.decline_ok else not case.answerable
 
     absent_ok = True
@@ -346,6 +349,7 @@ def summarise(items: Sequence[tuple[Case, CaseScore, float]]) -> dict[str, Any]:
         "pass_rate": _ratio(sum(1 for s in scores if s.passed), len(scores)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
+        "answer_chars_p50": percentile([s.answer_chars for s in scores if not s.declined], 50),
         "errors": sum(1 for s in scores if s.error),
     }
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}

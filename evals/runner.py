@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol, Sequence
 from assistant.errors import AssistantError
 from assistant.types import Answer
 from evals.dataset import Case, ragas_row, write_ragas
-from evals.metrics import HIGHER_IS_BETTER, METRICS, CaseScore, SourceLookup, score_case, summarise, summarise_by_tag
+from evals.metrics import HIGHER_IS_BETTER, INFO, METRICS, CaseScore, SourceLookup, score_case, summarise, summarise_by_tag
 
 __all__ = ["Answerer", "CaseResult", "Run", "evaluate", "write_run", "load_run", "check_thresholds",
            "compare_runs", "metric_table"]
@@ -169,13 +169,18 @@ def metric_table(columns: dict[str, dict[str, Any]]) -> str:
                 change = ""
             else:
                 delta = b - a
+                if abs(delta) < (0.5 if m.startswith("latency") else 0.0005):
+                    delta = 0  # below the shown precision: no change
                 better = (delta > 0) == HIGHER_IS_BETTER[m] if delta else None
                 sign = "+" if delta > 0 else ""
                 change = (f"{sign}{delta:.0f} ms" if m.startswith("latency") else f"{sign}{delta:.3f}") + \
                          {True: " (better)", False: " (worse)", None: ""}[better]
             row += f" {change} |"
         lines.append(row)
-    lines.append(f"| cases | " + " | ".join(str(columns[n].get("cases", "")) for n in names) + " |" +
+    for m in INFO:
+        lines.append(f"| {m} | " + " | ".join("n/a" if columns[n].get(m) is None else f"{columns[n][m]:.0f}"
+                                              for n in names) + " |" + (" |" if len(names) > 1 else ""))
+    lines.append("| cases | " + " | ".join(str(columns[n].get("cases", "")) for n in names) + " |" +
                  (" |" if len(names) > 1 else ""))
     return "\n".join(lines) + "\n"
 

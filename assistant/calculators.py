@@ -1,0 +1,502 @@
+"""Exact arithmetic on cited figures: range-aware Decimal calculators that show their working."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Callable, Union
+
+from assistant.errors import CalculationError
+from assistant.types import Calculation, Operand
+
+UNITS = frozenset({"GBP", "percent", "count", "year", "financial_year", "date", "years", "times",
+                   "percentage_points"})
+CALENDAR = frozenset({"year", "financial_year", "date"})
+SCALES = {"thousand": Decimal(10**3), "million": Decimal(10**6), "billion": Decimal(10**9)}
+MINUS = "−"
+_SCALE_WORDS = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion"}
+_KIND = {"GBP": "a money amount", "percent": "a percentage", "count": "a count", "year": "a year",
+         "financial_year": "a financial year", "date": "a date", "years": "a number of years",
+         "times": "a ratio", "percentage_points": "a difference in percentage points"}
+# Display precision: what a reader of an audit report expects, never used for the arithmetic itself.
+_PLACES = {"GBP": 2, "percent": 1, "percentage_points": 1, "years": 1, "times": 2, "count": 2}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit: one value or a low..high range; `scale` keeps "million"/"billion" for display."""
+
+    value: Decimal | None = None
+    unit: str = "count"
+    low: Decimal | None = None
+    high: Decimal | None = None
+    scale: str | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise CalculationError(f"I do not know the unit {self.unit!r}; I can work with money (GBP), "
+                                   "percentages, counts, years, financial years and dates.")
+        if self.scale is not None and self.scale not in SCALES:
+            raise CalculationError(f"I do not know the scale {self.scale!r}; use thousand, million or billion.")
+        for name in ("value", "low", "high"):
+            v = getattr(self, name)
+            if v is None or isinstance(v, Decimal):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+                raise CalculationError(f"{v!r} is not a number I can calculate with.")
+            try:
+                object.__setattr__(self, name, Decimal(str(v)))
+            except InvalidOperation:
+                raise CalculationError(f"{v!r} is not a number I can calculate with.") from None
+        if any(v is not None and not v.is_finite() for v in (self.value, self.low, self.high)):
+            raise CalculationError("A figure must be a finite number.")
+        if self.value is not None:
+            if self.low is not None or self.high is not None:
+                raise CalculationError("A figure is either one value or a range, not both.")
+            return
+        if self.low is None or self.high is None:
+            raise CalculationError("A figure needs a value, or both ends of a range.")
+        if self.low > self.high:
+            raise CalculationError(f"A range must run from low to high, not from {self.low} to {self.high}.")
+        if self.low == self.high:  # a range of one value is that value
+            object.__setattr__(self, "value", self.low)
+            object.__setattr__(self, "low", None)
+            object.__setattr__(self, "high", None)
+
+    @property
+    def is_range(self) -> bool:
+        return self.value is None
+
+    @property
+    def lo(self) -> Decimal:
+        return self.low if self.value is None else self.value
+
+    @property
+    def hi(self) -> Decimal:
+        return self.high if self.value is None else self.value
+
+    def end(self, x: Decimal) -> str:
+        """One end (or any value) of this quantity written as this quantity is written."""
+        return format_value(x, self.unit, self.scale)
+
+    def display(self) -> str:
+        """The quantity for people: "£382 million to £403 million", "28.6%", "2024-25"."""
+        if self.is_range:
+            return f"{self.end(self.lo)} to {self.end(self.hi)}"
+        return self.end(self.value)
+
+    __str__ = display
+
+    @classmethod
+    def from_figure(cls, fig: Any) -> "Quantity":
+        """The quantity of an extracted `assistant.figures.Figure`, labelled with what it measures."""
+        scale = None
+        if fig.unit in ("GBP", "count"):
+            words = {_SCALE_WORDS.get(w.lower(), w.lower()) for w in
+                     re.findall(r"(?<=[\d\s])(thousand|million|billion|k|mn|m|bn)\b", fig.raw, re.I)}
+            # "£900 million to £1.1 billion" has no one scale: each end then picks its own.
+            scale = words.pop() if len(words) == 1 else None
+        if fig.low is not None:
+            return cls(None, fig.unit, fig.low, fig.high, scale, fig.measure)
+        return cls(fig.value, fig.unit, scale=scale, label=fig.measure)
+
+
+@dataclass(frozen=True)
+class CalculationResult(Calculation):
+    """A `Calculation` that also carries its exact result, for code that needs the number, not the words."""
+
+    quantity: Quantity | None = None
+
+
+Figureish = Union[Quantity, str, int, Decimal, None]
+
+
+def _num(d: Decimal) -> str:
+    s = format(d, ",f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _round(x: Decimal, places: int) -> Decimal:
+    return x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _rendered(x: Decimal, unit: str, scale: str | None = None) -> tuple[str, bool]:
+    """(text, exact?) for one number: exact is False when the text had to round."""
+    sign = MINUS if x < 0 else ""
+    a = abs(x)
+    if unit in CALENDAR:
+        y = int(a)
+        if a != y:
+            return f"{sign}{_num(a)}", True
+        return (f"{sign}{y}-{(y + 1) % 100:02d}" if unit == "financial_year" else f"{sign}{y}"), True
+    places = _PLACES[unit]
+    word = scale if a else None  # "£0", not "£0 million"
+    if word:
+        places = 6  # a scale the writer chose (or a conversion asked for) is shown in full
+    elif unit == "GBP":
+        word = "billion" if a >= SCALES["billion"] else "million" if a >= SCALES["million"] else None
+        places = 3 if word == "billion" else 2
+    n = a / SCALES[word] if word else a
+    r = _round(n, places)
+    text = _num(r)
+    if unit == "GBP":
+        text = f"£{text} {word}" if word else f"£{text}"
+    elif unit == "count":
+        text = f"{text} {word}" if word else text
+    elif unit == "percent":
+        text += "%"
+    elif unit == "percentage_points":
+        text += " percentage point" + ("" if r == 1 else "s")
+    elif unit == "years":
+        text += " year" + ("" if r == 1 else "s")
+    elif unit == "times":
+        text += " times"
+    return sign + text, r == n
+
+
+def format_value(x: Decimal, unit: str, scale: str | None = None) -> str:
+    """A number written for people in its unit: £82 million, 28.6%, 3 years, 2024-25, 140,000."""
+    return _rendered(x, unit, scale)[0]
+
+
+def _eq(x: Decimal, unit: str) -> str:
+    return "=" if _rendered(x, unit)[1] else "≈"
+
+
+def _desc(q: Quantity) -> str:
+    return f"{_KIND[q.unit]} ({q.display()})"
+
+
+def _q(x: Figureish, what: str) -> Quantity:
+    if x is None or (isinstance(x, str) and not x.strip()):
+        raise CalculationError(f"The {what} is missing, so there is nothing to calculate with.")
+    if isinstance(x, Quantity):
+        return x
+    if isinstance(x, str):
+        return parse_quantity(x)
+    if isinstance(x, (int, Decimal)) and not isinstance(x, bool):
+        return Quantity(Decimal(x), "count")
+    raise CalculationError(f"The {what} ({x!r}) is not a figure I can read.")
+
+
+def _same_unit(a: Quantity, b: Quantity, action: str) -> None:
+    """Refuse to combine different units, with the reason a user needs (action: "subtract {b} from {a}")."""
+    if a.unit == b.unit:
+        return
+    what = action.format(a=_desc(a), b=_desc(b))
+    money, other = (a, b) if a.unit == "GBP" else (b, a)
+    if money.unit == "GBP" and other.unit in CALENDAR:
+        raise CalculationError(f"I cannot {what}: {other.display()} is {_KIND[other.unit]}, not an amount of money.")
+    if money.unit == "GBP" and other.unit == "percent":
+        raise CalculationError(f"I cannot {what}: a percentage is a share of something, not an amount of money, "
+                               "so I would need the amount it is a percentage of.")
+    raise CalculationError(f"I cannot {what}: they are measured in different units.")
+
+
+def _amount(q: Quantity, verb: str) -> None:
+    if q.unit in CALENDAR:
+        raise CalculationError(f"{q.display()} is {_KIND[q.unit]}, a point in time rather than an amount, "
+                               f"so I cannot {verb} it.")
+
+
+def _result(operation: str, expression: str, result: Quantity, *operands: Quantity) -> CalculationResult:
+    return CalculationResult(operation=operation, expression=expression, result=result.display(), unit=result.unit,
+                             operands=tuple(Operand(value=q.display(), unit=q.unit, label=q.label) for q in operands),
+                             quantity=result)
+
+
+def _working(lo: tuple[str, Decimal], hi: tuple[str, Decimal], unit: str) -> str:
+    """The expression for a result: one line of working, or both ends' working for a range."""
+    (wl, vl), (wh, vh) = lo, hi
+    fl = f"{wl} {_eq(vl, unit)} {format_value(vl, unit)}"
+    if vl == vh and wl == wh:
+        return fl
+    return f"low: {fl}; high: {wh} {_eq(vh, unit)} {format_value(vh, unit)}"
+
+
+Corner = tuple[Decimal, Decimal, Decimal]
+
+
+def _corners(a: Quantity, b: Quantity, f: Callable[[Decimal, Decimal], Decimal]) -> tuple[Corner, Corner]:
+    """(smallest, largest) of f over the pairs of range ends, each with the ends that gave it.
+
+    For f monotone in each argument (÷ by a range without zero, ×) the extremes sit at the corners,
+    so this is exact interval arithmetic.
+    """
+    found = sorted(((f(x, y), x, y) for x in {a.lo, a.hi} for y in {b.lo, b.hi}), key=lambda t: t[0])
+    return found[0], found[-1]
+
+
+def _nonzero(b: Quantity, role: str) -> None:
+    if b.lo <= 0 <= b.hi:
+        what = "is zero" if not b.is_range else "includes zero"
+        raise CalculationError(f"I cannot divide by zero: the {role} ({b.display()}) {what}.")
+
+
+def _range(lo: Decimal, hi: Decimal, unit: str, scale: str | None = None) -> Quantity:
+    return Quantity(None, unit, lo, hi, scale) if lo != hi else Quantity(lo, unit, scale=scale)
+
+
+# --- the calculators --------------------------------------------------------------------------------
+
+def difference(a: Figureish, b: Figureish) -> CalculationResult:
+    """a − b, range-aware: £382m to £403m minus £300m is £82m to £103m."""
+    a, b = _q(a, "first figure"), _q(b, "second figure")
+    if a.unit in CALENDAR and b.unit in CALENDAR:
+        return years_between(b, a)
+    _same_unit(a, b, "subtract {b} from {a}")
+    unit = "percentage_points" if a.unit == "percent" else a.unit
+    res = _range(a.lo - b.hi, a.hi - b.lo, unit)
+    work = _working((f"{a.end(a.lo)} {MINUS} {b.end(b.hi)}", res.lo), (f"{a.end(a.hi)} {MINUS} {b.end(b.lo)}", res.hi),
+                    unit)
+    return _result("difference", work, res, a, b)
+
+
+def total(*amounts: Figureish) -> CalculationResult:
+    """The sum of two or more figures of one unit; ranges add end to end."""
+    qs = [_q(x, "figure to add") for x in amounts]
+    if len(qs) < 2:
+        raise CalculationError("I need at least two figures to add up.")
+    for q in qs[1:]:
+        _same_unit(qs[0], q, "add {b} to {a}")
+    _amount(qs[0], "add")
+    res = _range(sum((q.lo for q in qs), Decimal(0)), sum((q.hi for q in qs), Decimal(0)), qs[0].unit)
+    work = _working((" + ".join(q.end(q.lo) for q in qs), res.lo), (" + ".join(q.end(q.hi) for q in qs), res.hi),
+                    res.unit)
+    return _result("total", work, res, *qs)
+
+
+def ratio(numerator: Figureish, denominator: Figureish) -> CalculationResult:
+    """How many times the numerator is the denominator: £403m ÷ £300m ≈ 1.34 times."""
+    a, b = _q(numerator, "first figure"), _q(denominator, "second figure")
+    _same_unit(a, b, "divide {a} by {b}")
+    _amount(a, "divide")
+    _nonzero(b, "second figure")
+    (vl, al, bl), (vh, ah, bh) = _corners(a, b, lambda x, y: x / y)
+    res = _range(vl, vh, "times")
+    work = _working((f"{a.end(al)} ÷ {b.end(bl)}", vl), (f"{a.end(ah)} ÷ {b.end(bh)}", vh), "times")
+    return _result("ratio", work, res, a, b)
+
+
+def share(part: Figureish, whole: Figureish) -> CalculationResult:
+    """The part as a percentage of the whole: 2 of 7 ≈ 28.6%."""
+    p, w = _q(part, "part"), _q(whole, "whole")
+    _same_unit(p, w, "take {a} as a share of {b}")
+    _amount(p, "take a share of")
+    _nonzero(w, "whole")
+    (vl, pl, wl), (vh, ph, wh) = _corners(p, w, lambda x, y: x / y * 100)
+    res = _range(vl, vh, "percent")
+    work = _working((f"{p.end(pl)} ÷ {w.end(wl)} × 100", vl), (f"{p.end(ph)} ÷ {w.end(wh)} × 100", vh), "percent")
+    return _result("share", work, res, p, w)
+
+
+def _change(new: Quantity, old: Quantity, operation: str) -> CalculationResult:
+    _same_unit(new, old, "compare {a} with {b}")
+    _amount(new, "compare")
+    _nonzero(old, "starting figure" if operation == "percent_change" else "second figure")
+    (vl, nl, ol), (vh, nh, oh) = _corners(new, old, lambda x, y: (x / y - 1) * 100)
+    res = _range(vl, vh, "percent")
+    work = _working((f"({new.end(nl)} {MINUS} {old.end(ol)}) ÷ {old.end(ol)} × 100", vl),
+                    (f"({new.end(nh)} {MINUS} {old.end(oh)}) ÷ {old.end(oh)} × 100", vh), "percent")
+    return _result(operation, work, res, *((old, new) if operation == "percent_change" else (new, old)))
+
+
+def percent_change(old: Figureish, new: Figureish) -> CalculationResult:
+    """The change from old to new as a percentage of old (negative for a fall)."""
+    return _change(_q(new, "new figure"), _q(old, "starting figure"), "percent_change")
+
+
+def exceeds_by_percent(a: Figureish, b: Figureish) -> CalculationResult:
+    """By what percentage a exceeds b: (a − b) ÷ b × 100."""
+    return _change(_q(a, "first figure"), _q(b, "second figure"), "exceeds_by_percent")
+
+
+def midpoint(a: Figureish, b: Figureish = None) -> CalculationResult:
+    """The middle of a range (£382m to £403m -> £392.5m), or of two single figures."""
+    a = _q(a, "range")
+    if b is None or (isinstance(b, str) and not b.strip()):
+        if not a.is_range:
+            raise CalculationError(f"{a.display()} is a single figure; a midpoint needs a range or two figures.")
+        lo, hi, operands = a, a, (a,)
+        lo_v, hi_v = a.lo, a.hi
+    else:
+        b = _q(b, "second figure")
+        _same_unit(a, b, "find the midpoint of {a} and {b}")
+        if a.is_range or b.is_range:
+            raise CalculationError("A midpoint of two figures needs two single values, not ranges.")
+        lo, hi, operands = a, b, (a, b)
+        lo_v, hi_v = a.value, b.value
+    _amount(a, "find the midpoint of")
+    res = Quantity((lo_v + hi_v) / 2, a.unit)
+    work = _working((f"({lo.end(lo_v)} + {hi.end(hi_v)}) ÷ 2", res.value), (f"({lo.end(lo_v)} + {hi.end(hi_v)}) ÷ 2",
+                                                                           res.value), a.unit)
+    return _result("midpoint", work, res, *operands)
+
+
+def years_between(start: Figureish, end: Figureish) -> CalculationResult:
+    """Years from one year, financial year or date to another: 2025 to 2028 is 3 years."""
+    s, e = _q(start, "first year"), _q(end, "second year")
+    for q in (s, e):
+        if q.unit not in CALENDAR:
+            raise CalculationError(f"{q.display()} is {_KIND[q.unit]}, not a year, so I cannot count years from it.")
+    res = _range(e.lo - s.hi, e.hi - s.lo, "years")
+    work = _working((f"{e.end(e.lo)} {MINUS} {s.end(s.hi)}", res.lo), (f"{e.end(e.hi)} {MINUS} {s.end(s.lo)}",
+                                                                        res.hi), "years")
+    return _result("years_between", work, res, s, e)
+
+
+def _years(n: Figureish) -> Quantity:
+    q = _q(n, "number of years")
+    if q.unit in CALENDAR:
+        raise CalculationError(f"{q.display()} is a calendar year, not a number of years.")
+    if q.unit not in ("years", "count"):
+        raise CalculationError(f"{q.display()} is {_KIND[q.unit]}, not a number of years.")
+    if q.lo <= 0:
+        raise CalculationError(f"The number of years must be more than zero, not {q.display()}.")
+    return Quantity(q.value, "years", q.low, q.high, label=q.label)
+
+
+def _per_year(q: Quantity, verb: str) -> None:
+    _amount(q, verb)
+    if q.unit not in ("GBP", "count"):
+        raise CalculationError(f"I can only {verb} money or counts over years, not {_desc(q)}.")
+
+
+def annual_to_total(annual: Figureish, years: Figureish) -> CalculationResult:
+    """A yearly amount over N years: £400m a year for 10 years is £4 billion."""
+    a, n = _q(annual, "yearly amount"), _years(years)
+    _per_year(a, "multiply")
+    (vl, al, nl), (vh, ah, nh) = _corners(a, n, lambda x, y: x * y)
+    res = _range(vl, vh, a.unit)
+    work = _working((f"{a.end(al)} × {n.end(nl)}", vl), (f"{a.end(ah)} × {n.end(nh)}", vh), a.unit)
+    return _result("annual_to_total", work, res, a, n)
+
+
+def total_to_annual(amount: Figureish, years: Figureish) -> CalculationResult:
+    """A total spread evenly over N years: £300m over 3 years is £100m a year."""
+    a, n = _q(amount, "total"), _years(years)
+    _per_year(a, "spread")
+    (vl, al, nl), (vh, ah, nh) = _corners(a, n, lambda x, y: x / y)
+    res = _range(vl, vh, a.unit)
+    work = _working((f"{a.end(al)} ÷ {n.end(nl)}", vl), (f"{a.end(ah)} ÷ {n.end(nh)}", vh), a.unit)
+    return _result("total_to_annual", work, res, a, n)
+
+
+def convert(amount: Figureish, to: str) -> CalculationResult:
+    """The same amount in another scale: £382 million = £0.382 billion ("units" for plain pounds)."""
+    a = _q(amount, "amount")
+    target = (to or "").strip().lower()
+    target = {"bn": "billion", "m": "million", "mn": "million", "k": "thousand", "pounds": "units"}.get(target, target)
+    if target not in (*SCALES, "units"):
+        raise CalculationError(f"I can convert to thousand, million, billion or units, not {to!r}.")
+    if a.unit not in ("GBP", "count"):
+        raise CalculationError(f"Only money and counts change scale; {_desc(a)} does not.")
+    scale = None if target == "units" else target
+    res = Quantity(a.value, a.unit, a.low, a.high, scale=scale)
+    if scale is None:  # plain pounds: show every digit rather than an automatic million/billion
+        ends = (a.lo,) if a.lo == a.hi else (a.lo, a.hi)
+        text = " to ".join(f"{'£' if a.unit == 'GBP' else ''}{_num(x)}" for x in ends)
+        return CalculationResult("convert", f"{a.display()} = {text}", text, a.unit,
+                                 (Operand(a.display(), a.unit, label=a.label),), res)
+    return _result("convert", f"{a.display()} = {res.display()}", res, a)
+
+
+# --- reading figures from text, and the LangChain edge -----------------------------------------------
+
+def parse_quantity(text: str) -> Quantity:
+    """Read one figure as people write it: "£382m", "382 million pounds", "10% to 15%", "2028", "3 years"."""
+    from assistant.figures import extract_figures  # figures is the one parser of numbers in prose
+
+    if text is None or not str(text).strip():
+        raise CalculationError("The figure is empty, so there is nothing to calculate with.")
+    s = str(text).strip()
+    negative = s[0] in "-−"
+    body = s[1:].strip() if negative else s
+    times = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)\s*(?:times|x)", body, re.I)
+    figs = extract_figures(body)
+    if times:
+        q = Quantity(Decimal(times.group(1).replace(",", "")), "times")
+    elif len(figs) > 1:
+        raise CalculationError(f"“{s}” holds more than one figure; give me one at a time.")
+    elif figs:
+        q = Quantity.from_figure(figs[0])
+    elif re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", body):
+        q = Quantity(Decimal(body.replace(",", "")), "count")
+    else:
+        raise CalculationError(f"I cannot read “{s}” as a figure (try “£382 million”, “15%” or “2028”).")
+    if negative:
+        q = Quantity(None if q.is_range else -q.value, q.unit, None if not q.is_range else -q.hi,
+                     None if not q.is_range else -q.lo, q.scale, q.label)
+    return q
+
+
+def as_tools() -> list:
+    """The calculators as LangChain StructuredTools: figures in as text ("£382 million"), a dict out."""
+    from langchain_core.tools import StructuredTool, ToolException
+    from pydantic import BaseModel, Field
+
+    def fig(what: str, example: str) -> Any:
+        return Field(description=f"{what}, written as in the report, e.g. {example!r}")
+
+    class Two(BaseModel):
+        a: str = fig("the first figure", "£382 million to £403 million")
+        b: str = fig("the figure taken from it", "£300 million")
+
+    class Many(BaseModel):
+        figures: list[str] = Field(description="two or more figures of one unit, e.g. ['£44 million', '£9.8 million']")
+
+    class Ratio(BaseModel):
+        numerator: str = fig("the figure divided", "£403 million")
+        denominator: str = fig("the figure it is divided by", "£300 million")
+
+    class Share(BaseModel):
+        part: str = fig("the part", "2")
+        whole: str = fig("the whole", "7")
+
+    class Change(BaseModel):
+        old: str = fig("the starting figure", "£300 million")
+        new: str = fig("the later figure", "£403 million")
+
+    class Mid(BaseModel):
+        a: str = fig("a range, or the first of two figures", "£400 million to £600 million")
+        b: str | None = Field(default=None, description="the second figure, when `a` is not a range")
+
+    class Years(BaseModel):
+        start: str = fig("the earlier year, financial year or date", "2025")
+        end: str = fig("the later year", "2028")
+
+    class PerYear(BaseModel):
+        amount: str = fig("the amount", "£400 million")
+        years: str = fig("the number of years", "10 years")
+
+    class Convert(BaseModel):
+        amount: str = fig("the amount", "£382 million")
+        to: str = Field(description="thousand, million, billion or units")
+
+    specs: list[tuple[str, Callable[..., CalculationResult], type[BaseModel], str]] = [
+        ("difference", lambda a, b: difference(a, b), Two, "Subtract b from a (ranges give ranges)."),
+        ("exceeds_by_percent", lambda a, b: exceeds_by_percent(a, b), Two, "By what percentage a exceeds b."),
+        ("total", lambda figures: total(*figures), Many, "Add figures of one unit."),
+        ("ratio", ratio, Ratio, "How many times the numerator is the denominator."),
+        ("share", share, Share, "The part as a percentage of the whole."),
+        ("percent_change", percent_change, Change, "Percentage change from old to new."),
+        ("midpoint", midpoint, Mid, "Midpoint of a range or of two figures."),
+        ("years_between", years_between, Years, "Number of years from start to end."),
+        ("annual_to_total", lambda amount, years: annual_to_total(amount, years), PerYear,
+         "A yearly amount over a number of years."),
+        ("total_to_annual", total_to_annual, PerYear, "A total spread evenly over a number of years."),
+        ("convert", convert, Convert, "The same amount in thousands, millions, billions or units."),
+    ]
+
+    def wrap(fn: Callable[..., CalculationResult]) -> Callable[..., dict]:
+        def run(**kwargs: Any) -> dict:
+            try:
+                return fn(**kwargs).to_dict()
+            except CalculationError as exc:  # the model reads the sentence and can try again
+                raise ToolException(str(exc)) from exc
+        return run
+
+    return [StructuredTool.from_function(func=wrap(fn), name=name, description=desc, args_schema=schema,
+                                         handle_tool_error=True) for name, fn, schema, desc in specs]

@@ -1,0 +1,488 @@
+"""Find the figures in audit prose (money, percentages, counts, years, dates) and keep them in SQLite."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from assistant.types import Chunk
+
+UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  # "years" is a duration
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure in a text: its words, normalised value, unit, what it measures and where it sits.
+
+    For a range, `value` is the low end and `low`/`high` hold both ends. A financial year's value is the
+    year it starts (2024-25 -> 2024); a date's value is its year, with `iso_date` giving the rest.
+    """
+
+    raw: str
+    value: Decimal
+    unit: str
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    low: Decimal | None = None
+    high: Decimal | None = None
+    measure: str | None = None
+    of_total: Decimal | None = None  # "two of the seven": the seven
+    iso_date: str | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields: Decimals become strings so no precision is lost."""
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FigureRecord(Figure):
+    """A stored figure: the figure (offsets into its chunk's text) plus the document, page and chunk."""
+
+    doc_id: str
+    chunk_id: str
+    page: int | None = None
+
+
+def normalise(d: Decimal) -> Decimal:
+    """The same number without trailing zeros or exponent: Decimal('9800000.0') -> Decimal('9800000')."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+# --- patterns -------------------------------------------------------------------------------------
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE = r"\s?(?:thousand|million|billion|trillion)\b|(?:k|m|mn|bn|tn)\b"
+_SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
+           "billion": 10**9, "bn": 10**9, "trillion": 10**12, "tn": 10**12}
+_ONES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+WORD_VALUES = {w: i + 1 for i, w in enumerate(_ONES)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_WORDS = (rf"(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(_ONES[:9])}))?\b"
+          rf"|(?:{'|'.join(sorted(_ONES, key=len, reverse=True))})\b")
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+_PCT = r"\s?(?:%|per\s?cent\b|percent\b)"
+_NOT_AFTER = r"(?<![\w£$.,/\-–])"  # "services1", "Office.2", "£9.8": glued digits are footnotes or decimals
+
+_PATTERNS = [(kind, re.compile(p, re.I)) for kind, p in (
+    ("date", rf"\b(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<m>{'|'.join(_MONTHS)})\s+"
+             rf"(?:(?P<d2>\d{{1,2}}),?\s+)?(?P<y>(?:19|20)\d{{2}})\b"),
+    ("fy", r"(?<![\d£])(?P<y1>(?:19|20)\d{2})\s?[-–/]\s?(?P<y2>(?:19|20)\d{2}|\d{2})(?![\d%])"),
+    ("money_range", rf"(?:(?P<btw>between|from)\s+)?£\s?(?P<n1>{_NUM})(?P<s1>{_SCALE})?\s*"
+                    rf"(?P<c>to|–|—|-|and)\s*(?P<p2>£)?\s?(?P<n2>{_NUM})(?P<s2>{_SCALE})?"),
+    ("money", rf"£\s?(?P<n>{_NUM})(?P<s>{_SCALE})?|{_NOT_AFTER}(?P<n2>{_NUM})(?P<s2>{_SCALE})?\s?pounds\b"),
+    ("pct_range", rf"(?:(?P<btw>between|from)\s+)?{_NOT_AFTER}(?P<n1>{_NUM})(?P<p1>{_PCT})?\s*"
+                  rf"(?P<c>to|–|—|-|and)\s*(?P<n2>{_NUM}){_PCT}"),
+    ("pct", rf"{_NOT_AFTER}(?P<n>{_NUM}){_PCT}"),
+    ("duration", rf"(?<![\w£$.,/\-–])(?P<n>\d+|{_WORDS}|one)[\s-]years?\b"),
+    ("year", r"(?<![\d£$,.\-–/])(?P<y>1[89]\d{2}|20\d{2})(?![\d%]|,\d{3}|\s?(?:per\s?cent|million|billion|bn\b|m\b))"),
+    ("count_of", rf"(?<![\w£$.,/\-–])(?P<all>all\s+)?(?P<n>{_NUM}|{_WORDS}|one)\s+of\s+"
+                 rf"(?:the\s+|its\s+|their\s+|these\s+|those\s+)?(?P<t>{_NUM}|{_WORDS})"),
+    ("count", rf"(?<![\w£$.,/\-–])(?P<n>{_NUM})(?P<s>\s(?:thousand|million|billion)\b)?(?![\d%]|\s?per\s?cent)"),
+    ("count_word", rf"\b(?P<all>all\s+)?(?P<n>{_WORDS})(?!-)"),
+)]
+
+# Numbers after these words are references to the report's furniture, not figures.
+_REFERENCE = re.compile(r"(?:figure|fig\.|table|paragraph|para\.?|page|p\.|section|chapter|appendix|annex|"
+                        r"part|note|hc|session|no\.|number|box|volume|vol\.|step|phase|tier)\s*$", re.I)
+_NOUN_STOP = set("""of to in by for from with that which who whose are is were was be been being have has had
+and or at on as than will would could can should may might must not also still only into over under per each
+these those this the a an its their it they we he she said says do does did made make need needs""".split())
+_WORD = re.compile(r"\s*([“\"‘']?)([A-Za-z][A-Za-z'’\-]*)([”\"’']?)")
+
+
+def _number(tok: str) -> Decimal:
+    t = tok.lower()
+    if t in WORD_VALUES:
+        return Decimal(WORD_VALUES[t])
+    if "-" in t and t.split("-")[0] in WORD_VALUES:
+        tens, ones = t.split("-")
+        return Decimal(WORD_VALUES[tens] + WORD_VALUES[ones])
+    return Decimal(t.replace(",", ""))
+
+
+def _value(num: str, scale: str | None = None) -> Decimal:
+    d = _number(num)
+    if scale and scale.strip():
+        d *= _SCALES[scale.strip().lower()]
+    return normalise(d)
+
+
+def _noun_after(text: str, pos: int, limit: int) -> tuple[str, int]:
+    """The short noun phrase after a count ("140,000 customers" -> "customers") and where it ends."""
+    words: list[str] = []
+    end = pos
+    while len(words) < 5:
+        m = _WORD.match(text, end, limit)
+        if not m:
+            break
+        w = m.group(2)
+        lw = w.lower()
+        if lw in _NOUN_STOP or lw in WORD_VALUES:
+            break
+        if words and lw.endswith(("ed", "ly")):
+            # "bids received from": a participle before a preposition starts the verb phrase, whereas
+            # "shared service centres" keeps its adjective.
+            nxt = _WORD.match(text, m.end(), limit)
+            if not nxt or nxt.group(2).lower() in _NOUN_STOP:
+                break
+        words.append(w.strip("'’"))
+        end = m.end()
+        if m.group(3):  # a closing quote ends the phrase: five delivery “clusters”
+            break
+    return " ".join(words), end
+
+
+# --- readers: one per pattern kind; each returns (start, end, fields) or None to reject the match ---
+
+def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
+    g = m.groupdict()
+    start, end = m.span()
+    if kind == "date":
+        month = next(i for i, name in enumerate(_MONTHS, 1) if name.lower() == g["m"].lower())
+        day, year = g["d"] or g["d2"], int(g["y"])
+        iso = f"{year:04d}-{month:02d}"
+        if day:
+            try:
+                iso = date(year, month, int(day)).isoformat()
+            except ValueError:
+                return None
+        return start, end, {"value": Decimal(year), "unit": "date", "iso_date": iso}
+    if kind == "fy":
+        y1, y2 = int(g["y1"]), g["y2"]
+        y2n = int(y2) if len(y2) == 4 else (y1 // 100) * 100 + int(y2)
+        if y2n == y1 + 1 or (len(y2) == 2 and int(y2) == (y1 + 1) % 100):
+            return start, end, {"value": Decimal(y1), "unit": "financial_year"}
+        if y1 < y2n <= y1 + 50:  # "2020-25", "2020-2030": a span of years, kept whole
+            return start, end, {"value": Decimal(y1), "low": Decimal(y1), "high": Decimal(y2n), "unit": "year"}
+        return None
+    if kind in ("money_range", "pct_range"):
+        if g["btw"] and g["btw"].lower() == "from":
+            return None  # "from £100m to £200m" is a change over time, not a range
+        if g["c"].lower() == "and" and not g["btw"]:
+            return None  # "£44 million and £95 million" is a range only after "between"
+        if kind == "money_range":
+            if not (g["p2"] or g["s2"]):
+                return None
+            low, high = _value(g["n1"], g["s1"]), _value(g["n2"], g["s2"])
+            if not g["s1"] and g["s2"] and _value(g["n1"], g["s2"]) < high:
+                low = _value(g["n1"], g["s2"])  # "£5 to £10 million": a scale written once applies to both
+            unit = "GBP"
+        else:
+            low, high = _value(g["n1"]), _value(g["n2"])
+            unit = "percent"
+            if not g["p1"] and (low > high or low >= 1900):
+                return None
+        if low >= high:
+            return None
+        return start, end, {"value": low, "low": low, "high": high, "unit": unit}
+    if kind == "money":
+        return start, end, {"value": _value(g["n"] or g["n2"], g["s"] or g["s2"]), "unit": "GBP"}
+    if kind == "pct":
+        return start, end, {"value": _value(g["n"]), "unit": "percent"}
+    if kind == "duration":
+        return start, end, {"value": _value(g["n"]), "unit": "years", "noun": _noun_after(text, end, len(text))[0]}
+    if kind == "year":
+        return start, end, {"value": Decimal(g["y"]), "unit": "year"}
+    if _REFERENCE.search(text[max(0, start - 12):start]):
+        return None
+    if kind == "count_of":
+        noun, noun_end = _noun_after(text, end, len(text))
+        n, total = _number(g["n"]), _number(g["t"])
+        if n > total:
+            return None
+        return start, noun_end if noun else end, {"value": normalise(n), "unit": "count",
+                                                  "of_total": normalise(total), "noun": noun}
+    noun, noun_end = _noun_after(text, end, len(text))
+    if kind == "count" and not noun:
+        return None  # a bare digit with nothing counted is a reference, a footnote or noise
+    if kind == "count_word" and g["n"].lower() == "one":
+        return None  # "no one objected", "one reason": only "one of the seven" counts
+    value = _value(g["n"], g.get("s"))
+    return start, noun_end if noun else end, {"value": value, "unit": "count", "noun": noun}
+
+
+# --- sentences and clauses ------------------------------------------------------------------------
+
+_SENT_END = re.compile(r"[.!?]+[\"”’')\]]*(?P<fn>\d{1,2})?(?=\s|$)")
+_LIST_MARKER = re.compile(r"[ \t]*(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]|[•*\-–])[ \t]+")
+_ABBREVIATIONS = {"e.g", "i.e", "etc", "no", "nos", "mr", "mrs", "ms", "dr", "vs", "para", "paras", "fig",
+                  "approx", "incl", "cf", "p", "pp"}
+_CLAUSE_BREAK = re.compile(r"[;:()\[\]]|,\s|\s[—–]\s|\s(?:and|but|while|whereas|although|though|which|because)\s")
+
+
+def _blocks(text: str) -> Iterable[tuple[int, int]]:
+    """Paragraph-like units: a single line break is kept only when the next line clearly continues."""
+    cur: list[int] | None = None
+    prev_end = -2
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        if not line.strip():
+            prev_end = -2
+            continue
+        s = line.lstrip()
+        continues = (m.start() == prev_end + 1 and cur is not None and not _LIST_MARKER.match(line)
+                     and (s[0].islower() or s[0] in "£(" ))
+        if continues:
+            cur[1] = m.end()
+        else:
+            if cur:
+                yield cur[0], cur[1]
+            cur = [m.start(), m.end()]
+        prev_end = m.end()
+    if cur:
+        yield cur[0], cur[1]
+
+
+def _is_boundary(text: str, e: re.Match, limit: int) -> bool:
+    dot = e.start()
+    word = re.search(r"[\w.]*$", text[max(0, dot - 10):dot]).group().lower().lstrip(".")
+    if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+        return False
+    if e.group("fn") and text[dot - 1:dot].isdigit():
+        # "£9.8 million" is a decimal point; "by 2028.2 The" is a sentence end with footnote 2.
+        nxt = text[e.end():limit].lstrip()[:1]
+        return bool(nxt) and (nxt.isupper() or nxt in "“\"‘'")
+    return True
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text`; list markers and trailing footnote digits are left out."""
+    spans = []
+    for a, b in _blocks(text):
+        marker = _LIST_MARKER.match(text, a, b)
+        pos = marker.end() if marker else a
+        for e in _SENT_END.finditer(text, pos, b):
+            if not _is_boundary(text, e, b):
+                continue
+            spans.append(_trim(text, pos, e.start("fn") if e.group("fn") else e.end()))
+            pos = e.end()
+        spans.append(_trim(text, pos, b))
+    return [s for s in spans if s[0] < s[1]]
+
+
+def clause_span(text: str, sent: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+    """The clause of a sentence around text[start:end]: between the nearest commas, semicolons or conjunctions."""
+    lo, hi = sent
+    for m in _CLAUSE_BREAK.finditer(text, sent[0], sent[1]):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = m.start()
+            break
+    return lo, hi
+
+
+def clause(text: str, figure: Figure) -> str:
+    """The clause of `text` (the text the figure was extracted from) that holds the figure."""
+    lo, hi = clause_span(text, (figure.sentence_start, figure.sentence_end), figure.start, figure.end)
+    return text[lo:hi]
+
+
+# --- what a figure measures -----------------------------------------------------------------------
+
+# Why a hand-written table: NAO prose names what a sum is with a few stock phrases ("implementation
+# cost", "spending to date", "approved a funding package"). A table is auditable, and a wrong guess
+# costs a label, never a number. The first pattern found in the figure's clause wins, so specific
+# phrases come before the general words they contain.
+_AMOUNT_MEASURES = tuple((re.compile(p, re.I), m) for p, m in (
+    (r"implementation cost|costs? of implement|\bto implement", "implementation cost"),
+    (r"spen(?:t|ding|d) (?:to date|so far)|\bto date\b", "spending to date"),
+    (r"saving|\bsaved?\b", "savings"),
+    (r"forecast", "funding forecast"),
+    (r"\bneeds?\b|\brequire|\brequest|\bbids?\b|\bsought\b|\basked for\b", "funding requested"),
+    (r"approv|\bgrant|allocat|\bawarded\b|\bagreed\b", "funding approved"),
+    (r"combined value|total value|worth", "combined value"),
+    (r"budget", "budget"),
+    (r"overspen", "overspend"),
+    (r"income|revenue", "income"),
+    (r"increas|\brise\b|\brose\b|grow|growth", "increase"),
+    (r"reduc|decreas|\bcut\b|\bfell\b|\bfall\b", "reduction"),
+    (r"\bcosts?\b", "cost"),
+    (r"spen[dt]|expenditure", "spending"),
+    (r"fund", "funding"),
+))
+# What happened to the things counted, looked for close to the count: "rejected all three bids".
+_STATUSES = tuple((re.compile(p, re.I), s) for p, s in (
+    (r"implemented in full|fully implemented", "implemented"),
+    (r"being implemented|in progress|under ?way", "being implemented"),
+    (r"\bimplemented\b", "implemented"),
+    (r"\brejected\b|turned down|\brefused\b", "rejected"),
+    (r"\bapproved\b|\baccepted\b", "approved"),
+    (r"\bcompleted\b|\bdelivered\b", "completed"),
+    (r"\bdelayed\b", "delayed"),
+))
+_ANNUAL = re.compile(r"\s*(?:per annum|per year|a year|each year|annually)\b", re.I)
+
+
+def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, noun: str) -> str | None:
+    lo, hi = clause_span(text, sent, start, end)
+    unit = f["unit"]
+    if unit in ("year", "financial_year", "date"):
+        before, after = text[max(lo, start - 12):start].lower(), text[end:hi].lower()
+        if re.search(r"\bby\s*$", before) or after.startswith(" at the latest"):
+            return "deadline"
+        if re.search(r"\b(?:up to|until|till)\s*$", before):
+            return "end of period"
+        if re.search(r"\b(?:since|from)\s*$", before):
+            return "start"
+        return "publication" if re.search(r"publish", text[lo:hi], re.I) else None
+    if unit == "years":
+        return "delay" if re.match(r"\s*(?:later|late|behind|delay)", text[end:hi], re.I) else (noun or None)
+    if unit == "count":
+        window = text[max(lo, start - 60):start] + " " + text[end:min(hi, end + 60)]
+        status = next((s for p, s in _STATUSES if p.search(window)), None)
+        head = noun.split()[-1] if noun else ""
+        if status:
+            return f"{head} {status}".strip()
+        return noun or None
+    found = next((m for p, m in _AMOUNT_MEASURES if p.search(text[lo:hi])), None)
+    if found and _ANNUAL.match(text, end):
+        found += " per annum"
+    return found
+
+
+def extract_figures(text: str) -> list[Figure]:
+    """Every figure in `text`, in order: money, percentages, counts, years, financial years, dates, ranges."""
+    spans = sentences(text)
+    starts = [s for s, _ in spans]
+    claimed: list[tuple[int, int]] = []
+    found: list[tuple[int, int, tuple[int, int], dict]] = []
+    for kind, pattern in _PATTERNS:  # in priority order: a span claimed once is not read again
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in claimed):
+                continue
+            got = _read(kind, text, m)
+            if got is None:
+                continue
+            start, end, fields = got
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0 or end > spans[i][1] or any(start < e and s < end for s, e in claimed):
+                continue  # outside any sentence: a list marker or a footnote number
+            claimed.append((start, end))
+            found.append((start, end, spans[i], fields))
+    figures = []
+    last_noun: dict[tuple[int, int], str] = {}
+    for start, end, sent, fields in sorted(found, key=lambda x: x[0]):
+        noun = fields.pop("noun", "") or ""
+        if fields["unit"] == "count":
+            # An elliptical count ("two of the seven recommendations ... and five are ...") counts the same things.
+            noun = noun or last_noun.get(sent, "")
+            if noun:
+                last_noun[sent] = noun
+        measure = _measure(text, fields, sent, start, end, noun)
+        figures.append(Figure(raw=text[start:end], start=start, end=end, sentence=text[sent[0]:sent[1]],
+                              sentence_start=sent[0], sentence_end=sent[1], measure=measure, **fields))
+    return figures
+
+
+# --- persistence ----------------------------------------------------------------------------------
+
+_COLUMNS = ("doc_id", "chunk_id", "page", "pos", "raw", "value", "low", "high", "unit", "measure", "of_total",
+            "iso_date", "sentence", "sentence_start", "sentence_end", "start", "end")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS figures (
+    doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, page INTEGER, pos INTEGER NOT NULL,
+    raw TEXT NOT NULL, value TEXT NOT NULL, low TEXT, high TEXT, unit TEXT NOT NULL, measure TEXT,
+    of_total TEXT, iso_date TEXT, sentence TEXT NOT NULL, sentence_start INTEGER NOT NULL,
+    sentence_end INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS figures_doc ON figures (doc_id, page, pos);
+"""
+_DECIMALS = ("value", "low", "high", "of_total")
+
+
+def _connect(db_path: str | Path) -> sqlite3.Connection:
+    path = Path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit mode with explicit BEGIN IMMEDIATE: ingestion and the UI may share this file.
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+def index_document(db_path: str | Path, doc_id: str, chunks: list[Chunk]) -> int:
+    """Extract the figures of every chunk and replace the document's rows; returns how many were stored."""
+    best: dict[tuple[int | None, int], tuple[Chunk, Figure]] = {}
+    for chunk in chunks:
+        for fig in extract_figures(chunk.text):
+            # Chunks overlap by a sentence, so one figure can be seen twice at the same place in the page.
+            key = (chunk.page, chunk.char_start + fig.start)
+            if key not in best or len(fig.raw) > len(best[key][1].raw):
+                best[key] = (chunk, fig)
+    rows = []
+    for (page, pos), (chunk, fig) in sorted(best.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+        d = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(fig).items()}
+        d.update(doc_id=doc_id, chunk_id=chunk.id, page=page, pos=pos)
+        rows.append(tuple(d[c] for c in _COLUMNS))
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    with closing(_connect(db_path)) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM figures WHERE doc_id = ?", (doc_id,))
+            conn.executemany(f"INSERT INTO figures ({cols}) VALUES ({', '.join('?' * len(_COLUMNS))})", rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return len(rows)
+
+
+def delete_document(db_path: str | Path, doc_id: str) -> int:
+    """Remove every stored figure of a document; returns how many rows went."""
+    if not Path(db_path).exists():
+        return 0
+    with closing(_connect(db_path)) as conn:
+        return conn.execute("DELETE FROM figures WHERE doc_id = ?", (doc_id,)).rowcount
+
+
+def list_figures(db_path: str | Path, doc_id: str | None = None, grep: str | None = None) -> list[FigureRecord]:
+    """Stored figures in document and page order, optionally of one document or matching `grep` (any case)."""
+    if not Path(db_path).exists():
+        return []
+    where, params = [], []
+    if doc_id:
+        where.append("doc_id = ?")
+        params.append(doc_id)
+    if grep:
+        like = "%" + grep.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append("(raw LIKE ? ESCAPE '\\' OR measure LIKE ? ESCAPE '\\' OR sentence LIKE ? ESCAPE '\\' "
+                     "OR unit = ?)")
+        params += [like, like, like, grep]
+    sql = f"SELECT {', '.join(chr(34) + c + chr(34) for c in _COLUMNS)} FROM figures"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    with closing(_connect(db_path)) as conn:
+        rows = conn.execute(sql + " ORDER BY doc_id, page, pos", params).fetchall()
+    records = []
+    for row in rows:
+        d = dict(zip(_COLUMNS, row))
+        d.pop("pos")
+        for k in _DECIMALS:
+            d[k] = Decimal(d[k]) if d[k] is not None else None
+        records.append(FigureRecord(**d))
+    return records

@@ -1,0 +1,83 @@
+"""The CLI through its real entry point, and as a subprocess where start-up matters."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.cli import main
+
+NAO22 = "nao-2022-government-shared-services"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_help_is_instant_and_lists_commands():
+    code = "import sys, assistant.cli as c; c.build_parser(); print('torch' in sys.modules, " \
+           "'sentence_transformers' in sys.modules, 'chromadb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "False"]
+    help_text = subprocess.run([sys.executable, "-m", "assistant.cli", "--help"], capture_output=True, text=True,
+                               check=True).stdout
+    for command in ("ingest", "docs", "search", "ask", "ui"):
+        assert command in help_text
+
+
+def test_ask_json(capsys, corpus_settings):
+    code, out, _ = run(capsys, "ask", "How much funding did HM Treasury approve for the clusters?", "--json",
+                       "--store", str(corpus_settings.store_dir))
+    d = json.loads(out)
+    assert code == 0 and d["declined"] is False
+    assert any("£300 million" in c["quote"] and c["doc_id"] == NAO22 for c in d["citations"])
+
+
+def test_ask_text_and_search(capsys, corpus_settings):
+    code, out, _ = run(capsys, "ask", "How many customers do the shared service centres serve?",
+                       "--store", str(corpus_settings.store_dir))
+    assert code == 0 and "140,000" in out and "[1]" in out and "page 1" in out
+    code, out, _ = run(capsys, "search", "£300 million", "-k", "2", "--json", "--store", str(corpus_settings.store_dir))
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 2 and "£300 million" in rows[0]["text"]
+
+
+def test_batch_mode(capsys, corpus_settings, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('How much did the clusters forecast they needed?\n'
+                     '{"question": ""}\n'
+                     '{"question": "And how much did the Treasury approve?", "history": '
+                     '[{"role": "user", "content": "How much did the clusters forecast they needed?"}]}\n'
+                     '{"question": "What is the capital of France?"}\n')
+    code, out, _ = run(capsys, "ask", "--json", "--batch", str(batch), "--store", str(corpus_settings.store_dir))
+    lines = [json.loads(l) for l in out.splitlines()]
+    assert code == 0 and len(lines) == 4
+    assert "£382 million to £403 million" in lines[0]["answer"]
+    assert "empty" in lines[1]["error"]
+    assert any("£300 million" in c["quote"] for c in lines[2]["citations"])
+    assert lines[3]["declined"] is True
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["ask", ""], "error: the question is empty"),
+    (["ask", "x" * 5000], "limit is 4000"),
+])
+def test_bad_questions_exit_non_zero_with_one_line(capsys, corpus_settings, argv, needle):
+    code, _, err = run(capsys, *argv, "--store", str(corpus_settings.store_dir))
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_ingest_and_docs(capsys, tmp_path, corpus_copy):
+    store = str(tmp_path / "s")
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 garbage")
+    code, out, err = run(capsys, "ingest", str(corpus_copy), str(bad), "--store", store, "--no-progress")
+    assert code == 1 and "failed: " in err and "broken.pdf" in err
+    assert "2 documents (2 added, 1 failed)" in out and "chunks/s" in out
+    code, out, _ = run(capsys, "docs", "--json", "--store", store)
+    assert code == 0 and {d["doc_id"] for d in json.loads(out)} == {NAO22, "nao-2014-next-generation-shared-services"}

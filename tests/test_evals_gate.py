@@ -1,0 +1,78 @@
+"""The CI gate: the shipped set against the real assistant over the corpus must stay above evals/floors.json,
+and a deliberately broken answerer must make `audit-assistant eval` fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from langchain_core.runnables import RunnableLambda
+
+from assistant.cli import main
+from assistant.types import Answer, Citation
+from evals.cli import load_floors
+from evals.dataset import load_set
+from evals.runner import check_thresholds, evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+SET = ROOT / "evals" / "sets" / "shared_services.jsonl"
+FLOORS = ROOT / "evals" / "floors.json"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def dev_run(corpus_assistant):
+    """The shipped set run once against the assistant over the corpus."""
+    return evaluate(load_set(SET), corpus_assistant)
+
+
+def test_dev_set_meets_the_floors(dev_run):
+    mins, maxs = load_floors(FLOORS)
+    assert {"correctness", "quote_faithfulness"} <= set(mins)
+    missed = check_thresholds(dev_run.overall, mins, maxs)
+    failing = [f"{r.case.id}: {'; '.join(r.score.failures)}" for r in dev_run.results if not r.score.passed]
+    assert missed == [], "\n".join(missed + failing)
+
+
+def test_every_quote_of_the_assistant_is_verbatim(dev_run):
+    bad = [(r.case.id, q.n, q.reason) for r in dev_run.results for q in r.score.quotes if not q.faithful]
+    assert bad == []
+
+
+def test_the_assistant_never_states_a_false_premise(dev_run):
+    stated = [(r.case.id, f.fact, f.matched) for r in dev_run.results for f in r.score.facts
+              if f.kind.startswith("absent") and not f.ok]
+    assert stated == []
+
+
+def _broken(chunk_id: str):
+    """An answerer that makes up a figure and a quote to go with it."""
+    def answer(inp: dict) -> Answer:
+        quote = "HM Treasury approved a funding package of £999 million."
+        cite = Citation(1, chunk_id, "nao-2022-government-shared-services", "Government Shared Services", None, quote)
+        return Answer(inp["question"], f"HM Treasury approved £999 million [1].", False, (cite,))
+
+    return RunnableLambda(answer)
+
+
+def test_a_broken_answerer_fails_the_gate(corpus_settings, corpus_assistant, monkeypatch, tmp_path, capsys):
+    from assistant.service import Assistant
+
+    chunk_id = corpus_assistant.search("Treasury approved funding package")[0].chunk.id
+    monkeypatch.setattr("evals.cli.build_assistant",
+                        lambda settings: Assistant(settings, answerer=_broken(chunk_id)))
+    out = tmp_path / "broken"
+    status = main(["eval", str(SET), "--store", str(corpus_settings.store_dir), "--out", str(out), "--quiet",
+                   "--min-correct", "0.5", "--min-faithfulness", "1.0"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "threshold missed: correctness 0.0" in err
+    assert "threshold missed: quote_faithfulness 0.000 is below the minimum 1.0" in err
+    summary = json.loads((out / "ours" / "summary.json").read_text())
+    assert summary["overall"]["quote_faithfulness"] == 0.0
+    rows = [json.loads(line) for line in (out / "ours" / "results.jsonl").read_text().splitlines()]
+    f22_01 = next(r for r in rows if r["id"] == "f22-01")
+    assert f22_01["failures"] == ["missing: number 300 million (GBP)",
+                                  "quote [1] not verbatim in its source: not in the cited chunk"]

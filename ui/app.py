@@ -1,0 +1,226 @@
+"""The chat UI (`audit-assistant ui`): display only. The Assistant is built once per process and shared;
+each browser session keeps its own history. Document text is never given to Markdown: see ui/render.py."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from ui import render
+from ui.render import md_escape
+
+MODES = {"grounded": "Grounded: quotes from the sources only", "llm": "LLM: written by a model, checked against "
+         "the sources"}
+ALL = "All"
+
+
+@st.cache_resource(show_spinner=False)
+def load_assistant(_settings: Settings, key: str):
+    """One Assistant per process and store (`key` names the store; settings are not hashed)."""
+    from assistant.service import Assistant
+
+    return Assistant(_settings)
+
+
+@st.cache_resource(show_spinner=False)
+def load_llm_assistant(_base, key: str):
+    """An LLM-mode Assistant that shares the grounded one's model, store and catalog."""
+    from assistant.service import Assistant
+
+    llm = Assistant(_base.settings.with_(answer_mode="llm"))
+    llm.embedder, llm.store, llm.catalog = _base.embedder, _base.store, _base.catalog
+    return llm
+
+
+@st.cache_resource(show_spinner=False)
+def load_ingestor(_base, key: str):
+    """The ingester for uploads, sharing the Assistant's model, store and catalog."""
+    from ingest.pipeline import Ingestor
+
+    return Ingestor(_base.settings, embedder=_base.embedder, store=_base.store, catalog=_base.catalog)
+
+
+@st.cache_resource(show_spinner=False)
+def warm(_assistant, key: str) -> bool:
+    """Load the embedding model once per process, after the page has been drawn."""
+    _assistant.warm_up()
+    return True
+
+
+def llm_configured(settings: Settings) -> bool:
+    return settings.answer_mode == "llm" or bool(settings.llm_base_url or settings.llm_api_key) \
+        or settings.llm_provider == "ollama"
+
+
+# -- sidebar ---------------------------------------------------------------------------------------
+def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
+    """The corpus, filters, answer mode, uploads and export; returns (filters, mode)."""
+    sb = st.sidebar
+    sb.header("Corpus")
+    corpus_box = sb.container()  # filled last, so it lists what an upload just added
+
+    sb.header("Filters")
+    docs = assistant.documents()
+    publishers = sorted({d["publisher"] for d in docs if d.get("publisher")})
+    publisher = sb.selectbox("Publisher", [ALL] + publishers, key="f_publisher")
+    years = sorted({d["year"] for d in docs if d.get("year")})
+    year_from = year_to = None
+    if len(years) >= 2:
+        lo, hi = sb.slider("Published between", years[0], years[-1], (years[0], years[-1]), key="f_years")
+        if (lo, hi) != (years[0], years[-1]):
+            year_from, year_to = lo, hi
+    strategies = sorted({s for d in docs for s in d.get("strategy") or []})
+    strategy = sb.selectbox("Strategy", [ALL] + strategies, key="f_strategy")
+    titles = {d["doc_id"]: " ".join(str(d.get("title") or d["doc_id"]).split()) for d in docs}
+    doc_ids = sb.multiselect("Documents", list(titles), format_func=lambda i: titles.get(i, i), key="f_docs",
+                             placeholder="All documents")
+    filters = {"doc_ids": [d for d in doc_ids if d in titles], "publisher": None if publisher == ALL else publisher,
+               "year_from": year_from, "year_to": year_to, "strategy": None if strategy == ALL else strategy}
+
+    sb.header("Answer mode")
+    if llm_configured(settings):
+        mode = sb.radio("How answers are written", list(MODES), format_func=MODES.get, key="mode",
+                        index=1 if settings.answer_mode == "llm" else 0)
+    else:
+        # A disabled radio fails colour contrast in Streamlit's theme; say it in words instead.
+        mode = "grounded"
+        sb.html(render.note_html(f"{MODES['grounded']}. LLM mode is off: set AUDIT_ASSISTANT_MODE=llm and "
+                                 "AUDIT_ASSISTANT_LLM_BASE_URL to offer it."))
+
+    sb.header("Add documents")
+    uploads(assistant, settings, key)
+
+    with corpus_box:
+        docs = assistant.documents()
+        chunks = sum(d.get("chunks") or 0 for d in docs)
+        st.html(render.note_html(f"{len(docs)} document{'s' * (len(docs) != 1)}, {chunks} chunks"))
+        if docs:
+            st.html(render.corpus_html(docs))
+    return filters, mode
+
+
+def uploads(assistant, settings: Settings, key: str) -> None:
+    """Upload PDF, HTML or text files; each is ingested with a progress bar and reported in one line."""
+    from ui.uploads import add_upload
+
+    files = st.sidebar.file_uploader(
+        "PDF, HTML or text files", type=["pdf", "html", "htm", "txt", "md"], accept_multiple_files=True,
+        key="uploader", help=f"Up to {settings.max_file_mb:g} MB each. Files are checked by their content, "
+        "not only their name.")
+    done: set = st.session_state.setdefault("uploaded_ids", set())
+    new = [f for f in files or [] if f.file_id not in done]
+    if new:
+        ingestor = load_ingestor(assistant, key)
+        bar = st.sidebar.progress(0.0, text="Adding documents")
+        outcomes = []
+        for i, f in enumerate(new):
+            bar.progress(i / len(new), text=f"Adding {md_escape(f.name)} ({i + 1} of {len(new)})")
+            outcomes.append(add_upload(ingestor, settings, f.name, f.getvalue()))
+            done.add(f.file_id)
+        bar.progress(1.0, text=f"Finished: {sum(o.ok for o in outcomes)} of {len(new)} added")
+        st.session_state.upload_outcomes = outcomes
+    for o in st.session_state.get("upload_outcomes", []):
+        if o.ok:
+            st.sidebar.success(md_escape(o.message))
+        else:
+            st.sidebar.error("Not added: " + md_escape(o.message))
+
+
+# -- messages --------------------------------------------------------------------------------------
+def show_sources(citations, prefix: str = "Source") -> None:
+    for c in citations:
+        with st.expander(md_escape(render.card_label(c, prefix))):
+            st.html(render.source_card_html(c))
+
+
+def show_answer(answer, stream: bool = False) -> None:
+    """An answer with its calculations and source cards, or a decline with the nearest passages."""
+    if answer.declined:
+        st.html(render.declined_html(answer))
+        show_sources(answer.nearest, "Nearest passage")
+        return
+    if stream:
+        box = st.empty()
+        for partial in render.stream_prefixes(answer.text):
+            box.html(render.answer_html(partial))
+            time.sleep(0.02)
+        box.html(render.answer_html(answer.text, answer.citations))
+    else:
+        st.html(render.answer_html(answer.text, answer.citations))
+    for calc in answer.calculations:
+        st.html(render.calculation_html(calc, answer.citations))
+    if answer.fallback:
+        st.html(render.note_html("The model's answer failed the checks, so the grounded answer is shown: "
+                                 + answer.fallback))
+    show_sources(answer.citations)
+
+
+def export() -> None:
+    """Drawn after the chat, so the download includes the answer just given."""
+    st.sidebar.header("Export")
+    st.sidebar.download_button("Download the conversation (Markdown)",
+                               render.conversation_markdown(st.session_state.messages),
+                               file_name="audit-assistant-conversation.md", mime="text/markdown",
+                               disabled=not st.session_state.messages, key="export")
+
+
+def history() -> list[dict]:
+    """The conversation so far in the shape `Assistant.ask` takes."""
+    out = []
+    for m in st.session_state.messages:
+        out.append({"role": "user", "content": m["content"]} if m["role"] == "user"
+                   else {"role": "assistant", "content": m["answer"].text})
+    return out
+
+
+def main() -> None:
+    st.set_page_config(page_title="Audit Assistant", layout="centered")
+    st.html(render.CSS)
+    settings = Settings.from_env()
+    key = f"{settings!r}|{settings.store_dir.resolve()}"
+    assistant = load_assistant(settings, key)
+    st.session_state.setdefault("messages", [])
+
+    st.title("Audit Assistant")
+    st.html(render.note_html("Answers from UK National Audit Office reports. Every sentence cites its source; "
+                             "open a source card to read the quoted words in their passage."))
+
+    filters, mode = sidebar(assistant, settings, key)
+    active = [k for k, v in filters.items() if v]
+    if active:
+        st.html(render.note_html("Filters on: " + ", ".join(k.replace("_", " ") for k in active)))
+    if not assistant.documents():
+        st.info("The corpus is empty. Run `audit-assistant ingest corpus/`, or add files in the sidebar.")
+
+    for m in st.session_state.messages:
+        with st.chat_message(m["role"]):
+            if m["role"] == "user":
+                st.markdown(md_escape(m["content"]))
+            else:
+                show_answer(m["answer"])
+
+    question = st.chat_input("Ask about the reports", key="question")
+    if question:
+        past = history()
+        st.session_state.messages.append({"role": "user", "content": question})
+        with st.chat_message("user"):
+            st.markdown(md_escape(question))
+        with st.chat_message("assistant"):
+            try:
+                who = load_llm_assistant(assistant, key) if mode == "llm" else assistant
+                with st.spinner("Searching the reports"):
+                    answer = who.ask(question, history=past, filters=filters)
+            except AssistantError as exc:
+                st.session_state.messages.pop()
+                st.error(md_escape(str(exc)))
+            else:
+                st.session_state.messages.append({"role": "assistant", "answer": answer})
+                show_answer(answer, stream=True)
+    export()
+    warm(assistant, key)
+
+
+main()

@@ -1,0 +1,233 @@
+"""Pure rendering for the chat UI: Answer, Citation and Calculation to HTML, labels and Markdown.
+
+Documents are untrusted (officials upload files nobody vetted), so every piece of document text that
+reaches the page goes through `esc` (for HTML, shown with `st.html`, which neither parses Markdown nor
+runs scripts) or `md_escape` (for Streamlit labels and messages, which are Markdown). The only markup
+in the output is ours. Colours are set on every element we draw, so contrast holds in either theme.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from assistant.types import Answer, Calculation, Citation
+
+CSS = """<style>
+.aa-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;
+  clip:rect(0,0,0,0);white-space:nowrap;border:0}
+.aa-answer,.aa-card,.aa-declined,.aa-calc,.aa-docs{overflow-wrap:anywhere;word-break:break-word}
+.aa-answer p{margin:0 0 .5rem 0;line-height:1.6}
+.aa-ref{font-size:.8em;font-weight:600;vertical-align:super;line-height:0;margin-left:.1em}
+.aa-card{background:#ffffff;color:#1f2430;border-radius:.4rem;padding:.25rem .25rem .1rem .25rem}
+.aa-meta{margin:0 0 .5rem 0;color:#3d4350;font-size:.9rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
+.aa-meta dt{font-weight:600;display:inline}
+.aa-meta dd{display:inline;margin:0 0 0 .25rem}
+.aa-passage{margin:0 0 .5rem 0;padding:.6rem .8rem;background:#f3f4f6;color:#1f2430;
+  border-left:4px solid #4a5568;border-radius:.2rem;line-height:1.6;font-size:.95rem}
+.aa-passage mark{background:#ffe066;color:#111111;padding:0 .1em;border-radius:.15em;
+  outline:1px solid #8a6d00}
+.aa-card a,.aa-docs a{color:#0b4fb3;text-decoration:underline}
+.aa-declined{background:#fff4e5;color:#3b2800;border:2px dashed #8a5300;border-radius:.5rem;
+  padding:.6rem .9rem;margin:0 0 .5rem 0}
+.aa-declined strong{color:#3b2800}
+.aa-calc{background:#ffffff;color:#1f2430;border:1px solid #5c6370;border-radius:.4rem;padding:.5rem .75rem;
+  margin:0 0 .5rem 0}
+.aa-calc table{border-collapse:collapse;width:100%;font-size:.92rem}
+.aa-calc caption{text-align:left;font-weight:600;padding-bottom:.3rem;color:#1f2430}
+.aa-calc th,.aa-calc td{border-bottom:1px solid #c4c8d0;padding:.25rem .4rem;text-align:left;color:#1f2430}
+.aa-calc .aa-working{margin:.4rem 0 0 0;font-family:ui-monospace,monospace;font-size:.9rem}
+.aa-docs{list-style:none;padding:0!important;margin:0!important}
+.aa-docs li{margin:0 0 .55rem 0;padding:.35rem .5rem;background:#ffffff;color:#1f2430;border-radius:.3rem;
+  border:1px solid #c4c8d0;font-size:.88rem}
+.aa-docs .aa-doc-title{font-weight:600;display:block}
+.aa-docs .aa-doc-meta{color:#3d4350}
+.aa-note{color:inherit;font-size:.9rem;margin:0 0 .5rem 0}
+</style>"""
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&\"'=^])")
+_MARKER = re.compile(r"\[(\d+)\]")
+_SCHEMES = {"http", "https"}
+
+
+def esc(value: object) -> str:
+    """Text made safe to place inside HTML (element content or a quoted attribute)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def md_escape(value: object) -> str:
+    """Text made literal for Streamlit Markdown (labels, st.error): every punctuation mark escaped,
+    whitespace runs folded, so no link, image, HTML tag or directive can form."""
+    text = " ".join(("" if value is None else str(value)).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) URL with a host; None otherwise (javascript:, data:...)."""
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    if any(ch in url for ch in "\x00\r\n\t") or any(ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _SCHEMES or not parts.netloc:
+        return None
+    return url
+
+
+def page_text(page: int | None) -> str:
+    return f"page {page}" if page is not None else "no page number"
+
+
+def card_label(c: Citation, prefix: str = "Source") -> str:
+    """The plain-text name of a source card: "Source 1: Government Shared Services, page 2"."""
+    title = " ".join(str(c.title or c.doc_id).split())
+    return f"{prefix} {c.n}: {title}, {page_text(c.page)}"
+
+
+def highlight(context: str | None, quote: str) -> str:
+    """The passage, escaped, with the quoted words inside <mark>; whitespace differences are tolerated."""
+    if not context:
+        return f"<mark>{esc(quote)}</mark>"
+    words = quote.split()
+    match = None
+    if words:
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        match = re.search(pattern, context)
+    if match is None:
+        # The quote is not in the passage (an edited clause): show both, the quote marked.
+        return f"{esc(context)}<br><span class=\"aa-sr\">Quoted: </span><mark>{esc(quote)}</mark>"
+    s, e = match.span()
+    return f"{esc(context[:s])}<mark>{esc(context[s:e])}</mark>{esc(context[e:])}"
+
+
+def source_card_html(c: Citation) -> str:
+    """The body of a source card: publisher, date, page, the highlighted passage, the link."""
+    meta = [("Publisher", c.publisher or "not recorded"), ("Published", c.published or "not recorded"),
+            ("Page", c.page if c.page is not None else "none (single-page document)"), ("Document", c.doc_id)]
+    items = "".join(f"<div><dt>{esc(k)}:</dt><dd>{esc(v)}</dd></div>" for k, v in meta)
+    parts = [f'<div class="aa-card"><dl class="aa-meta">{items}</dl>',
+             f'<blockquote class="aa-passage" aria-label="{esc(card_label(c))}: quoted passage">'
+             f"{highlight(c.context, c.quote)}</blockquote>"]
+    url = safe_url(c.url)
+    if url:
+        host = urlsplit(url).netloc
+        parts.append(f'<p><a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+                     f"Open the source on {esc(host)}<span class=\"aa-sr\"> (opens in a new tab)</span></a></p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _paragraphs(escaped: str) -> str:
+    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in escaped.split("\n\n") if p.strip())
+
+
+def answer_html(text: str, citations: Iterable[Citation] = ()) -> str:
+    """The answer text, escaped, with each [n] marker given an accessible name naming its source."""
+    names = {c.n: card_label(c) for c in citations}
+
+    def marker(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in names:
+            return m.group(0)
+        return (f'<span class="aa-ref"><span aria-hidden="true">[{n}]</span>'
+                f'<span class="aa-sr">({esc(names[n])})</span></span>')
+
+    return f'<div class="aa-answer">{_paragraphs(_MARKER.sub(marker, esc(text)))}</div>'
+
+
+def declined_html(answer: Answer) -> str:
+    """A declined answer: says so in words and looks different (dashed amber box), not by colour alone."""
+    near = (f'<p class="aa-note">The nearest passages are below; none of them answers the question.</p>'
+            if answer.nearest else "")
+    return (f'<div class="aa-declined" role="note" aria-label="Not answered from the corpus">'
+            f"<p><strong>Not answered from the corpus:</strong> {esc(answer.text)}</p>{near}</div>")
+
+
+def calculation_html(calc: Calculation, citations: Iterable[Citation] = ()) -> str:
+    """A calculation: a table of its operands (each with its source) and the working."""
+    names = {c.n: card_label(c) for c in citations}
+    rows = []
+    for o in calc.operands:
+        source = names.get(o.citation, f"Source {o.citation}") if o.citation is not None else "not cited"
+        rows.append(f"<tr><td>{esc(o.label or '')}</td><td>{esc(o.value)}</td><td>{esc(o.unit)}</td>"
+                    f"<td>{esc(source)}</td></tr>")
+    return (f'<div class="aa-calc"><table><caption>Calculation: {esc(calc.operation)}</caption>'
+            '<thead><tr><th scope="col">Operand</th><th scope="col">Value</th><th scope="col">Unit</th>'
+            f'<th scope="col">Source</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<p class="aa-working">Working: {esc(calc.expression)} = {esc(calc.result)} {esc(calc.unit)}</p>'
+            "</div>")
+
+
+def corpus_html(docs: list[dict]) -> str:
+    """The stored documents: title, then publisher, date and chunk count."""
+    items = []
+    for d in docs:
+        meta = " · ".join([d.get("publisher") or "publisher not recorded", d.get("published") or "undated",
+                           f"{d.get('chunks') or 0} chunks"])
+        items.append(f'<li><span class="aa-doc-title">{esc(d.get("title") or d.get("doc_id"))}</span>'
+                     f'<span class="aa-doc-meta">{esc(meta)}</span></li>')
+    return f'<ul class="aa-docs" aria-label="Documents in the corpus">{"".join(items)}</ul>'
+
+
+def note_html(text: str) -> str:
+    """A short note in the theme's own text colour (st.caption's grey fails contrast on white)."""
+    return f'<p class="aa-note">{esc(text)}</p>'
+
+
+def stream_prefixes(text: str, step: int = 3) -> Iterator[str]:
+    """Growing prefixes of the text, a few words at a time, for showing an answer as it streams."""
+    words = text.split(" ")
+    for i in range(step, len(words), step):
+        yield " ".join(words[:i])
+    yield text
+
+
+def conversation_markdown(messages: list[dict], now: datetime | None = None) -> str:
+    """The conversation as a Markdown document, each answer followed by its sources and quotes."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    out = ["# Audit Assistant conversation", "", f"Exported {stamp}.", ""]
+    turn = 0
+    for m in messages:
+        if m["role"] == "user":
+            turn += 1
+            out += [f"## Question {turn}", "", _quote_block(m["content"]), ""]
+            continue
+        answer: Answer = m["answer"]
+        if answer.declined:
+            out += [f"**Not answered from the corpus** ({answer.mode}): {answer.text}", ""]
+            if answer.nearest:
+                out += ["Nearest passages:", ""]
+                out += [_source_line(c) for c in answer.nearest] + [""]
+            continue
+        out += [f"**Answer** ({answer.mode}): {answer.text}", ""]
+        for calc in answer.calculations:
+            ops = "; ".join(f"{o.label or 'operand'} {o.value} {o.unit}"
+                            + (f" [{o.citation}]" if o.citation is not None else "") for o in calc.operands)
+            out += [f"Calculation ({calc.operation}): {ops}. Working: {calc.expression} = {calc.result} "
+                    f"{calc.unit}", ""]
+        if answer.citations:
+            out += ["Sources:", ""]
+            out += [_source_line(c) for c in answer.citations] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _source_line(c: Citation) -> str:
+    bits = [f"[{c.n}] {c.title}, {page_text(c.page)} ({c.doc_id})"]
+    when = ", ".join(x for x in (c.publisher, c.published) if x)
+    if when:
+        bits.append(f" — {when}")
+    url = safe_url(c.url)
+    if url:
+        bits.append(f". <{url}>")
+    return "- " + "".join(bits) + "\n\n" + _quote_block(f"“{' '.join(c.quote.split())}”", indent="  ")
+
+
+def _quote_block(text: str, indent: str = "") -> str:
+    return "\n".join(f"{indent}> {line}" if line else f"{indent}>" for line in str(text).splitlines() or [""])
