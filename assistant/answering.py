@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.catalog import Catalog
-from assistant.questions import Question, analyse
+from assistant.questions import GENERIC, Question, analyse
 from assistant.types import Answer, Calculation, Chunk, Citation, Operand, ScoredChunk
 from ingest.chunking import split_sentences
 
@@ -22,7 +22,7 @@ from ingest.chunking import split_sentences
 # sentence is too weak to present; above MAX_UNKNOWN the question is mostly about things the corpus
 # never mentions.
 MIN_SUPPORT = 0.42
-MAX_UNKNOWN = 0.45
+MAX_UNKNOWN = 0.0  # any subject word the corpus never uses: the reports do not cover the question
 LONG_QUOTE = 300  # characters; longer sentences are cut to their best clauses
 POOL = 10  # sentences embedded per question: the main cost of `ask` after retrieval
 
@@ -30,7 +30,7 @@ _MONEY = re.compile(r"£\s?\d[\d,.]*\s*(?:million|billion|bn|m|k|thousand)?", re
 _PERCENT = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent)", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b|\b(?:January|February|March|April|May|June|July|August|September|"
                    r"October|November|December)\b")
-_NUMBER = re.compile(r"\b\d[\d,]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"dozen|hundred|thousand|all)\b", re.I)
 _WHO = re.compile(r"\bhead of\b|\bchief\b|\bminister\b|\bsecretary\b|\bdirector\b|\b[A-Z][a-z]+ [A-Z][a-z]+,")
 _WHY = re.compile(r"\bbecause\b|\bdue to\b|\bconcluded\b|\bas a result\b|\bin order to\b|\bso that\b|"
@@ -111,7 +111,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if routed is not None:
             return routed
         weights = self._term_weights(q)
-        unknown = sum(w for t, w in weights.items() if w < 0) / max(1e-9, sum(abs(w) for w in weights.values()))
+        unknown = sum(-w for w in weights.values() if w < 0) / max(1e-9, sum(abs(w) for w in weights.values()))
         cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()})
         best = cands[0] if cands else None
         if best is None or best.score < MIN_SUPPORT or unknown > MAX_UNKNOWN:
@@ -138,7 +138,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             if df[t] == 0 and (t.isdigit() or t in q.expanded_terms):
                 out[t] = 0.0  # a year only the metadata has, or a word the thesaurus translated
                 continue
-            out[t] = w if df[t] > 0 else -w
+            out[t] = w if df[t] > 0 or t in GENERIC else -w
         return out
 
     def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float]) -> list[Candidate]:
@@ -186,7 +186,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if "compare" in q.types or _mentions_two_periods(q.clean):
             docs = [best.chunk.chunk.doc_id]
             for c in cands[1:]:
-                if c.chunk.chunk.doc_id not in docs and c.score >= 0.6 * best.score:
+                if c.chunk.chunk.doc_id not in docs and c.score >= max(MIN_SUPPORT, 0.5 * best.score):
                     chosen.append(c)
                     docs.append(c.chunk.chunk.doc_id)
         covered = _stems(" ".join(c.text for c in chosen))

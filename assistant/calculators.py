@@ -19,6 +19,8 @@ _SCALE_WORDS = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion
 _KIND = {"GBP": "a money amount", "percent": "a percentage", "count": "a count", "year": "a year",
          "financial_year": "a financial year", "date": "a date", "years": "a number of years",
          "times": "a ratio", "percentage_points": "a difference in percentage points"}
+_SUFFIXES = {"percent": ("%", "%"), "percentage_points": (" percentage point", " percentage points"),
+             "years": (" year", " years"), "times": (" times", " times")}
 # Display precision: what a reader of an audit report expects, never used for the arithmetic itself.
 _PLACES = {"GBP": 2, "percent": 1, "percentage_points": 1, "years": 1, "times": 2, "count": 2}
 
@@ -41,40 +43,31 @@ class Quantity:
         if self.scale is not None and self.scale not in SCALES:
             raise CalculationError(f"I do not know the scale {self.scale!r}; use thousand, million or billion.")
         for name in ("value", "low", "high"):
-            v = getattr(self, name)
-            if v is None or isinstance(v, Decimal):
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-                raise CalculationError(f"{v!r} is not a number I can calculate with.")
-            try:
-                object.__setattr__(self, name, Decimal(str(v)))
-            except InvalidOperation:
-                raise CalculationError(f"{v!r} is not a number I can calculate with.") from None
-        if any(v is not None and not v.is_finite() for v in (self.value, self.low, self.high)):
-            raise CalculationError("A figure must be a finite number.")
-        if self.value is not None:
-            if self.low is not None or self.high is not None:
-                raise CalculationError("A figure is either one value or a range, not both.")
-            return
-        if self.low is None or self.high is None:
-            raise CalculationError("A figure needs a value, or both ends of a range.")
-        if self.low > self.high:
-            raise CalculationError(f"A range must run from low to high, not from {self.low} to {self.high}.")
-        if self.low == self.high:  # a range of one value is that value
-            object.__setattr__(self, "value", self.low)
-            object.__setattr__(self, "low", None)
-            object.__setattr__(self, "high", None)
+            object.__setattr__(self, name, _decimal(getattr(self, name)))
+        if self.value is not None and (self.low is not None or self.high is not None):
+            raise CalculationError("A figure is either one value or a range, not both.")
+        if self.value is None:
+            if self.low is None or self.high is None:
+                raise CalculationError("A figure needs a value, or both ends of a range.")
+            if self.low > self.high:
+                raise CalculationError(f"A range must run from low to high, not from {self.low} to {self.high}.")
+            if self.low == self.high:  # a range of one value is that value
+                for name, v in (("value", self.low), ("low", None), ("high", None)):
+                    object.__setattr__(self, name, v)
 
     @property
     def is_range(self) -> bool:
+        """True for a low..high range."""
         return self.value is None
 
     @property
     def lo(self) -> Decimal:
+        """The low end (the value itself for a single figure)."""
         return self.low if self.value is None else self.value
 
     @property
     def hi(self) -> Decimal:
+        """The high end (the value itself for a single figure)."""
         return self.high if self.value is None else self.value
 
     def end(self, x: Decimal) -> str:
@@ -113,6 +106,18 @@ class CalculationResult(Calculation):
 Figureish = Union[Quantity, str, int, Decimal, None]
 
 
+def _decimal(v: Any) -> Decimal | None:
+    if v is None or (isinstance(v, Decimal) and v.is_finite()):
+        return v
+    try:
+        d = Decimal(str(v)) if isinstance(v, (int, float, str)) and not isinstance(v, bool) else None
+    except InvalidOperation:
+        d = None
+    if d is None or not d.is_finite():
+        raise CalculationError(f"{v!r} is not a number I can calculate with.")
+    return d
+
+
 def _num(d: Decimal) -> str:
     s = format(d, ",f")
     return s.rstrip("0").rstrip(".") if "." in s else s
@@ -141,19 +146,10 @@ def _rendered(x: Decimal, unit: str, scale: str | None = None) -> tuple[str, boo
     n = a / SCALES[word] if word else a
     r = _round(n, places)
     text = _num(r)
-    if unit == "GBP":
-        text = f"£{text} {word}" if word else f"£{text}"
-    elif unit == "count":
-        text = f"{text} {word}" if word else text
-    elif unit == "percent":
-        text += "%"
-    elif unit == "percentage_points":
-        text += " percentage point" + ("" if r == 1 else "s")
-    elif unit == "years":
-        text += " year" + ("" if r == 1 else "s")
-    elif unit == "times":
-        text += " times"
-    return sign + text, r == n
+    if word:
+        text += f" {word}"
+    one, many = _SUFFIXES.get(unit, ("", ""))
+    return sign + ("£" if unit == "GBP" else "") + text + (one if r == 1 else many), r == n
 
 
 def format_value(x: Decimal, unit: str, scale: str | None = None) -> str:
@@ -216,27 +212,24 @@ def _working(lo: tuple[str, Decimal], hi: tuple[str, Decimal], unit: str) -> str
     return f"low: {fl}; high: {wh} {_eq(vh, unit)} {format_value(vh, unit)}"
 
 
-Corner = tuple[Decimal, Decimal, Decimal]
+def _binary(a: Quantity, b: Quantity, f: Callable[[Decimal, Decimal], Decimal], template: str,
+            unit: str) -> tuple[str, Quantity]:
+    """f(a, b) over ranges, with its working ("{a} − {b}"): the expression and the result.
 
-
-def _corners(a: Quantity, b: Quantity, f: Callable[[Decimal, Decimal], Decimal]) -> tuple[Corner, Corner]:
-    """(smallest, largest) of f over the pairs of range ends, each with the ends that gave it.
-
-    For f monotone in each argument (÷ by a range without zero, ×) the extremes sit at the corners,
-    so this is exact interval arithmetic.
+    Every calculator here is monotone in each operand (−, +, ×, and ÷ by a range without zero), so the
+    extremes sit at the pairs of range ends: this is exact interval arithmetic.
     """
     found = sorted(((f(x, y), x, y) for x in {a.lo, a.hi} for y in {b.lo, b.hi}), key=lambda t: t[0])
-    return found[0], found[-1]
+    (vl, al, bl), (vh, ah, bh) = found[0], found[-1]
+    result = Quantity(None, unit, vl, vh) if vl != vh else Quantity(vl, unit)
+    return _working((template.format(a=a.end(al), b=b.end(bl)), vl),
+                    (template.format(a=a.end(ah), b=b.end(bh)), vh), unit), result
 
 
 def _nonzero(b: Quantity, role: str) -> None:
     if b.lo <= 0 <= b.hi:
         what = "is zero" if not b.is_range else "includes zero"
         raise CalculationError(f"I cannot divide by zero: the {role} ({b.display()}) {what}.")
-
-
-def _range(lo: Decimal, hi: Decimal, unit: str, scale: str | None = None) -> Quantity:
-    return Quantity(None, unit, lo, hi, scale) if lo != hi else Quantity(lo, unit, scale=scale)
 
 
 # --- the calculators --------------------------------------------------------------------------------
@@ -248,10 +241,7 @@ def difference(a: Figureish, b: Figureish) -> CalculationResult:
         return years_between(b, a)
     _same_unit(a, b, "subtract {b} from {a}")
     unit = "percentage_points" if a.unit == "percent" else a.unit
-    res = _range(a.lo - b.hi, a.hi - b.lo, unit)
-    work = _working((f"{a.end(a.lo)} {MINUS} {b.end(b.hi)}", res.lo), (f"{a.end(a.hi)} {MINUS} {b.end(b.lo)}", res.hi),
-                    unit)
-    return _result("difference", work, res, a, b)
+    return _result("difference", *_binary(a, b, lambda x, y: x - y, f"{{a}} {MINUS} {{b}}", unit), a, b)
 
 
 def total(*amounts: Figureish) -> CalculationResult:
@@ -262,9 +252,9 @@ def total(*amounts: Figureish) -> CalculationResult:
     for q in qs[1:]:
         _same_unit(qs[0], q, "add {b} to {a}")
     _amount(qs[0], "add")
-    res = _range(sum((q.lo for q in qs), Decimal(0)), sum((q.hi for q in qs), Decimal(0)), qs[0].unit)
-    work = _working((" + ".join(q.end(q.lo) for q in qs), res.lo), (" + ".join(q.end(q.hi) for q in qs), res.hi),
-                    res.unit)
+    lo, hi = sum((q.lo for q in qs), Decimal(0)), sum((q.hi for q in qs), Decimal(0))
+    res = Quantity(None, qs[0].unit, lo, hi) if lo != hi else Quantity(lo, qs[0].unit)
+    work = _working((" + ".join(q.end(q.lo) for q in qs), lo), (" + ".join(q.end(q.hi) for q in qs), hi), res.unit)
     return _result("total", work, res, *qs)
 
 
@@ -274,10 +264,7 @@ def ratio(numerator: Figureish, denominator: Figureish) -> CalculationResult:
     _same_unit(a, b, "divide {a} by {b}")
     _amount(a, "divide")
     _nonzero(b, "second figure")
-    (vl, al, bl), (vh, ah, bh) = _corners(a, b, lambda x, y: x / y)
-    res = _range(vl, vh, "times")
-    work = _working((f"{a.end(al)} ÷ {b.end(bl)}", vl), (f"{a.end(ah)} ÷ {b.end(bh)}", vh), "times")
-    return _result("ratio", work, res, a, b)
+    return _result("ratio", *_binary(a, b, lambda x, y: x / y, "{a} ÷ {b}", "times"), a, b)
 
 
 def share(part: Figureish, whole: Figureish) -> CalculationResult:
@@ -286,20 +273,14 @@ def share(part: Figureish, whole: Figureish) -> CalculationResult:
     _same_unit(p, w, "take {a} as a share of {b}")
     _amount(p, "take a share of")
     _nonzero(w, "whole")
-    (vl, pl, wl), (vh, ph, wh) = _corners(p, w, lambda x, y: x / y * 100)
-    res = _range(vl, vh, "percent")
-    work = _working((f"{p.end(pl)} ÷ {w.end(wl)} × 100", vl), (f"{p.end(ph)} ÷ {w.end(wh)} × 100", vh), "percent")
-    return _result("share", work, res, p, w)
+    return _result("share", *_binary(p, w, lambda x, y: x / y * 100, "{a} ÷ {b} × 100", "percent"), p, w)
 
 
 def _change(new: Quantity, old: Quantity, operation: str) -> CalculationResult:
     _same_unit(new, old, "compare {a} with {b}")
     _amount(new, "compare")
     _nonzero(old, "starting figure" if operation == "percent_change" else "second figure")
-    (vl, nl, ol), (vh, nh, oh) = _corners(new, old, lambda x, y: (x / y - 1) * 100)
-    res = _range(vl, vh, "percent")
-    work = _working((f"({new.end(nl)} {MINUS} {old.end(ol)}) ÷ {old.end(ol)} × 100", vl),
-                    (f"({new.end(nh)} {MINUS} {old.end(oh)}) ÷ {old.end(oh)} × 100", vh), "percent")
+    work, res = _binary(new, old, lambda x, y: (x / y - 1) * 100, f"({{a}} {MINUS} {{b}}) ÷ {{b}} × 100", "percent")
     return _result(operation, work, res, *((old, new) if operation == "percent_change" else (new, old)))
 
 
@@ -319,20 +300,17 @@ def midpoint(a: Figureish, b: Figureish = None) -> CalculationResult:
     if b is None or (isinstance(b, str) and not b.strip()):
         if not a.is_range:
             raise CalculationError(f"{a.display()} is a single figure; a midpoint needs a range or two figures.")
-        lo, hi, operands = a, a, (a,)
-        lo_v, hi_v = a.lo, a.hi
+        first, second, operands = (a, a.lo), (a, a.hi), (a,)
     else:
         b = _q(b, "second figure")
         _same_unit(a, b, "find the midpoint of {a} and {b}")
         if a.is_range or b.is_range:
             raise CalculationError("A midpoint of two figures needs two single values, not ranges.")
-        lo, hi, operands = a, b, (a, b)
-        lo_v, hi_v = a.value, b.value
+        first, second, operands = (a, a.value), (b, b.value), (a, b)
     _amount(a, "find the midpoint of")
-    res = Quantity((lo_v + hi_v) / 2, a.unit)
-    work = _working((f"({lo.end(lo_v)} + {hi.end(hi_v)}) ÷ 2", res.value), (f"({lo.end(lo_v)} + {hi.end(hi_v)}) ÷ 2",
-                                                                           res.value), a.unit)
-    return _result("midpoint", work, res, *operands)
+    res = Quantity((first[1] + second[1]) / 2, a.unit)
+    line = (f"({first[0].end(first[1])} + {second[0].end(second[1])}) ÷ 2", res.value)
+    return _result("midpoint", _working(line, line, a.unit), res, *operands)
 
 
 def years_between(start: Figureish, end: Figureish) -> CalculationResult:
@@ -341,9 +319,7 @@ def years_between(start: Figureish, end: Figureish) -> CalculationResult:
     for q in (s, e):
         if q.unit not in CALENDAR:
             raise CalculationError(f"{q.display()} is {_KIND[q.unit]}, not a year, so I cannot count years from it.")
-    res = _range(e.lo - s.hi, e.hi - s.lo, "years")
-    work = _working((f"{e.end(e.lo)} {MINUS} {s.end(s.hi)}", res.lo), (f"{e.end(e.hi)} {MINUS} {s.end(s.lo)}",
-                                                                        res.hi), "years")
+    work, res = _binary(e, s, lambda x, y: x - y, f"{{a}} {MINUS} {{b}}", "years")
     return _result("years_between", work, res, s, e)
 
 
@@ -368,20 +344,14 @@ def annual_to_total(annual: Figureish, years: Figureish) -> CalculationResult:
     """A yearly amount over N years: £400m a year for 10 years is £4 billion."""
     a, n = _q(annual, "yearly amount"), _years(years)
     _per_year(a, "multiply")
-    (vl, al, nl), (vh, ah, nh) = _corners(a, n, lambda x, y: x * y)
-    res = _range(vl, vh, a.unit)
-    work = _working((f"{a.end(al)} × {n.end(nl)}", vl), (f"{a.end(ah)} × {n.end(nh)}", vh), a.unit)
-    return _result("annual_to_total", work, res, a, n)
+    return _result("annual_to_total", *_binary(a, n, lambda x, y: x * y, "{a} × {b}", a.unit), a, n)
 
 
 def total_to_annual(amount: Figureish, years: Figureish) -> CalculationResult:
     """A total spread evenly over N years: £300m over 3 years is £100m a year."""
     a, n = _q(amount, "total"), _years(years)
     _per_year(a, "spread")
-    (vl, al, nl), (vh, ah, nh) = _corners(a, n, lambda x, y: x / y)
-    res = _range(vl, vh, a.unit)
-    work = _working((f"{a.end(al)} ÷ {n.end(nl)}", vl), (f"{a.end(ah)} ÷ {n.end(nh)}", vh), a.unit)
-    return _result("total_to_annual", work, res, a, n)
+    return _result("total_to_annual", *_binary(a, n, lambda x, y: x / y, "{a} ÷ {b}", a.unit), a, n)
 
 
 def convert(amount: Figureish, to: str) -> CalculationResult:
@@ -425,70 +395,52 @@ def parse_quantity(text: str) -> Quantity:
     elif re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", body):
         q = Quantity(Decimal(body.replace(",", "")), "count")
     else:
-        raise CalculationError(f"I cannot read “{s}” as a figure (try “£382 million”, “15%” or “2028”).")
+        raise CalculationError(f"I cannot read “{s}” as a figure "
+                               "(try “£382 million”, “15%” or “2028”).")
     if negative:
         q = Quantity(None if q.is_range else -q.value, q.unit, None if not q.is_range else -q.hi,
                      None if not q.is_range else -q.lo, q.scale, q.label)
     return q
 
 
+# name -> (function, its arguments as (name, what it is, an example), description); the tools take text.
+_TOOLS: dict[str, tuple[Callable[..., CalculationResult], tuple[tuple[str, str, str], ...], str]] = {
+    "difference": (difference, (("a", "the first figure", "£382 million to £403 million"),
+                                ("b", "the figure taken from it", "£300 million")), "Subtract b from a."),
+    "exceeds_by_percent": (exceeds_by_percent, (("a", "the larger figure", "£403 million"),
+                                                ("b", "the figure it exceeds", "£300 million")),
+                           "By what percentage a exceeds b."),
+    "total": (lambda figures: total(*figures), (("figures", "two or more figures of one unit",
+                                                  "['£44 million', '£9.8 million']"),), "Add figures of one unit."),
+    "ratio": (ratio, (("numerator", "the figure divided", "£403 million"),
+                      ("denominator", "the figure it is divided by", "£300 million")),
+              "How many times the numerator is the denominator."),
+    "share": (share, (("part", "the part", "2"), ("whole", "the whole", "7")),
+              "The part as a percentage of the whole."),
+    "percent_change": (percent_change, (("old", "the starting figure", "£300 million"),
+                                        ("new", "the later figure", "£403 million")),
+                       "Percentage change from old to new."),
+    "midpoint": (midpoint, (("a", "a range, or the first of two figures", "£400 million to £600 million"),
+                            ("b", "the second figure, only when a is not a range", "")),
+                 "Midpoint of a range or of two figures."),
+    "years_between": (years_between, (("start", "the earlier year, financial year or date", "2025"),
+                                      ("end", "the later one", "2028")), "Number of years from start to end."),
+    "annual_to_total": (lambda amount, years: annual_to_total(amount, years),
+                        (("amount", "the yearly amount", "£400 million"), ("years", "how many years", "10")),
+                        "A yearly amount over a number of years."),
+    "total_to_annual": (total_to_annual, (("amount", "the total", "£300 million"),
+                                          ("years", "how many years", "3")),
+                        "A total spread evenly over a number of years."),
+    "convert": (convert, (("amount", "the amount", "£382 million"),
+                          ("to", "thousand, million, billion or units", "billion")),
+                "The same amount in thousands, millions, billions or units."),
+}
+
+
 def as_tools() -> list:
     """The calculators as LangChain StructuredTools: figures in as text ("£382 million"), a dict out."""
     from langchain_core.tools import StructuredTool, ToolException
-    from pydantic import BaseModel, Field
-
-    def fig(what: str, example: str) -> Any:
-        return Field(description=f"{what}, written as in the report, e.g. {example!r}")
-
-    class Two(BaseModel):
-        a: str = fig("the first figure", "£382 million to £403 million")
-        b: str = fig("the figure taken from it", "£300 million")
-
-    class Many(BaseModel):
-        figures: list[str] = Field(description="two or more figures of one unit, e.g. ['£44 million', '£9.8 million']")
-
-    class Ratio(BaseModel):
-        numerator: str = fig("the figure divided", "£403 million")
-        denominator: str = fig("the figure it is divided by", "£300 million")
-
-    class Share(BaseModel):
-        part: str = fig("the part", "2")
-        whole: str = fig("the whole", "7")
-
-    class Change(BaseModel):
-        old: str = fig("the starting figure", "£300 million")
-        new: str = fig("the later figure", "£403 million")
-
-    class Mid(BaseModel):
-        a: str = fig("a range, or the first of two figures", "£400 million to £600 million")
-        b: str | None = Field(default=None, description="the second figure, when `a` is not a range")
-
-    class Years(BaseModel):
-        start: str = fig("the earlier year, financial year or date", "2025")
-        end: str = fig("the later year", "2028")
-
-    class PerYear(BaseModel):
-        amount: str = fig("the amount", "£400 million")
-        years: str = fig("the number of years", "10 years")
-
-    class Convert(BaseModel):
-        amount: str = fig("the amount", "£382 million")
-        to: str = Field(description="thousand, million, billion or units")
-
-    specs: list[tuple[str, Callable[..., CalculationResult], type[BaseModel], str]] = [
-        ("difference", lambda a, b: difference(a, b), Two, "Subtract b from a (ranges give ranges)."),
-        ("exceeds_by_percent", lambda a, b: exceeds_by_percent(a, b), Two, "By what percentage a exceeds b."),
-        ("total", lambda figures: total(*figures), Many, "Add figures of one unit."),
-        ("ratio", ratio, Ratio, "How many times the numerator is the denominator."),
-        ("share", share, Share, "The part as a percentage of the whole."),
-        ("percent_change", percent_change, Change, "Percentage change from old to new."),
-        ("midpoint", midpoint, Mid, "Midpoint of a range or of two figures."),
-        ("years_between", years_between, Years, "Number of years from start to end."),
-        ("annual_to_total", lambda amount, years: annual_to_total(amount, years), PerYear,
-         "A yearly amount over a number of years."),
-        ("total_to_annual", total_to_annual, PerYear, "A total spread evenly over a number of years."),
-        ("convert", convert, Convert, "The same amount in thousands, millions, billions or units."),
-    ]
+    from pydantic import Field, create_model
 
     def wrap(fn: Callable[..., CalculationResult]) -> Callable[..., dict]:
         def run(**kwargs: Any) -> dict:
@@ -498,5 +450,17 @@ def as_tools() -> list:
                 raise ToolException(str(exc)) from exc
         return run
 
-    return [StructuredTool.from_function(func=wrap(fn), name=name, description=desc, args_schema=schema,
-                                         handle_tool_error=True) for name, fn, schema, desc in specs]
+    tools = []
+    for name, (fn, args, description) in _TOOLS.items():
+        fields: dict[str, Any] = {}
+        for arg, what, example in args:
+            if arg == "figures":
+                fields[arg] = (list[str], Field(description=f"{what}, e.g. {example}"))
+            elif not example:  # optional
+                fields[arg] = (Union[str, None], Field(default=None, description=what))
+            else:
+                fields[arg] = (str, Field(description=f"{what}, written as in the report, e.g. {example!r}"))
+        schema = create_model(f"{name.title().replace('_', '')}Args", **fields)
+        tools.append(StructuredTool.from_function(func=wrap(fn), name=name, description=description,
+                                                  args_schema=schema, handle_tool_error=True))
+    return tools

@@ -1,11 +1,9 @@
-"""Strategies side by side, and a cited timeline of their dates.
+"""Strategies side by side: one row per aspect, one column per strategy (or document).
 
-A column is a strategy (a `strategy` name from the manifest) or a document. For each aspect (objectives,
-savings, costs...) a cell holds the source sentences that speak about the column's strategy, each cited,
-or "not stated in the corpus". A report often covers more than one strategy, so every sentence is first
-attributed (`read_document`): to the strategies it names (a year, a distinctive word of the name), to
-the strategy of its paragraph, to earlier initiatives ("Previous NAO studies ...", never used), or to
-the document as a whole. Pure logic: the CLI (`cli_compare`) and the UI only render what is returned.
+Each cell holds the source sentences that support the aspect and speak about the column's strategy
+(`assistant.strategies` decides which those are), each cited, or "not stated in the corpus". Where two
+cells hold figures of the same kind, the calculators add a difference or ratio with its working. Pure
+logic: the CLI (`cli_compare`) and the UI render what `compare_strategies` and `timeline` return.
 """
 
 from __future__ import annotations
@@ -13,21 +11,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from assistant import calculators
-from assistant.errors import AssistantError, CalculationError
+from assistant.errors import CalculationError
 from assistant.figures import Figure, extract_figures
-from assistant.types import Calculation, Chunk, Citation, Operand
-from ingest.chunking import split_sentences
+from assistant.strategies import (Column, CompareError, Sentence, known_names, read_document, resolve_columns,
+                                  usable_for)
+from assistant.timeline import Event, timeline
+from assistant.types import Calculation, Citation, Operand
+
+__all__ = ["ASPECTS", "Aspect", "Cell", "Column", "Comparison", "CompareError", "Event", "NOT_STATED", "Row",
+           "compare_strategies", "known_names", "timeline"]
 
 NOT_STATED = "not stated in the corpus"
-DEBUG = False
-
-
-class CompareError(AssistantError):
-    """A comparison or timeline was asked for strategies or documents the store does not hold."""
 
 
 # --- aspects ---------------------------------------------------------------------------------------
@@ -103,182 +101,6 @@ def aspects_named(keys: Iterable[str] | None) -> tuple[Aspect, ...]:
     return tuple(ASPECT_KEYS[k] for k in dict.fromkeys(keys))
 
 
-# --- columns ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Column:
-    """A column: a strategy and the documents that cover it, or one document (strategy None)."""
-
-    label: str
-    doc_ids: tuple[str, ...]
-    strategy: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "strategy": self.strategy, "doc_ids": list(self.doc_ids)}
-
-
-def known_names(documents: list[dict]) -> tuple[list[str], list[str]]:
-    """(strategy names, doc_ids) the store holds, for choosing columns and for error messages."""
-    strategies = list(dict.fromkeys(s for d in documents for s in d.get("strategy") or []))
-    return strategies, [d["doc_id"] for d in documents]
-
-
-def resolve_columns(documents: list[dict], names: Iterable[str]) -> list[Column]:
-    """Columns for strategy names or doc_ids (exact, any case; or a part of one strategy's name)."""
-    strategies, doc_ids = known_names(documents)
-    if not documents:
-        raise CompareError("no documents are stored; run `audit-assistant ingest` first")
-    columns = []
-    for name in names:
-        low = name.strip().casefold()
-        exact = [s for s in strategies if s.casefold() == low]
-        partial = [s for s in strategies if low and low in s.casefold()]
-        if exact or len(partial) == 1:
-            s = (exact or partial)[0]
-            columns.append(Column(s, tuple(d["doc_id"] for d in documents if s in (d.get("strategy") or [])), s))
-        elif name.strip() in doc_ids:
-            columns.append(Column(name.strip(), (name.strip(),)))
-        else:
-            hint = f" (it matches {', '.join(map(repr, partial))}: give one)" if partial else ""
-            raise CompareError(f"unknown strategy or document {name!r}{hint}. Known strategies: "
-                               f"{', '.join(map(repr, strategies)) or 'none'}; documents: {', '.join(doc_ids)}")
-    return columns
-
-
-# --- reading a document: sentences and what they are about ------------------------------------------
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a stored page, with the chunk that holds it and the strategies it speaks about."""
-
-    doc_id: str
-    page: int | None
-    start: int  # offsets in the cleaned page text
-    end: int
-    text: str
-    chunk: Chunk
-    about: tuple[str, ...] = ()  # strategies it names or inherits from its paragraph; () = the document
-    previous: bool = False  # it speaks of earlier initiatives, not of the document's strategies
-
-
-_GENERIC = set("""shared service services strategy strategies government model approach programme program plan
-initiative initiatives the of and for new national update review""".split())
-_PREVIOUS = re.compile(r"\b(?:previous(?:ly)?|past|successive|earlier|former|prior|predecessors?)\b", re.I)
-# "learn from past failings", "lessons from previous strategies": the subject is the current work.
-_LEARNING = re.compile(r"\b(?:learn\w*|lessons?|repeat\w*|avoid\w*)\b(?:\W+\w+){0,4}?\W+"
-                       r"(?:previous|past|earlier|former|prior)\b", re.I)
-_CURRENT = re.compile(r"\b(?:new|latest|current|revised)\s+(?:\w+\s+){0,2}(?:strategy|approach|programme|model)\b",
-                      re.I)
-_YEAR = re.compile(r"(?<![\d£$.,/\-–])(?:19|20)\d\d(?![\d%]|\s?-\s?\d)")
-_BREAK = re.compile(r"\n\s*\n|\n\s*(?:\(?\d{1,2}[.)]|[•*\-–])\s")
-_LIST = re.compile(r"^\(?\d{1,2}[.)]\s+")
-
-
-def _words(text: str) -> set[str]:
-    from assistant.answering import stem
-
-    return {stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())}
-
-
-def strategy_year(name: str) -> int | None:
-    m = _YEAR.search(name)
-    return int(m.group()) if m else None
-
-
-def ordered_strategies(doc: dict) -> list[str]:
-    """A document's strategies, earliest first (names without a year keep the manifest's order)."""
-    names = list(doc.get("strategy") or [])
-    return sorted(names, key=lambda s: (strategy_year(s) or 10**4, names.index(s)))
-
-
-def _markers(names: list[str]) -> dict[str, tuple[set[str], str | None]]:
-    """Per strategy: the distinctive words of its name (all must appear) and its year."""
-    out = {}
-    for s in names:
-        words = {w for w in _words(re.sub(r"\d+", " ", s)) if w not in _words(" ".join(_GENERIC)) and len(w) > 2}
-        out[s] = (words, str(strategy_year(s)) if strategy_year(s) else None)
-    return out
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """A sentence without its list number, trailing footnote digit or unbalanced quotation mark."""
-    s = text[start:end]
-    m = _LIST.match(s)
-    if m:
-        start += m.end()
-    m = re.search(r"(?<=[.!?”’])\d{1,2}$", text[start:end])
-    if m:
-        end -= len(m.group())
-    if text[start] in "“\"" and "”" not in text[start + 1:end]:
-        start += 1
-    if text[end - 1] in "”\"" and "“" not in text[start:end - 1]:
-        end -= 1
-    return start, end
-
-
-def read_document(catalog, doc: dict) -> list[Sentence]:
-    """Every sentence of a stored document, attributed to the strategies it speaks about."""
-    chunks = list(catalog.iter_chunks(doc["doc_id"]))
-    names = ordered_strategies(doc)
-    markers = _markers(names)
-    first_year = min((strategy_year(s) for s in names if strategy_year(s)), default=None)
-    out: list[Sentence] = []
-    for page in dict.fromkeys(c.page for c in chunks):
-        text = catalog.page_text(doc["doc_id"], page) or ""
-        held = [c for c in chunks if c.page == page]
-        inherited: tuple[str, ...] = ()
-        last_end = 0
-        for span in split_sentences(text):
-            if _BREAK.search(text[last_end:span.start + 4]):
-                inherited = ()  # a new paragraph or list item starts afresh
-            last_end = span.end
-            start, end = _trim(text, span.start, span.end)
-            if end - start < 3:
-                continue
-            sent = text[start:end]
-            chunk = next((c for c in held if c.char_start <= start and end <= c.char_end), None)
-            if chunk is None:
-                continue  # (a sentence longer than any chunk: never happens with whole-sentence chunks)
-            words, years = _words(sent), set(_YEAR.findall(sent))
-            named = tuple(s for s in names if markers[s][0] and markers[s][0] <= words)
-            dated = tuple(s for s in names if markers[s][1] in years and s not in named
-                          and not re.search(rf"\bby {markers[s][1]}", sent))
-            looks_back = any(not any(l.start() <= m.start() < l.end() for l in _LEARNING.finditer(sent))
-                             for m in _PREVIOUS.finditer(sent)) and not _CURRENT.search(sent)
-            before = bool(years) and first_year is not None and all(int(y) < first_year for y in years)
-            if named:
-                about, previous = named + dated, False
-            elif looks_back or (before and not dated):
-                about, previous = (), True
-            else:
-                about, previous = dated or inherited, False
-            out.append(Sentence(doc["doc_id"], page, start, end, sent, chunk, tuple(s for s in names if s in about),
-                                previous))
-            if about:
-                inherited = tuple(s for s in names if s in about)
-    return out
-
-
-def usable_for(sentence: Sentence, column: Column, doc: dict) -> bool:
-    """Whether a sentence may support a cell of this column.
-
-    Never a sentence about earlier initiatives. For a strategy column: a sentence about the document as a
-    whole, about this strategy, or about a later strategy of the same report only. A report that covers
-    several strategies reviews the later ones as developments of the earlier (the 2022 report: the 2021
-    cluster model is how the 2018 strategy is now delivered), while what it says of the earlier strategy
-    (its original 2025 deadline) no longer holds for the later one.
-    """
-    if sentence.previous:
-        return False
-    if column.strategy is None or not sentence.about or column.strategy in sentence.about:
-        return True
-    order = ordered_strategies(doc)
-    if column.strategy not in order:
-        return False
-    mine = order.index(column.strategy)
-    return all(order.index(s) > mine for s in sentence.about)
-
-
 # --- the comparison ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -310,11 +132,18 @@ class Row:
     aspect: Aspect
     cells: tuple[Cell, ...]
     calculations: tuple[Calculation, ...] = ()
-    notes: tuple[str, ...] = ()
+    working: tuple[str, ...] = ()  # per calculation: what was computed and how, in words
+    notes: tuple[str, ...] = ()  # figures that could not be compared, and cautions
+
+    @property
+    def lines(self) -> list[str]:
+        """The calculations and notes, one sentence each, for display under the row."""
+        return list(self.working) + list(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {"aspect": self.aspect.key, "label": self.aspect.label, "cells": [c.to_dict() for c in self.cells],
-                "calculations": [c.to_dict() for c in self.calculations], "notes": list(self.notes)}
+                "calculations": [{**c.to_dict(), "working": w} for c, w in zip(self.calculations, self.working)],
+                "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -349,10 +178,11 @@ class Comparison:
                  "| Aspect | " + " | ".join(esc(c.label) for c in self.columns) + " |",
                  "|---" * (len(self.columns) + 1) + "|"]
         lines += ["| " + " | ".join([esc(r.aspect.label)] + [esc(c.text) for c in r.cells]) + " |" for r in self.rows]
-        extra = [f"- **{r.aspect.label}**: {line}" for r in self.rows for line in _row_lines(r)]
+        extra = [f"- **{r.aspect.label}**: {line}" for r in self.rows for line in r.lines]
         if extra:
             lines += ["", "### Calculations and notes", ""] + extra
-        lines += ["", "### Sources", ""] + [f"{c.n}. {_source(c)}: “{esc(c.quote)}”" for c in self.citations]
+        lines += ["", "### Sources", ""] + [f"{c.n}. {_source(c)}" + (f" <{c.url}>" if c.url else "")
+                                            for c in self.citations]
         return "\n".join(lines) + "\n"
 
     def to_csv(self) -> str:
@@ -363,7 +193,7 @@ class Comparison:
         for r in self.rows:
             cells = ["\n".join(f"“{c.quote}” [{c.n}] ({_source(c)})" for c in cell.citations) or NOT_STATED
                      for cell in r.cells]
-            w.writerow([r.aspect.label] + cells + ["\n".join(_row_lines(r))])
+            w.writerow([r.aspect.label] + cells + ["\n".join(r.lines)])
         return out.getvalue()
 
     def to_text(self, width: int = 120) -> str:
@@ -383,28 +213,17 @@ class Comparison:
         lines = grid(["Aspect"] + [c.label for c in self.columns]) + [rule]
         for r in self.rows:
             lines += grid([r.aspect.label] + [c.text for c in r.cells])
-            for note in _row_lines(r):
+            for note in r.lines:
                 lines += textwrap.wrap(note, width - 4, initial_indent="  » ", subsequent_indent="    ")
             lines.append(rule)
         lines += ["", "Sources:"]
-        for c in self.citations:
-            lines += textwrap.wrap(f"[{c.n}] {_source(c)}: “{' '.join(c.quote.split())}”", width,
-                                   subsequent_indent="     ")
+        lines += [f"[{c.n}] {_source(c)}" for c in self.citations]
         return "\n".join(lines)
 
 
 def _source(c: Citation) -> str:
     page = f", page {c.page}" if c.page is not None else ""
     return f"{c.title} ({c.doc_id}{page})"
-
-
-def _row_lines(r: Row) -> list[str]:
-    return [f"{c.result}: {c.expression} ({', '.join(_operand(o) for o in c.operands)})" for c in r.calculations] \
-        + list(r.notes)
-
-
-def _operand(o: Operand) -> str:
-    return f"{o.label}: {o.value}" + (f" [{o.citation}]" if o.citation else "")
 
 
 class _Citations:
@@ -423,21 +242,30 @@ class _Citations:
 
 
 class _Vectors:
+    """An embedder's vectors, cached and computed in batches: the queries once, then every candidate
+    sentence of the table in one pass (the model is the main cost of a comparison)."""
+
     def __init__(self, embedder):
         self.embedder, self.cache = embedder, {}
 
-    def similarity(self, query: str, texts: list[str]) -> list[float]:
-        todo = [t for t in dict.fromkeys([query] + texts) if t not in self.cache]
+    def prime(self, texts: Iterable[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if todo:
             self.cache.update(zip(todo, self.embedder.embed_documents(todo)))
-        q = self.cache[query]
-        return [float(sum(x * y for x, y in zip(q, self.cache[t]))) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:  # what the Searcher needs of an embedder
+        self.prime([text])
+        return self.cache[text]
+
+    def similarity(self, query: str, text: str) -> float:
+        self.prime([query, text])
+        return float(sum(x * y for x, y in zip(self.cache[query], self.cache[text])))
 
 
 def compare_strategies(assistant, columns: Iterable[str | Column], aspects: Iterable[str | Aspect] | None = None,
                        k: int = 8) -> Comparison:
     """Compare two or more strategies (or documents) aspect by aspect, every cell cited or "not stated"."""
-    from assistant.retrieval import Filters
+    from assistant.retrieval import Filters, Searcher
 
     docs = {d["doc_id"]: d for d in assistant.catalog.documents()}
     cols = [c if isinstance(c, Column) else resolve_columns(list(docs.values()), [c])[0] for c in columns]
@@ -445,40 +273,49 @@ def compare_strategies(assistant, columns: Iterable[str | Column], aspects: Iter
         raise CompareError("a comparison needs two or more different strategies or documents")
     chosen = tuple(a if isinstance(a, Aspect) else aspects_named([a])[0] for a in aspects) if aspects else ASPECTS
     sentences = {d: read_document(assistant.catalog, docs[d]) for c in cols for d in c.doc_ids}
-    numbers, vectors = _Citations(), _Vectors(assistant.embedder)
-    rows = []
+    vectors = _Vectors(assistant.embedder)
+    vectors.prime(a.query for a in chosen)
+    searcher = Searcher(vectors, assistant.store, assistant.catalog)
+    shortlists = {}
+    for aspect in chosen:
+        for col in cols:  # retrieval within the column's own documents, so every column gets its share
+            hits = searcher.search(aspect.query, k, Filters(doc_ids=col.doc_ids))
+            usable = [s for d in col.doc_ids for s in sentences[d] if usable_for(s, col, docs[d])]
+            shortlists[aspect.key, col.label] = _shortlist(aspect, usable, hits, k)
+    vectors.prime(s.text for short in shortlists.values() for _, _, s in short)
+    numbers, rows = _Citations(), []
     for aspect in chosen:
         cells = []
         for col in cols:
-            hits = assistant.searcher.search(aspect.query, k, Filters(doc_ids=col.doc_ids))
-            picked = _pick(aspect, [s for d in col.doc_ids for s in sentences[d] if usable_for(s, col, docs[d])],
-                           hits, k, vectors)
+            picked = _pick(aspect, shortlists[aspect.key, col.label], vectors)
             cells.append(Cell(col.label, tuple(numbers.cite(s, docs[s.doc_id]) for s in picked),
                               tuple(s.about for s in picked)))
         rows.append(_with_figures(Row(aspect, tuple(cells)), cols))
     return Comparison(tuple(cols), tuple(rows))
 
 
-def _pick(aspect: Aspect, sentences: list[Sentence], hits: list, k: int, vectors: _Vectors) -> list[Sentence]:
-    """The best supporting sentences: cue words first, then the aspect's figures, retrieval rank and meaning."""
+def _shortlist(aspect: Aspect, sentences: list[Sentence], hits: list, k: int) -> list[tuple[float, int, Sentence]]:
+    """Sentences that use the aspect's cue words, scored by cues, the aspect's figures and retrieval rank;
+    the dozen best (only they are embedded), each with its position in reading order."""
     def prior(s: Sentence) -> float:
         ranks = [i for i, h in enumerate(hits) if h.chunk.doc_id == s.doc_id and h.chunk.page == s.page
                  and h.chunk.char_start <= s.start and s.end <= h.chunk.char_end]
         return 1.0 - min(ranks) / k if ranks else 0.0
 
     scored = [(min(3.0, aspect.cue_score(s.text)) + (1.0 if aspect.units and aspect.figures(s.text) else 0.0)
-               + 0.5 * prior(s), s) for s in sentences if aspect.cue_score(s.text) > 0]
-    scored = sorted(scored, key=lambda x: -x[0])[:12]  # only the most promising are embedded
-    if not scored:
+               + 0.5 * prior(s), i, s) for i, s in enumerate(sentences) if aspect.cue_score(s.text) > 0]
+    return sorted(scored, key=lambda x: (-x[0], x[1]))[:12]
+
+
+def _pick(aspect: Aspect, shortlist: list[tuple[float, int, Sentence]], vectors: _Vectors) -> list[Sentence]:
+    """The best supporting sentences (meaning added to the shortlist's score), in reading order."""
+    if not shortlist:
         return []
-    sims = vectors.similarity(aspect.query, [s.text for _, s in scored])
-    ranked = sorted(((p + 1.5 * max(0.0, sim), s) for (p, s), sim in zip(scored, sims)), key=lambda x: -x[0])
-    if DEBUG:
-        for score, s in ranked:
-            print(f"  {aspect.key:12} {score:5.2f} {s.text[:90]}")
+    ranked = sorted(((p + 1.5 * max(0.0, vectors.similarity(aspect.query, s.text)), i, s) for p, i, s in shortlist),
+                    key=lambda x: -x[0])
     best = ranked[0][0]
-    picked = [s for score, s in ranked if score >= 0.6 * best][: aspect.max_sentences]
-    return sorted(picked, key=lambda s: (sentences.index(s)))  # in reading order
+    picked = [(i, s) for score, i, s in ranked if score >= 0.6 * best][: aspect.max_sentences]
+    return [s for _, s in sorted(picked, key=lambda x: x[0])]
 
 
 def _kind(f: Figure, text: str) -> str:
@@ -501,21 +338,27 @@ def _with_figures(row: Row, cols: list[Column]) -> Row:
     if not row.aspect.units:
         return row
     heads = []
-    for cell in row.cells:
-        found = [(f, c) for c in cell.citations for f in row.aspect.figures(c.quote)]
-        heads.append(found[0] if found else None)
-    calcs, notes = [], []
+    for col, cell in zip(cols, row.cells):
+        # A figure from a sentence about this strategy alone beats one about the whole report or a later
+        # strategy: the 2018 column's deadline is its own 2025, not the cluster model's 2028.
+        found = [((0 if about == (col.strategy,) else 1 if col.strategy in about else 2 if not about else 3, j, n), f, c)
+                 for j, (c, about) in enumerate(zip(cell.citations, cell.about))
+                 for n, f in enumerate(row.aspect.figures(c.quote))]
+        heads.append(min(found, key=lambda x: x[0])[1:] if found else None)
+    calcs, working, notes = [], [], []
     for i in range(1, len(cols)):
         if heads[0] is None or heads[i] is None:
             continue
         (fb, cb), (fa, ca) = heads[0], heads[i]
+        if ca.n == cb.n and fa.start == fb.start:
+            continue  # both columns cite the same figure: nothing to compare
         ka, kb = _kind(fa, ca.quote), _kind(fb, cb.quote)
         if fa.unit != fb.unit or ka.endswith(" a year") != kb.endswith(" a year"):
             notes.append(f"Not comparable: {_shown(fb)} ({cols[0].label}) is {kb}, {_shown(fa)} ({cols[i].label}) "
                          f"is {ka}; figures of different kinds are not combined.")
             continue
         qa, qb = calculators.Quantity.from_figure(fa), calculators.Quantity.from_figure(fb)
-        ops = [(f, c, col) for f, c, col in ((fa, ca, cols[i]), (fb, cb, cols[0]))]
+        ops = ((fa, ca, cols[i]), (fb, cb, cols[0]))
         wanted = [calculators.difference] + ([calculators.ratio] if fa.unit == "GBP" else [])
         for fn in wanted:
             try:
@@ -529,14 +372,11 @@ def _with_figures(row: Row, cols: list[Column]) -> Row:
             calcs.append(replace(res, operands=tuple(
                 Operand(o.value, o.unit, c.n, f"{col.label}, {f.measure or _kind(f, c.quote)}")
                 for o, (f, c, col) in zip(operands, ops))))
+            sign = "÷" if res.operation == "ratio" else "−"
+            working.append(f"{res.operation.replace('_', ' ').capitalize()}, {cols[i].label} {sign} {cols[0].label}: "
+                           f"{res.result} ({res.expression}) [{ca.n}] [{cb.n}]")
         if fa.measure and fb.measure and fa.measure != fb.measure:
-            notes.append(f"Read with care: {fb.measure} ({cols[0].label}) is set against {fa.measure} "
-                         f"({cols[i].label}).")
-    return replace(row, calculations=tuple(calcs), notes=tuple(notes))
+            notes.append(f"Read with care: the figures measure different things, {fb.measure} "
+                         f"({cols[0].label}) and {fa.measure} ({cols[i].label}).")
+    return replace(row, calculations=tuple(calcs), working=tuple(working), notes=tuple(notes))
 
-
-def timeline(assistant, strategy: str | None = None) -> list:
-    """Every dated event and deadline in date order, each cited (see `assistant.timeline`)."""
-    from assistant.timeline import timeline as build
-
-    return build(assistant, strategy)

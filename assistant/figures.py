@@ -41,6 +41,7 @@ class Figure:
 
     @property
     def is_range(self) -> bool:
+        """True for a range such as "£382 million to £403 million"."""
         return self.low is not None
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,11 +90,12 @@ _PATTERNS = [(kind, re.compile(p, re.I)) for kind, p in (
     ("pct_range", rf"(?:(?P<btw>between|from)\s+)?{_NOT_AFTER}(?P<n1>{_NUM})(?P<p1>{_PCT})?\s*"
                   rf"(?P<c>to|–|—|-|and)\s*(?P<n2>{_NUM}){_PCT}"),
     ("pct", rf"{_NOT_AFTER}(?P<n>{_NUM}){_PCT}"),
-    ("duration", rf"(?<![\w£$.,/\-–])(?P<n>\d+|{_WORDS}|one)[\s-]years?\b"),
-    ("year", r"(?<![\d£$,.\-–/])(?P<y>1[89]\d{2}|20\d{2})(?![\d%]|,\d{3}|\s?(?:per\s?cent|million|billion|bn\b|m\b))"),
-    ("count_of", rf"(?<![\w£$.,/\-–])(?P<all>all\s+)?(?P<n>{_NUM}|{_WORDS}|one)\s+of\s+"
+    ("duration", rf"{_NOT_AFTER}(?P<n>\d+|{_WORDS})[\s-]years?\b"),
+    ("year", r"(?<![\d£$,.\-–/])(?P<y>1[89]\d{2}|20\d{2})"
+             r"(?![\d%]|,\d{3}|\s?(?:per\s?cent|million|billion|bn\b|m\b))"),
+    ("count_of", rf"{_NOT_AFTER}(?P<all>all\s+)?(?P<n>{_NUM}|{_WORDS})\s+of\s+"
                  rf"(?:the\s+|its\s+|their\s+|these\s+|those\s+)?(?P<t>{_NUM}|{_WORDS})"),
-    ("count", rf"(?<![\w£$.,/\-–])(?P<n>{_NUM})(?P<s>\s(?:thousand|million|billion)\b)?(?![\d%]|\s?per\s?cent)"),
+    ("count", rf"{_NOT_AFTER}(?P<n>{_NUM})(?P<s>\s(?:thousand|million|billion)\b)?(?![\d%]|\s?per\s?cent)"),
     ("count_word", rf"\b(?P<all>all\s+)?(?P<n>{_WORDS})(?!-)"),
 )]
 

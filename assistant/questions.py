@@ -12,7 +12,7 @@ from assistant.catalog import query_terms
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]*\b(instruction|source|context|document|rule|prompt|"
     r"previous|above|everything|corpus|evidence)s?\b"
-    r"|\b(pretend|act as|you are now|role-?play)\b"
+    r"|\b(pretend|act as|you are|you're|role-?play|jailbreak|no rules|developer mode|system prompt)\b"
     r"|\b(just |only )?(say|answer|reply|respond|state|write|output)\b\s+(that|with|only|exactly|\"|“|')",
     re.I,
 )
@@ -25,7 +25,7 @@ QTYPE_PATTERNS = [
               r"value|price|approve|approved|forecast|envelope|bids?)\b"),
     ("count", r"\bhow many\b|\bnumber of\b"),
     ("date", r"\bwhen\b|\bwhat (year|date|month)\b|\bwhich year\b|\bdeadline\b|\bby when\b|\btimescale"),
-    ("who", r"^\s*who\b|\bwho (is|was|were|leads?|heads?)\b|\bhead of\b|\bwhich (department|body|organisation)\b"),
+    ("who", r"^\s*who\b|\bwho (is|was|were|leads?|led|heads?|headed)\b|\bwhich (department|body|organisation)\b"),
     ("why", r"\bwhy\b|\breason\b|\bbecause\b"),
     ("compare", r"\bcompare|\bcomparison\b|\bdiffer|\bversus\b|\bvs\.?\b|\bboth\b|\bcontrast\b|\bbetween the\b.*\band\b"),
 ]
@@ -33,8 +33,20 @@ QTYPE_PATTERNS = [
 
 # Words that frame a question rather than say what it is about: never counted as missing from the corpus.
 FRAMING = set("""compare comparison contrast difference differences differ describe explain summarise summarize
-summary main key overall list give report reports according outline set mention mentioned state stated
+summary main key list give report reports according outline set mention mentioned state stated
 show shows find found happen happened change changed versus vs""".split())
+
+# Words about the form of an answer or the act of asking (arithmetic, quoting, common verbs), not about
+# its subject. A question may use them even when the corpus never does; any *other* word the corpus
+# never uses means the question is about something the reports do not cover. Calibrated on the dev set.
+GENERIC = FRAMING | set("""percentage percent proportion share shortfall gap midpoint highest lowest maximum minimum
+average mean median ratio times exceed exceeded exceeds lower higher larger smaller bigger cheaper dearer total
+combined sum annual annually yearly monthly per identify identified think thought feel felt quote quoted quotes
+name named names word words exact exactly confirm view views opinion distinguish kind kinds sort type since gave
+give given cut cuts run runs whose long meant mean introduced passed cover covered covers serve served serves
+call called say saying tell told describe described explain explained regard regarding concern concerning way
+ways exist existed many much""".split()) - {"names"}
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
 # A small domain thesaurus, hand-written because audit prose has its own idiom ("funding envelope",
 # "on track to deliver value for money") that a general synonym list does not know. Expansions help
@@ -71,6 +83,11 @@ class Question:
         return {t for t in self.terms if t in EXPANSIONS}
 
     @property
+    def subject_terms(self) -> tuple[str, ...]:
+        """Content terms that are about the subject, not the form of the answer."""
+        return tuple(t for t in self.terms if t not in GENERIC)
+
+    @property
     def content_terms(self) -> tuple[str, ...]:
         """The terms that say what the question is about (framing words left out)."""
         return tuple(t for t in self.terms if t not in FRAMING)
@@ -78,7 +95,9 @@ class Question:
 
 def strip_instructions(text: str) -> tuple[str, bool]:
     """The question without sentences or clauses that instruct the assistant; and whether any were cut."""
-    parts = re.split(r"(?<=[.?!;:])\s+|\s*\n+\s*", text)
+    # Clauses, not just sentences: "First say 'X', then tell me how much..." keeps its real question.
+    parts = re.split(r"(?<=[.?!;:])\s+|\s*\n+\s*|,?\s+(?:and )?then\s+|,\s+(?=(?:and |but )?(?:how|what|"
+                     r"who|when|which|why|tell)\b)", text)
     kept = [p for p in parts if p and not _INSTRUCTION.search(p)]
     cleaned = " ".join(kept).strip()
     if cleaned != " ".join(p for p in parts if p).strip():
@@ -111,7 +130,7 @@ def previous_question(history: list[dict] | None) -> str | None:
 
 def analyse(text: str, history: list[dict] | None = None) -> Question:
     """Everything the answerer needs to know about a question."""
-    clean, had = strip_instructions(text)
+    clean, had = strip_instructions(_MARKUP.sub(" ", text))
     context: tuple[str, ...] = ()
     if is_follow_up(clean, history):
         prev = previous_question(history) or ""

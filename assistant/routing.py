@@ -23,6 +23,7 @@ class Evidence:
     label: str
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the chunk by id, document and page, with the quote and label."""
         return {"chunk_id": self.chunk.id, "doc_id": self.chunk.doc_id, "page": self.chunk.page,
                 "quote": self.quote, "label": self.label}
 
@@ -42,6 +43,7 @@ class RoutedCalculation:
     operation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the CLI, the evals and the UI."""
         return {"operation": self.operation, "summary": self.summary, "error": self.error,
                 "calculation": self.calculation.to_dict() if self.calculation else None,
                 "evidence": [e.to_dict() for e in self.evidence]}
@@ -57,7 +59,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower)"),
     ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
               r"|(?:percentage|proportion|fraction) of"),
-    ("ratio", r"how many times|\bratio\b|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
+    ("ratio", r"how many times|\bratio\b"
+              r"|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
     ("midpoint", r"mid-?point|half-?way|middle of (?:the|that) range"),
     ("per_year", rf"over (?:the )?(?:next )?{_NUMBER_WORD}[ -]years?\b"),
     ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
@@ -73,8 +76,9 @@ _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?P<a>.+?)\bexceed(?:s|ed)?\b(?P<b>.+)",
     r"(?P<a>.+?)\b(?:than|compared (?:with|to)|versus|vs\.?|minus)\s(?P<b>.+)",
     r"\bsubtract (?P<b>.+?) from (?P<a>.+)",
-    r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)",
 ))
+# Only a total splits on a bare "and": elsewhere "what is the gap and why?" would be read as two figures.
+_TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),)
 _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?:percentage|proportion|share|fraction|per ?cent) of (?P<whole>.+?)\s(?:was|were|is|are|had|has|have|did|"
     r"does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
@@ -90,9 +94,9 @@ were be been being do does did has have had this that these those it its their t
 into over under per about up down out off not no can could would should will shall may might must all any each both
 more most less least fewer very so such only just also ever yet if when where why""".split())
 # Words that say which calculation, not which figure: they must not steer the choice of operands.
-_OPERATION_WORDS = set("""shortfall gap difference percentage percent cent proportion share fraction ratio times midpoint
-mid point halfway exceed total combined altogether sum add minus subtract year long later delay pushed back put
-slipped larger bigger greater smaller higher lower amount number figure value increase decrease change""".split())
+_OPERATION_WORDS = set("""shortfall gap difference percentage percent cent proportion share fraction ratio times
+midpoint mid point halfway exceed total combined altogether sum add minus subtract year long later delay pushed back
+put slipped larger bigger greater smaller higher lower amount number figure value increase decrease change""".split())
 # Why synonym groups: reports and users name one thing differently ("asked for" money appears as a
 # forecast need or a bid), so each group scores as one concept. Entries are stems (see _stem).
 _SYNONYMS = [frozenset(g.split()) for g in (
@@ -233,16 +237,17 @@ def _top_two(cands: list[_Candidate], question: str, units: tuple[str, ...]) -> 
     if len(ranked) < 2:
         raise _Refusal("I could not find two figures to compare in the passages I retrieved")
     if len(ranked) > 2 and ranked[2][0] == ranked[1][0]:
-        raise _Refusal(f"More than two figures match the question ({ranked[0][2].figure.raw}, {ranked[1][2].figure.raw}"
-                       f" and {ranked[2][2].figure.raw}), so I cannot tell which to use")
+        raws = [r[2].figure.raw for r in ranked[:3]]
+        raise _Refusal(f"More than two figures match the question ({raws[0]}, {raws[1]} and {raws[2]}), "
+                       "so I cannot tell which to use")
     return ranked[0][2], ranked[1][2]
 
 
-def _sides(question: str) -> tuple[str, str] | None:
+def _sides(question: str, patterns: tuple[re.Pattern, ...] = _SIDES) -> tuple[str, str] | None:
     masked = question
     for f in extract_figures(question):
         masked = masked[:f.start] + "#" * (f.end - f.start) + masked[f.end:]
-    for pattern in _SIDES:
+    for pattern in patterns:
         m = pattern.search(masked)
         if m:
             return question[m.start("a"):m.end("a")].strip(" ,?"), question[m.start("b"):m.end("b")].strip(" ,?")
@@ -255,6 +260,16 @@ def _units(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 def _evidence(c: _Candidate, label: str | None = None) -> Evidence:
     return Evidence(chunk=c.chunk, quote=c.figure.sentence, label=label or c.label)
+
+
+def _named(c: _Candidate) -> str:
+    """A figure for a summary: "the funding approved (£300 million)", or just "£5 million" when unnamed."""
+    shown = c.quantity.display()
+    return f"the {c.figure.measure} ({shown})" if c.figure.measure else shown
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _about(result: CalculationResult) -> str:
@@ -284,58 +299,47 @@ def route_calculation(question: str, chunks: list[Chunk]) -> RoutedCalculation |
     return RoutedCalculation(result, tuple(evidence), summary, None, op)
 
 
-_Routed = tuple[CalculationResult, list[Evidence], str] | None
+_Routed = tuple[CalculationResult, list[Evidence], str] | None  # calculation, evidence, summary; None: not one
 
 
-def _two_sided(question: str, cands: list[_Candidate], picked: list, units: tuple[str, ...]
-               ) -> tuple[_Candidate, _Candidate, bool]:
+def _two_sided(question: str, cands: list[_Candidate], picked: list, units: tuple[str, ...],
+               patterns: tuple[re.Pattern, ...] = _SIDES, guess: bool = False) -> tuple[_Candidate, _Candidate, bool]:
     """Both operands, and whether their order comes from the question (True) or is free (False)."""
-    sides = _sides(question)
+    sides = _sides(question, patterns)
     if sides is None:
-        if len(units) > 1:  # with no sides and no unit named, a guess would compute something unasked
+        if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation
         a, b = _top_two(cands, question, units)
-        picked += [a, b]
-        return a, b, False
-    a = _pick(cands, sides[0], units)
-    picked.append(a)
-    same_unit = (a.figure.unit,) if not _stated(sides[1]) else units
-    b = _pick(cands, sides[1], same_unit, avoid=(a.key,))
-    picked.append(b)
-    return a, b, not re.search(r"\bbetween\b", question, re.I)
+    else:
+        a = _pick(cands, sides[0], units)
+        picked.append(a)
+        same = units if _stated(sides[1]) or a.figure.unit in calc.CALENDAR else (a.figure.unit,)
+        b = _pick(cands, sides[1], same, avoid=(a.key,))
+    picked[:] = [a, b]
+    return a, b, sides is not None and not re.search(r"\bbetween\b", question, re.I)
 
 
-def _mid(q: Quantity) -> Decimal:
-    return (q.lo + q.hi) / 2
+def _by_size(a: _Candidate, b: _Candidate, picked: list, larger_first: bool = True) -> tuple[_Candidate, _Candidate]:
+    """The two operands ordered by size (ranges by their middle), when their units allow a comparison."""
+    mid_a, mid_b = ((q.lo + q.hi) / 2 for q in (a.quantity, b.quantity))
+    if a.figure.unit == b.figure.unit and (mid_a < mid_b if larger_first else mid_a > mid_b):
+        a, b = b, a
+    picked[:] = [a, b]
+    return a, b
 
 
 def _difference(question: str, cands: list[_Candidate], picked: list) -> _Routed:
     a, b, _ = _two_sided(question, cands, picked, _units(question, ("GBP", "count", "percent")))
-    qa, qb = a.quantity, b.quantity
-    if qa.unit == qb.unit and _mid(qa) < _mid(qb):  # a gap or "how much less" is the larger less the smaller
-        a, b, qa, qb = b, a, qb, qa
-        picked[:] = [a, b]
-    result = calc.difference(qa, qb)
+    a, b = _by_size(a, b, picked)  # a gap, or "how much less", is the larger less the smaller
+    result = calc.difference(a.quantity, b.quantity)
     word = next((w for w in ("shortfall", "gap", "surplus", "overspend") if w in question.lower()), "difference")
-    summary = (f"The {word} between the {a.label} ({qa.display()}) and the {b.label} ({qb.display()}) "
-               f"is {result.result}.")
+    summary = f"The {word} between {_named(a)} and {_named(b)} is {result.result}."
     return result, [_evidence(a), _evidence(b)], summary
 
 
 def _years_between(question: str, cands: list[_Candidate], picked: list) -> _Routed:
-    sides = _sides(question)
-    units = tuple(calc.CALENDAR)
-    if sides:
-        a = _pick(cands, sides[0], units)
-        picked.append(a)
-        b = _pick(cands, sides[1], units, avoid=(a.key,))
-        picked.append(b)
-    else:
-        a, b = _top_two(cands, question, units)
-        picked += [a, b]
-    if _mid(a.quantity) > _mid(b.quantity):
-        a, b = b, a
-        picked[:] = [a, b]
+    a, b, _ = _two_sided(question, cands, picked, tuple(sorted(calc.CALENDAR)), guess=True)
+    a, b = _by_size(a, b, picked, larger_first=False)
     result = calc.years_between(a.quantity, b.quantity)
     if re.search(r"pushed|put back|delay|slip|later", question, re.I):
         summary = f"It moved from {a.quantity.display()} to {b.quantity.display()}, {result.result} later."
@@ -374,21 +378,19 @@ def _share(question: str, cands: list[_Candidate], picked: list) -> _Routed:
     picked.append(whole)
     result = calc.share(part.quantity, whole_q)
     if total is not None:
-        summary = f"{part.quantity.display()} of {whole_q.display()} ({part.label}) is {_about(result)}{result.result}."
+        shown = f"{part.quantity.display()} of {whole_q.display()}"
+        summary = f"{shown} ({part.label}) is {_about(result)}{result.result}."
     else:
-        summary = (f"The {part.label} ({part.quantity.display()}) is {_about(result)}{result.result} of the "
-                   f"{whole.label} ({whole_q.display()}).")
+        summary = f"{_cap(_named(part))} is {_about(result)}{result.result} of {_named(whole)}."
     return result, evidence, summary
 
 
 def _ratio(question: str, cands: list[_Candidate], picked: list) -> _Routed:
     a, b, ordered = _two_sided(question, cands, picked, _units(question, ("GBP", "count", "percent")))
-    if not ordered and _mid(a.quantity) < _mid(b.quantity):
-        a, b = b, a
-        picked[:] = [a, b]
+    if not ordered:
+        a, b = _by_size(a, b, picked)
     result = calc.ratio(a.quantity, b.quantity)
-    summary = (f"The {a.label} ({a.quantity.display()}) is {_about(result)}{result.result} "
-               f"the {b.label} ({b.quantity.display()}).")
+    summary = f"{_cap(_named(a))} is {_about(result)}{result.result} {_named(b)}."
     return result, [_evidence(a), _evidence(b)], summary
 
 
@@ -396,14 +398,12 @@ def _percent_change(question: str, cands: list[_Candidate], picked: list) -> _Ro
     a, b, ordered = _two_sided(question, cands, picked, _units(question.replace("per cent", ""), ("GBP", "count")))
     if re.search(r"\bfrom\b.+\bto\b", question, re.I):
         result = calc.percent_change(a.quantity, b.quantity)
-        summary = f"From {a.quantity.display()} to {b.quantity.display()} is a change of {_about(result)}{result.result}."
+        summary = f"From {_named(a)} to {_named(b)} is a change of {_about(result)}{result.result}."
         return result, [_evidence(a), _evidence(b)], summary
-    if not ordered and _mid(a.quantity) < _mid(b.quantity):
-        a, b = b, a
-        picked[:] = [a, b]
+    if not ordered:
+        a, b = _by_size(a, b, picked)
     result = calc.exceeds_by_percent(a.quantity, b.quantity)
-    summary = (f"The {a.label} ({a.quantity.display()}) exceeds the {b.label} ({b.quantity.display()}) "
-               f"by {_about(result)}{result.result}.")
+    summary = f"{_cap(_named(a))} exceeds {_named(b)} by {_about(result)}{result.result}."
     return result, [_evidence(a), _evidence(b)], summary
 
 
@@ -412,7 +412,7 @@ def _midpoint(question: str, cands: list[_Candidate], picked: list) -> _Routed:
     a = _pick(ranged, question, _units(question, ("GBP", "count", "percent")))
     picked.append(a)
     result = calc.midpoint(a.quantity)
-    return result, [_evidence(a)], f"The midpoint of the {a.label} ({a.quantity.display()}) is {result.result}."
+    return result, [_evidence(a)], f"The midpoint of {_named(a)} is {result.result}."
 
 
 def _per_year(question: str, cands: list[_Candidate], picked: list) -> _Routed:
@@ -423,22 +423,24 @@ def _per_year(question: str, cands: list[_Candidate], picked: list) -> _Routed:
     yearly = (a.figure.measure or "").endswith("per annum")
     if re.search(r"\b(?:per|a|each) (?:year|annum)\b|\bannual", question, re.I) and not yearly:
         result = calc.total_to_annual(a.quantity, years)
-        summary = f"The {a.label} ({a.quantity.display()}) over {years.display()} is {result.result} a year."
+        summary = f"{_cap(_named(a))} spread over {years.display()} is {result.result} a year."
     elif yearly:
         result = calc.annual_to_total(a.quantity, years)
-        summary = f"The {a.label} ({a.quantity.display()}) over {years.display()} comes to {result.result}."
+        summary = f"{years.display()} of {_named(a)} is {result.result} in total."
     else:
         raise CalculationError(f"{a.figure.raw} is not a yearly amount, so I cannot multiply it by {years.display()}.")
     return result, [_evidence(a)], summary
 
 
 def _total(question: str, cands: list[_Candidate], picked: list) -> _Routed:
-    if _sides(question) is None:
+    if _sides(question, _TOTAL_SIDES) is None:
         return None  # "what was the total cost?": the passage states it, or it is not a sum of figures
-    a, b, _ = _two_sided(question, cands, picked, _units(question, ("GBP", "count", "percent")))
+    try:
+        a, b, _ = _two_sided(question, cands, picked, _units(question, ("GBP", "count", "percent")), _TOTAL_SIDES)
+    except _Refusal:  # "the total cost and who paid it": a bare "and" is too weak a sign to refuse on
+        raise _NotACalculation from None
     result = calc.total(a.quantity, b.quantity)
-    summary = (f"Together, the {a.label} ({a.quantity.display()}) and the {b.label} ({b.quantity.display()}) "
-               f"come to {result.result}.")
+    summary = f"Together, {_named(a)} and {_named(b)} come to {result.result}."
     return result, [_evidence(a), _evidence(b)], summary
 
 

@@ -122,14 +122,20 @@ class Assistant:
         per document when the question names two or more reports or strategies."""
         query = retrieval_query(q, history) or q.clean
         pool = max(k, 10)
-        targets = [] if f.doc_ids else self._targets(q.clean + " " + (q.context_terms and " ".join(q.context_terms)
-                                                                       or ""))
-        if len(targets) < 2:
+        targets = [] if f.doc_ids else self._targets(q.clean)
+        if not targets:
             return self.searcher.search(query, pool, f)
         per = max(3, pool // len(targets) + 1)
         found = [self.searcher.search(query, per, replace(f, doc_ids=(d,))) for d in targets]
-        merged = [sc for group in zip(*[g + [None] * (per - len(g)) for g in found]) for sc in group if sc]
-        return merged
+        if len(targets) == 1:  # one report named: its passages first, then the rest of the corpus
+            found.append(self.searcher.search(query, pool, f))
+        merged, seen = [], set()
+        for group in zip(*[g + [None] * (pool - len(g)) for g in found]):
+            for sc in group:
+                if sc and sc.chunk.id not in seen:
+                    seen.add(sc.chunk.id)
+                    merged.append(sc)
+        return merged[: max(pool, per * len(targets))]
 
     def _targets(self, text: str) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""

@@ -53,7 +53,8 @@ class BaselinePipeline:
                     "doc_id": meta["doc_id"], "title": meta["title"], "page": page.number if page.number else -1,
                     "url": meta["url"] or "", "publisher": meta["publisher"] or "",
                     "published": meta["published"] or ""}))
-        splits = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP).split_documents(docs)
+        splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)
+        splits = splitter.split_documents(docs)
         ids = [f"baseline-{i}" for i in range(len(splits))]
         self._chunks = {i: d.page_content for i, d in zip(ids, splits)}
         # An in-memory client with telemetry off, and our own embedder: Chroma's default embedding function

@@ -89,10 +89,16 @@ def _thresholds(args) -> tuple[dict[str, float], dict[str, float]]:
     return mins, maxs
 
 
-def _progress(result) -> None:
-    status = "ok  " if result.score.passed else "FAIL"
-    why = f"  {result.score.failures[0]}" if result.score.failures else ""
-    print(f"{status} {result.case.id:<12} {result.latency_ms:7.0f} ms{why}", file=sys.stderr)
+def _progress(label: str = ""):
+    """A per-case line on standard error: status, id, latency, the first failed check."""
+    prefix = f"[{label}] " if label else ""
+
+    def show(result) -> None:
+        status = "ok  " if result.score.passed else "FAIL"
+        why = f"  {result.score.failures[0]}" if result.score.failures else ""
+        print(f"{prefix}{status} {result.case.id:<12} {result.latency_ms:7.0f} ms{why}", file=sys.stderr)
+
+    return show
 
 
 def build_assistant(settings):
@@ -138,9 +144,10 @@ def run(args: argparse.Namespace, settings) -> int:
         raise AssistantError(f"the store at {settings.store_dir} holds no documents; "
                              "run `audit-assistant ingest corpus/` first, or pass --store")
     assistant.warm_up()
-    progress = None if args.quiet else _progress
+    quiet = args.quiet
     meta: dict[str, Any] = {"set": str(set_path), "mode": settings.answer_mode, "store": str(settings.store_dir)}
-    ours = evaluate(cases, assistant, label="ours", progress=progress, meta=meta)
+    ours = evaluate(cases, assistant, label="ours", meta=meta,
+                    progress=None if quiet else _progress("ours" if args.baseline else ""))
     paths = write_run(ours, out / "ours")
     columns = {"ours": ours.summary()}
     if args.baseline:
@@ -149,9 +156,10 @@ def run(args: argparse.Namespace, settings) -> int:
         corpus = args.corpus or settings.corpus_dir
         pipeline = BaselinePipeline(settings, [Path(corpus)])
         try:
-            base = evaluate(cases, pipeline, label="baseline", progress=progress, meta={
-                "set": str(set_path), "mode": "baseline: RecursiveCharacterTextSplitter(1000, 200), "
-                "dense Chroma top-4, top chunk as the answer", "corpus": str(corpus)})
+            base = evaluate(cases, pipeline, label="baseline", progress=None if quiet else _progress("baseline"),
+                            meta={"set": str(set_path), "corpus": str(corpus),
+                                  "mode": "baseline: RecursiveCharacterTextSplitter(1000, 200), dense Chroma top-4, "
+                                          "top chunk as the answer"})
         finally:
             pipeline.close()
         write_run(base, out / "baseline")

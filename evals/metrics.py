@@ -198,26 +198,32 @@ def _check_quote(citation: dict[str, Any], sources: SourceLookup) -> QuoteCheck:
     return QuoteCheck(n, doc_id, ok, "" if ok else "not in the cited document")
 
 
-def _calc_quantity(value: Any, unit: str | None) -> Quantity | None:
-    """A calculator's value and unit ("82", "GBP million") as a Quantity in base units."""
-    found = extract_quantities(str(value))
-    if not found:
-        return None
-    q, u = found[0], (unit or "")
-    has_scale = bool(re.search(r"[a-z]", q.raw.lower().replace("gbp", "")))
-    scale = Decimal(1)
-    if not has_scale:
-        m = re.search(r"\b(billion|bn|million|mn|m|thousand|k)\b", u, re.I)
-        scale = Decimal(10) ** {"b": 9, "m": 6, "t": 3, "k": 3}[m.group(1)[0].lower()] if m else Decimal(1)
-    if q.unit:
-        kind = q.unit
-    elif re.search(r"£|gbp|pound", u, re.I):
-        kind = "GBP"
+def _calc_quantities(value: Any, unit: str | None) -> list[Quantity]:
+    """A calculator's value and unit ("82", "GBP million"; "£82 million to £103 million", "GBP") in base units."""
+    u = unit or ""
+    m = re.search(r"\b(billion|bn|million|mn|m|thousand|k)\b", u, re.I)
+    unit_scale = Decimal(10) ** {"b": 9, "m": 6, "t": 3, "k": 3}[m.group(1)[0].lower()] if m else Decimal(1)
+    if re.search(r"£|gbp|pound", u, re.I):
+        kind: str | None = "GBP"
     elif re.search(r"%|per\s?cent", u, re.I):
         kind = "%"
     else:
         kind = None
-    return Quantity(q.value * scale, kind, q.raw)
+    out = []
+    for q in extract_quantities(str(value)):
+        scaled = bool(re.search(r"\d\s?(?:bn|billion|mn|million|m|thousand|k)\b", q.raw, re.I))
+        out.append(Quantity(q.value * (Decimal(1) if scaled else unit_scale), q.unit or kind, q.raw))
+    return out
+
+
+def _operand_cited(operand: dict[str, Any], citations: dict[Any, dict[str, Any]]) -> bool:
+    """Every figure of a calculation's operand appears in the quote of the citation it names."""
+    cite = citations.get(operand.get("citation"))
+    wanted = _calc_quantities(operand.get("value"), operand.get("unit"))
+    if cite is None or not wanted:
+        return False
+    have = extract_quantities(cite.get("quote") or "")
+    return all(any(h.value == w.value and (w.unit is None or h.unit == w.unit) for h in have) for w in wanted)
 
 
 def _markers_near(answer_text: str, start: int) -> set[int]:
@@ -239,16 +245,11 @@ def _supported(fact: Fact, start: int, answer: dict[str, Any]) -> bool:
         return False
     # A computed figure is supported by its calculation when every operand sits in its own cited quote.
     for calc in answer.get("calculations", []):
-        result = _calc_quantity(calc.get("result"), calc.get("unit"))
-        if result is None or not result.matches(fact.quantity, fact.tolerance):
+        results = _calc_quantities(calc.get("result"), calc.get("unit"))
+        if not any(r.matches(fact.quantity, fact.tolerance) for r in results):
             continue
         operands = calc.get("operands", [])
-        if operands and all(
-            (q := _calc_quantity(o.get("value"), o.get("unit"))) is not None
-            and o.get("citation") in citations
-            and any(x.value == q.value for x in extract_quantities(citations[o["citation"]].get("quote") or ""))
-            for o in operands
-        ):
+        if operands and all(_operand_cited(o, citations) for o in operands):
             return True
     return False
 

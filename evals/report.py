@@ -102,7 +102,8 @@ def _citations_html(answer: dict[str, Any]) -> str:
     items = []
     for c in cites:
         where = f"[{c.get('n')}] {c.get('title') or c.get('doc_id')} ({c.get('doc_id')}), page {c.get('page')}"
-        items.append(f"<div>{html.escape(where)}<blockquote>{html.escape(str(c.get('quote') or ''))}</blockquote></div>")
+        quote = html.escape(str(c.get("quote") or ""))
+        items.append(f"<div>{html.escape(where)}<blockquote>{quote}</blockquote></div>")
     return "".join(items)
 
 
@@ -147,7 +148,8 @@ def render_html(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
 
 def render_comparison(summaries: dict[str, dict[str, Any]]) -> str:
     """comparison.md: overall metrics of several runs side by side, then correctness per tag."""
-    out = ["# Comparison", "", metric_table({k: s["overall"] for k, s in summaries.items()}), "## Correctness by tag", ""]
+    out = ["# Comparison", "", metric_table({k: s["overall"] for k, s in summaries.items()}),
+           "## Correctness by tag", ""]
     names = list(summaries)
     out.append("| tag | " + " | ".join(names) + " |")
     out.append("|---|" + "---:|" * len(names))

@@ -12,7 +12,8 @@ from typing import Any, Callable, Protocol, Sequence
 from assistant.errors import AssistantError
 from assistant.types import Answer
 from evals.dataset import Case, ragas_row, write_ragas
-from evals.metrics import HIGHER_IS_BETTER, INFO, METRICS, CaseScore, SourceLookup, score_case, summarise, summarise_by_tag
+from evals.metrics import (HIGHER_IS_BETTER, INFO, METRICS, CaseScore, SourceLookup, score_case, summarise,
+                           summarise_by_tag)
 
 __all__ = ["Answerer", "CaseResult", "Run", "evaluate", "write_run", "load_run", "check_thresholds",
            "compare_runs", "metric_table"]

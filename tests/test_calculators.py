@@ -110,7 +110,8 @@ def test_total_of_implementation_cost_range_and_spending_to_date():
 def test_annual_savings_over_ten_years_and_back():
     up = calc.annual_to_total("£400 million to £600 million", "10 years")
     assert up.result == "£4 billion to £6 billion"
-    assert up.expression == "low: £400 million × 10 years = £4 billion; high: £600 million × 10 years = £6 billion"
+    assert up.expression == ("low: £400 million × 10 years = £4 billion; "
+                             "high: £600 million × 10 years = £6 billion")
     down = calc.total_to_annual("£300 million", 3)
     assert (down.result, down.expression) == ("£100 million", "£300 million ÷ 3 years = £100 million")
 
@@ -140,23 +141,28 @@ def test_calculation_to_dict_is_the_shared_shape():
      "£300 million is a money amount, not a year, so I cannot count years from it."),
     (lambda: calc.ratio("£3m", "£0"), "I cannot divide by zero: the second figure (£0) is zero."),
     (lambda: calc.share("2", "0"), "I cannot divide by zero: the whole (0) is zero."),
-    (lambda: calc.percent_change("£0 to £5m", "£3m"), "I cannot divide by zero: the starting figure (£0 to £5 million)"
-                                                      " includes zero."),
+    (lambda: calc.percent_change("£0 to £5m", "£3m"),
+     "I cannot divide by zero: the starting figure (£0 to £5 million) includes zero."),
     (lambda: calc.difference(None, "£3m"), "The first figure is missing, so there is nothing to calculate with."),
     (lambda: calc.difference("£3m", "  "), "The second figure is missing, so there is nothing to calculate with."),
     (lambda: calc.total("2025", "2028"), "2025 is a year, a point in time rather than an amount, so I cannot add it."),
     (lambda: calc.annual_to_total("£3m", "2028"), "2028 is a calendar year, not a number of years."),
     (lambda: calc.total_to_annual("£3m", "0"), "The number of years must be more than zero, not 0."),
-    (lambda: calc.annual_to_total("15%", "3"), "I can only multiply money or counts over years, not a percentage (15%)."),
-    (lambda: calc.ratio("£3m", "7"), "I cannot divide a money amount (£3 million) by a count (7): they are measured"),
+    (lambda: calc.annual_to_total("15%", "3"),
+     "I can only multiply money or counts over years, not a percentage (15%)."),
+    (lambda: calc.ratio("£3m", "7"),
+     "I cannot divide a money amount (£3 million) by a count (7): they are measured in different units."),
     (lambda: calc.total("£3m"), "I need at least two figures to add up."),
     (lambda: calc.midpoint("£3m"), "£3 million is a single figure; a midpoint needs a range or two figures."),
     (lambda: calc.convert("15%", "billion"), "Only money and counts change scale; a percentage (15%) does not."),
-    (lambda: calc.convert("£3m", "furlongs"), "I can convert to thousand, million, billion or units, not 'furlongs'."),
-    (lambda: Quantity(D(1), "furlongs"), "I do not know the unit 'furlongs'; I can work with money (GBP), percentages"),
+    (lambda: calc.convert("£3m", "furlongs"),
+     "I can convert to thousand, million, billion or units, not 'furlongs'."),
+    (lambda: Quantity(D(1), "furlongs"),
+     "I do not know the unit 'furlongs'; I can work with money (GBP), percentages"),
     (lambda: Quantity(None, "GBP", D(5), D(3)), "A range must run from low to high, not from 5 to 3."),
     (lambda: parse_quantity("lots of money"), "I cannot read “lots of money” as a figure"),
-    (lambda: parse_quantity("£3m and £4m"), "“£3m and £4m” holds more than one figure; give me one at a time."),
+    (lambda: parse_quantity("£3m and £4m"),
+     "“£3m and £4m” holds more than one figure; give me one at a time."),
 ])
 def test_errors_are_sentences_a_user_understands(call, message):
     with pytest.raises(CalculationError) as err:

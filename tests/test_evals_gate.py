@@ -52,7 +52,7 @@ def _broken(chunk_id: str):
     def answer(inp: dict) -> Answer:
         quote = "HM Treasury approved a funding package of £999 million."
         cite = Citation(1, chunk_id, "nao-2022-government-shared-services", "Government Shared Services", None, quote)
-        return Answer(inp["question"], f"HM Treasury approved £999 million [1].", False, (cite,))
+        return Answer(inp["question"], "HM Treasury approved £999 million [1].", False, (cite,))
 
     return RunnableLambda(answer)
 
@@ -63,15 +63,19 @@ def test_a_broken_answerer_fails_the_gate(corpus_settings, corpus_assistant, mon
     chunk_id = corpus_assistant.search("Treasury approved funding package")[0].chunk.id
     monkeypatch.setattr("evals.cli.build_assistant",
                         lambda settings: Assistant(settings, answerer=_broken(chunk_id)))
+    subset = tmp_path / "subset.jsonl"  # a fact from each report and an unanswerable question are enough
+    lines = SET.read_text(encoding="utf-8").splitlines()
+    subset.write_text("\n".join(l for l in lines if json.loads(l)["id"] in {"f22-01", "f14-04", "un-01"}) + "\n",
+                      encoding="utf-8")
     out = tmp_path / "broken"
-    status = main(["eval", str(SET), "--store", str(corpus_settings.store_dir), "--out", str(out), "--quiet",
+    status = main(["eval", str(subset), "--store", str(corpus_settings.store_dir), "--out", str(out), "--quiet",
                    "--min-correct", "0.5", "--min-faithfulness", "1.0"])
     assert status == 1
     err = capsys.readouterr().err
-    assert "threshold missed: correctness 0.0" in err
+    assert "threshold missed: correctness 0.000 is below the minimum 0.5" in err
     assert "threshold missed: quote_faithfulness 0.000 is below the minimum 1.0" in err
     summary = json.loads((out / "ours" / "summary.json").read_text())
-    assert summary["overall"]["quote_faithfulness"] == 0.0
+    assert (summary["overall"]["cases"], summary["overall"]["quote_faithfulness"]) == (3, 0.0)
     rows = [json.loads(line) for line in (out / "ours" / "results.jsonl").read_text().splitlines()]
     f22_01 = next(r for r in rows if r["id"] == "f22-01")
     assert f22_01["failures"] == ["missing: number 300 million (GBP)",

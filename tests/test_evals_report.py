@@ -22,8 +22,8 @@ CHUNK = "However, the Treasury only approved a funding package of £300 million.
 CASES = [
     {"id": "ok", "question": "How much did the Treasury approve?", "facts": [{"number": "300 million", "unit": "GBP"}],
      "sources": [D22], "tags": ["fact"]},
-    {"id": "xss", "question": "<script>alert(1)</script> How much?", "facts": [{"number": "300 million", "unit": "GBP"}],
-     "sources": [D22], "tags": ["adversarial"]},
+    {"id": "xss", "question": "<script>alert(1)</script> How much?",
+     "facts": [{"number": "300 million", "unit": "GBP"}], "sources": [D22], "tags": ["adversarial"]},
     {"id": "none", "question": "What is the NAO's budget?", "facts": [], "sources": [], "answerable": False,
      "tags": ["unanswerable"]},
     {"id": "boom", "question": "x" * 50, "facts": [], "sources": [], "answerable": False, "tags": ["unanswerable"]},

@@ -12,10 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant import cli_figures
 from assistant.config import Settings
-from assistant.figures import delete_document, extract_figures, index_document, list_figures
+from assistant.figures import UNITS, delete_document, extract_figures, index_document, list_figures
 from assistant.types import Chunk
 
 D = Decimal
@@ -207,7 +209,8 @@ def test_list_figures_grep_and_missing_store(tmp_path):
     assert [r.raw for r in list_figures(db, grep="percent")] == ["10% to 15%"]
     assert list_figures(db, grep="100%") == []  # % is matched literally, not as a wildcard
     d = list_figures(db, grep="forecast")[0].to_dict()
-    assert (d["doc_id"], d["value"], d["chunk_id"]) == (DOC_2022, "382000000", f"{DOC_2022}-5")  # the first chunk that holds it
+    # Stored once, against the first of the overlapping chunks that holds it.
+    assert (d["doc_id"], d["value"], d["chunk_id"]) == (DOC_2022, "382000000", f"{DOC_2022}-5")
 
 
 # --- the `figures` subcommand ---------------------------------------------------------------------
@@ -254,3 +257,18 @@ def test_cli_module_keeps_heavy_imports_out():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+_PIECES = list("£%0123456789.,- \n–abcdefmnoprstuvwyHIT") + [
+    "million", " per cent", "between ", " and ", " to ", "two of the seven ", "December ", "2024-25", "bn", ". The "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_text_gives_consistent_figures(text):
+    for f in extract_figures(text):
+        assert text[f.start:f.end] == f.raw and f.raw
+        assert text[f.sentence_start:f.sentence_end] == f.sentence
+        assert f.sentence_start <= f.start < f.end <= f.sentence_end
+        assert f.unit in UNITS
+        assert (f.low is None) == (f.high is None) and (f.low is None or f.low < f.high)

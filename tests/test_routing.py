@@ -121,6 +121,8 @@ def test_other_calculations(question, operation, result):
     "What was the total cost of participating departments?",  # one figure, stated or not: nothing to add up
     "What is the skills gap in the Cabinet Office?",  # sounds like a gap, names no figures
     "What percentage of operating costs will the strategy save?",  # the passage states the percentage
+    "What was the total cost and who paid it?",  # a bare "and" is not two figures to add
+    "What is the gap and why does it matter?",
 ])
 def test_calculation_words_without_a_calculation_are_not_routed(question):
     assert route(question) is None
@@ -132,15 +134,28 @@ def test_a_side_the_passages_do_not_cover_is_named_instead_of_computing_somethin
     r = route("What is the shortfall between what the clusters asked for and what the Department for Education "
               "approved?")
     assert r.calculation is None
-    assert r.error == ("I could not find a figure for “what the Department for Education approved” in the passages "
-                       "I retrieved, so I cannot work out the difference.")
+    assert r.error == ("I could not find a figure for “what the Department for Education approved” in the "
+                       "passages I retrieved, so I cannot work out the difference.")
     assert [e.label for e in r.evidence] == ["funding forecast"]
+
+
+def test_summaries_are_plain_sentences():
+    assert route("How much would the savings per annum come to over 10 years?").summary == (
+        "10 years of the savings per annum (£400 million to £600 million) is £4 billion to £6 billion in total.")
+    assert route("What proportion of the forecast did the Treasury approve?").summary == (
+        "The funding approved (£300 million) is about 74.4% to 78.5% of the funding forecast "
+        "(£382 million to £403 million).")
+    exceeds = route("By what percentage does the clusters' forecast exceed the funding the Treasury approved?")
+    assert exceeds.summary == (
+        "The funding forecast (£382 million to £403 million) exceeds the funding approved (£300 million) by about "
+        "27.3% to 34.3%.")
 
 
 def test_a_figure_quoted_in_the_question_must_be_in_the_passages():
     r = route("What is the difference between £500 million and £300 million?")
     assert r.calculation is None
-    assert r.error == "I could not find £500 million in the passages I retrieved, so I cannot work out the difference."
+    assert r.error == ("I could not find £500 million in the passages I retrieved, "
+                       "so I cannot work out the difference.")
 
 
 def test_no_passages_means_a_refusal_not_a_guess():

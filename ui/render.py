@@ -161,7 +161,8 @@ def calculation_html(calc: Calculation, citations: Iterable[Citation] = ()) -> s
     return (f'<div class="aa-calc"><table><caption>Calculation: {esc(calc.operation)}</caption>'
             '<thead><tr><th scope="col">Operand</th><th scope="col">Value</th><th scope="col">Unit</th>'
             f'<th scope="col">Source</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            f'<p class="aa-working">Working: {esc(calc.expression)} = {esc(calc.result)} {esc(calc.unit)}</p>'
+            f'<p class="aa-working">Working: {esc(calc.expression)}</p>'
+            f'<p class="aa-working">Result: {esc(calc.result)}</p>'
             "</div>")
 
 
@@ -210,8 +211,8 @@ def conversation_markdown(messages: list[dict], now: datetime | None = None) -> 
         for calc in answer.calculations:
             ops = "; ".join(f"{o.label or 'operand'} {o.value} {o.unit}"
                             + (f" [{o.citation}]" if o.citation is not None else "") for o in calc.operands)
-            out += [f"Calculation ({calc.operation}): {ops}. Working: {calc.expression} = {calc.result} "
-                    f"{calc.unit}", ""]
+            out += [f"Calculation ({calc.operation}): {ops}. Working: {calc.expression}. Result: {calc.result}.",
+                    ""]
         if answer.citations:
             out += ["Sources:", ""]
             out += [_source_line(c) for c in answer.citations] + [""]
