@@ -35,7 +35,8 @@ _NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,]*\b|\b(?:one|two|three|four|f
 _WHO = re.compile(r"\bhead of\b|\bchief\b|\bminister\b|\bsecretary\b|\bdirector\b|\b[A-Z][a-z]+ [A-Z][a-z]+,")
 _WHY = re.compile(r"\bbecause\b|\bdue to\b|\bconcluded\b|\bas a result\b|\bin order to\b|\bso that\b|"
                   r"\bconcerns?\b|\bresulting in\b", re.I)
-TYPE_CUES = {"money": _MONEY, "percent": _PERCENT, "date": _YEAR, "count": _NUMBER, "who": _WHO, "why": _WHY}
+_AMOUNT = re.compile(f"{_MONEY.pattern}|{_PERCENT.pattern}", re.I)  # "how much" savings may be a share
+TYPE_CUES = {"money": _AMOUNT, "percent": _PERCENT, "date": _YEAR, "count": _NUMBER, "who": _WHO, "why": _WHY}
 
 
 def stem(word: str) -> str:
@@ -112,7 +113,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return routed
         weights = self._term_weights(q)
         unknown = sum(-w for w in weights.values() if w < 0) / max(1e-9, sum(abs(w) for w in weights.values()))
-        cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()})
+        cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()}, tuple(input.get("targets") or ()))
         best = cands[0] if cands else None
         if best is None or best.score < MIN_SUPPORT or unknown > MAX_UNKNOWN:
             return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
@@ -128,6 +129,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return {t: 1.0 for t in terms}
         n = max(1, self.catalog.chunk_count())
         df = self.catalog.document_frequency(terms)
+        years = {str(d["year"]) for d in self.catalog.documents() if d.get("year")}
         out = {}
         for t in terms:
             w = math.log(1 + (n + 1) / (df[t] + 0.5))
@@ -135,13 +137,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 out[t] = 0.5 * w if df[t] else 0.0  # a thesaurus word never counts as missing
                 continue
             w *= 0.5 if t in q.context_terms else 1.0
-            if df[t] == 0 and (t.isdigit() or t in q.expanded_terms):
-                out[t] = 0.0  # a year only the metadata has, or a word the thesaurus translated
+            if df[t] == 0 and (t in years or t in q.expanded_terms):
+                out[t] = 0.0  # a report's year that only the metadata has, or a word the thesaurus translated
                 continue
             out[t] = w if df[t] > 0 or t in GENERIC else -w
         return out
 
-    def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float]) -> list[Candidate]:
+    def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float],
+               targets: tuple[str, ...] = ()) -> list[Candidate]:
         seen, cands = set(), []
         top = chunks[0].score or 1.0
         stems = {stem(t): w for t, w in weights.items()}
@@ -158,8 +161,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                     continue
                 seen.add(c.key)
                 have = _stems(span.text)
-                c.coverage = (sum(w for s, w in stems.items() if s in have)
-                              + 0.4 * sum(w for s, w in stems.items() if s not in have and s in context)) / total
+                low = span.text.lower()
+                # A phrase the reports use for a question word ("on track" for "verdict") counts in full.
+                phrase = sum(weights.get(t, 0.0) or 1.0 for t, p in q.phrases if p in low)
+                c.coverage = (sum(w for s, w in stems.items() if s in have) + phrase
+                              + 0.25 * sum(w for s, w in stems.items() if s not in have and s in context)) / total
                 c.about = about
                 cue = sum(1.0 for t in q.types if t in TYPE_CUES and TYPE_CUES[t].search(span.text))
                 cue = min(1.0, cue / max(1, len([t for t in q.types if t in TYPE_CUES])))
@@ -176,6 +182,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             c.score += 0.5 * 0.5 * max(0.0, c.chunk.similarity or 0.0)  # not embedded: a discounted estimate
         for c in cands:
             c.score *= 1.0 + 0.4 * c.cue  # the kind of fact asked for (a sum, a date, a name) is there
+            if targets and len(targets) == 1 and c.chunk.chunk.doc_id in targets:
+                c.score *= 1.15  # the question names this report
         cands.sort(key=lambda c: -c.score)
         return cands
 

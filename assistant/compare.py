@@ -165,6 +165,13 @@ class Comparison:
     def cell(self, aspect: str, column: str) -> Cell:
         return next(c for c in self.row(aspect).cells if c.column == column)
 
+    def _sources(self, links: bool) -> list[tuple[str, str]]:
+        """("[1] [3]", "Title (doc_id, page 1)") per page cited: the cells hold the quotes themselves."""
+        groups: dict[str, list[int]] = {}
+        for c in self.citations:
+            groups.setdefault(_source(c) + (f" <{c.url}>" if links and c.url else ""), []).append(c.n)
+        return [(" ".join(f"[{n}]" for n in ns), where) for where, ns in groups.items()]
+
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [c.to_dict() for c in self.columns], "rows": [r.to_dict() for r in self.rows],
                 "citations": [c.to_dict() for c in self.citations]}
@@ -181,8 +188,7 @@ class Comparison:
         extra = [f"- **{r.aspect.label}**: {line}" for r in self.rows for line in r.lines]
         if extra:
             lines += ["", "### Calculations and notes", ""] + extra
-        lines += ["", "### Sources", ""] + [f"{c.n}. {_source(c)}" + (f" <{c.url}>" if c.url else "")
-                                            for c in self.citations]
+        lines += ["", "### Sources", ""] + [f"- {marks}: {where}" for marks, where in self._sources(True)]
         return "\n".join(lines) + "\n"
 
     def to_csv(self) -> str:
@@ -191,7 +197,7 @@ class Comparison:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["aspect"] + [c.label for c in self.columns] + ["calculations and notes"])
         for r in self.rows:
-            cells = ["\n".join(f"“{c.quote}” [{c.n}] ({_source(c)})" for c in cell.citations) or NOT_STATED
+            cells = ["\n".join(f"“{c.quote}” [{c.n}] — {_source(c)}" for c in cell.citations) or NOT_STATED
                      for cell in r.cells]
             w.writerow([r.aspect.label] + cells + ["\n".join(r.lines)])
         return out.getvalue()
@@ -217,7 +223,7 @@ class Comparison:
                 lines += textwrap.wrap(note, width - 4, initial_indent="  » ", subsequent_indent="    ")
             lines.append(rule)
         lines += ["", "Sources:"]
-        lines += [f"[{c.n}] {_source(c)}" for c in self.citations]
+        lines += [f"{marks}: {where}" for marks, where in self._sources(False)]
         return "\n".join(lines)
 
 

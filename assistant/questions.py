@@ -57,7 +57,8 @@ EXPANSIONS = {
     "expected": ["estimated", "forecast"], "expect": ["estimated", "forecast"], "anticipated": ["estimated"],
     "ask": ["forecast", "need", "bids"], "asked": ["forecast", "need", "bids"], "request": ["bids", "forecast"],
     "requested": ["bids", "forecast"], "needed": ["need", "forecast"], "spent": ["spending", "cost"],
-    "spend": ["spending", "cost"], "money": ["funding"], "cash": ["funding"], "budget": ["funding"],
+    "spend": ["spending", "cost"], "money": ["funding"], "cash": ["funding"],
+    "nao": ["national audit office"], "pac": ["committee of public accounts"],
     "benefits": ["savings"], "objectives": ["aimed", "aims"], "goals": ["objectives", "aimed"],
     "aims": ["objectives"], "monitor": ["monitoring", "indicators"], "monitored": ["monitoring", "indicators"],
     "timescales": ["deadlines", "by"], "timetable": ["deadlines"], "deadlines": ["by"], "deadline": ["by"],
@@ -76,6 +77,11 @@ class Question:
     had_instructions: bool
     context_terms: tuple[str, ...] = ()  # from earlier turns, for follow-ups
     expansions: tuple[str, ...] = ()  # from the domain thesaurus
+
+    @property
+    def phrases(self) -> tuple[tuple[str, str], ...]:
+        """(question term, multi-word phrase the reports use for it), e.g. ("verdict", "on track")."""
+        return tuple((t, p) for t in self.terms for p in EXPANSIONS.get(t, ()) if " " in p)
 
     @property
     def expanded_terms(self) -> set[str]:
@@ -136,14 +142,15 @@ def analyse(text: str, history: list[dict] | None = None) -> Question:
         prev = previous_question(history) or ""
         context = tuple(t for t in query_terms(strip_instructions(prev)[0]) if t not in query_terms(clean))
     terms = tuple(dict.fromkeys(query_terms(clean)))
-    expansions = tuple(dict.fromkeys(w for t in terms for phrase in EXPANSIONS.get(t, ())
-                                     for w in query_terms(phrase) if w not in terms))
+    # Single words widen the match; phrases ("on track") only count as whole phrases (see `phrases`).
+    expansions = tuple(dict.fromkeys(w for t in terms for word in EXPANSIONS.get(t, ()) if " " not in word
+                                     for w in query_terms(word) if w not in terms))
     return Question(text, clean, question_types(clean), terms, had, context, expansions)
 
 
 def retrieval_query(q: Question, history: list[dict] | None = None) -> str:
     """What to search for: the cleaned question, with the previous question for a follow-up."""
-    extra = " ".join(q.expansions)
+    extra = " ".join(list(q.expansions) + [p for _, p in q.phrases])
     if q.context_terms:
         prev = strip_instructions(previous_question(history) or "")[0]
         return f"{prev} {q.clean} {extra}".strip()

@@ -109,20 +109,20 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
-        chunks = self._retrieve(q, history, f, k or self.settings.top_k) if q.clean else []
+        targets = tuple(self._targets(q.clean)) if q.clean and not f.doc_ids else ()
+        chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         t1 = time.perf_counter()
         answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
-                                       "analysis": q})
+                                       "analysis": q, "targets": targets})
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return _with_timings(answer, timings)
 
-    def _retrieve(self, q, history, f: Filters, k: int) -> list[ScoredChunk]:
+    def _retrieve(self, q, history, f: Filters, k: int, targets: tuple[str, ...] = ()) -> list[ScoredChunk]:
         """Passages for the answerer: a wider pool than `k` (sentences are chosen from it), gathered
         per document when the question names two or more reports or strategies."""
         query = retrieval_query(q, history) or q.clean
         pool = max(k, 10)
-        targets = [] if f.doc_ids else self._targets(q.clean)
         if not targets:
             return self.searcher.search(query, pool, f)
         per = max(3, pool // len(targets) + 1)
