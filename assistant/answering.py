@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.catalog import Catalog
-from assistant.questions import GENERIC, Question, analyse
+from assistant.questions import CANONICAL_FORMS, GENERIC, Question, analyse, canonical
 from assistant.types import Answer, Calculation, Chunk, Citation, Operand, ScoredChunk
 from ingest.chunking import split_sentences
 
@@ -48,7 +48,7 @@ def stem(word: str) -> str:
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())}
+    return {stem(w) for w in re.findall(r"[a-z0-9]+", canonical(text).lower())}
 
 
 @dataclass
@@ -128,7 +128,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if self.catalog is None or not terms:
             return {t: 1.0 for t in terms}
         n = max(1, self.catalog.chunk_count())
-        df = self.catalog.document_frequency(terms)
+        df = self.catalog.document_frequency(terms, CANONICAL_FORMS)
         years = {str(d["year"]) for d in self.catalog.documents() if d.get("year")}
         out = {}
         for t in terms:
@@ -180,8 +180,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 c.score += 0.5 * max(0.0, _dot(qv, v))
         for c in cands[POOL:]:
             c.score += 0.5 * 0.5 * max(0.0, c.chunk.similarity or 0.0)  # not embedded: a discounted estimate
+        own = {stem(t): w for t, w in weights.items() if t in q.terms}
+        focus = max(own, key=own.get) if own else None  # the rarest word of the question itself
         for c in cands:
             c.score *= 1.0 + 0.4 * c.cue  # the kind of fact asked for (a sum, a date, a name) is there
+            if focus and focus in _stems(c.text):
+                c.score *= 1.1
             if targets and len(targets) == 1 and c.chunk.chunk.doc_id in targets:
                 c.score *= 1.15  # the question names this report
         cands.sort(key=lambda c: -c.score)

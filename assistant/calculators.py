@@ -276,6 +276,19 @@ def share(part: Figureish, whole: Figureish) -> CalculationResult:
     return _result("share", *_binary(p, w, lambda x, y: x / y * 100, "{a} ÷ {b} × 100", "percent"), p, w)
 
 
+def average(amount: Figureish, count: Figureish) -> CalculationResult:
+    """A total shared evenly among a count of things: £759 million over 3 bids is £253 million each."""
+    a, n = _q(amount, "total"), _q(count, "number of things")
+    _amount(a, "average")
+    if a.unit not in ("GBP", "count"):
+        raise CalculationError(f"I can only average money or counts, not {_desc(a)}.")
+    if n.unit != "count":
+        raise CalculationError(f"{n.display()} is {_KIND[n.unit]}, not a number of things to share among.")
+    if n.lo <= 0:
+        raise CalculationError(f"The number of things must be more than zero, not {n.display()}.")
+    return _result("average", *_binary(a, n, lambda x, y: x / y, "{a} ÷ {b}", a.unit), a, n)
+
+
 def _change(new: Quantity, old: Quantity, operation: str) -> CalculationResult:
     _same_unit(new, old, "compare {a} with {b}")
     _amount(new, "compare")
@@ -417,6 +430,8 @@ _TOOLS: dict[str, tuple[Callable[..., CalculationResult], tuple[tuple[str, str, 
               "How many times the numerator is the denominator."),
     "share": (share, (("part", "the part", "2"), ("whole", "the whole", "7")),
               "The part as a percentage of the whole."),
+    "average": (average, (("amount", "the total", "£759 million"), ("count", "how many things share it", "3")),
+                "A total shared evenly among a number of things."),
     "percent_change": (percent_change, (("old", "the starting figure", "£300 million"),
                                         ("new", "the later figure", "£403 million")),
                        "Percentage change from old to new."),

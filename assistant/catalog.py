@@ -174,12 +174,14 @@ class Catalog:
         args.append(limit)
         return [(r[0], -float(r[1])) for r in self.db.execute(sql, args)]
 
-    def document_frequency(self, terms: Iterable[str]) -> dict[str, int]:
-        """How many chunks contain each term (porter-stemmed match), for weighting question terms."""
+    def document_frequency(self, terms: Iterable[str], forms: dict[str, list[str]] | None = None) -> dict[str, int]:
+        """How many chunks contain each term (porter-stemmed match), for weighting question terms;
+        `forms` gives other spellings of a term (phrases allowed), any of which counts."""
         out = {}
         for t in dict.fromkeys(terms):
+            match = " OR ".join(f'"{f}"' for f in (forms or {}).get(t, [t]))
             out[t] = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                                     (f'"{t}"',)).fetchone()[0]
+                                     (match,)).fetchone()[0]
         return out
 
     def filter_doc_ids(self, doc_ids=None, publisher=None, year_from=None, year_to=None, strategy=None) -> list[str]:

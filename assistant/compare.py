@@ -211,7 +211,8 @@ class Comparison:
         widths = [first] + [each] * len(self.columns)
 
         def grid(cells: list[str]) -> list[str]:
-            wrapped = [textwrap.wrap(" ".join(t.split()), w) or [""] for t, w in zip(cells, widths)]
+            wrapped = [textwrap.wrap(" ".join(t.split()), w, break_on_hyphens=False) or [""]
+                       for t, w in zip(cells, widths)]
             return [" | ".join((col[i] if i < len(col) else "").ljust(w) for col, w in zip(wrapped, widths)).rstrip()
                     for i in range(max(map(len, wrapped)))]
 

@@ -46,6 +46,24 @@ name named names word words exact exactly confirm view views opinion distinguish
 give given cut cuts run runs whose long meant mean introduced passed cover covered covers serve served serves
 call called say saying tell told describe described explain explained regard regarding concern concerning way
 ways exist existed many much""".split()) - {"names"}
+# One name for bodies the reports call two ways, applied to questions and sentences alike.
+CANONICAL = [(re.compile(r"\bnational audit office\b", re.I), "NAO"),
+             (re.compile(r"\b(?:committee of public accounts|public accounts committee)\b", re.I), "PAC"),
+             (re.compile(r"\bher majesty'?s treasury\b", re.I), "HM Treasury")]
+
+
+# How the lexical index finds a folded name (it indexes the words as written).
+CANONICAL_FORMS = {"nao": ["nao", "national audit office"],
+                   "pac": ["pac", "committee of public accounts", "public accounts committee"]}
+
+
+def canonical(text: str) -> str:
+    """The text with each body's names folded into one ("National Audit Office" -> "NAO")."""
+    for pattern, name in CANONICAL:
+        text = pattern.sub(name, text)
+    return text
+
+
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
 # A small domain thesaurus, hand-written because audit prose has its own idiom ("funding envelope",
@@ -58,7 +76,7 @@ EXPANSIONS = {
     "ask": ["forecast", "need", "bids"], "asked": ["forecast", "need", "bids"], "request": ["bids", "forecast"],
     "requested": ["bids", "forecast"], "needed": ["need", "forecast"], "spent": ["spending", "cost"],
     "spend": ["spending", "cost"], "money": ["funding"], "cash": ["funding"],
-    "nao": ["national audit office"], "pac": ["committee of public accounts"],
+
     "benefits": ["savings"], "objectives": ["aimed", "aims"], "goals": ["objectives", "aimed"],
     "aims": ["objectives"], "monitor": ["monitoring", "indicators"], "monitored": ["monitoring", "indicators"],
     "timescales": ["deadlines", "by"], "timetable": ["deadlines"], "deadlines": ["by"], "deadline": ["by"],
@@ -81,7 +99,7 @@ class Question:
     @property
     def phrases(self) -> tuple[tuple[str, str], ...]:
         """(question term, multi-word phrase the reports use for it), e.g. ("verdict", "on track")."""
-        return tuple((t, p) for t in self.terms for p in EXPANSIONS.get(t, ()) if " " in p)
+        return tuple((t, p) for t in self.terms + self.context_terms for p in EXPANSIONS.get(t, ()) if " " in p)
 
     @property
     def expanded_terms(self) -> set[str]:
@@ -140,8 +158,9 @@ def analyse(text: str, history: list[dict] | None = None) -> Question:
     context: tuple[str, ...] = ()
     if is_follow_up(clean, history):
         prev = previous_question(history) or ""
-        context = tuple(t for t in query_terms(strip_instructions(prev)[0]) if t not in query_terms(clean))
-    terms = tuple(dict.fromkeys(query_terms(clean)))
+        context = tuple(t for t in query_terms(canonical(strip_instructions(prev)[0]))
+                        if t not in query_terms(canonical(clean)))
+    terms = tuple(dict.fromkeys(query_terms(canonical(clean))))
     # Single words widen the match; phrases ("on track") only count as whole phrases (see `phrases`).
     expansions = tuple(dict.fromkeys(w for t in terms for word in EXPANSIONS.get(t, ()) if " " not in word
                                      for w in query_terms(word) if w not in terms))

@@ -110,6 +110,9 @@ class Assistant:
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         targets = tuple(self._targets(q.clean)) if q.clean and not f.doc_ids else ()
+        named = self._named_report(q.clean) if q.clean and not f.doc_ids else None
+        if named:  # "the 2014 report": the question is about that report only
+            f, targets = replace(f, doc_ids=(named,)), (named,)
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         t1 = time.perf_counter()
         answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
@@ -136,6 +139,13 @@ class Assistant:
                     seen.add(sc.chunk.id)
                     merged.append(sc)
         return merged[: max(pool, per * len(targets))]
+
+    def _named_report(self, text: str) -> str | None:
+        """The one document a question names as "the YEAR report" (or "report of YEAR"), if any."""
+        years = set(re.findall(r"\b((?:19|20)\d{2})(?:'s)? (?:NAO )?(?:report|update|review|press release)\b", text, re.I))
+        years |= set(re.findall(r"\breport (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
+        docs = [d["doc_id"] for d in self.catalog.documents() if str(d.get("year")) in years]
+        return docs[0] if len(years) == 1 and len(docs) == 1 else None
 
     def _targets(self, text: str) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""

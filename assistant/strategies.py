@@ -163,12 +163,10 @@ def read_document(catalog, doc: dict) -> list[Sentence]:
             looks_back = any(not any(l.start() <= m.start() < l.end() for l in _LEARNING.finditer(sent))
                              for m in _PREVIOUS.finditer(sent)) and not _CURRENT.search(sent)
             before = bool(years) and first_year is not None and all(int(y) < first_year for y in years)
-            if named:
-                about, previous = named + dated, False
-            elif looks_back or (before and not dated):
-                about, previous = (), True
+            if looks_back or (before and not named and not dated):
+                about, previous = (), True  # even when it names a strategy's topic: "earlier estates programmes"
             else:
-                about, previous = dated or inherited, False
+                about, previous = named + dated or inherited, False
             out.append(Sentence(doc["doc_id"], page, start, end, sent, chunk, tuple(s for s in names if s in about),
                                 previous))
             if about:
