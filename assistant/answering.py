@@ -248,9 +248,8 @@ def _mentions_two_periods(text: str) -> bool:
 
 
 def _restate(question: str) -> str:
-    q = question.strip().rstrip("?.! ")
-    q = q[0].lower() + q[1:] if q else q
-    return f"(asked: “{q}”). No passage in the reports supports an answer." if q else "anything on that."
+    # The question is not echoed back: it may carry a false figure or an injected instruction.
+    return "what this question asks: no passage in the reports supports an answer."
 
 
 def _best_clauses(text: str, terms: set[str]) -> tuple[int, int]:

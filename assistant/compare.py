@@ -69,7 +69,9 @@ ASPECTS: tuple[Aspect, ...] = (
     Aspect("costs", "Implementation cost and funding", "implementation cost, spending and funding",
            ((r"implementation cost|\btotal cost\b|\bcost to date\b|implementation has cost", 2.5),
             (r"\bspen(?:t|ding|d)\b|\bfunding\b|\bforecast\b|\bbudget\b", 1.5),
-            (r"(?<!operating )(?<!reduce the )\bcosts?\b(?! of administering)", 1.0)),
+            # not the running costs a strategy means to cut ("operating costs", "reduce the cost of administering")
+            (r"(?<!operating )(?<!reducing )(?<!reduce the )\bcosts?\b(?! of (?:administering|running|operating))",
+             1.0)),
            units=("GBP",), measures=("implementation cost", "cost", "spending to date", "funding forecast",
                                      "funding requested", "funding approved", "funding", "budget", "spending"),
            max_sentences=3),
@@ -160,10 +162,18 @@ class Comparison:
         return [seen[n] for n in sorted(seen)]
 
     def row(self, aspect: str) -> Row:
-        return next(r for r in self.rows if r.aspect.key == aspect)
+        """The row of an aspect, by key ("savings")."""
+        for r in self.rows:
+            if r.aspect.key == aspect:
+                return r
+        raise KeyError(f"no row for aspect {aspect!r}")
 
     def cell(self, aspect: str, column: str) -> Cell:
-        return next(c for c in self.row(aspect).cells if c.column == column)
+        """The cell of an aspect (by key) and a column (by label)."""
+        for c in self.row(aspect).cells:
+            if c.column == column:
+                return c
+        raise KeyError(f"no column {column!r}")
 
     def _sources(self, links: bool) -> list[tuple[str, str]]:
         """("[1] [3]", "Title (doc_id, page 1)") per page cited: the cells hold the quotes themselves."""
@@ -344,12 +354,15 @@ def _with_figures(row: Row, cols: list[Column]) -> Row:
     first column's, computed by the calculators; a note instead where the figures cannot be compared."""
     if not row.aspect.units:
         return row
-    heads = []
-    for col, cell in zip(cols, row.cells):
+
+    def closeness(col: Column, about: tuple[str, ...]) -> int:
         # A figure from a sentence about this strategy alone beats one about the whole report or a later
         # strategy: the 2018 column's deadline is its own 2025, not the cluster model's 2028.
-        found = [((0 if about == (col.strategy,) else 1 if col.strategy in about else 2 if not about else 3, j, n), f, c)
-                 for j, (c, about) in enumerate(zip(cell.citations, cell.about))
+        return 0 if about == (col.strategy,) else 1 if col.strategy in about else 2 if not about else 3
+
+    heads = []
+    for col, cell in zip(cols, row.cells):
+        found = [((closeness(col, about), j, n), f, c) for j, (c, about) in enumerate(zip(cell.citations, cell.about))
                  for n, f in enumerate(row.aspect.figures(c.quote))]
         heads.append(min(found, key=lambda x: x[0])[1:] if found else None)
     calcs, working, notes = [], [], []

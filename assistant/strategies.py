@@ -50,11 +50,11 @@ def resolve_columns(documents: list[dict], names: Iterable[str]) -> list[Column]
         low = name.strip().casefold()
         exact = [s for s in strategies if s.casefold() == low]
         partial = [s for s in strategies if low and low in s.casefold()]
-        if exact or len(partial) == 1:
+        if name.strip() in doc_ids and not exact:
+            columns.append(Column(name.strip(), (name.strip(),)))
+        elif exact or len(partial) == 1:
             s = (exact or partial)[0]
             columns.append(Column(s, tuple(d["doc_id"] for d in documents if s in (d.get("strategy") or [])), s))
-        elif name.strip() in doc_ids:
-            columns.append(Column(name.strip(), (name.strip(),)))
         else:
             hint = f" (it matches {', '.join(map(repr, partial))}: give one)" if partial else ""
             raise CompareError(f"unknown strategy or document {name!r}{hint}. Known strategies: "
@@ -80,7 +80,10 @@ class Sentence:
 
 _GENERIC = set("""shared service services strategy strategies government model approach programme program plan
 initiative initiatives the of and for new national update review""".split())
-_PREVIOUS = re.compile(r"\b(?:previous(?:ly)?|past|successive|earlier|former|prior|predecessors?)\b", re.I)
+# Words that point back to earlier initiatives ("Previous NAO studies", "successive strategies"); not
+# "the past year" or "earlier than planned", which are about time.
+_PREVIOUS = re.compile(r"\b(?:previous(?:ly)?|successive|former|prior|predecessors?)\b|\bearlier\b(?!\s+than)"
+                       r"|\bpast\b(?!\s+(?:year|month|decade|few|\d|two|three|four|five|six|ten)\w*)", re.I)
 # "learn from past failings", "lessons from previous strategies": the subject is the current work.
 _LEARNING = re.compile(r"\b(?:learn\w*|lessons?|repeat\w*|avoid\w*)\b(?:\W+\w+){0,4}?\W+"
                        r"(?:previous|past|earlier|former|prior)\b", re.I)

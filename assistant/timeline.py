@@ -128,7 +128,7 @@ def format_timeline(events: list[Event]) -> str:
     lines = []
     for e in events:
         page = f", page {e.citation.page}" if e.citation.page is not None else ""
-        where = f"{e.citation.title} ({e.citation.doc_id}{page}" + (", manifest date)" if e.source == "manifest" else ")")
+        where = f"{e.citation.title} ({e.citation.doc_id}{page}{', manifest date' if e.source == 'manifest' else ''})"
         lines += [f"{e.date:<10}  {e.kind:<11}  {'; '.join(e.strategies) or 'earlier initiatives'}",
                   f"{'':<10}  {e.text}", f"{'':<10}  — {where}"]
     return "\n".join(lines)

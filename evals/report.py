@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any, Sequence
 
-from evals.metrics import METRICS
+from evals.metrics import INFO, METRICS
 from evals.runner import metric_table
 
 __all__ = ["render_markdown", "render_html", "render_comparison"]
@@ -91,6 +91,9 @@ def _bars(overall: dict[str, Any]) -> str:
             f'<span>{m}</span>'
             f'<span class="track" aria-hidden="true"><span class="bar{level}" style="display:block;width:{width:.1f}%">'
             f"</span></span><span>{_num(m, v)}</span>")
+    for m in INFO:
+        v = overall.get(m)
+        parts.append(f"<span>{m}</span><span></span><span>{'n/a' if v is None else f'{v:.0f}'}</span>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -4,6 +4,10 @@ Crash safety comes from the order of writes: new vectors are upserted first (ids
 a repeat is a no-op), then the catalog swaps the document in one SQLite transaction, and only then are
 the old vectors deleted. Readers only ever see chunks the catalog knows, so a process killed at any
 point leaves the previous version answering, and re-running completes the job without duplicates.
+
+Documents are embedded together, a few hundred chunks at a time, then committed one by one in file
+order: the model spends about a third less CPU on full, length-sorted batches than on one short
+document at a time (measured by benchmarks/run.py), and the write order per document is unchanged.
 """
 
 from __future__ import annotations
@@ -103,25 +107,46 @@ class Ingestor:
         files = discover(paths)
         manifests: dict[Path, dict] = {}
         show = sys.stderr.isatty() if progress is None else progress
+        staged: list[_Staged] = []  # loaded and chunked, waiting to be embedded together
+        unsettled: list[FileResult] = []  # results not yet passed to on_file, in file order
+
+        def settle(force: bool) -> None:
+            if staged and (force or sum(len(s.todo) for s in staged) >= self._embed_batch):
+                self._commit(staged, report, show)
+                staged.clear()
+            while unsettled and not any(s.result is unsettled[0] for s in staged):
+                done = unsettled.pop(0)
+                if on_file:
+                    on_file(done)
+
         for path in files:
             result = FileResult(str(path))
             try:
                 folder = path.parent.resolve()
                 if folder not in manifests:
                     manifests[folder] = load_manifest(folder)
-                self._ingest_one(path, manifests[folder].get(str(path.resolve())), result, report, show)
+                doc = self._load(path, manifests[folder].get(str(path.resolve())), result)
+                if any(s.meta["doc_id"] == doc.meta["doc_id"] for s in staged):
+                    settle(True)  # the same doc_id twice: the second must see the first's vectors
+                item = self._stage(doc, result)
+                if item is not None:
+                    staged.append(item)
             except AssistantError as exc:
                 result.status, result.error = "failed", str(exc.reason if isinstance(exc, IngestError) else exc)
             report.results.append(result)
-            if on_file:
-                on_file(result)
+            unsettled.append(result)
+            settle(False)
+        settle(True)
         if prune:
             report.pruned = self.prune()
         report.seconds = time.perf_counter() - start
         return report
 
-    def _ingest_one(self, path: Path, entry: dict | None, result: FileResult, report: IngestReport,
-                    show: bool) -> None:
+    @property
+    def _embed_batch(self) -> int:
+        return max(1, self.settings.embed_batch_size * 4)
+
+    def _load(self, path: Path, entry: dict | None, result: FileResult) -> "_Staged":
         limit = int(self.settings.max_file_mb * 1e6)
         doc = load_file(path, max_pdf_pages=self.settings.max_pdf_pages, max_bytes=limit)
         meta = document_metadata(path, entry, doc.title)
@@ -139,23 +164,40 @@ class Ingestor:
         if not chunks:
             raise IngestError(path, "no text left after cleaning")
         result.pages, result.chunks = len(pages), len(chunks)
+        return _Staged(result, meta, pages, chunks)
+
+    def _stage(self, doc: "_Staged", result: FileResult) -> "_Staged | None":
+        """The document with the chunks it still needs embedded, or None when it is unchanged."""
+        doc_id = doc.meta["doc_id"]
         old = self.catalog.document(doc_id)
-        new_ids = {c.id for c in chunks}
+        new_ids = {c.id for c in doc.chunks}
         stored = self.store.ids(doc_id)
-        if old and old["sha256"] == meta["sha256"] and self.catalog.chunk_ids(doc_id) == new_ids \
+        if old and old["sha256"] == doc.meta["sha256"] and self.catalog.chunk_ids(doc_id) == new_ids \
                 and new_ids <= stored:
             result.status = "unchanged"
             if stored - new_ids:  # leftovers of an ingest killed after its catalog swap
                 self.store.delete(sorted(stored - new_ids))
-            return
-        todo = [c for c in chunks if c.id not in stored]
-        self._embed_and_add(todo, path.name, show)
+            return None
+        doc.todo = [c for c in doc.chunks if c.id not in stored]
+        doc.stale = stored - new_ids
+        doc.existed = old is not None
+        return doc
+
+    def _commit(self, staged: list["_Staged"], report: IngestReport, show: bool) -> None:
+        """Embed the staged documents' new chunks together, then swap each document in, in file order."""
+        todo = [c for s in staged for c in s.todo]
+        label = Path(staged[-1].result.file).name if len(staged) == 1 else f"{len(staged)} documents"
+        self._embed_and_add(todo, label, show)
         report.embedded += len(todo)
-        self.catalog.replace_document(meta, pages, chunks)
-        self._index_figures(doc_id, chunks)
-        if stored - new_ids:
-            self.store.delete(sorted(stored - new_ids))
-        result.status = "updated" if old else "added"
+        for s in staged:
+            try:
+                self.catalog.replace_document(s.meta, s.pages, s.chunks)
+                self._index_figures(s.meta["doc_id"], s.chunks)
+                if s.stale:
+                    self.store.delete(sorted(s.stale))
+                s.result.status = "updated" if s.existed else "added"
+            except AssistantError as exc:
+                s.result.status, s.result.error = "failed", str(exc)
 
     def _embed_and_add(self, chunks: list, label: str, show: bool) -> None:
         from tqdm import tqdm
@@ -184,6 +226,19 @@ class Ingestor:
             figures.delete_document(self.settings.sqlite_path, doc_id)
             self.store.delete(sorted(ids))
         return gone
+
+
+@dataclass
+class _Staged:
+    """A loaded, chunked document on its way into the store."""
+
+    result: FileResult
+    meta: dict
+    pages: list
+    chunks: list
+    todo: list = field(default_factory=list)  # chunks whose vectors are not stored yet
+    stale: set = field(default_factory=set)  # stored vectors of an older version, deleted after the swap
+    existed: bool = False
 
 
 def _embed_text(chunk) -> str:

@@ -109,6 +109,26 @@ def test_llm_mode_is_offered_only_when_configured(app):
     assert "LLM mode is off" in "\n".join(h.value for h in app.sidebar.html)
 
 
+def test_llm_mode_falls_back_visibly_and_grounded_can_be_chosen(corpus_settings, monkeypatch):
+    """LLM mode configured but the model unreachable: the grounded answer is shown, and says why."""
+    from streamlit.testing.v1 import AppTest
+
+    for name, value in {"STORE": corpus_settings.store_dir, "MODE": "llm", "LLM_BASE_URL": "http://127.0.0.1:9/v1",
+                        "LLM_TIMEOUT_S": "2"}.items():
+        monkeypatch.setenv(f"AUDIT_ASSISTANT_{name}", str(value))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    mode = at.sidebar.radio(key="mode")
+    assert mode.value == "llm"
+    assert mode.options == ["Grounded: quotes from the sources only",
+                            "LLM: written by a model, checked against the sources"]
+    answer = ask(at, TREASURY)
+    assert answer.fallback.startswith("the language model failed") and "£300 million" in answer.text
+    assert "The language model&#x27;s answer was not used (the language model failed" in html_of(at)
+    at.sidebar.radio(key="mode").set_value("grounded").run()
+    answer = ask(at, TREASURY)
+    assert answer.mode == "grounded" and answer.fallback is None
+
+
 @pytest.mark.parametrize("name, content, reason", [
     ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage with no xref\n", "the PDF is corrupt"),
     ("renamed.pdf", b"<!DOCTYPE html><html><body><p>Not a PDF at all.</p></body></html>",

@@ -328,8 +328,14 @@ def test_keyboard_only_ask_open_a_card_and_reach_the_uploader(page):
     page.wait_for_timeout(300)
     assert details.locator("mark").inner_text().startswith("Clusters have forecast")
     # On to the uploader in the sidebar, still by keyboard.
-    tab_until(page, lambda f: f["uploader"], key="Shift+Tab")
-    assert "Browse files" in focused(page)["text"] or focused(page)["tag"] in ("BUTTON", "SECTION", "INPUT")
+    button = tab_until(page, lambda f: f["uploader"], key="Shift+Tab")[-1]
+    assert button["tag"] == "BUTTON" and button["text"].endswith("Upload"), button
+    with page.expect_file_chooser() as chooser:  # Enter on the focused button opens the file dialog
+        page.keyboard.press("Enter")
+    chooser.value.set_files(files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"plain text"}])
+    page.locator('[data-testid="stSidebar"]').get_by_text(
+        "Not added: notes.pdf: the file is named .pdf but its content is not a PDF").wait_for()
+    wait_idle(page)
     shot(page, "keyboard.png")
 
 
@@ -342,7 +348,8 @@ def test_zoom_200_percent_has_no_horizontal_scroll(page):
         const out = [];
         const se = document.scrollingElement;
         if (se.scrollWidth > window.innerWidth) out.push(['document', se.scrollWidth, window.innerWidth]);
-        for (const el of document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"],'
+        for (const el of document.querySelectorAll('main, [data-testid="stMainBlockContainer"], '
+                                                   + '[data-testid="stAppViewContainer"],'
                                                    + ' .aa-card, .aa-answer, .aa-passage, details')) {
             if (el.scrollWidth > el.clientWidth + 1) out.push([el.className || el.tagName, el.scrollWidth,
                                                                el.clientWidth]);
@@ -374,7 +381,7 @@ def test_untrusted_documents_are_shown_as_text_and_run_no_script(page):
         cards = message.locator(".aa-card").all_inner_texts()
         assert any(doc in c for c in cards), cards
     page.wait_for_timeout(500)
-    text = page.locator('[data-testid="stMain"]').inner_text()
+    text = page.locator("main").inner_text()
     # The characters are shown literally...
     assert f"Zebra crossing audit {XSS}" in text  # the text file's title, in its source card's name
     assert "£12 million in 2023. " + XSS in text

@@ -19,10 +19,11 @@ ALL = "All"
 
 @st.cache_resource(show_spinner=False)
 def load_assistant(_settings: Settings, key: str):
-    """One Assistant per process and store (`key` names the store; settings are not hashed)."""
+    """One grounded Assistant per process and store (`key` names them; settings are not hashed). LLM mode
+    is a second Assistant sharing its parts, so the selector can switch between them per question."""
     from assistant.service import Assistant
 
-    return Assistant(_settings)
+    return Assistant(_settings.with_(answer_mode="grounded"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -153,8 +154,8 @@ def show_answer(answer, stream: bool = False) -> None:
     for calc in answer.calculations:
         st.html(render.calculation_html(calc, answer.citations))
     if answer.fallback:
-        st.html(render.note_html("The model's answer failed the checks, so the grounded answer is shown: "
-                                 + answer.fallback))
+        st.html(render.note_html(f"The language model's answer was not used ({answer.fallback}); this is the "
+                                 "grounded answer, quoted from the sources."))
     show_sources(answer.citations)
 
 

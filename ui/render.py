@@ -38,7 +38,8 @@ CSS = """<style>
   margin:0 0 .5rem 0}
 .aa-calc table{border-collapse:collapse;width:100%;font-size:.92rem}
 .aa-calc caption{text-align:left;font-weight:600;padding-bottom:.3rem;color:#1f2430}
-.aa-calc th,.aa-calc td{border-bottom:1px solid #c4c8d0;padding:.25rem .4rem;text-align:left;color:#1f2430}
+.aa-calc th,.aa-calc td{border-bottom:1px solid #c4c8d0;padding:.25rem .4rem;text-align:left;color:#1f2430;
+  overflow-wrap:break-word;word-break:normal}
 .aa-calc .aa-working{margin:.4rem 0 0 0;font-family:ui-monospace,monospace;font-size:.9rem}
 .aa-docs{list-style:none;padding:0!important;margin:0!important}
 .aa-docs li{margin:0 0 .55rem 0;padding:.35rem .5rem;background:#ffffff;color:#1f2430;border-radius:.3rem;
