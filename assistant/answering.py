@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.catalog import Catalog
-from assistant.questions import CANONICAL_FORMS, GENERIC, Question, analyse, canonical
+from assistant.questions import CANONICAL_FORMS, GENERIC, Question, analyse, canonical, is_instruction
 from assistant.types import Answer, Calculation, Chunk, Citation, Operand, ScoredChunk
 from ingest.chunking import split_sentences
 
@@ -157,7 +157,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             context = _stems(sc.chunk.text + " " + about + " " + (sc.chunk.section or ""))
             for span in split_sentences(sc.chunk.text):
                 c = Candidate(sc, span.start, span.end, span.text)
-                if c.key in seen or len(span.text) < 25:
+                if c.key in seen or len(span.text) < 25 or is_instruction(span.text):
                     continue
                 seen.add(c.key)
                 have = _stems(span.text)

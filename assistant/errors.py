@@ -34,3 +34,7 @@ class CalculationError(AssistantError):
 
 class LLMError(AssistantError):
     """The optional language model is misconfigured or unreachable."""
+
+
+class CompareError(AssistantError):
+    """A comparison or timeline was asked for strategies, documents or aspects the store does not hold."""

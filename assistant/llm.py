@@ -50,11 +50,18 @@ def make_chat_model(settings: Settings):
                       timeout=settings.llm_timeout_s, max_retries=0)
 
 
+def source_text(chunk) -> str:
+    """A chunk's text as given to the model: sentences aimed at an AI are withheld (they are data)."""
+    from assistant.questions import is_instruction
+
+    return " ".join(s.text for s in split_sentences(chunk.text) if not is_instruction(s.text))
+
+
 def format_sources(chunks: list[ScoredChunk]) -> str:
     out = []
     for i, sc in enumerate(chunks, 1):
         c = sc.chunk
-        out.append(f"[{i}] {c.meta.get('title') or c.doc_id}, page {c.page}:\n{' '.join(c.text.split())}")
+        out.append(f"[{i}] {c.meta.get('title') or c.doc_id}, page {c.page}:\n{' '.join(source_text(c).split())}")
     return "\n\n".join(out)
 
 
@@ -83,7 +90,7 @@ def check_answer(text: str, chunks: list[ScoredChunk], allowed_numbers: set[str]
         if bad:
             problems.append(f"citation [{bad[0]}] refers to no source (there are {len(chunks)})")
             continue
-        cited = set().union(*(_digits(chunks[m - 1].chunk.text) for m in marks)) | set(allowed_numbers)
+        cited = set().union(*(_digits(source_text(chunks[m - 1].chunk)) for m in marks)) | set(allowed_numbers)
         for n in _digits(_MARK.sub("", sentence)) - cited:
             problems.append(f"the number {n} is not in the cited source(s) {marks}")
     return problems
@@ -149,7 +156,7 @@ class LLMAnswerer(Runnable[dict, Answer]):
             chunk = chunks[src - 1].chunk
             want = _stems(" ".join(claims[src]))
             nums = _digits(" ".join(claims[src]))
-            best = max(_sentences(chunk.text),
+            best = max(_sentences(source_text(chunk)) or [chunk.text],
                        key=lambda s: (len(_digits(s) & nums), len(_stems(s) & want)), default=chunk.text)
             citations.append(_citation(n, chunk, best))
         return Answer(question, renumbered, declined=False, citations=tuple(citations), mode="llm")

@@ -16,6 +16,22 @@ _INSTRUCTION = re.compile(
     r"|\b(just |only )?(say|answer|reply|respond|state|write|output)\b\s+(that|with|only|exactly|\"|“|')",
     re.I,
 )
+# Text in a *document* that addresses an AI rather than its reader. Such sentences are data to show,
+# never evidence to quote for an answer nor text to hand a language model.
+_AIMED_AT_AI = re.compile(
+    r"\b(note|message|instruction)s? to (any |the |all )?(ai|a\.i\.|assistant|language model|llm|chatbot)s?\b"
+    r"|\b(ai|llm|language model|chatbot) (assistant|model)s?\b[^.]*\b(must|should|disregard|ignore|say|answer)\b"
+    r"|\b(disregard|ignore|forget)\b[^.]{0,40}\b(other|previous|all|above|prior)\b[^.]{0,20}\b(report|source|"
+    r"document|instruction|evidence)s?\b",
+    re.I,
+)
+
+
+def is_instruction(sentence: str) -> bool:
+    """Whether a sentence of a document is an instruction aimed at an AI system."""
+    return bool(_AIMED_AT_AI.search(sentence))
+
+
 _FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|but|so|then)\b|\b(it|its|they|them|their|that|"
                         r"this|those|these|he|she|his|her)\b", re.I)
 

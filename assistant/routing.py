@@ -11,7 +11,8 @@ from assistant import calculators as calc
 from assistant.calculators import CalculationResult, Quantity
 from assistant.errors import CalculationError
 from assistant.figures import WORD_VALUES, extract_figures
-from assistant.operands import Candidate, Refusal, candidates, concepts, end_of, find, pick, stated, top_two
+from assistant.operands import (Candidate, Refusal, candidates, concepts, end_of, find, names_no_end_noun, pick, stated,
+                               top_two)
 from assistant.types import Calculation, Chunk
 
 
@@ -33,8 +34,9 @@ class Evidence:
 class RoutedCalculation:
     """A routed question: the calculation (or None with `error`), one Evidence per operand, a one-line summary.
 
-    Evidence follows operand order. An operand the question itself supplies (the N of "over N years") comes
-    last, is labelled "from the question" and has no evidence, so zip(evidence, operands) pairs them right.
+    Evidence follows operand order. An operand the question itself supplies (the N of "over N years", the
+    three of "each of the three bids" when no passage counts them) comes last, is labelled "from the question"
+    and has no evidence, so zip(evidence, operands) pairs them right.
     """
 
     calculation: Calculation | None
@@ -187,12 +189,13 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
             raise _NotACalculation
         a, b = top_two(cands, ask.subject, units)
     else:
-        # "the highest and lowest cost": opposite ends of one range, so both sides share the words
-        both = " ".join(sides) if {end_of(sides[0]), end_of(sides[1])} == {"low", "high"} else None
-        a = pick(cands, sides[0], units, content=both)
+        # "the highest and lowest cost": an end whose noun is on the other side borrows that side's words
+        both = " ".join(sides)
+        lent = [both if names_no_end_noun(s) else None for s in sides]
+        a = pick(cands, sides[0], units, content=lent[0])
         picked.append(a)
         same = units if stated(sides[1]) or a.figure.unit in calc.CALENDAR else (a.figure.unit,)
-        b = pick(cands, sides[1], same, avoid=(a.key,), content=both)
+        b = pick(cands, sides[1], same, avoid=(a.key,), content=lent[1])
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
 
@@ -315,9 +318,14 @@ def _per_year(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     """A total shared among a count: the count is the one in the total's sentence, else the question's own."""
     units = ("count",) if _UNIT_CUES[0][1].search(ask.text) else ("GBP",)  # "average number of", else money
-    whole = pick(cands, ask.subject, units)
-    picked.append(whole)
     asked = [f for f in extract_figures(ask.text) if f.unit == "count" and f.value > 0]  # "each of the three bids"
+    try:  # the total is not the count of things itself ("the three bids")
+        whole = pick(cands, ask.subject, units, avoid=tuple(("count", f.value, None, None) for f in asked))
+    except Refusal:
+        if asked:
+            raise
+        raise _NotACalculation from None  # "is it above average?": no total, no count, no calculation
+    picked.append(whole)
     beside = [c for c in cands if c.chunk is whole.chunk and c.figure.sentence_start == whole.figure.sentence_start
               and c.figure.unit == "count" and c.end is None and c.key != whole.key]
     if asked:
@@ -327,11 +335,11 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         picked.append(beside[0])
     elif asked:
         count, evidence = Quantity(asked[0].value, "count", label="from the question"), [_evidence(whole)]
-    else:
-        raise Refusal(f"I found {whole.figure.raw} but not how many things it is shared among")
+    else:  # "the average annual saving" with nothing to divide by: the passage states it, or nothing does
+        raise _NotACalculation
     result = calc.average(whole.quantity, count)
-    summary = f"{_cap(whole.named())} shared among {count.display()} ({count.label}) is {_about(result)}" \
-              f"{result.result} each."
+    summary = (f"{_cap(whole.named())} shared among {count.display()} ({count.label}) is "
+               f"{_about(result)}{result.result} each.")
     return result, evidence, summary
 
 

@@ -41,8 +41,12 @@ def make_client(settings: Settings):
         url = urlparse(settings.chroma_url)
         if url.scheme not in {"http", "https"} or not url.hostname:
             raise ConfigError(f"Chroma URL {settings.chroma_url!r} should look like http://HOST:PORT")
-        return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                                   ssl=url.scheme == "https", settings=chroma_settings)
+        try:
+            return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                       ssl=url.scheme == "https", settings=chroma_settings)
+        except ValueError as exc:  # chromadb's "Could not connect to a Chroma server"
+            raise ConfigError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
+                              "`chroma run --path DIR --host 127.0.0.1 --port PORT` or fix --chroma-url") from exc
     Path(settings.store_dir).mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(Path(settings.store_dir) / "chroma"), settings=chroma_settings)
 

@@ -12,13 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, CompareError  # noqa: F401 (re-exported)
 from assistant.types import Chunk
 from ingest.chunking import split_sentences
 
-
-class CompareError(AssistantError):
-    """A comparison or timeline was asked for strategies, documents or aspects the store does not hold."""
 
 # --- columns ---------------------------------------------------------------------------------------
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,36 @@ def pdf_factory(tmp_path):
         return make_pdf(tmp_path / name, pages, **kw)
 
     return factory
+
+
+class OpenAIStub(BaseHTTPRequestHandler):
+    """Answers POST /v1/chat/completions like an OpenAI-compatible server, with a scripted reply."""
+
+    reply = ""
+    requests: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append((self.path, body))
+        payload = {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                   "choices": [{"index": 0, "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": type(self).reply}}],
+                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def openai_stub():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OpenAIStub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    OpenAIStub.requests = []
+    yield server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()

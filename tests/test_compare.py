@@ -103,11 +103,12 @@ def test_done_when_savings_costs_deadlines_verdict(starting):
     savings = starting.row("savings")
     assert quotes(starting, "savings", NGSS)[0] == \
         "The Cabinet Office estimated that the savings would be between £400 million and £600 million per annum."
-    assert any("deliver savings of 10% to 15% in operating costs by 2028" in q for q in quotes(starting, "savings", SSS))
+    assert any("deliver savings of 10% to 15% in operating costs by 2028" in q
+               for q in quotes(starting, "savings", SSS))
     assert savings.calculations == ()  # a sum of money a year and a share of costs are never combined
-    assert savings.notes == ("Not comparable: £400 million to £600 million (Next Generation Shared Services 2012) is a "
-                             "sum of money a year, 10% to 15% (Shared Services Strategy 2018) is a percentage of "
-                             "operating costs; figures of different kinds are not combined.",)
+    assert savings.notes == ("Not comparable: £400 million to £600 million (Next Generation Shared Services 2012) "
+                             "is a sum of money a year, 10% to 15% (Shared Services Strategy 2018) is a percentage "
+                             "of operating costs; figures of different kinds are not combined.",)
 
     costs = starting.row("costs")
     assert quotes(starting, "costs", NGSS) == [
@@ -121,8 +122,8 @@ def test_done_when_savings_costs_deadlines_verdict(starting):
         "current Spending Review period up to 2024-25."]
     diff, ratio = costs.calculations
     assert (diff.operation, diff.result) == ("difference", "£287 million to £359 million")
-    assert diff.expression == "low: £382 million − £95 million = £287 million; high: £403 million − £44 million = " \
-                              "£359 million"
+    assert diff.expression == ("low: £382 million − £95 million = £287 million; "
+                               "high: £403 million − £44 million = £359 million")
     assert (ratio.operation, ratio.result) == ("ratio", "4.02 times to 9.16 times")
     by_n = {c.n: c for c in starting.citations}
     assert [(o.value, o.label, by_n[o.citation].doc_id) for o in diff.operands] == [
@@ -199,12 +200,12 @@ def test_a_third_document_with_its_own_strategy(third):
     assistant, folder = third
     comparison = compare_strategies(assistant, [NGSS, PAYROLL])
     assert comparison.columns[1].doc_ids == (NAO26,)
-    assert quotes(comparison, "savings", PAYROLL) == ["The Department estimated that the savings would be £200 million "
-                                                      "per annum."]
+    assert quotes(comparison, "savings", PAYROLL) == [
+        "The Department estimated that the savings would be £200 million per annum."]
     diff, ratio = comparison.row("savings").calculations  # both a sum of money a year: comparable
     assert (diff.result, ratio.result) == ("−£400 million to −£200 million", "0.33 times to 0.5 times")
-    assert diff.expression == "low: £200 million − £600 million = −£400 million; high: £200 million − £400 million = " \
-                              "−£200 million"
+    assert diff.expression == ("low: £200 million − £600 million = −£400 million; "
+                               "high: £200 million − £400 million = −£200 million")
     [cost_diff, _] = comparison.row("costs").calculations
     assert cost_diff.result == "£55 million to £106 million" and comparison.row("costs").notes == ()
     assert quotes(comparison, "verdict", PAYROLL)[-1] == "The programme is not yet on track to deliver value for money."
@@ -387,6 +388,7 @@ def test_cli_timeline(capsys, corpus_settings):
     assert "2014-03-31  publication" in out and "2028" not in out and "cluster" not in out
 
 
+@pytest.mark.slow
 def test_done_when_command_as_a_subprocess(corpus_settings, tmp_path):
     """The issue's own command, run as a user runs it (a new process, the installed entry point)."""
     cmd = [sys.executable, "-m", "assistant.cli", "compare", NGSS, SSS, "--store", str(corpus_settings.store_dir),

@@ -3,10 +3,7 @@ HTTP stub that speaks the chat-completions protocol."""
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -14,6 +11,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.llm import LLMAnswerer, check_answer
 from assistant.service import Assistant
 from assistant.questions import analyse
+from conftest import OpenAIStub
 
 Q = "How much funding did HM Treasury approve for the clusters?"
 
@@ -64,50 +62,17 @@ def test_check_answer_rules(corpus_assistant):
     assert check_answer("NOT IN SOURCES", chunks) == []
 
 
-class _OpenAIStub(BaseHTTPRequestHandler):
-    """Answers POST /v1/chat/completions like an OpenAI-compatible server, with a scripted reply."""
-
-    reply = ""
-    requests: list = []
-
-    def do_POST(self):  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append((self.path, body))
-        payload = {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                   "choices": [{"index": 0, "finish_reason": "stop",
-                                "message": {"role": "assistant", "content": type(self).reply}}],
-                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def openai_stub():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenAIStub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _OpenAIStub.requests = []
-    yield server, f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-
-
 def test_llm_mode_through_real_openai_client(corpus_settings, openai_stub):
     server, url = openai_stub
     settings = replace(corpus_settings, answer_mode="llm", llm_base_url=url, llm_model="stub-model")
     assistant = Assistant(settings)
     chunks = assistant.searcher.search(Q, 6)
     n = _source_with(chunks, "£300 million")
-    _OpenAIStub.reply = f"HM Treasury approved a funding envelope of £300 million [{n}]."
+    OpenAIStub.reply = f"HM Treasury approved a funding envelope of £300 million [{n}]."
     answer = assistant.ask(Q)
     assert answer.mode == "llm" and answer.fallback is None
     assert answer.to_dict()["citations"][0]["doc_id"] == "nao-2022-government-shared-services"
-    path, body = _OpenAIStub.requests[0]
+    path, body = OpenAIStub.requests[0]
     assert path == "/v1/chat/completions" and body["model"] == "stub-model"
     assert "[1]" in body["messages"][1]["content"] and "Sources" in body["messages"][1]["content"]
 
@@ -115,12 +80,12 @@ def test_llm_mode_through_real_openai_client(corpus_settings, openai_stub):
 def test_injected_figure_from_llm_is_rejected(corpus_settings, openai_stub):
     server, url = openai_stub
     settings = replace(corpus_settings, answer_mode="llm", llm_base_url=url, llm_model="stub-model")
-    _OpenAIStub.reply = "The approved funding was £2.5 billion [1]."
+    OpenAIStub.reply = "The approved funding was £2.5 billion [1]."
     answer = Assistant(settings).ask(Q)
     d = answer.to_dict()
     assert d["mode"] == "grounded" and "fallback" in d and "2.5" in d["fallback"]
     assert "2.5 billion" not in d["answer"] and any("£300 million" in c["quote"] for c in d["citations"])
-    assert len(_OpenAIStub.requests) == 2  # the answer and one repair
+    assert len(OpenAIStub.requests) == 2  # the answer and one repair
 
 
 def test_unreachable_server_falls_back(corpus_settings):

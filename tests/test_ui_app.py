@@ -101,7 +101,8 @@ def test_sidebar_lists_the_corpus_and_filters_reach_ask(app, asks):
                                    "publisher": "National Audit Office", "year_from": 2014, "year_to": 2015,
                                    "strategy": None}
     assert all(c.doc_id == "nao-2014-next-generation-shared-services" for c in answer.citations + answer.nearest)
-    assert "Filters on: doc ids, publisher, year from, year to" in html_of(app)
+    assert "Answers use only the filtered documents: documents chosen, publisher, published from, published to." \
+        in html_of(app)
 
 
 def test_llm_mode_is_offered_only_when_configured(app):

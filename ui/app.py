@@ -15,6 +15,8 @@ from ui.render import md_escape
 MODES = {"grounded": "Grounded: quotes from the sources only", "llm": "LLM: written by a model, checked against "
          "the sources"}
 ALL = "All"
+FILTER_NAMES = {"doc_ids": "documents chosen", "publisher": "publisher", "year_from": "published from",
+                "year_to": "published to", "strategy": "strategy"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,6 +51,13 @@ def warm(_assistant, key: str) -> bool:
     """Load the embedding model once per process, after the page has been drawn."""
     _assistant.warm_up()
     return True
+
+
+def cache_key(settings: Settings) -> str:
+    """What makes one process-wide Assistant differ from another (never the API key)."""
+    return "|".join(str(v) for v in (settings.store_dir.resolve(), settings.chroma_url, settings.collection,
+                                     settings.embedding_model, settings.llm_provider, settings.llm_model,
+                                     settings.llm_base_url))
 
 
 def llm_configured(settings: Settings) -> bool:
@@ -181,7 +190,7 @@ def main() -> None:
     st.set_page_config(page_title="Audit Assistant", layout="centered")
     st.html(render.CSS)
     settings = Settings.from_env()
-    key = f"{settings!r}|{settings.store_dir.resolve()}"
+    key = cache_key(settings)
     assistant = load_assistant(settings, key)
     st.session_state.setdefault("messages", [])
 
@@ -190,9 +199,9 @@ def main() -> None:
                              "open a source card to read the quoted words in their passage."))
 
     filters, mode = sidebar(assistant, settings, key)
-    active = [k for k, v in filters.items() if v]
+    active = [FILTER_NAMES[k] for k, v in filters.items() if v]
     if active:
-        st.html(render.note_html("Filters on: " + ", ".join(k.replace("_", " ") for k in active)))
+        st.html(render.note_html("Answers use only the filtered documents: " + ", ".join(active) + "."))
     if not assistant.documents():
         st.info("The corpus is empty. Run `audit-assistant ingest corpus/`, or add files in the sidebar.")
 

@@ -1,0 +1,268 @@
+"""Which figure of the retrieved passages a phrase of a question names: the operands of a routed calculation.
+
+A phrase ("the rejected Spending Review bids", "the highest implementation cost") becomes a `Query`: its
+words as concepts, the capitalised names it uses, the status it asks about and the end of a range it wants.
+Every figure of the passages is a `Candidate`, scored by where the query's words sit around it; a range
+also gives one candidate per end, so "the maximum cost" can be £95 million out of £44 million to £95 million.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.calculators import Quantity
+from assistant.figures import Figure, clause, extract_figures, has_status, status_of
+from assistant.types import Chunk
+
+_STOP = set("""a an the of to in on at by for from with and or but what which who whom whose how much many is are was
+were be been being do does did has have had this that these those it its their they them there than then as between
+into over under per about up down out off not no can could would should will shall may might must all any each both
+more most less least fewer very so such only just also ever yet if when where why""".split())
+# Words that say which calculation, which end of a range or which version ("later than originally planned"),
+# not which figure: they must not steer the choice.
+OPERATION_WORDS = set("""shortfall gap difference percentage percent cent proportion share fraction ratio times
+midpoint mid point halfway exceed total combined altogether sum add minus subtract year long later delay pushed back
+put slipped larger bigger greater smaller higher lower amount number figure value increase decrease change range
+average mean highest lowest maximum minimum upper largest biggest greatest smallest originally original initially
+initial revised planned scheduled intended""".split())
+# Why synonym groups: reports and users name one thing differently ("asked for" money appears as a
+# forecast need or a bid), so each group scores as one concept. Entries are stems (see _stem).
+_SYNONYMS = [frozenset(g.split()) for g in (
+    "ask asked request bid forecast need sought seek want requir",
+    "approv grant allocat alloc award agre gave given provid secur",
+    "spend spent cost expenditur",
+    "sav save",
+    "deadlin target due",
+    "delay late slip push",
+    "pac committe",
+    "annu annum annually",
+)]
+# Which end of a range a phrase asks for. "How much lower is X than Y" compares two figures, so a comparative
+# counts only when it is not part of such a comparison.
+_ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greatest)\b"
+                             r"|(?<!much )(?<!many )(?<!far )\bhigher\b(?! than)", re.I)),
+         ("low", re.compile(r"\b(?:lowest|minimum|smallest)\b|(?<!much )(?<!many )(?<!far )\blower\b(?! than)", re.I)))
+_END_WORDS = {"high": "highest", "low": "lowest"}
+_AMOUNTS = ("GBP", "count", "percent")  # the units a status ("the rejected bids") can qualify
+MIN_SCORE = 2  # one word in the figure's clause, or two in its sentence
+_COVERAGE = 2 / 3  # share of a side's words its figure's passage must hold: "the Department for Education" is not
+                   # "the Treasury", however well "approved" matches
+_STATUS_BONUS = 3  # as much as a word in the figure's measure: "still being implemented" names the five, not the two
+
+
+class Refusal(Exception):
+    """A side of the question has no figure, or more than one: the message says which."""
+
+
+def _stem(word: str) -> str:
+    w = word.lower().strip("'’“”\"").removesuffix("'s").removesuffix("’s")
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "al"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z'’]*", text)}  # "cloud-based" gives "cloud" and "bas"
+
+
+def concepts(text: str, names_only: bool = False) -> list[frozenset[str]]:
+    """The phrase's words as concepts (synonym groups of stems); names_only: just its capitalised names."""
+    pattern = r"(?<!^)(?<![.?!]\s)\b[A-Z][A-Za-z'’]*" if names_only else r"[A-Za-z][A-Za-z'’]*"
+    words = {w.lower() for w in re.findall(pattern, text)} - _STOP
+    stems = {_stem(w) for w in words if w not in OPERATION_WORDS} - {_stem(w) for w in OPERATION_WORDS}
+    out: list[frozenset[str]] = []
+    for s in sorted(stems):
+        group = next((g for g in _SYNONYMS if s in g), frozenset({s}))
+        if group not in out:
+            out.append(group)
+    return out
+
+
+def end_of(text: str) -> str | None:
+    """The end of a range a phrase asks for: "high" for "the maximum cost", "low" for "the lowest forecast"."""
+    return next((end for end, cue in _ENDS if cue.search(text)), None)
+
+
+def names_no_end_noun(text: str) -> bool:
+    """True for "the highest" or "the clusters' highest": an end with its noun left to the other side of an "and"."""
+    m = next((m for _, cue in _ENDS for m in [cue.search(text)] if m), None)
+    return m is not None and not concepts(text[m.end():])
+
+
+def stated(text: str) -> list[Figure]:
+    """Figures the question itself quotes ("the £300 million funding"); "the two figures" is not one."""
+    return [f for f in extract_figures(text) if f.unit != "count" or f.raw[:1].isdigit()]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a phrase of a question asks for: concepts, names, the status it qualifies by, the end of a range."""
+
+    text: str
+    concepts: tuple[frozenset[str], ...]
+    names: tuple[frozenset[str], ...]
+    status: str | None
+    end: str | None
+
+    @classmethod
+    def of(cls, side: str, content: str | None = None) -> "Query":
+        """The query of `side`; `content` lends it words ("the highest" and "lowest cost" share "cost")."""
+        words = side if content is None else content
+        return cls(side, tuple(concepts(words)), tuple(concepts(words, names_only=True)), status_of(words),
+                   end_of(side))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A figure of a passage that could be an operand; `end` makes it one end of a range figure."""
+
+    chunk: Chunk
+    figure: Figure
+    rank: int
+    measure: frozenset[str]
+    clause: frozenset[str]
+    sentence: frozenset[str]
+    passage: frozenset[str]
+    end: str | None = None
+
+    def score(self, q: Query) -> int:
+        """How well the figure answers to the query: 3 a word in its measure, 2 in its clause, 1 in its sentence.
+
+        0 when its passage lacks a name the question uses ("the Department for Education") or too many words.
+        """
+        if any(not g & self.passage for g in q.names):
+            return 0
+        if sum(1 for g in q.concepts if g & self.passage) < _COVERAGE * len(q.concepts):
+            return 0
+        bonus = _STATUS_BONUS if q.status and self.status == q.status else 0
+        return bonus + sum(3 if g & self.measure else 2 if g & self.clause else 1 if g & self.sentence else 0
+                           for g in q.concepts)
+
+    @property
+    def status(self) -> str | None:
+        """What happened to what the figure measures: "recommendations being implemented" -> "being implemented"."""
+        return status_of(self.figure.measure or "")
+
+    @property
+    def quantity(self) -> Quantity:
+        """The figure (or its end) as a calculator operand, labelled with what it measures."""
+        q = Quantity.from_figure(self.figure)
+        if self.end:
+            return Quantity(q.hi if self.end == "high" else q.lo, q.unit, scale=q.scale, label=self.label)
+        return replace(q, label=self.label)
+
+    @property
+    def key(self) -> tuple:
+        """The figure's value, so the same number quoted twice is one candidate; an end is a single value."""
+        f = self.figure
+        if self.end:
+            return f.unit, f.high if self.end == "high" else f.low, None, None
+        return f.unit, f.value, f.low, f.high
+
+    @property
+    def label(self) -> str:
+        """What the figure measures ("funding approved"), or its words; an end says which."""
+        f = self.figure
+        if self.end:
+            word = _END_WORDS[self.end]
+            return f"{word} {f.measure}" if f.measure else f"{word} of {f.raw}"
+        return f.measure or f.raw
+
+    def named(self) -> str:
+        """The figure for a summary: "the funding approved (£300 million)", or just "£5 million" when unnamed."""
+        shown = self.quantity.display()
+        return f"the {self.label} ({shown})" if self.end or self.figure.measure else shown
+
+    def admits(self, q: Query) -> bool:
+        """False for an amount of another status than the query's ("the rejected bids" are not the funding
+        approved), or whose sentence never mentions the query's status."""
+        if not q.status or self.figure.unit not in _AMOUNTS:
+            return True
+        if self.status is not None:
+            return self.status == q.status
+        return has_status(self.figure.sentence, q.status)
+
+
+def _about(chunk: Chunk) -> str:
+    """What a passage's document is about: every sentence in it assumes its title, strategies and section, so
+    "the estimated implementation cost" in the 2014 report is that of Next Generation Shared Services."""
+    meta = chunk.meta or {}
+    return " ".join([str(meta.get("title") or ""), *map(str, meta.get("strategy") or ()), chunk.section or ""])
+
+
+def candidates(chunks: list[Chunk]) -> list[Candidate]:
+    """Every figure of the chunks once (overlapping chunks repeat figures), in chunk order, with range ends."""
+    seen, out = set(), []
+    passage_stems = [frozenset(_stems(" ".join([c.text, _about(c)]))) for c in chunks]
+    for rank, chunk in enumerate(chunks):
+        for f in extract_figures(chunk.text):
+            where = (chunk.doc_id, chunk.page, chunk.char_start + f.start)
+            if where in seen:
+                continue
+            seen.add(where)
+            measure = frozenset(_stems(f.measure or ""))
+            c = Candidate(chunk, f, rank, measure, frozenset(_stems(clause(chunk.text, f))),
+                          frozenset(_stems(f.sentence)), measure | passage_stems[rank])
+            out += [c] + ([replace(c, end="low"), replace(c, end="high")] if f.is_range else [])
+    return out
+
+
+def _admitted(pool: list[Candidate], q: Query) -> list[Candidate]:
+    """The pool less amounts whose sentence lacks the query's status; all of it when none has the status."""
+    kept = [c for c in pool if c.admits(q)]
+    return kept or pool
+
+
+def _ranked(pool: list[Candidate], q: Query) -> list[tuple[int, int, Candidate]]:
+    return sorted(((c.score(q), -c.rank, c) for c in _admitted(pool, q)), key=lambda t: t[:2], reverse=True)
+
+
+def find(cands: list[Candidate], f: Figure, side: str) -> Candidate:
+    """The passage figure of the value `f` that the question quotes (a range's end will do), to cite it."""
+    same = [c for c in cands if c.key == (f.unit, f.value, f.low, f.high)]
+    if not same:
+        raise Refusal(f"I could not find {f.raw} in the passages I retrieved")
+    q = Query.of(side)
+    return max(same, key=lambda c: (c.score(q), c.end is None, -c.rank))
+
+
+def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple = (),
+         content: str | None = None) -> Candidate:
+    """The figure of the passages that `side` of the question names; `content` lends it words."""
+    quoted = stated(side)
+    if quoted:  # the question quotes the figure: find it in the passages, to cite it
+        return find(cands, quoted[0], side)
+    q = Query.of(side, content)
+    ranked: list[tuple[int, int, Candidate]] = []
+    for end in dict.fromkeys((q.end, None)):  # "the maximum cost" is a range's end, or a single figure
+        ranked = _ranked([c for c in cands if c.end == end and c.figure.unit in units and c.key not in avoid], q)
+        if ranked and ranked[0][0] >= MIN_SCORE:
+            break
+    if not ranked or ranked[0][0] < MIN_SCORE:
+        raise Refusal(f"I could not find a figure for “{side.strip(' ?')}” in the passages I retrieved")
+    best = ranked[0][2]
+    rivals = [c for s, _, c in ranked[1:] if s == ranked[0][0] and c.key != best.key]
+    if rivals:
+        raise Refusal(f"More than one figure could be “{side.strip(' ?')}”: {best.figure.raw} "
+                      f"({best.label}) and {rivals[0].figure.raw} ({rivals[0].label})")
+    return best
+
+
+def top_two(cands: list[Candidate], question: str, units: tuple[str, ...]) -> tuple[Candidate, Candidate]:
+    """The two best-matching figures of different values, for questions that do not name both sides."""
+    q = Query.of(question)
+    best: dict[tuple, tuple[int, int, Candidate]] = {}
+    for s, r, c in _ranked([c for c in cands if c.end is None and c.figure.unit in units], q):
+        if s >= MIN_SCORE and c.key not in best:
+            best[c.key] = (s, r, c)
+    ranked = list(best.values())
+    if len(ranked) < 2:
+        raise Refusal("I could not find two figures to compare in the passages I retrieved")
+    if len(ranked) > 2 and ranked[2][0] == ranked[1][0]:
+        raws = [r[2].figure.raw for r in ranked[:3]]
+        raise Refusal(f"More than two figures match the question ({raws[0]}, {raws[1]} and {raws[2]}), "
+                      "so I cannot tell which to use")
+    return ranked[0][2], ranked[1][2]
