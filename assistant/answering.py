@@ -14,7 +14,8 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.catalog import Catalog
-from assistant.questions import CANONICAL_FORMS, GENERIC, Question, analyse, canonical, is_instruction
+from assistant.questions import (CANONICAL_FORMS, GENERIC, Question, analyse, canonical, is_instruction,
+                                 previous_question)
 from assistant.types import Answer, Calculation, Chunk, Citation, Operand, ScoredChunk
 from ingest.chunking import split_sentences
 
@@ -108,7 +109,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                                       "so please ask about the reports.", [])
         if not chunks:
             return _decline(question, "The corpus does not say: no passage matches the question.", [])
-        routed = self._calculation(q, chunks)
+        routed = self._calculation(q, chunks, previous_question(input.get("history")) if q.context_terms else None)
         if routed is not None:
             return routed
         weights = self._term_weights(q)
@@ -214,10 +215,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 covered |= _stems(c.text)
         return chosen
 
-    def _calculation(self, q: Question, chunks: list[ScoredChunk]) -> Answer | None:
+    def _calculation(self, q: Question, chunks: list[ScoredChunk], context: str | None = None) -> Answer | None:
         from assistant.routing import route_calculation
 
-        routed = route_calculation(q.clean, [sc.chunk for sc in chunks])
+        routed = route_calculation(q.clean, [sc.chunk for sc in chunks], context=context)
         if routed is None:
             return None
         by_chunk = {sc.chunk.id: sc for sc in chunks}

@@ -21,7 +21,7 @@ into over under per about up down out off not no can could would should will sha
 more most less least fewer very so such only just also ever yet if when where why""".split())
 # Words that say which calculation, which end of a range or which version ("later than originally planned"),
 # not which figure: they must not steer the choice.
-OPERATION_WORDS = set("""shortfall gap difference percentage percent cent proportion share fraction ratio times
+_OPERATION_WORDS = set("""shortfall gap difference percentage percent cent proportion share fraction ratio times
 midpoint mid point halfway exceed total combined altogether sum add minus subtract year long later delay pushed back
 put slipped larger bigger greater smaller higher lower amount number figure value increase decrease change range
 average mean highest lowest maximum minimum upper largest biggest greatest smallest originally original initially
@@ -45,7 +45,7 @@ _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greate
          ("low", re.compile(r"\b(?:lowest|minimum|smallest)\b|(?<!much )(?<!many )(?<!far )\blower\b(?! than)", re.I)))
 _END_WORDS = {"high": "highest", "low": "lowest"}
 _AMOUNTS = ("GBP", "count", "percent")  # the units a status ("the rejected bids") can qualify
-MIN_SCORE = 2  # one word in the figure's clause, or two in its sentence
+_MIN_SCORE = 2  # one word in the figure's clause, or two in its sentence
 _COVERAGE = 2 / 3  # share of a side's words its figure's passage must hold: "the Department for Education" is not
                    # "the Treasury", however well "approved" matches
 _STATUS_BONUS = 3  # as much as a word in the figure's measure: "still being implemented" names the five, not the two
@@ -72,7 +72,7 @@ def concepts(text: str, names_only: bool = False) -> list[frozenset[str]]:
     """The phrase's words as concepts (synonym groups of stems); names_only: just its capitalised names."""
     pattern = r"(?<!^)(?<![.?!]\s)\b[A-Z][A-Za-z'’]*" if names_only else r"[A-Za-z][A-Za-z'’]*"
     words = {w.lower() for w in re.findall(pattern, text)} - _STOP
-    stems = {_stem(w) for w in words if w not in OPERATION_WORDS} - {_stem(w) for w in OPERATION_WORDS}
+    stems = {_stem(w) for w in words if w not in _OPERATION_WORDS} - {_stem(w) for w in _OPERATION_WORDS}
     out: list[frozenset[str]] = []
     for s in sorted(stems):
         group = next((g for g in _SYNONYMS if s in g), frozenset({s}))
@@ -211,7 +211,7 @@ def candidates(chunks: list[Chunk]) -> list[Candidate]:
 
 
 def _admitted(pool: list[Candidate], q: Query) -> list[Candidate]:
-    """The pool less amounts whose sentence lacks the query's status; all of it when none has the status."""
+    """The pool less the amounts the query's status rules out (see `Candidate.admits`); all of it if none is left."""
     kept = [c for c in pool if c.admits(q)]
     return kept or pool
 
@@ -239,9 +239,9 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
     ranked: list[tuple[int, int, Candidate]] = []
     for end in dict.fromkeys((q.end, None)):  # "the maximum cost" is a range's end, or a single figure
         ranked = _ranked([c for c in cands if c.end == end and c.figure.unit in units and c.key not in avoid], q)
-        if ranked and ranked[0][0] >= MIN_SCORE:
+        if ranked and ranked[0][0] >= _MIN_SCORE:
             break
-    if not ranked or ranked[0][0] < MIN_SCORE:
+    if not ranked or ranked[0][0] < _MIN_SCORE:
         raise Refusal(f"I could not find a figure for “{side.strip(' ?')}” in the passages I retrieved")
     best = ranked[0][2]
     rivals = [c for s, _, c in ranked[1:] if s == ranked[0][0] and c.key != best.key]
@@ -256,7 +256,7 @@ def top_two(cands: list[Candidate], question: str, units: tuple[str, ...]) -> tu
     q = Query.of(question)
     best: dict[tuple, tuple[int, int, Candidate]] = {}
     for s, r, c in _ranked([c for c in cands if c.end is None and c.figure.unit in units], q):
-        if s >= MIN_SCORE and c.key not in best:
+        if s >= _MIN_SCORE and c.key not in best:
             best[c.key] = (s, r, c)
     ranked = list(best.values())
     if len(ranked) < 2:

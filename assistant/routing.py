@@ -329,7 +329,11 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     beside = [c for c in cands if c.chunk is whole.chunk and c.figure.sentence_start == whole.figure.sentence_start
               and c.figure.unit == "count" and c.end is None and c.key != whole.key]
     if asked:
+        clash = [c for c in beside if c.figure.value != asked[0].value
+                 and any(g & c.measure for g in concepts(asked[0].raw))]
         beside = [c for c in beside if c.figure.value == asked[0].value]
+        if clash and not beside:  # "each of the four bids" where the passage counts three: not the question's four
+            raise Refusal(f"The passage counts {clash[0].figure.raw}, not {asked[0].raw}")
     if beside:
         count, evidence = beside[0].quantity, [_evidence(whole), _evidence(beside[0])]
         picked.append(beside[0])

@@ -74,6 +74,13 @@ class Assistant:
             return LLMAnswerer.from_settings(self.settings, fallback=self.grounded)
         return self.grounded
 
+    def with_answer_mode(self, mode: str) -> "Assistant":
+        """An Assistant answering in another mode that shares this one's model, stores and grounded answerer."""
+        other = Assistant(self.settings.with_(answer_mode=mode))
+        for name in ("embedder", "store", "catalog", "searcher", "grounded"):
+            other.__dict__[name] = getattr(self, name)  # cached_property values: loaded once, shared
+        return other
+
     def retriever(self, k: int | None = None, filters: Filters | dict | None = None) -> HybridRetriever:
         """Our hybrid retrieval as a LangChain retriever, for reuse in other chains."""
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)

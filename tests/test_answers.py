@@ -135,3 +135,10 @@ def test_json_contract(corpus_assistant):
     assert set(d["citations"][0]) >= {"n", "doc_id", "title", "page", "quote", "chunk_id", "url"}
     assert d["citations"][0]["url"].startswith("https://www.nao.org.uk/")
     assert set(d["timings_ms"]) == {"retrieve", "answer", "total"}
+
+
+def test_with_answer_mode_shares_components(corpus_assistant):
+    llm = corpus_assistant.with_answer_mode("llm")
+    assert llm.settings.answer_mode == "llm"
+    assert llm.embedder is corpus_assistant.embedder and llm.catalog is corpus_assistant.catalog
+    assert llm.grounded is corpus_assistant.grounded

@@ -116,6 +116,22 @@ def test_annual_savings_over_ten_years_and_back():
     assert (down.result, down.expression) == ("£100 million", "£300 million ÷ 3 years = £100 million")
 
 
+def test_average_of_the_rejected_bids_is_their_combined_value_over_their_count():
+    c = calc.average("£759 million", "3")
+    assert (c.operation, c.result, c.unit) == ("average", "£253 million", "GBP")
+    assert c.expression == "£759 million ÷ 3 = £253 million"
+    assert [(o.value, o.unit) for o in c.operands] == [("£759 million", "GBP"), ("3", "count")]
+    assert c.quantity == Quantity(D(253_000_000), "GBP")
+
+
+def test_average_of_a_range_and_of_a_count():
+    c = calc.average("£382 million to £403 million", 3)
+    assert c.result == "£127.33 million to £134.33 million"
+    assert c.expression == ("low: £382 million ÷ 3 ≈ £127.33 million; "
+                            "high: £403 million ÷ 3 ≈ £134.33 million")
+    assert calc.average("140,000", "2").result == "70,000"
+
+
 def test_convert_between_scales():
     assert calc.convert("£382 million", "billion").expression == "£382 million = £0.382 billion"
     assert calc.convert("£1.2bn", "million").result == "£1,200 million"
@@ -153,6 +169,11 @@ def test_calculation_to_dict_is_the_shared_shape():
     (lambda: calc.ratio("£3m", "7"),
      "I cannot divide a money amount (£3 million) by a count (7): they are measured in different units."),
     (lambda: calc.total("£3m"), "I need at least two figures to add up."),
+    (lambda: calc.average("£759m", "£3"), "£3 is a money amount, not a number of things to share among."),
+    (lambda: calc.average("£759m", "0"), "The number of things must be more than zero, not 0."),
+    (lambda: calc.average("10% to 15%", "2"), "I can only average money or counts, not a percentage (10% to 15%)."),
+    (lambda: calc.average("2028", "3"),
+     "2028 is a year, a point in time rather than an amount, so I cannot average it."),
     (lambda: calc.midpoint("£3m"), "£3 million is a single figure; a midpoint needs a range or two figures."),
     (lambda: calc.convert("15%", "billion"), "Only money and counts change scale; a percentage (15%) does not."),
     (lambda: calc.convert("£3m", "furlongs"),
@@ -214,8 +235,9 @@ def test_quantity_display():
 
 def test_as_tools_wraps_the_same_functions():
     tools = {t.name: t for t in calc.as_tools()}
-    assert set(tools) == {"difference", "exceeds_by_percent", "total", "ratio", "share", "percent_change",
+    assert set(tools) == {"difference", "exceeds_by_percent", "total", "ratio", "share", "average", "percent_change",
                           "midpoint", "years_between", "annual_to_total", "total_to_annual", "convert"}
+    assert tools["average"].invoke({"amount": "£759 million", "count": "3"})["result"] == "£253 million"
     out = tools["difference"].invoke({"a": "£382 million to £403 million", "b": "£300 million"})
     assert out["result"] == "£82 million to £103 million"
     assert tools["total"].invoke({"figures": ["£44 million", "£9.8 million"]})["result"] == "£53.8 million"

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from assistant import cli_figures
 from assistant.config import Settings
-from assistant.figures import UNITS, delete_document, extract_figures, index_document, list_figures
+from assistant.figures import (UNITS, delete_document, extract_figures, has_status, index_document, list_figures,
+                               status_of)
 from assistant.types import Chunk
 
 D = Decimal
@@ -211,6 +212,46 @@ def test_list_figures_grep_and_missing_store(tmp_path):
     d = list_figures(db, grep="forecast")[0].to_dict()
     # Stored once, against the first of the overlapping chunks that holds it.
     assert (d["doc_id"], d["value"], d["chunk_id"]) == (DOC_2022, "382000000", f"{DOC_2022}-5")
+
+
+def test_the_store_lives_in_figures_store_and_figures_re_exports_it():
+    from assistant import figures, figures_store
+
+    for name in ("FigureRecord", "index_document", "delete_document", "list_figures"):
+        assert getattr(figures, name) is getattr(figures_store, name)
+    with pytest.raises(AttributeError):
+        figures.no_such_name  # noqa: B018 - the lazy re-export still refuses unknown names
+    # Either module may be imported first, and extracting figures alone never loads sqlite3.
+    for first in ("assistant.figures_store", "assistant.figures"):
+        code = (f"import sys, {first}; from assistant.figures import index_document, list_figures; "
+                "from assistant.figures_store import FigureRecord; print(index_document.__module__)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        assert out.strip() == "assistant.figures_store"
+    code = "import sys, assistant.figures; print('sqlite3' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+# --- statuses -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, status", [
+    ("were still being implemented", "being implemented"),
+    ("had been implemented in full", "implemented"),
+    ("the rejected bids", "rejected"),
+    ("the bids the Treasury turned down", "rejected"),
+    ("the funding HM Treasury approved", "approved"),
+    ("the estimated implementation cost", None),
+])
+def test_status_of_a_phrase_is_the_most_specific(text, status):
+    assert status_of(text) == status
+
+
+def test_has_status_looks_for_any_wording_of_a_status():
+    sentence = ("only two of the seven recommendations have been implemented in full and five are still in the "
+                "process of being implemented")
+    assert has_status(sentence, "implemented") and has_status(sentence, "being implemented")
+    assert has_status("HM Treasury turned down all three bids", "rejected")
+    assert not has_status("However, the Treasury only approved a funding package of £300 million.", "rejected")
 
 
 # --- the `figures` subcommand ---------------------------------------------------------------------

@@ -182,3 +182,165 @@ def test_routed_to_dict_is_json_ready():
     assert d["calculation"]["result"] == "3 years"
     assert [e["doc_id"] for e in d["evidence"]] == [DOC_2022, DOC_2022]
     assert set(d["evidence"][0]) == {"chunk_id", "doc_id", "page", "quote", "label"}
+
+
+# --- ends of a range ------------------------------------------------------------------------------
+
+def test_highest_and_lowest_of_one_range_are_its_two_ends():
+    r = route("What is the difference between the highest and lowest estimated implementation cost of the Next "
+              "Generation Shared Services strategy?")
+    assert (r.operation, r.error) == ("difference", None)
+    c = r.calculation
+    assert (c.result, c.expression) == ("£51 million", "£95 million − £44 million = £51 million")
+    assert [(o.value, o.label) for o in c.operands] == [("£95 million", "highest implementation cost"),
+                                                       ("£44 million", "lowest implementation cost")]
+    assert [e.quote for e in r.evidence] == ["The estimated implementation cost was between £44 million and "
+                                             "£95 million."] * 2
+    assert r.summary == ("The difference between the highest implementation cost (£95 million) and the lowest "
+                         "implementation cost (£44 million) is £51 million.")
+
+
+def test_an_end_word_without_its_noun_borrows_the_other_sides_words():
+    r = route("What is the difference between the clusters' highest and lowest funding forecasts?")
+    assert (r.calculation.result, r.calculation.expression) == ("£21 million",
+                                                                "£403 million − £382 million = £21 million")
+    # Each side with its own noun keeps it: the lowest savings are not the lowest implementation cost.
+    r = route("What is the ratio of the lowest savings estimate to the highest implementation cost?")
+    assert [(o.value, o.label) for o in r.calculation.operands] == [("£400 million", "lowest savings per annum"),
+                                                                   ("£95 million", "highest implementation cost")]
+    assert r.calculation.result == "4.21 times"
+
+
+def test_maximum_picks_the_top_of_each_range():
+    r = route("What is the ratio of the maximum estimated annual savings to the maximum estimated implementation "
+              "cost of Next Generation Shared Services?")
+    assert (r.operation, r.error) == ("ratio", None)
+    assert (r.calculation.result, r.calculation.expression) == ("6.32 times",
+                                                                "£600 million ÷ £95 million ≈ 6.32 times")
+    assert r.summary == ("The highest savings per annum (£600 million) is about 6.32 times the highest "
+                         "implementation cost (£95 million).")
+
+
+def test_a_comparative_compares_whole_figures_rather_than_picking_an_end():
+    r = route("How much lower is the Treasury's funding than the clusters' forecast?")
+    assert r.calculation.result == "£82 million to £103 million"
+    assert [o.value for o in r.calculation.operands] == ["£382 million to £403 million", "£300 million"]
+
+
+@pytest.mark.parametrize("question, result, expression, labels", [
+    ("What percentage of the clusters' lower funding forecast of £382 million does the Treasury's £300 million "
+     "cover?", "78.5%", "£300 million ÷ £382 million × 100 ≈ 78.5%",
+     ["funding approved", "lowest funding forecast"]),
+    ("What percentage of the maximum estimated implementation cost of £95 million had the Cabinet Office spent to "
+     "date?", "10.3%", "£9.8 million ÷ £95 million × 100 ≈ 10.3%",
+     ["spending to date", "highest implementation cost"]),
+])
+def test_a_figure_the_question_quotes_may_be_one_end_of_a_passage_range(question, result, expression, labels):
+    r = route(question)
+    assert (r.operation, r.error) == ("share", None)
+    assert (r.calculation.result, r.calculation.expression) == (result, expression)
+    assert [e.label for e in r.evidence] == [o.label for o in r.calculation.operands] == labels
+
+
+def test_midpoint_finds_the_range_through_its_documents_title():
+    question = ("What is the midpoint of the Cabinet Office's estimated annual savings range for Next Generation "
+                "Shared Services?")
+    assert route(question).calculation.result == "£500 million"
+    # A passage that never names the strategy still belongs to the report about it.
+    text = "The Cabinet Office estimated that the savings would be between £400 million and £600 million per annum."
+    bare = Chunk(id="s", doc_id=DOC_2014, text=text, page=1)
+    titled = Chunk(id="s", doc_id=DOC_2014, text=text, page=1,
+                   meta={"title": "Update on the Next Generation Shared Services strategy"})
+    assert route_calculation(question, [bare]).error.startswith("I could not find a figure for")
+    assert route_calculation(question, [titled]).calculation.result == "£500 million"
+
+
+# --- statuses -------------------------------------------------------------------------------------
+
+def test_still_being_implemented_is_the_five_not_the_two():
+    r = route("What percentage of the seven Committee of Public Accounts recommendations were still being "
+              "implemented?")
+    assert (r.calculation.result, r.calculation.expression) == ("71.4%", "5 ÷ 7 × 100 ≈ 71.4%")
+    assert [o.label for o in r.calculation.operands] == ["recommendations being implemented", "all recommendations"]
+
+
+@pytest.mark.parametrize("question", [
+    "By how much did the value of the rejected Spending Review bids exceed the funding HM Treasury approved?",
+    "By how much did the rejected bids exceed the approved funding?",
+])
+def test_rejected_bids_are_not_the_forecast_nor_the_funding_approved(question):
+    r = route(question)
+    assert (r.operation, r.error) == ("difference", None)
+    assert (r.calculation.result, r.calculation.expression) == ("£459 million",
+                                                                "£759 million − £300 million = £459 million")
+    assert [e.label for e in r.evidence] == ["combined value", "funding approved"]
+
+
+# --- averages -------------------------------------------------------------------------------------
+
+def test_average_is_the_total_over_the_count_its_sentence_gives():
+    r = route("What was the average value of each of the three rejected Spending Review bids?")
+    assert (r.operation, r.error) == ("average", None)
+    c = r.calculation
+    assert (c.result, c.expression) == ("£253 million", "£759 million ÷ 3 = £253 million")
+    assert [(o.value, o.label) for o in c.operands] == [("£759 million", "combined value"), ("3", "bids rejected")]
+    assert all(e.quote.startswith("In 2021, HM Treasury rejected all three Spending Review bids") for e in r.evidence)
+    assert r.summary == "The combined value (£759 million) shared among 3 (bids rejected) is £253 million each."
+
+
+def test_average_over_a_count_only_the_question_gives():
+    r = route("What would be the average implementation cost for each of two departments?")
+    c = r.calculation
+    assert c.result == "£22 million to £47.5 million"
+    assert c.expression == "low: £44 million ÷ 2 = £22 million; high: £95 million ÷ 2 = £47.5 million"
+    assert [o.label for o in c.operands] == ["implementation cost", "from the question"]
+    assert [e.label for e in r.evidence] == ["implementation cost"]  # the question's own count is not cited
+
+
+def test_average_over_a_count_the_passage_contradicts_is_refused():
+    r = route("What was the average value of each of the four rejected bids?")
+    assert r.calculation is None
+    assert r.error == ("The passage counts all three Spending Review bids, not four rejected bids, so I cannot work "
+                       "out the average.")
+
+
+@pytest.mark.parametrize("question", ["What is the average annual saving?",
+                                      "Is the programme's performance above average?"])
+def test_average_with_nothing_to_divide_is_not_routed(question):
+    assert route(question) is None
+
+
+# --- years ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, result, operands", [
+    ("How many years later than originally planned is the new deadline for moving all departments to cloud-based "
+     "technology?", "3 years", ["2025", "2028"]),
+    ("How many years after the 2018 strategy was launched is the revised 2028 deadline for cloud-based technology?",
+     "10 years", ["2018", "2028"]),
+])
+def test_years_from_a_one_subject_question_or_two_quoted_years(question, result, operands):
+    r = route(question)
+    assert (r.operation, r.error) == ("years_between", None)
+    assert r.calculation.result == result and [o.value for o in r.calculation.operands] == operands
+    assert all(e.chunk.doc_id == DOC_2022 for e in r.evidence)
+
+
+# --- follow-ups -----------------------------------------------------------------------------------
+
+def test_a_follow_up_takes_its_subject_from_the_previous_question():
+    r = route_calculation("What percentage is that?", CHUNKS, context="How many of the Committee of Public "
+                          "Accounts' seven recommendations had been implemented in full?")
+    assert (r.operation, r.calculation.result) == ("share", "28.6%")
+    assert r.summary == "2 of 7 (recommendations implemented) is about 28.6%."
+    r = route_calculation("How much later is that than originally planned?", CHUNKS,
+                          context="By when must all departments be on cloud-based technology?")
+    assert (r.calculation.result, r.summary) == ("3 years", "It moved from 2025 to 2028, 3 years later.")
+    # Without the previous question there is no subject to find.
+    assert route_calculation("What percentage is that?", CHUNKS).calculation is None
+
+
+def test_the_previous_question_neither_chooses_the_calculation_nor_overrides_a_whole_question():
+    assert route_calculation("How many centres are there?", CHUNKS, context="How many years later is it?") is None
+    r = route_calculation("What percentage of recommendations are still being implemented?", CHUNKS,
+                          context="What is the shortfall in funding?")
+    assert r.calculation.result == "71.4%"

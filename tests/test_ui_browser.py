@@ -219,6 +219,22 @@ def tab_until(pg, want, key: str = "Tab", limit: int = 80) -> list[dict]:
     raise AssertionError(f"never reached the element with {key}; focus went through {path}")
 
 
+def open_file_chooser_by_keyboard(pg, tries: int = 3):
+    """Press Enter on the focused upload button until the file dialog opens (a busy machine can drop the
+    first press while Streamlit redraws the sidebar); focus must stay on the uploader throughout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        assert focused(pg)["uploader"], focused(pg)
+        try:
+            with pg.expect_file_chooser(timeout=10_000) as chooser:
+                pg.keyboard.press("Enter")
+            return chooser.value
+        except PlaywrightTimeout:
+            wait_idle(pg)
+    raise AssertionError(f"Enter on the focused uploader did not open the file dialog in {tries} tries")
+
+
 def shot(pg, name: str, element=None) -> Path:
     path = ARTIFACTS / name
     (element or pg).screenshot(path=str(path), **({} if element else {"full_page": True}))
@@ -330,9 +346,8 @@ def test_keyboard_only_ask_open_a_card_and_reach_the_uploader(page):
     # On to the uploader in the sidebar, still by keyboard.
     button = tab_until(page, lambda f: f["uploader"], key="Shift+Tab")[-1]
     assert button["tag"] == "BUTTON" and button["text"].endswith("Upload"), button
-    with page.expect_file_chooser() as chooser:  # Enter on the focused button opens the file dialog
-        page.keyboard.press("Enter")
-    chooser.value.set_files(files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"plain text"}])
+    chooser = open_file_chooser_by_keyboard(page)
+    chooser.set_files(files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"plain text"}])
     page.locator('[data-testid="stSidebar"]').get_by_text(
         "Not added: notes.pdf: the file is named .pdf but its content is not a PDF").wait_for()
     wait_idle(page)

@@ -31,11 +31,7 @@ def load_assistant(_settings: Settings, key: str):
 @st.cache_resource(show_spinner=False)
 def load_llm_assistant(_base, key: str):
     """An LLM-mode Assistant that shares the grounded one's model, store and catalog."""
-    from assistant.service import Assistant
-
-    llm = Assistant(_base.settings.with_(answer_mode="llm"))
-    llm.embedder, llm.store, llm.catalog = _base.embedder, _base.store, _base.catalog
-    return llm
+    return _base.with_answer_mode("llm")
 
 
 @st.cache_resource(show_spinner=False)
