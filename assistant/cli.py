@@ -240,7 +240,7 @@ def cmd_ui(args, settings: Settings) -> int:
         env["AUDIT_ASSISTANT_CHROMA_URL"] = args.chroma_url
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--client.toolbarMode", "minimal"]
+           "--client.toolbarMode", "minimal", "--theme.base", "light"]  # the theme the accessibility tests check
     print(f"Audit Assistant UI at http://{args.host}:{args.port}", flush=True)
     return subprocess.call(cmd, env=env)
 
