@@ -30,23 +30,16 @@ import sys
 import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable
+
+from benchmarks.report import check_targets, render_results
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results"
 DEFAULT_SET = ROOT / "evals" / "sets" / "shared_services.jsonl"
 
-# Issue 8's targets on a 2-core machine; the latency and memory ones are stated for 100k chunks.
-TARGETS = {
-    "ingest_ratio": 0.80,  # ingestion chunks/s at least 80% of the embedding-only ceiling
-    "ask_p50_ms": 300.0,
-    "ask_p95_ms": 1000.0,
-    "peak_memory_mb": 3000.0,  # 3 GB
-    "correctness_drop_points": 5.0,
-}
-TARGET_LEVEL = 100_000
+MARKER = ".audit-assistant-bench"  # marks a scratch directory the benchmark may empty
 
 # Questions about the real corpus with the figure a right answer states (used for latency and accuracy).
 CORPUS_QUESTIONS = [
@@ -234,7 +227,8 @@ def quality(assistant, set_path: Path, label: str) -> dict[str, Any]:
     overall = run.overall
     keep = ("cases", "correctness", "fact_recall", "citation_precision", "citation_recall", "pass_rate",
             "latency_p50_ms", "latency_p95_ms", "errors")
-    return {**{k: overall.get(k) for k in keep}, "seconds": _r(time.perf_counter() - start, 1)}
+    wrong = {r.case.id: r.score.failures for r in run.results if r.score.correct is False}
+    return {**{k: overall.get(k) for k in keep}, "seconds": _r(time.perf_counter() - start, 1), "incorrect": wrong}
 
 
 def timed_questions(docs: list, n: int, seed: int) -> list[tuple[str, str, str | None]]:
@@ -276,82 +270,6 @@ def measure_queries(assistant, questions) -> dict[str, Any]:
                     "p50_ms_by_stage": {k: _r(percentile(v, 50)) for k, v in parts.items()}}}
 
 
-# -- targets and reporting -----------------------------------------------------------------------
-
-def check_targets(result: dict[str, Any]) -> dict[str, Any]:
-    """Each target with what was measured and whether it was met (None when not measured)."""
-    ing, ask, mem, qual = result["ingestion"], result["ask"], result["memory"], result["quality"]
-    drop = qual.get("correctness_drop_points")
-    rows = {
-        "ingest_ratio": (">=", TARGETS["ingest_ratio"], ing.get("ratio_to_ceiling")),
-        "ask_p50_ms": ("<", TARGETS["ask_p50_ms"], ask.get("p50_ms")),
-        "ask_p95_ms": ("<", TARGETS["ask_p95_ms"], ask.get("p95_ms")),
-        "peak_memory_mb": ("<", TARGETS["peak_memory_mb"], mem.get("total_peak_mb")),
-        "correctness_drop_points": ("<=", TARGETS["correctness_drop_points"], drop),
-    }
-    out = {}
-    for name, (op, target, measured) in rows.items():
-        met = None if measured is None else (measured >= target if op == ">=" else
-                                             measured < target if op == "<" else measured <= target)
-        out[name] = {"target": f"{op} {target:g}", "measured": measured, "met": met,
-                     "applies": name in ("ingest_ratio", "correctness_drop_points")
-                     or result["store"]["chunks"] >= TARGET_LEVEL}
-    return out
-
-
-def _cell(t: dict[str, Any], fmt: str = "{:g}") -> str:
-    if t["measured"] is None:
-        return "n/a"
-    mark = "" if t["met"] is None else (" ✅" if t["met"] else (" ❌" if t["applies"] else " (over)"))
-    return fmt.format(t["measured"]) + mark
-
-
-def render_results(out_dir: Path) -> str:
-    """RESULTS.md: every {mode}-{chunks}.json in out_dir as one table row, against the targets."""
-    results = []
-    for path in sorted(out_dir.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if data.get("benchmark") == "audit-assistant-scale":
-            results.append(data)
-    results.sort(key=lambda d: (d["mode"], d["level"]))
-    lines = [
-        "# Benchmark results", "",
-        "Written by `python -m benchmarks.run` (see benchmarks/README.md). Targets (issue 8, 2-core machine): "
-        f"ingestion ≥ {TARGETS['ingest_ratio']:.0%} of the embedding-only ceiling; `ask` p50 < "
-        f"{TARGETS['ask_p50_ms']:.0f} ms and p95 < {TARGETS['ask_p95_ms']:.0f} ms at 100k chunks (grounded); peak "
-        f"memory < 3 GB at 100k chunks; eval correctness drop ≤ {TARGETS['correctness_drop_points']:g} points with "
-        "the corpus mixed into the synthetic one. ✅ met, ❌ missed; at smaller stores a latency or memory figure "
-        "over the 100k target is marked (over) rather than missed.", "",
-        "| mode | chunks | device | ceiling chunks/s | ingest chunks/s | pages/s | ratio wall (≥0.8) / CPU | search p50 / p95 ms "
-        "| ask p50 ms (<300) | ask p95 ms (<1000) | ask accuracy | peak MB (<3000) | correctness base → scale "
-        "| drop pts (≤5) |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for d in results:
-        t, ing, q = d["targets"], d["ingestion"], d["quality"]
-        base, scale = q.get("baseline", {}), q.get("at_scale", {})
-        corr = "skipped" if "skipped" in q else f"{base.get('correctness')} → {scale.get('correctness')}"
-        lines.append(
-            f"| {d['mode']} | {d['store']['chunks']:,} | {d['environment']['device']} "
-            f"| {d['embedding_ceiling']['chunks_per_s']} | {ing['chunks_per_s']} | {ing['pages_per_s']} "
-            f"| {_cell(t['ingest_ratio'], '{:.2f}')} / {ing.get('ratio_to_ceiling_cpu')} | {d['search']['p50_ms']} / {d['search']['p95_ms']} "
-            f"| {_cell(t['ask_p50_ms'], '{:.0f}')} | {_cell(t['ask_p95_ms'], '{:.0f}')} | {d['ask']['accuracy']} "
-            f"| {_cell(t['peak_memory_mb'], '{:.0f}')} | {corr} | {_cell(t['correctness_drop_points'], '{:.1f}')} |")
-    lines += ["", "Commands and machines:", ""]
-    for d in results:
-        e = d["environment"]
-        lines.append(f"- {d['mode']} {d['store']['chunks']:,}: `{d['command']}` — {d['created']}, {e['device']}, "
-                     f"{e['cpu_count']} CPUs ({e['torch_threads']} torch threads), load average "
-                     f"{e.get('load_average_1m')} at start, commit {e.get('git_commit')}")
-    notes = sorted({n for d in results for n in d.get("notes", [])})
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"
-
-
 # -- the run -------------------------------------------------------------------------------------
 
 def _log(msg: str) -> None:
@@ -374,9 +292,12 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
     mode = "server" if (args.server or args.chroma_url) else "embedded"
     out_dir = Path(args.out)
     work = Path(args.work) if args.work else out_dir / "tmp" / mode
-    if work.exists():
+    if work.exists() and any(work.iterdir()):
+        if not (work / MARKER).is_file():  # never empty a directory this benchmark did not make
+            raise SystemExit(f"error: {work} is not empty and was not made by the benchmark; choose another --work")
         shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / MARKER).write_text("scratch directory of benchmarks/run.py; emptied by each run\n")
     out_dir.mkdir(parents=True, exist_ok=True)
     command = "python -m benchmarks.run " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("run.py") \
         else " ".join(["audit-assistant"] + sys.argv[1:])
@@ -391,6 +312,12 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
         settings = Settings(store_dir=work / "store", chroma_url=url, collection=f"bench-{args.seed}",
                             device=args.device)
         env = environment(settings)
+        if url:  # a fresh collection: the catalog in the scratch directory starts empty too
+            from assistant.store import make_client
+
+            client = make_client(settings)
+            if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
+                client.delete_collection(settings.collection)
         log(f"{mode} mode, levels {levels}, device {env['device']}, {env['cpu_count']} CPUs")
         embedder = make_embedder(settings)
         ingestor = Ingestor(settings, embedder=embedder)
@@ -433,7 +360,12 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
             if "skipped" in baseline or "skipped" in at_scale:
                 q["skipped"] = baseline.get("skipped") or at_scale.get("skipped")
             else:
-                q.update(baseline=baseline, at_scale=at_scale)
+                q.update(baseline={k: v for k, v in baseline.items() if k != "incorrect"},
+                         at_scale={k: v for k, v in at_scale.items() if k != "incorrect"})
+                # the cases scale broke: right on the corpus alone, wrong with the synthetic corpus mixed in
+                q["broken_by_scale"] = {i: f for i, f in at_scale["incorrect"].items()
+                                        if i not in baseline["incorrect"]}
+                q["fixed_by_scale"] = sorted(set(baseline["incorrect"]) - set(at_scale["incorrect"]))
                 if baseline.get("correctness") is not None and at_scale.get("correctness") is not None:
                     q["correctness_drop_points"] = _r((baseline["correctness"] - at_scale["correctness"]) * 100, 2)
             server_mb = server.peak_rss_mb() if server else None
@@ -460,7 +392,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
             (out_dir / "RESULTS.md").write_text(render_results(out_dir), encoding="utf-8")
             log(f"wrote {path}: ingest {result['ingestion']['chunks_per_s']} chunks/s "
                 f"(ceiling {result['embedding_ceiling']['chunks_per_s']}), ask p50 {result['ask']['p50_ms']} ms "
-                f"p95 {result['ask']['p95_ms']} ms, peak {result['memory']['total_peak_mb']} MB, quality {q}")
+                f"p95 {result['ask']['p95_ms']} ms, peak {result['memory']['total_peak_mb']} MB, correctness "
+                f"{q.get('baseline', {}).get('correctness')} -> {q.get('at_scale', {}).get('correctness')}")
             results.append(result)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

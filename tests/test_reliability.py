@@ -318,6 +318,21 @@ def test_a_crash_at_either_write_leaves_a_consistent_store(crash_at, tmp_path, e
     assert ingestor.store.count() == ingestor.catalog.chunk_count()
 
 
+def test_one_doc_id_twice_in_one_run_leaves_no_orphan_vectors(tmp_path, embedder):
+    """Documents are embedded in batches across files; a doc_id met twice must still replace, not pile up."""
+    from ingest.pipeline import Ingestor
+
+    for folder, v in (("first", 1), ("second", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "note.txt").write_text(_note(v), encoding="utf-8")  # both are doc_id "note"
+    ingestor = Ingestor(Settings(store_dir=tmp_path / "store"), embedder=embedder)
+    report = ingestor.ingest([tmp_path / "first", tmp_path / "second"], progress=False)
+    assert [r.status for r in report.results] == ["added", "updated"]
+    assert ingestor.store.ids("note") == ingestor.catalog.chunk_ids("note")
+    assert "£12 million" in ingestor.catalog.document_text("note")
+    assert ingestor.store.count() == ingestor.catalog.chunk_count()
+
+
 @pytest.mark.timeout(900)
 def test_sigkill_mid_ingest_then_rerun_completes_without_duplicates(tmp_path, corpus_copy, embedder):
     from assistant.service import Assistant
