@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 
+import snowballstemmer
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.catalog import Catalog
@@ -24,6 +26,7 @@ from ingest.chunking import split_sentences
 # never mentions.
 MIN_SUPPORT = 0.42
 MAX_UNKNOWN = 0.0  # any subject word the corpus never uses: the reports do not cover the question
+MAX_OFF_TOPIC = 0.15  # share of the question's subject weight the quoted reports may lack
 LONG_QUOTE = 300  # characters; longer sentences are cut to their best clauses
 POOL = 10  # sentences embedded per question: the main cost of `ask` after retrieval
 
@@ -40,12 +43,13 @@ _AMOUNT = re.compile(f"{_MONEY.pattern}|{_PERCENT.pattern}", re.I)  # "how much"
 TYPE_CUES = {"money": _AMOUNT, "percent": _PERCENT, "date": _YEAR, "count": _NUMBER, "who": _WHO, "why": _WHY}
 
 
+_STEMMER = snowballstemmer.stemmer("english")  # Porter2, the family FTS5's porter tokenizer uses
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix-stripper so "clusters"/"cluster" and "approved"/"approve" meet."""
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: len(word) - len(suffix)] + repl
-    return word
+    """The Snowball (Porter2) stem, so "clusters"/"cluster" and "approved"/"approve" meet."""
+    return _STEMMER.stemWord(word)
 
 
 def _stems(text: str) -> set[str]:
@@ -119,6 +123,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if best is None or best.score < MIN_SUPPORT or unknown > MAX_UNKNOWN:
             return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
         chosen = self._choose(q, cands)
+        if self._off_topic(q, weights, chosen):
+            return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
         premise = _unsupported_figures(q.clean, chunks)
         return _compose(question, chosen, premise)
 
@@ -191,6 +197,20 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 c.score *= 1.15  # the question names this report
         cands.sort(key=lambda c: -c.score)
         return cands
+
+    def _off_topic(self, q: Question, weights: dict[str, float], chosen: list[Candidate]) -> bool:
+        """Whether a subject word of the question is absent from every report the answer would quote.
+
+        In a large library nearly every word occurs somewhere ("staff" in some other report), so the
+        corpus-wide check is not enough: the reports the answer comes from must use the words too."""
+        if self.catalog is None:
+            return False
+        subject = [t for t in q.subject_terms if weights.get(t, 0) > 0 and not t.isdigit()
+                   and t not in q.expanded_terms]
+        docs = [c.chunk.chunk.doc_id for c in chosen]
+        missing = set(subject) - self.catalog.terms_in_documents(subject, docs, CANONICAL_FORMS)
+        total = sum(weights[t] for t in subject) or 1.0
+        return sum(weights[t] for t in missing) / total > MAX_OFF_TOPIC
 
     def _choose(self, q: Question, cands: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus close runners-up that add something; for comparisons, one per document."""

@@ -184,6 +184,23 @@ class Catalog:
                                      (match,)).fetchone()[0]
         return out
 
+    def terms_in_documents(self, terms: Iterable[str], doc_ids: Iterable[str],
+                           forms: dict[str, list[str]] | None = None) -> set[str]:
+        """The terms that occur somewhere in these documents."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        found = set()
+        for t in dict.fromkeys(terms):
+            match = " OR ".join(f'"{f}"' for f in (forms or {}).get(t, [t]))
+            row = self.db.execute(
+                f"SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+                f"AND c.doc_id IN ({marks}) LIMIT 1", [match, *ids]).fetchone()
+            if row:
+                found.add(t)
+        return found
+
     def filter_doc_ids(self, doc_ids=None, publisher=None, year_from=None, year_to=None, strategy=None) -> list[str]:
         """The documents matching all the given metadata filters."""
         out = []

@@ -68,6 +68,13 @@ class Searcher:
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
         similarity = dict(dense)
         ranked = sorted(scores, key=lambda c: -scores[c])
+        # Fusion favours passages both searches found; in a large library a passage only one of them
+        # ranks first (a rare name such as "clusters" found by BM25 alone) would fall out of the top k.
+        # The best few of each list are therefore always kept.
+        keep = max(1, k // 4)
+        sure = list(dict.fromkeys([cid for cid, _ in lexical[:keep]] + [cid for cid, _ in dense[:keep]]))
+        ranked = sure + [c for c in ranked if c not in sure]
+        ranked = sorted(ranked[:k], key=lambda c: -scores[c]) + ranked[k:]
         known = self.catalog.chunks(ranked[: 3 * k])  # vectors the catalog does not know are not shown
         out = []
         for cid in ranked[: 3 * k]:

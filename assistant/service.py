@@ -117,9 +117,9 @@ class Assistant:
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         targets = tuple(self._targets(q.clean)) if q.clean and not f.doc_ids else ()
-        named = self._named_report(q.clean) if q.clean and not f.doc_ids else None
-        if named:  # "the 2014 report": the question is about that report only
-            f, targets = replace(f, doc_ids=(named,)), (named,)
+        named = self._named_reports(q.clean) if q.clean and not f.doc_ids else ()
+        if named:  # "the 2014 report": the question is about the reports of that year only
+            f, targets = replace(f, doc_ids=named), named
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         t1 = time.perf_counter()
         answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
@@ -147,27 +147,33 @@ class Assistant:
                     merged.append(sc)
         return merged[: max(pool, per * len(targets))]
 
-    def _named_report(self, text: str) -> str | None:
-        """The one document a question names as "the YEAR report" (or "report of YEAR"), if any."""
+    def _named_reports(self, text: str) -> tuple[str, ...]:
+        """The documents a question names as "the YEAR report" (or "report of YEAR"): those published then."""
         years = set(re.findall(r"\b((?:19|20)\d{2})(?:'s)? (?:NAO )?(?:report|update|review|press release)\b", text, re.I))
         years |= set(re.findall(r"\breport (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
         docs = [d["doc_id"] for d in self.catalog.documents() if str(d.get("year")) in years]
-        return docs[0] if len(years) == 1 and len(docs) == 1 else None
+        return tuple(docs) if len(years) == 1 else ()
 
     def _targets(self, text: str) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""
-        years = set(re.findall(r"\b(?:19|20)\d{2}\b", text))
+        # A year names a report only when one report alone was published that year, and it is not part of
+        # a financial year ("2024-25"); strategy years and names ("2018 strategy", "cluster model") always do.
+        years = set(re.findall(r"\b(?:19|20)\d{2}\b(?!-\d)", text))
         low = text.lower()
+        docs = self.catalog.documents()
+        published = {}
+        for d in docs:
+            published.setdefault(str(d.get("year")), []).append(d["doc_id"])
         out = []
-        for d in self.catalog.documents():
-            hit = str(d.get("year")) in years
+        for d in docs:
+            hit = str(d.get("year")) in years and len(published[str(d.get("year"))]) == 1
             for name in d.get("strategy") or []:
                 hit |= any(y in years for y in re.findall(r"\b(?:19|20)\d{2}\b", name))
                 words = re.sub(r"\b\d{4}\b|\bshared services?\b|\bstrateg(?:y|ies)\b", " ", name.lower()).split()
                 hit |= bool(words) and " ".join(words) in low
             if hit:
                 out.append(d["doc_id"])
-        return out
+        return out if len(out) <= 3 else []  # a question naming many reports is a question about all
 
     # -- reading the store ------------------------------------------------------------------------
     def documents(self) -> list[dict]:

@@ -276,120 +276,150 @@ def _log(msg: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dict[str, Any]]:
-    """Grow one store through the levels and measure at each; returns the per-level results."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    from assistant.catalog import Catalog
-    from assistant.config import Settings
-    from assistant.embeddings import make_embedder
-    from assistant.service import Assistant
-    from benchmarks.server import ChromaServer
-    from benchmarks.synth import generate
-    from ingest.pipeline import Ingestor, _embed_text
+class Bench:
+    """One store growing through the levels: the components, the synthetic documents so far, the totals."""
 
-    levels = args.chunks if all(isinstance(c, int) for c in args.chunks) else parse_levels(args.chunks)
-    mode = "server" if (args.server or args.chroma_url) else "embedded"
-    out_dir = Path(args.out)
-    work = Path(args.work) if args.work else out_dir / "tmp" / mode
+    def __init__(self, settings, args: argparse.Namespace, log: Callable[[str], None]):
+        from assistant.catalog import Catalog
+        from assistant.embeddings import make_embedder
+        from assistant.service import Assistant
+        from ingest.pipeline import Ingestor
+
+        self.settings, self.args, self.log = settings, args, log
+        self.embedder = make_embedder(settings)
+        self.ingestor = Ingestor(settings, embedder=self.embedder)
+        self.catalog = Catalog(settings.sqlite_path)
+        self.assistant = Assistant(settings).warm_up()
+        self.totals, self.docs, self.step = Totals(), [], 0
+        self.real_chunks = 0
+        self.baseline: dict[str, Any] = {}
+
+    def start(self) -> None:
+        """Ingest the real corpus and measure quality on it alone (the baseline)."""
+        real = self.ingestor.ingest([self.args.corpus], progress=False)
+        if real.failed:
+            raise SystemExit(f"the real corpus failed to ingest: {[(r.file, r.error) for r in real.failed]}")
+        self.real_chunks = self.catalog.chunk_count()
+        self.baseline = ({"skipped": "--no-eval"} if self.args.no_eval
+                         else quality(self.assistant, self.args.eval_set, "corpus only"))
+        self.log(f"real corpus: {self.real_chunks} chunks; baseline correctness {self.baseline.get('correctness')}")
+
+    def grow_to(self, level: int) -> None:
+        """Generate and ingest synthetic documents until the store holds `level` chunks."""
+        from benchmarks.synth import generate
+        from ingest.pipeline import _embed_text
+
+        batch = max(1, self.settings.embed_batch_size * 4)  # as Ingestor._embed_and_add batches
+        while self.catalog.chunk_count() < level:
+            folder = self.settings.store_dir.parent / "synth" / f"batch-{self.step:05d}"
+            new = generate(folder, self.args.batch_docs, seed=self.args.seed, start=len(self.docs))
+            cpu = time.process_time()
+            report = self.ingestor.ingest([folder], progress=False)
+            cpu = time.process_time() - cpu
+            if report.failed:
+                raise SystemExit(f"synthetic documents failed: {[(r.file, r.error) for r in report.failed][:3]}")
+            self.totals.add(report, cpu)
+            if self.step % self.args.ceiling_every == 0 or self.catalog.chunk_count() >= level:
+                texts = [_embed_text(c) for d in new for c in self.catalog.iter_chunks(d.doc_id)]
+                self.totals.pair(report, cpu, embed_only_seconds(self.embedder, texts, batch))
+            self.docs += new
+            self.step += 1
+            if self.step % 10 == 0:
+                self.log(f"  {self.catalog.chunk_count():,} chunks stored, "
+                         f"{self.totals.chunks / self.totals.seconds:.1f} chunks/s")
+
+    def measure(self, level: int) -> dict[str, Any]:
+        """Latency, quality and memory at the store's current size."""
+        chunks = self.catalog.chunk_count()
+        queries = measure_queries(self.assistant, timed_questions(self.docs, self.args.queries,
+                                                                   self.args.seed + level))
+        at_scale = ({"skipped": "--no-eval"} if self.args.no_eval
+                    else quality(self.assistant, self.args.eval_set, f"{chunks} chunks"))
+        vectors = self.assistant.store.count()
+        return {
+            "store": {"chunks": chunks, "real_chunks": self.real_chunks, "synthetic_chunks": chunks - self.real_chunks,
+                      "documents": len(self.catalog.documents()), "vectors": vectors,
+                      "vectors_match_catalog": vectors == chunks},
+            "embedding_ceiling": self.totals.ceiling(),
+            "ingestion": self.totals.to_dict(),
+            "search": queries["search"], "ask": queries["ask"],
+            "quality": compare_quality(self.args.eval_set, self.baseline, at_scale),
+        }
+
+
+def compare_quality(set_path: Path, baseline: dict[str, Any], at_scale: dict[str, Any]) -> dict[str, Any]:
+    """The quality block: both runs' metrics, the drop in points, and the cases scale broke or fixed."""
+    q: dict[str, Any] = {"set": str(set_path.relative_to(ROOT) if set_path.is_relative_to(ROOT) else set_path)}
+    if "skipped" in baseline or "skipped" in at_scale:
+        q["skipped"] = baseline.get("skipped") or at_scale.get("skipped")
+        return q
+    q.update(baseline={k: v for k, v in baseline.items() if k != "incorrect"},
+             at_scale={k: v for k, v in at_scale.items() if k != "incorrect"})
+    if baseline.get("correctness") is not None and at_scale.get("correctness") is not None:
+        q["correctness_drop_points"] = _r((baseline["correctness"] - at_scale["correctness"]) * 100, 2)
+    # right on the corpus alone, wrong with the synthetic corpus mixed in (and the reverse)
+    q["broken_by_scale"] = {i: f for i, f in at_scale["incorrect"].items() if i not in baseline["incorrect"]}
+    q["fixed_by_scale"] = sorted(set(baseline["incorrect"]) - set(at_scale["incorrect"]))
+    return q
+
+
+def scratch_dir(args: argparse.Namespace, mode: str) -> Path:
+    """The emptied scratch directory; never empties a directory the benchmark did not make."""
+    work = Path(args.work) if args.work else Path(args.out) / "tmp" / mode
     if work.exists() and any(work.iterdir()):
-        if not (work / MARKER).is_file():  # never empty a directory this benchmark did not make
+        if not (work / MARKER).is_file():
             raise SystemExit(f"error: {work} is not empty and was not made by the benchmark; choose another --work")
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     (work / MARKER).write_text("scratch directory of benchmarks/run.py; emptied by each run\n")
+    return work
+
+
+def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dict[str, Any]]:
+    """Grow one store through the levels and measure at each; returns the per-level results."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from assistant.config import Settings
+    from benchmarks.server import ChromaServer
+
+    levels = args.chunks if all(isinstance(c, int) for c in args.chunks) else parse_levels(args.chunks)
+    mode = "server" if (args.server or args.chroma_url) else "embedded"
+    out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = "python -m benchmarks.run " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("run.py") \
-        else " ".join(["audit-assistant"] + sys.argv[1:])
+    work = scratch_dir(args, mode)
+    command = ("python -m benchmarks.run " if sys.argv[0].endswith("run.py") else "audit-assistant ") + \
+        " ".join(sys.argv[1:])
     results = []
     with ExitStack() as stack:
-        server = None
-        url = args.chroma_url
+        server, url = None, args.chroma_url
         if args.server and not url:
             server = stack.enter_context(ChromaServer(work / "chroma-server"))
             url = server.url
             log(f"Chroma server at {url}")
         settings = Settings(store_dir=work / "store", chroma_url=url, collection=f"bench-{args.seed}",
                             device=args.device)
+        if url:
+            _drop_collection(settings)  # the catalog in the scratch directory starts empty: so must the vectors
         env = environment(settings)
-        if url:  # a fresh collection: the catalog in the scratch directory starts empty too
-            from assistant.store import make_client
-
-            client = make_client(settings)
-            if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
-                client.delete_collection(settings.collection)
         log(f"{mode} mode, levels {levels}, device {env['device']}, {env['cpu_count']} CPUs")
-        embedder = make_embedder(settings)
-        ingestor = Ingestor(settings, embedder=embedder)
-        catalog = Catalog(settings.sqlite_path)
-        assistant = Assistant(settings).warm_up()
-        real = ingestor.ingest([args.corpus], progress=False)
-        if real.failed:
-            raise SystemExit(f"the real corpus failed to ingest: {[(r.file, r.error) for r in real.failed]}")
-        real_chunks = catalog.chunk_count()
-        baseline = ({"skipped": "--no-eval"} if args.no_eval
-                    else quality(assistant, args.eval_set, "corpus only"))
-        log(f"real corpus: {real_chunks} chunks; baseline quality {baseline}")
-        totals, docs, next_doc, step = Totals(), [], 0, 0
-        batch = max(1, settings.embed_batch_size * 4)  # as Ingestor._embed_and_add batches
+        bench = Bench(settings, args, log)
+        bench.start()
         for level in levels:
-            while catalog.chunk_count() < level:
-                batch_dir = work / "synth" / f"batch-{step:05d}"
-                new = generate(batch_dir, args.batch_docs, seed=args.seed, start=next_doc)
-                cpu = time.process_time()
-                report = ingestor.ingest([batch_dir], progress=False)
-                cpu = time.process_time() - cpu
-                if report.failed:
-                    raise SystemExit(f"synthetic documents failed: {[(r.file, r.error) for r in report.failed][:3]}")
-                totals.add(report, cpu)
-                if step % args.ceiling_every == 0 or catalog.chunk_count() >= level:
-                    texts = [_embed_text(c) for d in new for c in catalog.iter_chunks(d.doc_id)]
-                    totals.pair(report, cpu, embed_only_seconds(embedder, texts, batch))
-                docs += new
-                next_doc += len(new)
-                step += 1
-                if step % 10 == 0:
-                    log(f"  {catalog.chunk_count():,} chunks stored, {totals.chunks / totals.seconds:.1f} chunks/s")
-            chunks = catalog.chunk_count()
-            log(f"level {level:,}: {chunks:,} chunks; measuring")
-            queries = measure_queries(assistant, timed_questions(docs, args.queries, args.seed + level))
-            at_scale = ({"skipped": "--no-eval"} if args.no_eval
-                        else quality(assistant, args.eval_set, f"{chunks} chunks"))
-            q: dict[str, Any] = {"set": str(args.eval_set.relative_to(ROOT) if args.eval_set.is_relative_to(ROOT)
-                                            else args.eval_set)}
-            if "skipped" in baseline or "skipped" in at_scale:
-                q["skipped"] = baseline.get("skipped") or at_scale.get("skipped")
-            else:
-                q.update(baseline={k: v for k, v in baseline.items() if k != "incorrect"},
-                         at_scale={k: v for k, v in at_scale.items() if k != "incorrect"})
-                # the cases scale broke: right on the corpus alone, wrong with the synthetic corpus mixed in
-                q["broken_by_scale"] = {i: f for i, f in at_scale["incorrect"].items()
-                                        if i not in baseline["incorrect"]}
-                q["fixed_by_scale"] = sorted(set(baseline["incorrect"]) - set(at_scale["incorrect"]))
-                if baseline.get("correctness") is not None and at_scale.get("correctness") is not None:
-                    q["correctness_drop_points"] = _r((baseline["correctness"] - at_scale["correctness"]) * 100, 2)
-            server_mb = server.peak_rss_mb() if server else None
-            own_mb = peak_rss_mb()
-            vectors = assistant.store.count()
-            result = {
-                "benchmark": "audit-assistant-scale", "mode": mode, "level": level, "command": command,
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "environment": env,
-                "chroma_url": url,
-                "store": {"chunks": chunks, "real_chunks": real_chunks, "synthetic_chunks": chunks - real_chunks,
-                          "documents": len(catalog.documents()), "vectors": vectors,
-                          "vectors_match_catalog": vectors == chunks},
-                "embedding_ceiling": totals.ceiling(),
-                "ingestion": totals.to_dict(),
-                "search": queries["search"], "ask": queries["ask"],
-                "memory": {"peak_rss_mb": _r(own_mb), "server_peak_rss_mb": _r(server_mb),
-                           "total_peak_mb": _r(own_mb + (server_mb or 0))},
-                "quality": q,
-                "notes": _notes(mode, env, server, args),
-            }
+            bench.grow_to(level)
+            log(f"level {level:,}: {bench.catalog.chunk_count():,} chunks; measuring")
+            result = {"benchmark": "audit-assistant-scale", "mode": mode, "level": level, "command": command,
+                      "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      "environment": {**env, "load_average_1m": _r(os.getloadavg()[0], 2)},
+                      "chroma_url": url, **bench.measure(level)}
+            own_mb, server_mb = peak_rss_mb(), server.peak_rss_mb() if server else None
+            result["memory"] = {"peak_rss_mb": _r(own_mb), "server_peak_rss_mb": _r(server_mb),
+                                "total_peak_mb": _r(own_mb + (server_mb or 0))}
+            result["notes"] = _notes(mode, env, server, args)
             result["targets"] = check_targets(result)
             path = out_dir / f"{mode}-{level}.json"
             path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             (out_dir / "RESULTS.md").write_text(render_results(out_dir), encoding="utf-8")
+            q = result["quality"]
             log(f"wrote {path}: ingest {result['ingestion']['chunks_per_s']} chunks/s "
                 f"(ceiling {result['embedding_ceiling']['chunks_per_s']}), ask p50 {result['ask']['p50_ms']} ms "
                 f"p95 {result['ask']['p95_ms']} ms, peak {result['memory']['total_peak_mb']} MB, correctness "
@@ -400,6 +430,14 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
     return results
 
 
+def _drop_collection(settings) -> None:
+    from assistant.store import make_client
+
+    client = make_client(settings)
+    if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
+        client.delete_collection(settings.collection)
+
+
 def _notes(mode: str, env: dict, server, args) -> list[str]:
     notes = ["Ingestion throughput excludes generating the synthetic files. The ceiling is paired: every "
              f"{args.ceiling_every}th batch (and the last of each level) is embedded again by the model alone right "
@@ -408,7 +446,7 @@ def _notes(mode: str, env: dict, server, args) -> list[str]:
              "in server mode the Chroma server's VmHWM is added."]
     if env["cpu_count"] and env["cpu_count"] <= 2:
         notes.append("Measured on a 2-core machine shared with other work: throughput and latency vary with its "
-                     "load (the load average at the start of each run is recorded).")
+                     "load (the 1-minute load average when each level was measured is recorded).")
     if mode == "server" and server is None:
         notes.append("Server mode against an external server: its memory is not measured.")
     return notes

@@ -26,6 +26,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 FORECAST_Q = "How much did the clusters forecast they needed?"
 FORECAST = "£382 million to £403 million"
+NGSS, SSS = "Next Generation Shared Services 2012", "Shared Services Strategy 2018"
 CHAT = "Ask about the reports"
 WAIT_MS = 90_000
 # Violations Streamlit itself produces in every app, measured on a bare chat app: allowed only while no
@@ -202,7 +203,8 @@ def _is_ours(pg, node: dict) -> bool:
 
 def focused(pg) -> dict:
     return pg.evaluate("""() => { const el = document.activeElement; return {
-        tag: el.tagName, label: el.getAttribute('aria-label') || '', text: (el.innerText || '').slice(0, 120),
+        tag: el.tagName, role: el.getAttribute('role') || '', label: el.getAttribute('aria-label') || '',
+        text: (el.innerText || '').slice(0, 120),
         uploader: !!el.closest('[data-testid="stFileUploader"]'), summary: el.tagName === 'SUMMARY',
         chat: el.closest('[data-testid="stChatInput"]') !== null && el.tagName === 'TEXTAREA'}; }""")
 
@@ -240,6 +242,34 @@ def shot(pg, name: str, element=None) -> Path:
     (element or pg).screenshot(path=str(path), **({} if element else {"full_page": True}))
     assert path.stat().st_size > 1000
     return path
+
+
+def tall_shot(pg, name: str) -> Path:
+    """A screenshot of the whole app: Streamlit scrolls inside its own container, so the window is made as
+    tall as that content for the picture (same width, so the layout is the one tested), then restored."""
+    size = pg.viewport_size
+    height = pg.evaluate("""() => Math.max(document.scrollingElement.scrollHeight, ...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')].map(e => e.scrollHeight))""")
+    pg.set_viewport_size({"width": size["width"], "height": min(height + 40, 16_000)})
+    try:
+        pg.wait_for_timeout(500)
+        return shot(pg, name)
+    finally:
+        pg.set_viewport_size(size)
+        pg.wait_for_timeout(300)
+
+
+def overflowing(pg, selectors: str) -> list:
+    """Elements (and the document) wider than their box: what would scroll sideways."""
+    return pg.evaluate("""(sel) => {
+        const out = [];
+        const se = document.scrollingElement;
+        if (se.scrollWidth > window.innerWidth) out.push(['document', se.scrollWidth, window.innerWidth]);
+        for (const el of document.querySelectorAll(sel)) {
+            if (el.scrollWidth > el.clientWidth + 1) out.push([el.className || el.tagName, el.scrollWidth,
+                                                               el.clientWidth]);
+        }
+        return out; }""", selectors)
 
 
 # -- tests -------------------------------------------------------------------------------------------
@@ -412,3 +442,47 @@ def test_untrusted_documents_are_shown_as_text_and_run_no_script(page):
     assert page.locator("a[href^='javascript' i]").count() == 0
     shot(page, "untrusted-documents.png")
     check_axe(page, "untrusted-documents")
+
+
+def test_compare_tab_by_keyboard_is_accessible_and_fits_640px(page):
+    """Keyboard only: to the Compare tab, to its button, Enter; the table of the two default strategies is
+    read from the page, checked with axe-core, and stacks without sideways scrolling at 640 pixels."""
+    tab_until(page, lambda f: f["role"] == "tab")  # the tab list: focus lands on the selected tab, Chat
+    assert focused(page)["text"] == "Chat"
+    page.keyboard.press("ArrowRight")  # moves to the Compare tab and selects it
+    assert focused(page)["text"] == "Compare" and focused(page)["role"] == "tab"
+    page.get_by_role("button", name="Compare", exact=True).wait_for()
+    # The defaults are the first two strategies in date order.
+    assert page.get_by_text(f"Strategy: {NGSS}", exact=True).is_visible()
+    assert page.get_by_text(f"Strategy: {SSS}", exact=True).is_visible()
+    button = tab_until(page, lambda f: f["tag"] == "BUTTON" and f["role"] != "tab" and f["text"] == "Compare")[-1]
+    assert button["text"] == "Compare"
+    page.keyboard.press("Enter")
+    table = page.get_by_role("table", name=f"Comparison of {NGSS} and {SSS}", exact=False)
+    table.wait_for()
+    wait_idle(page)
+    assert page.get_by_role("columnheader", name=SSS).count() == 1
+    verdict = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="The NAO's verdict"))
+    assert "broadly on track" in verdict.inner_text() and "not on track to deliver value for money" in \
+        verdict.inner_text()
+    text = page.locator(".aa-compare-table").inner_text()
+    for words in ("£400 million", "10% to 15%", "broadly on track", "Not comparable:", "Figures compared"):
+        assert words in text, words
+    # A marker's accessible name names its source; the timeline lists the dates in order, each cited.
+    assert page.locator(".aa-compare-table .aa-ref .aa-sr").first.inner_text().startswith("(Source 1: ")
+    timeline = page.locator(".aa-timeline").inner_text()
+    assert timeline.index("December 2012") < timeline.index("2018") < timeline.index("2028")
+    assert page.get_by_role("button", name="Download the table (Markdown)").is_visible()
+    assert page.get_by_role("button", name="Download the table (CSV)").is_visible()
+    check_axe(page, "compare")
+    tall_shot(page, "compare.png")
+
+    page.set_viewport_size({"width": 640, "height": 900})  # 200% zoom
+    page.wait_for_timeout(500)
+    cells = page.locator(".aa-compare-table td")
+    assert cells.first.evaluate("(el) => getComputedStyle(el).display") == "block"  # stacked, one column
+    assert overflowing(page, 'main, [data-testid="stMainBlockContainer"], .aa-compare, .aa-table, '
+                             '.aa-table tbody, .aa-table td, .aa-table tbody th') == []
+    assert page.get_by_role("columnheader", name=SSS).count() == 1  # still a table to assistive technology
+    check_axe(page, "compare-640px")
+    tall_shot(page, "compare-640px.png")

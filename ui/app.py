@@ -1,5 +1,6 @@
-"""The chat UI (`audit-assistant ui`): display only. The Assistant is built once per process and shared;
-each browser session keeps its own history. Document text is never given to Markdown: see ui/render.py."""
+"""The UI (`audit-assistant ui`): display only, in two tabs, Chat and Compare. The Assistant is built once
+per process and shared; each browser session keeps its own history and comparisons. Document text is never
+given to Markdown: see ui/render.py and ui/compare_view.py."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import time
 
 import streamlit as st
 
+from assistant import compare as comparing
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from ui import compare_view as view
 from ui import render
 from ui.render import md_escape
 
@@ -182,6 +185,104 @@ def history() -> list[dict]:
     return out
 
 
+def chat(assistant, key: str, filters: dict, mode: str) -> None:
+    """The Chat tab: the conversation so far, then the question box under it (inline, inside the tab)."""
+    active = [FILTER_NAMES[k] for k, v in filters.items() if v]
+    if active:
+        st.html(render.note_html("Answers use only the filtered documents: " + ", ".join(active) + "."))
+    messages = st.container()  # drawn above the question box, including the answer to a new question
+    question = st.chat_input("Ask about the reports", key="question")
+    with messages:
+        for m in st.session_state.messages:
+            with st.chat_message(m["role"]):
+                if m["role"] == "user":
+                    st.markdown(md_escape(m["content"]))
+                else:
+                    show_answer(m["answer"])
+        if question:
+            ask_question(assistant, key, question, filters, mode)
+
+
+def ask_question(assistant, key: str, question: str, filters: dict, mode: str) -> None:
+    """Ask a new question with the conversation so far; show the answer as it streams, or the error."""
+    past = history()
+    st.session_state.messages.append({"role": "user", "content": question})
+    with st.chat_message("user"):
+        st.markdown(md_escape(question))
+    with st.chat_message("assistant"):
+        try:
+            who = load_llm_assistant(assistant, key) if mode == "llm" else assistant
+            with st.spinner("Searching the reports"):
+                answer = who.ask(question, history=past, filters=filters)
+        except AssistantError as exc:
+            st.session_state.messages.pop()
+            st.error(md_escape(str(exc)))
+        else:
+            st.session_state.messages.append({"role": "assistant", "answer": answer})
+            show_answer(answer, stream=True)
+
+
+# -- compare ---------------------------------------------------------------------------------------
+def compare(assistant) -> None:
+    """The Compare tab: strategies side by side, then the timeline. Each table is kept per selection in
+    the session, so switching back to an earlier selection (or rerunning the page) costs nothing."""
+    st.html(view.CSS)
+    st.html(render.note_html("Compare strategies or documents aspect by aspect: every cell quotes the reports, "
+                             "or says that the corpus does not state it."))
+    docs = assistant.documents()
+    options, labels, default = view.column_choices(docs)
+    if len(options) < 2:
+        st.info("Comparing needs two or more strategies or documents in the corpus.")
+        return
+    columns = st.multiselect("Strategies or documents to compare (two or more)", options, default=default,
+                             format_func=lambda o: labels.get(o, o), key="cmp_columns")
+    keys, aspect_labels = view.aspect_choices()
+    aspects = st.multiselect("Aspects", keys, default=keys, format_func=aspect_labels.get, key="cmp_aspects",
+                             placeholder="All aspects") or keys  # none chosen: all of them
+    wanted = view.selection_key(columns, aspects, docs)
+    tables: dict = st.session_state.setdefault("comparisons", {})
+    if st.button("Compare", key="cmp_run"):
+        if wanted not in tables:
+            try:
+                with st.spinner("Comparing: reading the reports aspect by aspect"):
+                    tables[wanted] = comparing.compare_strategies(assistant, columns, aspects)
+            except AssistantError as exc:
+                st.error(md_escape(str(exc)))
+        if wanted in tables:
+            st.session_state.cmp_shown = wanted
+    shown = st.session_state.get("cmp_shown")
+    if shown not in tables:
+        st.html(render.note_html("Choose two or more strategies or documents and the aspects, then press "
+                                 "Compare."))
+        return
+    if shown != wanted:
+        changed = "documents in the corpus" if shown[:2] == wanted[:2] else "choices above"
+        st.html(render.note_html(f"The {changed} have changed: press Compare to update the table below."))
+    table = tables[shown]
+    st.html(view.comparison_html(table))
+    st.download_button("Download the table (Markdown)", table.to_markdown(), file_name="comparison.md",
+                       mime="text/markdown", key="cmp_md", on_click="ignore")
+    st.download_button("Download the table (CSV)", table.to_csv(), file_name="comparison.csv", mime="text/csv",
+                       key="cmp_csv", on_click="ignore")
+    show_timeline(assistant, docs)
+
+
+def show_timeline(assistant, docs: list[dict]) -> None:
+    """Every dated event and deadline of the corpus, or of one strategy, each cited; kept per corpus."""
+    everything = "All strategies"
+    strategy = st.selectbox("Timeline: events of", [everything] + view.strategies_by_date(docs), key="cmp_timeline")
+    which = None if strategy == everything else strategy
+    events_by: dict = st.session_state.setdefault("timelines", {})
+    wanted = (which, view.corpus_key(docs))
+    if wanted not in events_by:
+        try:
+            events_by[wanted] = comparing.timeline(assistant, strategy=which)
+        except AssistantError as exc:
+            st.error(md_escape(str(exc)))
+            return
+    st.html(view.timeline_html(events_by[wanted], scope="the corpus" if which is None else which))
+
+
 def main() -> None:
     st.set_page_config(page_title="Audit Assistant", layout="centered")
     st.html(render.CSS)
@@ -195,36 +296,14 @@ def main() -> None:
                              "open a source card to read the quoted words in their passage."))
 
     filters, mode = sidebar(assistant, settings, key)
-    active = [FILTER_NAMES[k] for k, v in filters.items() if v]
-    if active:
-        st.html(render.note_html("Answers use only the filtered documents: " + ", ".join(active) + "."))
     if not assistant.documents():
         st.info("The corpus is empty. Run `audit-assistant ingest corpus/`, or add files in the sidebar.")
 
-    for m in st.session_state.messages:
-        with st.chat_message(m["role"]):
-            if m["role"] == "user":
-                st.markdown(md_escape(m["content"]))
-            else:
-                show_answer(m["answer"])
-
-    question = st.chat_input("Ask about the reports", key="question")
-    if question:
-        past = history()
-        st.session_state.messages.append({"role": "user", "content": question})
-        with st.chat_message("user"):
-            st.markdown(md_escape(question))
-        with st.chat_message("assistant"):
-            try:
-                who = load_llm_assistant(assistant, key) if mode == "llm" else assistant
-                with st.spinner("Searching the reports"):
-                    answer = who.ask(question, history=past, filters=filters)
-            except AssistantError as exc:
-                st.session_state.messages.pop()
-                st.error(md_escape(str(exc)))
-            else:
-                st.session_state.messages.append({"role": "assistant", "answer": answer})
-                show_answer(answer, stream=True)
+    chat_tab, compare_tab = st.tabs(["Chat", "Compare"])
+    with chat_tab:
+        chat(assistant, key, filters, mode)
+    with compare_tab:
+        compare(assistant)
     export()
     warm(assistant, key)
 
