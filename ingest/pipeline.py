@@ -128,7 +128,7 @@ class Ingestor:
                 doc = self._load(path, manifests[folder].get(str(path.resolve())), result)
                 if any(s.meta["doc_id"] == doc.meta["doc_id"] for s in staged):
                     settle(True)  # the same doc_id twice: the second must see the first's vectors
-                item = self._stage(doc, result)
+                item = self._stage(doc)
                 if item is not None:
                     staged.append(item)
             except AssistantError as exc:
@@ -166,7 +166,7 @@ class Ingestor:
         result.pages, result.chunks = len(pages), len(chunks)
         return _Staged(result, meta, pages, chunks)
 
-    def _stage(self, doc: "_Staged", result: FileResult) -> "_Staged | None":
+    def _stage(self, doc: "_Staged") -> "_Staged | None":
         """The document with the chunks it still needs embedded, or None when it is unchanged."""
         doc_id = doc.meta["doc_id"]
         old = self.catalog.document(doc_id)
@@ -174,7 +174,7 @@ class Ingestor:
         stored = self.store.ids(doc_id)
         if old and old["sha256"] == doc.meta["sha256"] and self.catalog.chunk_ids(doc_id) == new_ids \
                 and new_ids <= stored:
-            result.status = "unchanged"
+            doc.result.status = "unchanged"
             if stored - new_ids:  # leftovers of an ingest killed after its catalog swap
                 self.store.delete(sorted(stored - new_ids))
             return None
