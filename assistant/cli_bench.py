@@ -44,10 +44,4 @@ def run(args: argparse.Namespace, settings) -> int:
 
     if args.bench is None:
         raise AssistantError("the benchmarks are not installed; run `python -m benchmarks.run` from a checkout")
-    try:
-        args.chunks = args.bench.parse_levels(args.chunks)
-    except argparse.ArgumentTypeError as exc:
-        raise AssistantError(str(exc)) from exc
-    results = args.bench.run(args)
-    print((Path(args.out) / "RESULTS.md").read_text(encoding="utf-8") if results else "no results")
-    return 0
+    return args.bench.execute(args)

@@ -83,7 +83,7 @@ def render_results(out_dir: Path) -> str:
             f"| {_cell(t['ingest_ratio'], '{:.2f}')} / {ing.get('ratio_to_ceiling_cpu')} "
             f"| {d['search']['p50_ms']} / {d['search']['p95_ms']} "
             f"| {_cell(t['ask_p50_ms'], '{:.0f}')} | {_cell(t['ask_p95_ms'], '{:.0f}')} | {d['ask']['accuracy']} "
-            f"| {_cell(t['peak_memory_mb'], '{:.0f}')} | {corr} | {_cell(t['correctness_drop_points'], '{:.1f}')} "
+            f"| {_cell(t['peak_memory_mb'], '{:.0f}')} | {corr} | {_cell(t['correctness_drop_points'], '{:.2f}')} "
             f"| {eval_ms} |")
     broken = [(d["mode"], d["store"]["chunks"], d["quality"]["broken_by_scale"]) for d in results
               if d["quality"].get("broken_by_scale")]

@@ -93,6 +93,8 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="embedding device")
     p.add_argument("--corpus", type=Path, default=ROOT / "corpus", metavar="DIR",
                    help="the real corpus mixed into the synthetic one (default corpus/)")
+    p.add_argument("--render", action="store_true",
+                   help="measure nothing: only rewrite OUT/RESULTS.md from the JSON files in OUT")
     return p
 
 
@@ -452,16 +454,26 @@ def _notes(mode: str, env: dict, server, args) -> list[str]:
     return notes
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def execute(args: argparse.Namespace) -> int:
+    """Run (or only render) with parsed arguments; the exit status. Shared by main() and `audit-assistant bench`."""
     try:
         args.chunks = parse_levels(args.chunks)
     except argparse.ArgumentTypeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    results = run(args)
-    print((Path(args.out) / "RESULTS.md").read_text(encoding="utf-8") if results else "no results")
+    results_md = Path(args.out) / "RESULTS.md"
+    if args.render:
+        results_md.parent.mkdir(parents=True, exist_ok=True)
+        results_md.write_text(render_results(Path(args.out)), encoding="utf-8")
+    elif not run(args):
+        print("no results")
+        return 1
+    print(results_md.read_text(encoding="utf-8"))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return execute(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -191,8 +191,10 @@ class Ingestor:
         report.embedded += len(todo)
         for s in staged:
             try:
-                self.catalog.replace_document(s.meta, s.pages, s.chunks)
+                # Figures first: the catalog swap is what marks a document done, so a kill between
+                # the two leaves the old version in the catalog and the next run redoes both.
                 self._index_figures(s.meta["doc_id"], s.chunks)
+                self.catalog.replace_document(s.meta, s.pages, s.chunks)
                 if s.stale:
                     self.store.delete(sorted(s.stale))
                 s.result.status = "updated" if s.existed else "added"
