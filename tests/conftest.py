@@ -132,3 +132,18 @@ def openai_stub():
     OpenAIStub.requests = []
     yield server, f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
+
+
+UI_APP = str(ROOT / "ui" / "app.py")
+
+
+@pytest.fixture
+def app(corpus_settings, monkeypatch):
+    """An AppTest of ui/app.py over the ingested corpus (the first run in a process loads the model)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("AUDIT_ASSISTANT_STORE", str(corpus_settings.store_dir))
+    at = AppTest.from_file(UI_APP, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    return at

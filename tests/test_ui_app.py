@@ -16,18 +16,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def app(corpus_settings, monkeypatch):
-    """An AppTest of ui/app.py over the ingested corpus."""
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("AUDIT_ASSISTANT_STORE", str(corpus_settings.store_dir))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-@pytest.fixture
 def asks(monkeypatch):
     """Every call the app makes to Assistant.ask, with its arguments (the real ask still runs)."""
     from assistant.service import Assistant

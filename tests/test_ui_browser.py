@@ -33,8 +33,13 @@ WAIT_MS = 90_000
 # element of ours is involved and the impact stays below serious.
 STREAMLIT_KNOWN = {"presentation-role-conflict"}  # the file uploader's drop zone: <section role=presentation>
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make browser-deps)")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _chromium_installed():
+    """The browser tests fail, never skip, without a browser: `make test` installs it (browser-deps)."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make browser-deps` (make test does)"
 
 XSS = '<img src=x onerror="window.__xss=1;alert(1)">'
 TEXT_DOC = f"""Zebra crossing audit {XSS} <script>window.__xss=2;alert(2)</script>

@@ -4,7 +4,6 @@ tab itself over the ingested corpus (defaults, the table, downloads, the timelin
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,6 @@ from assistant.timeline import Event
 from assistant.types import Calculation, Citation
 from ui import compare_view as view
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
-TIMEOUT = 180  # the first run in a process loads the embedding model
 NGSS, SSS = "Next Generation Shared Services 2012", "Shared Services Strategy 2018"
 PAYLOAD = '<img src=x onerror="alert(1)"> <script>alert(2)</script> [click](javascript:alert(3))'
 DOCS = [
@@ -206,17 +203,6 @@ def test_css_stacks_tables_on_narrow_screens():
 
 
 # -- the tab, through AppTest ------------------------------------------------------------------------
-@pytest.fixture
-def app(corpus_settings, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("AUDIT_ASSISTANT_STORE", str(corpus_settings.store_dir))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.fixture
 def compares(monkeypatch):
     """Every call the app makes to compare_strategies (the real one still runs)."""
