@@ -210,14 +210,17 @@ def test_ingesting_a_changed_document_while_questions_are_asked(tmp_path, corpus
                 hits = assistant.search(CHANGING_Q)
                 cited = versions(c.chunk_id for c in b.citations if c.doc_id == "changing")
                 found = versions(h.chunk.id for h in hits if h.chunk.doc_id == "changing")
-                if len(cited) != 1 or len(found) != 1 or cited != found or "unknown" in cited:
+                # The ask and the search are two calls: an ingest may swap versions between them, so each must
+                # see one known version, and they must agree only when the round sat inside one held window.
+                inside = opened is not None and window[0] == opened
+                if len(cited) != 1 or len(found) != 1 or "unknown" in cited | found or (inside and cited != found):
                     problems.append(f"mixed or unknown versions: cited {cited}, searched {found}")
                 else:
                     v = next(iter(cited))
                     seen.add(v)
                     if f"£{100 * v + 7} million" not in b.text:
                         problems.append(f"version {v} cited but its figure not stated: {b.text[:200]!r}")
-                    if opened is not None and window[0] == opened:  # the whole round inside one window
+                    if inside:  # the whole round inside one window
                         expected = opened[1] - 1 if opened[0] == "upserted" else opened[1]
                         if v != expected:
                             problems.append(f"inside window {opened} saw version {v}, expected {expected}")
