@@ -116,9 +116,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         routed = self._calculation(q, chunks, previous_question(input.get("history")) if q.context_terms else None)
         if routed is not None:
             return routed
-        weights = self._term_weights(q)
+        targets = tuple(input.get("targets") or ())
+        weights = self._term_weights(q, list(dict.fromkeys(sc.chunk.doc_id for sc in chunks)))
         unknown = sum(-w for w in weights.values() if w < 0) / max(1e-9, sum(abs(w) for w in weights.values()))
-        cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()}, tuple(input.get("targets") or ()))
+        cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()}, targets)
         best = cands[0] if cands else None
         if best is None or best.score < MIN_SUPPORT or unknown > MAX_UNKNOWN:
             return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
@@ -129,25 +130,39 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return _compose(question, chosen, premise)
 
     # -- scoring -----------------------------------------------------------------------------------
-    def _term_weights(self, q: Question) -> dict[str, float]:
-        """IDF weight per question term; negative for terms the corpus never uses."""
+    def _term_weights(self, q: Question, scope: list[str] | None = None) -> dict[str, float]:
+        """IDF weight per question term; negative for terms the corpus never uses.
+
+        The IDF is taken over the chunks of `scope`, the reports the retrieved passages come from, not over
+        the whole library: which words of a question pick out its answer inside those reports should not
+        change when unrelated reports are added ("NAO" is rare in a library of departmental reports, but
+        every paragraph of an NAO report says it)."""
         terms = list(q.content_terms) + list(q.context_terms) + list(q.expansions)
         if self.catalog is None or not terms:
             return {t: 1.0 for t in terms}
-        n = max(1, self.catalog.chunk_count())
-        df = self.catalog.document_frequency(terms, CANONICAL_FORMS)
+        everywhere = self.catalog.document_frequency(terms, CANONICAL_FORMS)
+        if scope:
+            n = max(1, self.catalog.chunk_count(scope))
+            local = self.catalog.document_frequency(terms, CANONICAL_FORMS, scope)
+        else:
+            n, local = max(1, self.catalog.chunk_count()), everywhere
+        # a word the scope lacks but the library uses weighs as if one chunk had it
+        df = {t: local[t] or min(1, everywhere[t]) for t in terms}
         years = {str(d["year"]) for d in self.catalog.documents() if d.get("year")}
+        # The words of a figure the question states ("£1 billion") count half: the figure may be a false
+        # premise, and in a large library some other report always has a figure like it.
+        stated = {w for m in _AMOUNT.finditer(q.clean) for w in re.findall(r"[a-z0-9]+", m.group().lower())}
         out = {}
         for t in terms:
-            w = math.log(1 + (n + 1) / (df[t] + 0.5))
+            w = math.log(1 + (n + 1) / (df[t] + 0.5)) * (0.5 if t in stated else 1.0)
             if t in q.expansions:
                 out[t] = 0.5 * w if df[t] else 0.0  # a thesaurus word never counts as missing
                 continue
             w *= 0.5 if t in q.context_terms else 1.0
-            if df[t] == 0 and (t in years or t in q.expanded_terms):
+            if local[t] == 0 and (t in years or t in q.expanded_terms):
                 out[t] = 0.0  # a report's year that only the metadata has, or a word the thesaurus translated
                 continue
-            out[t] = w if df[t] > 0 or t in GENERIC else -w
+            out[t] = w if everywhere[t] > 0 or t in GENERIC else -w
         return out
 
     def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float],

@@ -134,8 +134,13 @@ class Catalog:
             f"JOIN documents d USING (doc_id) WHERE c.id IN ({marks})", ids).fetchall()
         return {r["id"]: _chunk(r) for r in rows}
 
-    def chunk_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    def chunk_count(self, doc_ids: Iterable[str] | None = None) -> int:
+        """How many chunks are stored (in these documents only, when given)."""
+        if doc_ids is None:
+            return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        ids = list(dict.fromkeys(doc_ids))
+        return self.db.execute(f"SELECT count(*) FROM chunks WHERE doc_id IN ({','.join('?' * len(ids))})",
+                               ids).fetchone()[0] if ids else 0
 
     def page_text(self, doc_id: str, page: int | None) -> str | None:
         row = self.db.execute("SELECT text FROM pages WHERE doc_id = ? AND page IS ?", (doc_id, page)).fetchone()
@@ -174,14 +179,23 @@ class Catalog:
         args.append(limit)
         return [(r[0], -float(r[1])) for r in self.db.execute(sql, args)]
 
-    def document_frequency(self, terms: Iterable[str], forms: dict[str, list[str]] | None = None) -> dict[str, int]:
+    def document_frequency(self, terms: Iterable[str], forms: dict[str, list[str]] | None = None,
+                           doc_ids: Iterable[str] | None = None) -> dict[str, int]:
         """How many chunks contain each term (porter-stemmed match), for weighting question terms;
-        `forms` gives other spellings of a term (phrases allowed), any of which counts."""
+        `forms` gives other spellings of a term (phrases allowed), any of which counts; `doc_ids` counts
+        only the chunks of those documents."""
+        ids = None if doc_ids is None else list(dict.fromkeys(doc_ids))
+        scope = "" if ids is None else f" AND c.doc_id IN ({','.join('?' * len(ids))})"
         out = {}
         for t in dict.fromkeys(terms):
             match = " OR ".join(f'"{f}"' for f in (forms or {}).get(t, [t]))
-            out[t] = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                                     (match,)).fetchone()[0]
+            if ids is None:
+                out[t] = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                                         (match,)).fetchone()[0]
+            else:
+                out[t] = self.db.execute(
+                    "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                    f"WHERE chunks_fts MATCH ?{scope}", [match, *ids]).fetchone()[0] if ids else 0
         return out
 
     def terms_in_documents(self, terms: Iterable[str], doc_ids: Iterable[str],

@@ -230,8 +230,10 @@ def find(cands: list[Candidate], f: Figure, side: str) -> Candidate:
 
 
 def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple = (),
-         content: str | None = None) -> Candidate:
-    """The figure of the passages that `side` of the question names; `content` lends it words."""
+         content: str | None = None, beside: str | None = None) -> Candidate:
+    """The figure of the passages that `side` of the question names; `content` lends it words. Of figures
+    that match equally well, one from document `beside` (the other operand's) is the one meant: a library
+    has many reports whose "funding HM Treasury approved" is some other programme's."""
     quoted = stated(side)
     if quoted:  # the question quotes the figure: find it in the passages, to cite it
         return find(cands, quoted[0], side)
@@ -245,6 +247,10 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         raise Refusal(f"I could not find a figure for “{side.strip(' ?')}” in the passages I retrieved")
     best = ranked[0][2]
     rivals = [c for s, _, c in ranked[1:] if s == ranked[0][0] and c.key != best.key]
+    if rivals and beside is not None:
+        tied = [c for c in [best, *rivals] if c.chunk.doc_id == beside]
+        if tied and all(c.key == tied[0].key for c in tied):
+            best, rivals = tied[0], []
     if rivals:
         raise Refusal(f"More than one figure could be “{side.strip(' ?')}”: {best.figure.raw} "
                       f"({best.label}) and {rivals[0].figure.raw} ({rivals[0].label})")

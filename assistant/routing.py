@@ -195,7 +195,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         a = pick(cands, sides[0], units, content=lent[0])
         picked.append(a)
         same = units if stated(sides[1]) or a.figure.unit in calc.CALENDAR else (a.figure.unit,)
-        b = pick(cands, sides[1], same, avoid=(a.key,), content=lent[1])
+        b = pick(cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id)
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
 

@@ -3,6 +3,8 @@ grounded by default or the optional LLM) in a LangChain chain; models and stores
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import threading
 import time
@@ -116,8 +118,9 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
-        targets = tuple(self._targets(q.clean)) if q.clean and not f.doc_ids else ()
-        named = self._named_reports(q.clean) if q.clean and not f.doc_ids else ()
+        query = (retrieval_query(q, history) or q.clean) if q.clean else ""
+        targets = tuple(self._targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
+        named = self._named_reports(q.clean, query, f) if q.clean and not f.doc_ids else ()
         if named:  # "the 2014 report": the question is about the reports of that year only
             f, targets = replace(f, doc_ids=named), named
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
@@ -147,31 +150,70 @@ class Assistant:
                     merged.append(sc)
         return merged[: max(pool, per * len(targets))]
 
-    def _named_reports(self, text: str) -> tuple[str, ...]:
-        """The documents a question names as "the YEAR report" (or "report of YEAR"): those published then."""
+    def _by_year(self, years: set[str], query: str, f: Filters) -> dict[str, str]:
+        """The report each year names: the one published that year or, when a large library has several,
+        the one whose passages best match the question ("the 2014 report" in a question about shared
+        services is the 2014 report on shared services, not another report of 2014). When a question names
+        two or more years, the reports are also chosen to be about the same thing: "the 2014 report and the
+        2022 report" compares two reports on one subject."""
+        published: dict[str, list[str]] = {}
+        for d in self.catalog.documents():
+            if str(d.get("year")) in years:
+                published.setdefault(str(d.get("year")), []).append(d["doc_id"])
+        options: dict[str, list[str]] = {}
+        for year, docs in published.items():
+            if len(docs) == 1:
+                options[year] = docs
+            elif query:
+                hits = self.searcher.search(query, 12, replace(f, doc_ids=tuple(docs)))
+                ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
+                if ranked:
+                    options[year] = ranked
+        if len(options) < 2 or all(len(o) == 1 for o in options.values()):
+            return {y: o[0] for y, o in options.items()}
+        vectors = self._subject_vectors([d for o in options.values() for d in o])
+        best, pick = -math.inf, {}
+        for combo in itertools.product(*[list(enumerate(o)) for o in options.values()]):
+            chosen = [d for _, d in combo]
+            coherence = sum(_cosine(vectors[a], vectors[b]) for a, b in itertools.combinations(chosen, 2))
+            score = coherence - 0.1 * sum(rank for rank, _ in combo)  # relevance still counts
+            if score > best:
+                best, pick = score, dict(zip(options, chosen))
+        return pick
+
+    def _subject_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
+        """An embedding of what each document is about: its title and strategies (cached by that text)."""
+        cache = self.__dict__.setdefault("_subjects", {})
+        wanted = set(doc_ids)
+        texts = {d["doc_id"]: " ".join([str(d.get("title") or d["doc_id"])] + list(d.get("strategy") or []))
+                 for d in self.catalog.documents() if d["doc_id"] in wanted}
+        missing = [t for t in dict.fromkeys(texts.values()) if t not in cache]
+        if missing:
+            cache.update(zip(missing, self.embedder.embed_documents(missing)))
+        return {d: cache[t] for d, t in texts.items()}
+
+    def _named_reports(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
+        """The document a question names as "the YEAR report" (or "report of YEAR")."""
         years = set(re.findall(r"\b((?:19|20)\d{2})(?:'s)? (?:NAO )?(?:report|update|review|press release)\b", text, re.I))
         years |= set(re.findall(r"\breport (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
-        docs = [d["doc_id"] for d in self.catalog.documents() if str(d.get("year")) in years]
-        return tuple(docs) if len(years) == 1 else ()
+        if len(years) != 1:
+            return ()
+        return tuple(self._by_year(years, query or text, f).values())
 
-    def _targets(self, text: str) -> list[str]:
+    def _targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""
-        # A year names a report only when one report alone was published that year, and it is not part of
-        # a financial year ("2024-25"); strategy years and names ("2018 strategy", "cluster model") always do.
+        # A year names a report (see _by_year) unless it is part of a financial year ("2024-25"); strategy
+        # years and names ("2018 strategy", "cluster model") always do.
         years = set(re.findall(r"\b(?:19|20)\d{2}\b(?!-\d)", text))
         low = text.lower()
-        docs = self.catalog.documents()
-        published = {}
-        for d in docs:
-            published.setdefault(str(d.get("year")), []).append(d["doc_id"])
-        out = []
-        for d in docs:
-            hit = str(d.get("year")) in years and len(published[str(d.get("year"))]) == 1
+        out = list(self._by_year(years, query or text, f).values()) if years else []
+        for d in self.catalog.documents():
+            hit = False
             for name in d.get("strategy") or []:
                 hit |= any(y in years for y in re.findall(r"\b(?:19|20)\d{2}\b", name))
                 words = re.sub(r"\b\d{4}\b|\bshared services?\b|\bstrateg(?:y|ies)\b", " ", name.lower()).split()
                 hit |= bool(words) and " ".join(words) in low
-            if hit:
+            if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
         return out if len(out) <= 3 else []  # a question naming many reports is a question about all
 
@@ -185,6 +227,11 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         return self.catalog.document_text(doc_id)
+
+
+def _cosine(a, b) -> float:
+    norm = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b)) or 1.0
+    return sum(x * y for x, y in zip(a, b)) / norm
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
