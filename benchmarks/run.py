@@ -95,6 +95,10 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="the real corpus mixed into the synthetic one (default corpus/)")
     p.add_argument("--render", action="store_true",
                    help="measure nothing: only rewrite OUT/RESULTS.md from the JSON files in OUT")
+    p.add_argument("--measure-only", action="store_true",
+                   help="ingest nothing: measure latency, memory and quality again on the store a `--keep` run "
+                        "left in --work (with --server, through a Chroma server started on that same store); "
+                        "ingestion figures are carried over from that run's JSON")
     return p
 
 
@@ -389,8 +393,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = scratch_dir(args, mode)
-    command = ("python -m benchmarks.run " if sys.argv[0].endswith("run.py") else "audit-assistant ") + \
-        " ".join(sys.argv[1:])
+    command = _command(args)
     results = []
     with ExitStack() as stack:
         server, url = None, args.chroma_url
@@ -413,23 +416,113 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dic
                       "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       "environment": {**env, "load_average_1m": _r(os.getloadavg()[0], 2)},
                       "chroma_url": url, **bench.measure(level)}
-            own_mb, server_mb = peak_rss_mb(), server.peak_rss_mb() if server else None
-            result["memory"] = {"peak_rss_mb": _r(own_mb), "server_peak_rss_mb": _r(server_mb),
-                                "total_peak_mb": _r(own_mb + (server_mb or 0))}
-            result["notes"] = _notes(mode, env, server, args)
-            result["targets"] = check_targets(result)
-            path = out_dir / f"{mode}-{level}.json"
-            path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            (out_dir / "RESULTS.md").write_text(render_results(out_dir), encoding="utf-8")
-            q = result["quality"]
-            log(f"wrote {path}: ingest {result['ingestion']['chunks_per_s']} chunks/s "
-                f"(ceiling {result['embedding_ceiling']['chunks_per_s']}), ask p50 {result['ask']['p50_ms']} ms "
-                f"p95 {result['ask']['p95_ms']} ms, peak {result['memory']['total_peak_mb']} MB, correctness "
-                f"{q.get('baseline', {}).get('correctness')} -> {q.get('at_scale', {}).get('correctness')}")
-            results.append(result)
+            results.append(_finish(result, out_dir, server, env, args, log))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+class _Carried:
+    """Ingestion totals carried over from the JSON of the run that built a kept store (--measure-only)."""
+
+    def __init__(self, previous: dict[str, Any] | None):
+        self.previous = previous or {}
+
+    def ceiling(self) -> dict[str, Any]:
+        return self.previous.get("embedding_ceiling") or {"chunks_per_s": None, "note": "not measured"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.previous.get("ingestion") or {"chunks_per_s": None, "ratio_to_ceiling": None,
+                                                  "note": "not measured (--measure-only without the build's JSON)"}
+
+
+def measure_existing(args: argparse.Namespace, log: Callable[[str], None] = _log) -> list[dict[str, Any]]:
+    """--measure-only: latency, memory and quality on the store a `--keep` run left behind, with the code as it
+    is now; in server mode a `chroma run` serves that same store. Lets a 100k-chunk store, which takes an hour
+    to build on 2 cores, be measured again after a change to retrieval or answering, and in both modes."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from benchmarks.server import ChromaServer
+    from benchmarks.synth import make_document
+    from ingest.pipeline import Ingestor
+
+    levels = args.chunks if all(isinstance(c, int) for c in args.chunks) else parse_levels(args.chunks)
+    if len(levels) != 1:
+        raise SystemExit("error: --measure-only measures one level: give one --chunks value")
+    level = levels[0]
+    work = Path(args.work) if args.work else Path(args.out) / "tmp" / "embedded"
+    store_dir = work / "store"
+    if not (work / MARKER).is_file() or not (store_dir / "catalog.sqlite3").is_file():
+        raise SystemExit(f"error: {work} holds no store kept by the benchmark; build one with --keep first")
+    if args.chroma_url:
+        raise SystemExit("error: --measure-only serves the kept store itself; use --server, not --chroma-url")
+    mode = "server" if args.server else "embedded"
+    out_dir = Path(args.out)
+    previous_path = out_dir / f"embedded-{level}.json"
+    previous = json.loads(previous_path.read_text(encoding="utf-8")) if previous_path.is_file() else None
+    command = _command(args)
+    with ExitStack() as stack:
+        server = None
+        if args.server:
+            server = stack.enter_context(ChromaServer(store_dir / "chroma"))
+            log(f"Chroma server at {server.url}, serving {store_dir / 'chroma'}")
+        settings = Settings(store_dir=store_dir, chroma_url=server.url if server else None,
+                            collection=f"bench-{args.seed}", device=args.device)
+        env = environment(settings)
+        bench = Bench(settings, args, log)
+        chunks = bench.catalog.chunk_count()
+        if chunks < level:
+            raise SystemExit(f"error: the kept store holds {chunks:,} chunks, fewer than --chunks {level:,}")
+        synthetic = sorted(d["doc_id"] for d in bench.catalog.documents() if d["doc_id"].startswith("synth-"))
+        bench.docs = [make_document(i, args.seed) for i in range(len(synthetic))]
+        bench.real_chunks = chunks - bench.catalog.chunk_count(synthetic)
+        bench.totals = _Carried(previous)
+        if args.no_eval:
+            bench.baseline = {"skipped": "--no-eval"}
+        else:  # the corpus alone, in a small store of its own, answered by the same code
+            base = Settings(store_dir=work / "baseline-store", device=args.device)
+            shutil.rmtree(base.store_dir, ignore_errors=True)
+            Ingestor(base, embedder=bench.embedder).ingest([args.corpus], progress=False)
+            alone = Assistant(base)
+            alone.__dict__["embedder"] = bench.embedder
+            bench.baseline = quality(alone, args.eval_set, "corpus only")
+            log(f"baseline correctness {bench.baseline.get('correctness')}")
+        log(f"{mode} mode, measuring the kept store of {chunks:,} chunks")
+        result = {"benchmark": "audit-assistant-scale", "mode": mode, "level": level, "command": command,
+                  "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "environment": {**env, "load_average_1m": _r(os.getloadavg()[0], 2)},
+                  "chroma_url": server.url if server else None, **bench.measure(level),
+                  "measured_on_kept_store": {
+                      "work": str(work),
+                      "ingestion_from": (f"{previous_path.name} ({previous.get('created')}, "
+                                         f"commit {previous.get('environment', {}).get('git_commit')})")
+                      if previous else None}}
+        results = [_finish(result, out_dir, server, env, args, log,
+                           ["Measured with --measure-only on a store kept from an earlier run: ingestion and the "
+                            "ceiling are that run's (embedded mode); latency, memory and quality are measured "
+                            "now." + (" The Chroma server serves the same store directory." if server else "")])]
+    return results
+
+
+def _finish(result: dict[str, Any], out_dir: Path, server, env: dict, args, log,
+            extra_notes: list[str] = ()) -> dict[str, Any]:
+    """Add memory, notes and targets to a level's result, write its JSON and RESULTS.md, and log it."""
+    own_mb, server_mb = peak_rss_mb(), server.peak_rss_mb() if server else None
+    result["memory"] = {"peak_rss_mb": _r(own_mb), "server_peak_rss_mb": _r(server_mb),
+                        "total_peak_mb": _r(own_mb + (server_mb or 0))}
+    result["notes"] = _notes(result["mode"], env, server, args) + list(extra_notes)
+    result["targets"] = check_targets(result)
+    path = out_dir / f"{result['mode']}-{result['level']}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / "RESULTS.md").write_text(render_results(out_dir), encoding="utf-8")
+    q = result["quality"]
+    log(f"wrote {path}: ingest {result['ingestion'].get('chunks_per_s')} chunks/s "
+        f"(ceiling {result['embedding_ceiling'].get('chunks_per_s')}), ask p50 {result['ask']['p50_ms']} ms "
+        f"p95 {result['ask']['p95_ms']} ms, peak {result['memory']['total_peak_mb']} MB, correctness "
+        f"{q.get('baseline', {}).get('correctness')} -> {q.get('at_scale', {}).get('correctness')}")
+    return result
 
 
 def _drop_collection(settings) -> None:
@@ -465,7 +558,7 @@ def execute(args: argparse.Namespace) -> int:
     if args.render:
         results_md.parent.mkdir(parents=True, exist_ok=True)
         results_md.write_text(render_results(Path(args.out)), encoding="utf-8")
-    elif not run(args):
+    elif not (measure_existing(args) if args.measure_only else run(args)):
         print("no results")
         return 1
     print(results_md.read_text(encoding="utf-8"))
@@ -473,7 +566,15 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return execute(build_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
+    args.invoked_as = ["python", "-m", "benchmarks.run", *(sys.argv[1:] if argv is None else argv)]
+    return execute(args)
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that produced a result, for its JSON."""
+    words = getattr(args, "invoked_as", None) or ["audit-assistant", "bench", *sys.argv[2:]]
+    return " ".join(words)
 
 
 if __name__ == "__main__":
