@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 from dataclasses import dataclass
@@ -91,6 +92,42 @@ class _VectorCache:
         return [self.data[t] for t in texts]
 
 
+class _DocStems:
+    """The word stems of each chunk of a document, cached (bounded, LRU) and checked against the document's
+    chunk ids, so a re-ingested document is read again.
+
+    Why by hand and not with the FTS index: counting a word's chunks within a few documents with FTS5 means
+    visiting every chunk of the library that has the word, which grows with the library (tens of ms per word
+    at 100k chunks); the stems of the few documents a question retrieves are cheap to keep."""
+
+    def __init__(self, catalog: Catalog, size: int = 4000):
+        self.catalog, self.size, self.data = catalog, size, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, doc_ids: list[str]) -> dict[str, list[frozenset[str]]]:
+        current = self.catalog.chunk_ids_of(doc_ids)
+        out = {}
+        for d, ids in current.items():
+            with self.lock:
+                hit = self.data.get(d)
+            if hit is None or hit[0] != ids:
+                texts = self.catalog.chunk_texts(d)
+                hit = (tuple(i for i, _ in texts), [frozenset(_stems(t)) for _, t in texts])
+            with self.lock:
+                self.data[d] = hit
+                self.data.move_to_end(d)
+                while len(self.data) > self.size:
+                    self.data.popitem(last=False)
+            out[d] = hit[1]
+        return out
+
+
+def _has(term: str, stems: frozenset[str]) -> bool:
+    """Whether a chunk with these stems has the term (every word of a hyphenated one)."""
+    words = re.findall(r"[a-z0-9]+", canonical(term).lower())
+    return bool(words) and all(stem(w) in stems for w in words)
+
+
 def _dot(a, b) -> float:
     return float(sum(x * y for x, y in zip(a, b)))
 
@@ -103,6 +140,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         self.catalog = catalog
         self.max_sentences = max_sentences
         self._vectors = _VectorCache(embedder)
+        self._doc_stems = _DocStems(catalog) if catalog is not None else None
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         question = input["question"]
@@ -142,8 +180,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return {t: 1.0 for t in terms}
         everywhere = self.catalog.document_frequency(terms, CANONICAL_FORMS)
         if scope:
-            n = max(1, self.catalog.chunk_count(scope))
-            local = self.catalog.document_frequency(terms, CANONICAL_FORMS, scope)
+            chunks = [c for per_doc in self._doc_stems.get(scope).values() for c in per_doc]
+            n = max(1, len(chunks))
+            local = {t: sum(1 for c in chunks if _has(t, c)) for t in terms}
         else:
             n, local = max(1, self.catalog.chunk_count()), everywhere
         # a word the scope lacks but the library uses weighs as if one chunk had it
@@ -162,7 +201,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             if local[t] == 0 and (t in years or t in q.expanded_terms):
                 out[t] = 0.0  # a report's year that only the metadata has, or a word the thesaurus translated
                 continue
-            out[t] = w if everywhere[t] > 0 or t in GENERIC else -w
+            out[t] = w if everywhere[t] > 0 or local[t] > 0 or t in GENERIC else -w
         return out
 
     def _score(self, q: Question, chunks: list[ScoredChunk], weights: dict[str, float],
@@ -222,8 +261,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return False
         subject = [t for t in q.subject_terms if weights.get(t, 0) > 0 and not t.isdigit()
                    and t not in q.expanded_terms]
-        docs = [c.chunk.chunk.doc_id for c in chosen]
-        missing = set(subject) - self.catalog.terms_in_documents(subject, docs, CANONICAL_FORMS)
+        per_doc = self._doc_stems.get([c.chunk.chunk.doc_id for c in chosen])
+        missing = {t for t in subject if not any(_has(t, c) for cs in per_doc.values() for c in cs)}
         total = sum(weights[t] for t in subject) or 1.0
         return sum(weights[t] for t in missing) / total > MAX_OFF_TOPIC
 

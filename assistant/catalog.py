@@ -92,7 +92,34 @@ class Catalog:
         return _doc(row) if row else None
 
     def documents(self) -> list[dict]:
-        return [_doc(r) for r in self.db.execute("SELECT * FROM documents ORDER BY published, doc_id")]
+        """Every document's registry row, oldest first. Read-only: the rows are shared by the callers.
+
+        Cached per connection until the file changes: a question reads the registry several times (which
+        reports a year names, their titles), and a library of thousands of reports takes tens of
+        milliseconds to read. `PRAGMA data_version` changes when another connection commits (an ingest in
+        another process), `total_changes` when this one does."""
+        db = self.db
+        key = (db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
+        cached = getattr(self._local, "documents", None)
+        if cached is None or cached[0] != key:
+            cached = (key, [_doc(r) for r in db.execute("SELECT * FROM documents ORDER BY published, doc_id")])
+            self._local.documents = cached
+        return list(cached[1])
+
+    def chunk_texts(self, doc_id: str) -> list[tuple[str, str]]:
+        """(chunk id, text and section heading: what the lexical index indexes) of each chunk of a document."""
+        return [(r[0], f"{r[1]}\n{r[2] or ''}") for r in self.db.execute(
+            "SELECT id, text, section FROM chunks WHERE doc_id = ? ORDER BY rowid", (doc_id,))]
+
+    def chunk_ids_of(self, doc_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The chunk ids of each of these documents (empty for an unknown one)."""
+        ids = list(dict.fromkeys(doc_ids))
+        out: dict[str, list[str]] = {d: [] for d in ids}
+        if ids:
+            for r in self.db.execute(f"SELECT doc_id, id FROM chunks WHERE doc_id IN ({','.join('?' * len(ids))}) "
+                                     "ORDER BY rowid", ids):
+                out[r[0]].append(r[1])
+        return {d: tuple(v) for d, v in out.items()}
 
     def chunk_ids(self, doc_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))}
@@ -179,41 +206,15 @@ class Catalog:
         args.append(limit)
         return [(r[0], -float(r[1])) for r in self.db.execute(sql, args)]
 
-    def document_frequency(self, terms: Iterable[str], forms: dict[str, list[str]] | None = None,
-                           doc_ids: Iterable[str] | None = None) -> dict[str, int]:
+    def document_frequency(self, terms: Iterable[str], forms: dict[str, list[str]] | None = None) -> dict[str, int]:
         """How many chunks contain each term (porter-stemmed match), for weighting question terms;
-        `forms` gives other spellings of a term (phrases allowed), any of which counts; `doc_ids` counts
-        only the chunks of those documents."""
-        ids = None if doc_ids is None else list(dict.fromkeys(doc_ids))
-        scope = "" if ids is None else f" AND c.doc_id IN ({','.join('?' * len(ids))})"
+        `forms` gives other spellings of a term (phrases allowed), any of which counts."""
         out = {}
         for t in dict.fromkeys(terms):
             match = " OR ".join(f'"{f}"' for f in (forms or {}).get(t, [t]))
-            if ids is None:
-                out[t] = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                                         (match,)).fetchone()[0]
-            else:
-                out[t] = self.db.execute(
-                    "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-                    f"WHERE chunks_fts MATCH ?{scope}", [match, *ids]).fetchone()[0] if ids else 0
+            out[t] = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                                     (match,)).fetchone()[0]
         return out
-
-    def terms_in_documents(self, terms: Iterable[str], doc_ids: Iterable[str],
-                           forms: dict[str, list[str]] | None = None) -> set[str]:
-        """The terms that occur somewhere in these documents."""
-        ids = list(dict.fromkeys(doc_ids))
-        if not ids:
-            return set()
-        marks = ",".join("?" * len(ids))
-        found = set()
-        for t in dict.fromkeys(terms):
-            match = " OR ".join(f'"{f}"' for f in (forms or {}).get(t, [t]))
-            row = self.db.execute(
-                f"SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
-                f"AND c.doc_id IN ({marks}) LIMIT 1", [match, *ids]).fetchone()
-            if row:
-                found.add(t)
-        return found
 
     def filter_doc_ids(self, doc_ids=None, publisher=None, year_from=None, year_to=None, strategy=None) -> list[str]:
         """The documents matching all the given metadata filters."""

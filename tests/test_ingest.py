@@ -168,9 +168,14 @@ def test_changed_file_replaces_its_chunks_and_prune(tmp_path, embedder):
     new_ids = ingestor.catalog.chunk_ids("note")
     assert new_ids.isdisjoint(old_ids) and ingestor.store.ids("note") == new_ids
     assert "£12 million" in ingestor.catalog.document_text("note")
+    reader = Catalog(settings.sqlite_path)  # another connection, as a UI beside the CLI has
+    assert [d["chunks"] for d in reader.documents()] == [len(new_ids)]  # (now cached by the reader)
     note.unlink()
     report = ingestor.ingest([folder], prune=True, progress=False)
     assert report.pruned == ["note"] and ingestor.store.count() == 0 and ingestor.catalog.documents() == []
+    assert reader.documents() == []  # the registry cache sees another connection's commit
+    reader.replace_document({"doc_id": "own", "file": "own.txt", "title": "Own"}, [(1, "x")], [])
+    assert [d["doc_id"] for d in reader.documents()] == ["own"]  # and its own
 
 
 def test_html_main_text_only(tmp_path):
