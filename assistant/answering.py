@@ -210,6 +210,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         top = chunks[0].score or 1.0
         stems = {stem(t): w for t, w in weights.items()}
         total = sum(stems.values()) or 1.0
+        # a phrase the reports use for a word the reports never use ("on track" for "verdict") stands for
+        # that word, which is what the question turns on: it weighs as much as the question's strongest word
+        strongest = max(weights.values(), default=1.0) or 1.0
         for sc in chunks:
             meta = sc.chunk.meta
             # What the passage's document is about (its title, its strategies) is context every sentence
@@ -224,7 +227,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 have = _stems(span.text)
                 low = span.text.lower()
                 # A phrase the reports use for a question word ("on track" for "verdict") counts in full.
-                phrase = sum(weights.get(t, 0.0) or 1.0 for t, p in q.phrases if p in low)
+                phrase = sum(weights.get(t, 0.0) or strongest for t, p in q.phrases if p in low)
                 c.coverage = (sum(w for s, w in stems.items() if s in have) + phrase
                               + 0.25 * sum(w for s, w in stems.items() if s not in have and s in context)) / total
                 c.about = about
