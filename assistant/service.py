@@ -119,10 +119,11 @@ class Assistant:
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         query = (retrieval_query(q, history) or q.clean) if q.clean else ""
-        targets = tuple(self._targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
         named = self._named_reports(q.clean, query, f) if q.clean and not f.doc_ids else ()
-        if named:  # "the 2014 report": the question is about the reports of that year only
+        if named:  # "the 2014 report": the question is about that report only
             f, targets = replace(f, doc_ids=named), named
+        else:
+            targets = tuple(self._targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         t1 = time.perf_counter()
         answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
@@ -150,12 +151,14 @@ class Assistant:
                     merged.append(sc)
         return merged[: max(pool, per * len(targets))]
 
-    def _by_year(self, years: set[str], query: str, f: Filters) -> dict[str, str]:
-        """The report each year names: the one published that year or, when a large library has several,
-        the one whose passages best match the question ("the 2014 report" in a question about shared
-        services is the 2014 report on shared services, not another report of 2014). When a question names
-        two or more years, the reports are also chosen to be about the same thing: "the 2014 report and the
-        2022 report" compares two reports on one subject."""
+    def _by_year(self, years: set[str], query: str, f: Filters, reports: set[str] = frozenset()) -> dict[str, str]:
+        """The report each year names: the one published that year or, when a large library has several and
+        the question calls it a report (`reports`: "the 2014 report"), the one whose passages best match the
+        question ("the 2014 report" in a question about shared services is the 2014 report on shared
+        services, not another report of 2014). A bare year ("published in December 2012") names a report
+        only when one alone was published then. When a question names two or more years, the reports are
+        also chosen to be about the same thing: "the 2014 report and the 2022 report" compares two reports
+        on one subject."""
         published: dict[str, list[str]] = {}
         for d in self.catalog.documents():
             if str(d.get("year")) in years:
@@ -164,7 +167,7 @@ class Assistant:
         for year, docs in published.items():
             if len(docs) == 1:
                 options[year] = docs
-            elif query:
+            elif query and year in reports:
                 hits = self.searcher.search(query, 12, replace(f, doc_ids=tuple(docs)))
                 ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
                 if ranked:
@@ -193,12 +196,12 @@ class Assistant:
         return {d: cache[t] for d, t in texts.items()}
 
     def _named_reports(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
-        """The document a question names as "the YEAR report" (or "report of YEAR")."""
+        """The document a question names as "the YEAR report" (or "report of YEAR"), when it names one year."""
         years = set(re.findall(r"\b((?:19|20)\d{2})(?:'s)? (?:NAO )?(?:report|update|review|press release)\b", text, re.I))
         years |= set(re.findall(r"\breport (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
         if len(years) != 1:
             return ()
-        return tuple(self._by_year(years, query or text, f).values())
+        return tuple(self._by_year(years, query or text, f, reports=years).values())
 
     def _targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""
@@ -206,7 +209,7 @@ class Assistant:
         # years and names ("2018 strategy", "cluster model") always do.
         years = set(re.findall(r"\b(?:19|20)\d{2}\b(?!-\d)", text))
         low = text.lower()
-        out = list(self._by_year(years, query or text, f).values()) if years else []
+        out = list(self._by_year(years, query or text, f, _report_years(text)).values()) if years else []
         for d in self.catalog.documents():
             hit = False
             for name in d.get("strategy") or []:
@@ -227,6 +230,18 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         return self.catalog.document_text(doc_id)
+
+
+# "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
+_YEARS_THEN_REPORT = re.compile(r"\b(?:19|20)\d{2}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?(?:19|20)\d{2}\b)*"
+                                r"(?:'s)?\s+(?:NAO\s+)?(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+
+
+def _report_years(text: str) -> set[str]:
+    """The years a question uses to name reports, not events ("in December 2012")."""
+    found = {y for m in _YEARS_THEN_REPORT.finditer(text) for y in re.findall(r"(?:19|20)\d{2}", m.group())}
+    found |= set(re.findall(r"\breports? (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
+    return found
 
 
 def _cosine(a, b) -> float:

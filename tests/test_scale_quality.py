@@ -74,3 +74,13 @@ def test_a_word_only_other_reports_use_still_declines(mixed):
     assert "staff" in " ".join(mixed.document_text(d["doc_id"]) for d in mixed.documents()).lower()
     a = mixed.ask("How many staff work in the two shared service centres?")
     assert a.declined
+
+
+def test_a_year_names_a_report_only_when_the_question_calls_it_one(mixed):
+    from assistant.service import _report_years
+
+    assert _report_years("the 2014 and the 2022 reports; the 2018 NAO report; a report from 2012") == \
+        {"2014", "2022", "2018", "2012"}
+    assert _report_years("What did the Cabinet Office publish in December 2012?") == set()
+    a = mixed.ask("What did the Cabinet Office publish in December 2012?")  # an event's year, not a report's
+    assert "Next Generation Shared Services strategy" in a.text and _cited(a) == {REAL[0]}
