@@ -100,7 +100,7 @@ class _DocStems:
     visiting every chunk of the library that has the word, which grows with the library (tens of ms per word
     at 100k chunks); the stems of the few documents a question retrieves are cheap to keep."""
 
-    def __init__(self, catalog: Catalog, size: int = 4000):
+    def __init__(self, catalog: Catalog, size: int = 256):  # documents; up to ~100 KB each
         self.catalog, self.size, self.data = catalog, size, OrderedDict()
         self.lock = threading.Lock()
 
