@@ -4,6 +4,8 @@ reciprocal rank fusion, with metadata filters. `HybridRetriever` is a LangChain 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,10 @@ from assistant.catalog import Catalog
 from assistant.types import ScoredChunk
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+# A filter down to at most this many chunks (of at most this many reports) is searched exactly (see
+# ChromaStore.search_among); a wider one goes to Chroma's filtered search.
+EXACT_MAX_DOCS, EXACT_MAX_CHUNKS = 60, 800
+_LOCK = threading.Lock()  # guards the query-vector caches (searchers are shared by threads)
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,21 @@ class Searcher:
         self.catalog = catalog
         self.candidates = candidates
 
+    def _query_vector(self, query: str) -> list[float]:
+        """The query's embedding; one question searches several times (per named report), so the last few
+        are kept."""
+        cache = self.__dict__.setdefault("_vectors", OrderedDict())
+        with _LOCK:
+            if query in cache:
+                cache.move_to_end(query)
+                return cache[query]
+        vector = self.embedder.embed_query(query)
+        with _LOCK:
+            cache[query] = vector
+            while len(cache) > 64:
+                cache.popitem(last=False)
+        return vector
+
     def search(self, query: str, k: int = 6, filters: Filters | None = None) -> list[ScoredChunk]:
         """The k best chunks for the query, fused from dense and lexical rankings."""
         filters = filters or Filters()
@@ -58,7 +79,14 @@ class Searcher:
             if not doc_ids:
                 return []
         n = max(self.candidates, 3 * k)
-        dense = self.store.search(self.embedder.embed_query(query), n, doc_ids)
+        vector = self._query_vector(query)
+        among = None
+        if doc_ids and len(doc_ids) <= EXACT_MAX_DOCS:
+            among = [i for ids in self.catalog.chunk_ids_of(doc_ids).values() for i in ids]
+        if among is not None and len(among) <= EXACT_MAX_CHUNKS:
+            dense = self.store.search_among(vector, among, n)
+        else:
+            dense = self.store.search(vector, n, doc_ids)
         lexical = self.catalog.lexical_search(query, n, doc_ids)
         scores: dict[str, float] = {}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}

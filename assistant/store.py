@@ -24,6 +24,8 @@ class VectorStore(Protocol):
 
     def search(self, embedding: Sequence[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]: ...
 
+    def search_among(self, embedding: Sequence[float], ids: Sequence[str], k: int) -> list[tuple[str, float]]: ...
+
     def delete(self, ids: Sequence[str]) -> None: ...
 
     def ids(self, doc_id: str | None = None) -> set[str]: ...
@@ -90,12 +92,30 @@ class ChromaStore:
         where = None
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        n = self.collection.count()
-        if n == 0:
-            return []
-        res = self.collection.query(query_embeddings=[list(embedding)], n_results=min(k, n), where=where,
+        # No count() first: Chroma returns fewer than k when the collection (or the filter) holds fewer, and
+        # counting a large collection costs as much as the query.
+        res = self.collection.query(query_embeddings=[list(embedding)], n_results=k, where=where,
                                     include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
+
+    def search_among(self, embedding: Sequence[float], ids: Sequence[str], k: int) -> list[tuple[str, float]]:
+        """The k of these chunks nearest the embedding, exactly: their vectors fetched by id and compared.
+
+        For a filter down to a few reports this is both exact and much faster than Chroma's filtered
+        approximate search, which at 100k chunks spends ~100 ms selecting the allowed ids by metadata."""
+        import numpy as np
+
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        if not len(got["ids"]):
+            return []
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        query = np.asarray(embedding, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query) or 1.0)
+        sims = vectors @ query / np.where(norms == 0, 1.0, norms)
+        order = np.argsort(-sims)[:k]
+        return [(got["ids"][i], float(sims[i])) for i in order]
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)

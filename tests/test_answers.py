@@ -151,3 +151,23 @@ def test_with_answer_mode_shares_components(corpus_assistant):
     assert llm.settings.answer_mode == "llm"
     assert llm.embedder is corpus_assistant.embedder and llm.catalog is corpus_assistant.catalog
     assert llm.grounded is corpus_assistant.grounded
+
+
+def test_lexical_search_leaves_out_words_most_chunks_have_once_the_library_is_large(corpus_assistant, monkeypatch):
+    import assistant.catalog as catalog_module
+
+    catalog = corpus_assistant.catalog
+    query = "shared services funding envelope approved by HM Treasury"
+    terms = catalog_module.query_terms(query)
+    assert catalog._without_common(terms) == terms  # 23 chunks: a small corpus is searched with every word
+    before = catalog.lexical_search(query, 5)
+    monkeypatch.setattr(catalog_module, "COMMON_MIN_CHUNKS", 1)  # as if the library were large
+    kept = catalog._without_common(terms)
+    df = catalog.document_frequency(terms)
+    n = catalog.db.execute("SELECT max(rowid) FROM chunks").fetchone()[0]
+    assert "services" not in kept and df["services"] > 0.1 * n  # in most chunks: left out
+    assert kept[0] == "envelope" and len(kept) >= 2  # the rarest words, at least two
+    assert all(df[t] <= df[u] for t in kept for u in set(terms) - set(kept) if df[u])
+    after = catalog.lexical_search(query, 5)
+    assert after[0][0] == before[0][0]  # the passage that says "funding envelope" still ranks first
+    assert "funding envelope" in catalog.chunks([after[0][0]])[after[0][0]].text

@@ -112,6 +112,18 @@ class TestStoreProtocol:
         assert {i for i, _ in store.search(VECTORS["a:2"], k=6, doc_ids=["a", "b"])} == {c.id for c in A + B}
         assert store.search(VECTORS["a:2"], k=6, doc_ids=[]) == []
 
+    def test_exact_search_among_given_chunks_agrees_with_filtered_search(self, open_store):
+        store = open_store()
+        _add(store, A + B)
+        for weights in ([1.0, 0.6, 0.3, 0.1], [0.1, 0.3, 0.6, 1.0], [0.2, 1.0, 0.05, 0.5]):  # no ties
+            query = weights + [0.0] * (DIM - len(weights))
+            exact = store.search_among(query, [c.id for c in A], k=3)
+            approx = store.search(query, k=3, doc_ids=["a"])
+            assert [i for i, _ in exact] == [i for i, _ in approx]
+            assert [s for _, s in exact] == pytest.approx([s for _, s in approx], abs=1e-5)
+        assert store.search_among(_vec(0), ["a:0", "gone:9"], k=5)[0][0] == "a:0"  # unknown ids are skipped
+        assert store.search_among(_vec(0), [], k=5) == []
+
     def test_search_of_an_empty_store_and_k_over_count(self, open_store):
         store = open_store()
         assert store.search(_vec(0), k=5) == []
