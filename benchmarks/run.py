@@ -494,16 +494,26 @@ def measure_existing(args: argparse.Namespace, log: Callable[[str], None] = _log
                   "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "environment": {**env, "load_average_1m": _r(os.getloadavg()[0], 2)},
                   "chroma_url": server.url if server else None, **bench.measure(level),
-                  "measured_on_kept_store": {
-                      "work": str(work),
-                      "ingestion_from": (f"{previous_path.name} ({previous.get('created')}, "
-                                         f"commit {previous.get('environment', {}).get('git_commit')})")
-                      if previous else None}}
+                  "measured_on_kept_store": _provenance(work, previous_path, previous)}
         results = [_finish(result, out_dir, server, env, args, log,
                            ["Measured with --measure-only on a store kept from an earlier run: ingestion and the "
                             "ceiling are that run's (embedded mode); latency, memory and quality are measured "
                             "now." + (" The Chroma server serves the same store directory." if server else "")])]
     return results
+
+
+def _provenance(work: Path, path: Path, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """Where a --measure-only result's carried figures come from: the run that built the store (followed
+    through earlier --measure-only results, which carry them too), and that run's peak memory."""
+    kept = (previous or {}).get("measured_on_kept_store")
+    if kept:
+        return {**kept, "work": str(work)}
+    if not previous:
+        return {"work": str(work), "ingestion_from": None, "build_total_peak_mb": None}
+    return {"work": str(work),
+            "ingestion_from": f"{path.name} ({previous.get('created')}, commit "
+                              f"{previous.get('environment', {}).get('git_commit')})",
+            "build_total_peak_mb": previous.get("memory", {}).get("total_peak_mb")}
 
 
 def _finish(result: dict[str, Any], out_dir: Path, server, env: dict, args, log,
@@ -512,6 +522,8 @@ def _finish(result: dict[str, Any], out_dir: Path, server, env: dict, args, log,
     own_mb, server_mb = peak_rss_mb(), server.peak_rss_mb() if server else None
     result["memory"] = {"peak_rss_mb": _r(own_mb), "server_peak_rss_mb": _r(server_mb),
                         "total_peak_mb": _r(own_mb + (server_mb or 0))}
+    if "measured_on_kept_store" in result:  # building the store (the ingestion) used memory too
+        result["memory"]["build_total_peak_mb"] = result["measured_on_kept_store"].get("build_total_peak_mb")
     result["notes"] = _notes(result["mode"], env, server, args) + list(extra_notes)
     result["targets"] = check_targets(result)
     path = out_dir / f"{result['mode']}-{result['level']}.json"

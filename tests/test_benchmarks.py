@@ -44,6 +44,7 @@ def test_grow_measure_and_measure_the_kept_store_again(tmp_path, small_set, caps
     assert again["store"]["chunks"] == built["store"]["chunks"]
     assert again["ingestion"] == built["ingestion"]  # carried over from the run that built the store
     assert again["measured_on_kept_store"]["ingestion_from"].startswith(f"embedded-{LEVEL}.json")
+    assert again["memory"]["build_total_peak_mb"] == built["memory"]["total_peak_mb"]  # the build's peak counts
     assert again["quality"]["baseline"]["cases"] == 3
 
     assert main(common + ["--measure-only", "--server", "--no-eval"]) == 0
@@ -51,6 +52,7 @@ def test_grow_measure_and_measure_the_kept_store_again(tmp_path, small_set, caps
     assert served["mode"] == "server" and served["chroma_url"].startswith("http://127.0.0.1:")
     assert served["store"]["vectors"] == built["store"]["chunks"]  # the server serves the kept store
     assert served["ask"]["accuracy"] is not None and served["memory"]["server_peak_rss_mb"] > 0
+    assert served["measured_on_kept_store"] == {**again["measured_on_kept_store"]}  # provenance carried along
     table = (out / "RESULTS.md").read_text(encoding="utf-8")
     assert f"{built['store']['chunks']:,}" in table
     assert again["command"].startswith("python -m benchmarks.run --chunks 250")
