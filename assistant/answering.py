@@ -264,7 +264,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return False
         subject = [t for t in q.subject_terms if weights.get(t, 0) > 0 and not t.isdigit()
                    and t not in q.expanded_terms]
-        per_doc = self._doc_stems.get([c.chunk.chunk.doc_id for c in chosen])
+        docs = list(dict.fromkeys(c.chunk.chunk.doc_id for c in chosen))
+        # weighed within the quoted reports themselves: a word they never use ("staff") weighs as their
+        # rarest, however common other reports of the library make it
+        weights = {**weights, **{t: w for t, w in self._term_weights(q, docs).items() if t in subject and w > 0}}
+        per_doc = self._doc_stems.get(docs)
         missing = {t for t in subject if not any(_has(t, c) for cs in per_doc.values() for c in cs)}
         total = sum(weights[t] for t in subject) or 1.0
         return sum(weights[t] for t in missing) / total > MAX_OFF_TOPIC
