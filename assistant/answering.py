@@ -44,13 +44,18 @@ _AMOUNT = re.compile(f"{_MONEY.pattern}|{_PERCENT.pattern}", re.I)  # "how much"
 TYPE_CUES = {"money": _AMOUNT, "percent": _PERCENT, "date": _YEAR, "count": _NUMBER, "who": _WHO, "why": _WHY}
 
 
-_STEMMER = snowballstemmer.stemmer("english")  # Porter2, the family FTS5's porter tokenizer uses
+# Porter2, the family FTS5's porter tokenizer uses. A stemmer object keeps its working string between calls,
+# so two threads sharing one corrupt each other's words (IndexError under concurrent asks): one per thread.
+_STEMMERS = threading.local()
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball (Porter2) stem, so "clusters"/"cluster" and "approved"/"approve" meet."""
-    return _STEMMER.stemWord(word)
+    stemmer = getattr(_STEMMERS, "stemmer", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
 
 
 def _stems(text: str) -> set[str]:

@@ -437,3 +437,32 @@ def test_a_question_over_the_length_limit_raises_question_error(tmp_path, capsys
         Assistant(Settings(store_dir=tmp_path)).ask("z" * 4001)
     assert main(["ask", "--store", str(tmp_path), "q" * 5000]) == 2
     assert capsys.readouterr().err.strip() == "error: the question is 5000 characters long; the limit is 4000"
+
+
+def test_stemming_is_safe_from_many_threads():
+    """A snowball stemmer keeps its working word between calls; shared by threads it raised IndexError under
+    concurrent asks (found by the process test above). Each thread now has its own."""
+    import random
+    import string
+
+    from assistant.answering import stem
+
+    words = ["".join(random.Random(i).choices(string.ascii_lowercase, k=3 + i % 10)) for i in range(40_000)]
+    expected = {w: stem.__wrapped__(w) for w in words[:500]}
+    errors: list[Exception] = []
+    results: dict[str, str] = {}
+
+    def work(part: list[str]) -> None:
+        for w in part:
+            try:
+                results[w] = stem.__wrapped__(w)  # uncached: every call stems
+            except Exception as exc:  # any failure is what this test looks for
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(words[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert all(results[w] == expected[w] for w in expected)
