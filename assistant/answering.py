@@ -160,20 +160,27 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if routed is not None:
             return routed
         targets = tuple(input.get("targets") or ())
-        weights = self._term_weights(q, list(dict.fromkeys(sc.chunk.doc_id for sc in chunks)))
+        everywhere = self._library_frequency(q)  # read once: the off-topic check weighs the words again
+        weights = self._term_weights(q, list(dict.fromkeys(sc.chunk.doc_id for sc in chunks)), everywhere)
         unknown = sum(-w for w in weights.values() if w < 0) / max(1e-9, sum(abs(w) for w in weights.values()))
         cands = self._score(q, chunks, {t: abs(w) for t, w in weights.items()}, targets)
         best = cands[0] if cands else None
         if best is None or best.score < MIN_SUPPORT or unknown > MAX_UNKNOWN:
             return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
         chosen = self._choose(q, cands)
-        if self._off_topic(q, weights, chosen):
+        if self._off_topic(q, weights, chosen, everywhere):
             return _decline(question, f"The corpus does not say {_restate(q.clean)}", cands[:3])
         premise = _unsupported_figures(q.clean, chunks)
         return _compose(question, chosen, premise)
 
     # -- scoring -----------------------------------------------------------------------------------
-    def _term_weights(self, q: Question, scope: list[str] | None = None) -> dict[str, float]:
+    def _library_frequency(self, q: Question) -> dict[str, int]:
+        """How many chunks of the whole library have each question term."""
+        terms = list(q.content_terms) + list(q.context_terms) + list(q.expansions)
+        return self.catalog.document_frequency(terms, CANONICAL_FORMS) if self.catalog is not None and terms else {}
+
+    def _term_weights(self, q: Question, scope: list[str] | None = None,
+                      everywhere: dict[str, int] | None = None) -> dict[str, float]:
         """IDF weight per question term; negative for terms the corpus never uses.
 
         The IDF is taken over the chunks of `scope`, the reports the retrieved passages come from, not over
@@ -183,7 +190,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         terms = list(q.content_terms) + list(q.context_terms) + list(q.expansions)
         if self.catalog is None or not terms:
             return {t: 1.0 for t in terms}
-        everywhere = self.catalog.document_frequency(terms, CANONICAL_FORMS)
+        everywhere = everywhere if everywhere is not None else self._library_frequency(q)
         if scope:
             chunks = [c for per_doc in self._doc_stems.get(scope).values() for c in per_doc]
             n = max(1, len(chunks))
@@ -260,7 +267,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         cands.sort(key=lambda c: -c.score)
         return cands
 
-    def _off_topic(self, q: Question, weights: dict[str, float], chosen: list[Candidate]) -> bool:
+    def _off_topic(self, q: Question, weights: dict[str, float], chosen: list[Candidate],
+                   everywhere: dict[str, int] | None = None) -> bool:
         """Whether a subject word of the question is absent from every report the answer would quote.
 
         In a large library nearly every word occurs somewhere ("staff" in some other report), so the
@@ -272,7 +280,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         docs = list(dict.fromkeys(c.chunk.chunk.doc_id for c in chosen))
         # weighed within the quoted reports themselves: a word they never use ("staff") weighs as their
         # rarest, however common other reports of the library make it
-        weights = {**weights, **{t: w for t, w in self._term_weights(q, docs).items() if t in subject and w > 0}}
+        weights = {**weights, **{t: w for t, w in self._term_weights(q, docs, everywhere).items() if t in subject and w > 0}}
         per_doc = self._doc_stems.get(docs)
         missing = {t for t in subject if not any(_has(t, c) for cs in per_doc.values() for c in cs)}
         total = sum(weights[t] for t in subject) or 1.0
