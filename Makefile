@@ -5,12 +5,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 QUESTION ?= How much funding did HM Treasury approve for the clusters?
 
-.PHONY: run test ingest ui ask bench eval browser-deps clean help
+.PHONY: run test ingest ui ask bench eval fit browser-deps clean help
 
 help:
 	@echo "make run    - set up, ingest corpus/, start the chat UI at http://localhost:8501"
 	@echo "make test   - set up with test extras, run the whole test suite"
-	@echo "make eval   - run the development eval set against ours and the baseline"
+	@echo "make eval   - run the tuning, validation and sealed sets against ours and the baseline"
+	@echo "make fit    - refit assistant/answer/params.json on the tuning set (prints validation scores)"
 	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
 
 $(VENV)/bin/python:
@@ -41,10 +42,20 @@ browser-deps:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 
 test: $(STAMP) browser-deps
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
-eval: ingest
-	$(VENV)/bin/audit-assistant eval evals/sets/shared_services.jsonl --baseline --out out/eval
+LIBRARY := corpus/ evals/library/tuning evals/library/validation evals/library/sealed
+
+eval: $(STAMP)
+	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
+	for set in tuning validation sealed; do \
+	  $(VENV)/bin/audit-assistant eval evals/sets/$$set --store out/library-store --baseline --out out/eval-$$set --quiet || exit 1; \
+	done
+
+fit: $(STAMP)
+	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
+	$(PY) -m evals.fit --store out/library-store
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run

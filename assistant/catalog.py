@@ -43,21 +43,17 @@ END;
 DOC_FIELDS = ("doc_id", "file", "sha256", "title", "publisher", "published", "year", "kind", "strategy",
               "url", "licence", "extra", "pages", "chunks", "ingested_at")
 
-_STOP = set("""a an and are as at be been by can could did do does for from had has have how i if in into is it
-its me my of on or our should so than that the their them then there these they this those to was we were what
-when where which who whom why will with would you your about after before between during much many more most
-any all also not no nor only own same too very just over under again further once here both each few other
-some such up down out off above below s t don now tell say says said according""".split())
-
-
 # Lexical search leaves out query terms found in more than COMMON_SHARE of the chunks once the library holds
 # COMMON_MIN_CHUNKS chunks (see Catalog._without_common); small corpora are searched with every term.
 COMMON_SHARE, COMMON_MIN_CHUNKS = 0.10, 5000
 
 
 def query_terms(text: str) -> list[str]:
-    """Lower-case word and number tokens of a query, without stop words."""
-    return [t for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in _STOP]
+    """Lower-case word and number tokens of a query, without stop words (the one terms module's)."""
+    from assistant.text.terms import stop_words, tokens
+
+    stop = stop_words()
+    return [t for t in tokens(text, fold=False) if t not in stop]
 
 
 class Catalog:

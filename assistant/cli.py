@@ -13,7 +13,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 
 # Modules that add their own subcommands with `add_parser(subparsers)`.
-PLUGINS = ["assistant.cli_figures", "evals.cli", "assistant.cli_compare", "assistant.cli_bench"]
+PLUGINS = ["assistant.cli_figures", "evals.cli", "assistant.cli_compare"]
 
 EPILOG = """examples:
   audit-assistant ingest corpus/

@@ -45,6 +45,9 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in ("store_dir", "corpus_dir"):  # a str path is as good as a Path (frozen: set through object)
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, Path(getattr(self, name)))
         if self.answer_mode not in {"grounded", "llm"}:
             raise ConfigError(f"answer mode must be 'grounded' or 'llm', not {self.answer_mode!r}")
         if self.llm_provider not in {"openai", "ollama"}:

@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from assistant.config import Settings
 from assistant.errors import LLMError
 from assistant.types import Answer, Citation, ScoredChunk
-from ingest.chunking import split_sentences
+from assistant.text.sentences import split_sentences
 
 SYSTEM = (
     "You answer questions about public audit reports using ONLY the numbered sources given. "
@@ -52,7 +52,7 @@ def make_chat_model(settings: Settings):
 
 def source_text(chunk) -> str:
     """A chunk's text as given to the model: sentences aimed at an AI are withheld (they are data)."""
-    from assistant.questions import is_instruction
+    from assistant.query.safety import is_instruction
 
     return " ".join(s.text for s in split_sentences(chunk.text) if not is_instruction(s.text))
 
@@ -142,7 +142,8 @@ class LLMAnswerer(Runnable[dict, Answer]):
 
     def _build(self, question: str, text: str, chunks: list[ScoredChunk]) -> Answer:
         """Renumber markers 1..n in order of use; each citation quotes the source sentence nearest the claim."""
-        from assistant.answering import _citation, _stems
+        from assistant.answer.citations import make_citation as _citation
+        from assistant.text.terms import stems as _stems
 
         order: dict[int, int] = {}
         claims: dict[int, list[str]] = {}

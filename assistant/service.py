@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import QuestionError
-from assistant.questions import analyse, retrieval_query
+from assistant.query.analysis import analyse, retrieval_query
 from assistant.retrieval import Filters, HybridRetriever, Searcher
 from assistant.types import Answer, ScoredChunk
 
@@ -62,7 +62,7 @@ class Assistant:
 
     @cached_property
     def grounded(self) -> Runnable:
-        from assistant.answering import GroundedAnswerer
+        from assistant.answer.grounded import GroundedAnswerer
 
         return GroundedAnswerer(self.embedder, self.catalog)
 
@@ -89,15 +89,9 @@ class Assistant:
         return HybridRetriever(searcher=self.searcher, k=k or self.settings.top_k, filters=f)
 
     def chain(self, k: int | None = None, filters: Filters | dict | None = None) -> Runnable:
-        """The whole pipeline as a LangChain chain: {"question", "history"} -> Answer."""
-        def retrieve(inp: dict) -> list[ScoredChunk]:
-            from assistant.retrieval import from_document
-
-            q = analyse(inp["question"], inp.get("history"))
-            docs = self.retriever(k, filters).invoke(retrieval_query(q, inp.get("history")))
-            return [from_document(d) for d in docs]
-
-        return RunnablePassthrough.assign(chunks=RunnableLambda(retrieve)) | self.answerer
+        """The whole pipeline as a LangChain `Runnable`: {"question", "history"} -> Answer, the same route
+        as `ask()` (validate, analyse once, resolve the reports named, retrieve, answer)."""
+        return RunnableLambda(lambda inp: self.ask(inp["question"], inp.get("history"), filters, k))
 
     def warm_up(self) -> "Assistant":
         """Load the model and open the stores now (the UI and --batch do this once)."""
@@ -115,6 +109,16 @@ class Assistant:
             k: int | None = None) -> Answer:
         """Answer a question from the corpus, with citations; follow-ups use `history`."""
         t0 = time.perf_counter()
+        prepared = self.prepare(question, history, filters, k)
+        t1 = time.perf_counter()
+        answer = self.answerer.invoke(prepared)
+        t2 = time.perf_counter()
+        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        return _with_timings(answer, timings)
+
+    def prepare(self, question: str, history: list[dict] | None = None, filters: Filters | dict | None = None,
+                k: int | None = None) -> dict:
+        """The answerer's input: the question validated and analysed once, the reports it names, the passages."""
         question = validate_question(question, self.settings.max_question_chars)
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
@@ -125,12 +129,7 @@ class Assistant:
         else:
             targets = tuple(self._targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
-        t1 = time.perf_counter()
-        answer = self.answerer.invoke({"question": question, "history": history or [], "chunks": chunks,
-                                       "analysis": q, "targets": targets})
-        t2 = time.perf_counter()
-        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
-        return _with_timings(answer, timings)
+        return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets}
 
     def _retrieve(self, q, history, f: Filters, k: int, targets: tuple[str, ...] = ()) -> list[ScoredChunk]:
         """Passages for the answerer: a wider pool than `k` (sentences are chosen from it), gathered

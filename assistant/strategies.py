@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from assistant.errors import AssistantError, CompareError  # noqa: F401 (re-exported)
 from assistant.types import Chunk
-from ingest.chunking import split_sentences
+from assistant.text.sentences import split_sentences
 
 
 # --- columns ---------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ _LIST = re.compile(r"^\(?\d{1,2}[.)]\s+")
 
 
 def _words(text: str) -> set[str]:
-    from assistant.answering import stem
+    from assistant.text.terms import stem
 
     return {stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())}
 

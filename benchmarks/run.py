@@ -37,7 +37,7 @@ from benchmarks.report import check_targets, render_results
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results"
-DEFAULT_SET = ROOT / "evals" / "sets" / "shared_services.jsonl"
+DEFAULT_SET = ROOT / "evals" / "sets" / "tuning" / "shared_services.jsonl"
 
 MARKER = ".audit-assistant-bench"  # marks a scratch directory the benchmark may empty
 
@@ -83,7 +83,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--queries", type=int, default=40, metavar="N",
                    help="questions timed per level for search and for ask (default 40)")
     p.add_argument("--eval-set", type=Path, default=DEFAULT_SET, metavar="FILE",
-                   help="development eval set for quality at scale (default evals/sets/shared_services.jsonl)")
+                   help="development eval set for quality at scale (default evals/sets/tuning/shared_services.jsonl)")
     p.add_argument("--no-eval", action="store_true", help="skip the quality measurement")
     p.add_argument("--batch-docs", type=int, default=40, metavar="N",
                    help="synthetic documents generated and ingested per step (default 40)")

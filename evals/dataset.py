@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+from collections import Counter
 import re
 from pathlib import Path
 from typing import Any, Iterable, Literal
@@ -136,6 +137,7 @@ class Case(_Strict):
     decline_ok: bool = False  # a decline also passes (false premises); such cases stay out of decline metrics
     tags: tuple[str, ...] = ()
     history: tuple[Turn, ...] = ()
+    group: str | None = None  # paraphrases of one question share a group
 
     @field_validator("question")
     @classmethod
@@ -195,6 +197,8 @@ class Case(_Strict):
         if self.decline_ok:
             d["decline_ok"] = True
         d["tags"] = list(self.tags)
+        if self.group:
+            d["group"] = self.group
         if self.history:
             d["history"] = [t.model_dump() for t in self.history]
         return d
@@ -249,8 +253,19 @@ def load_cases(lines: Iterable[str], name: str = "<set>") -> list[Case]:
 
 
 def load_set(path: Path | str) -> list[Case]:
-    """Read an evaluation set: our JSONL, or a RAGAS-layout CSV/JSONL (detected by its columns)."""
+    """Read an evaluation set: our JSONL, a RAGAS-layout CSV/JSONL (detected by its columns), or a folder of
+    JSONL files read as one set (ids must be unique across them)."""
     path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise DatasetError(f"{path}: no .jsonl files in this folder")
+        cases = [c for f in files for c in load_set(f)]
+        counts = Counter(c.id for c in cases)
+        dupes = [i for i, n in counts.items() if n > 1]
+        if dupes:
+            raise DatasetError(f"{path}: duplicate ids across files: {', '.join(sorted(set(dupes)))}")
+        return cases
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     if is_ragas_file(path):

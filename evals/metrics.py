@@ -347,6 +347,7 @@ def summarise(items: Sequence[tuple[Case, CaseScore, float]]) -> dict[str, Any]:
         "quote_faithfulness": _ratio(sum(1 for q in quotes if q.faithful), len(quotes)),
         "decline_precision": _ratio(tp, tp + fp),
         "decline_recall": _ratio(tp, tp + fn),
+        "false_decline_rate": _ratio(fp, sum(1 for s in judged if not s.decline_expected)),
         "pass_rate": _ratio(sum(1 for s in scores if s.passed), len(scores)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),

@@ -1,9 +1,5 @@
 """Structure-aware chunking: headings, paragraphs, sentences; chunks are exact slices of the cleaned page.
-
-Sentence splitting is hand-written on purpose: every sentence must keep its character offsets in the
-cleaned text (so a quote can be traced back), must never split inside a figure ("£9.8 million",
-"2024-25"), and must run offline; nltk's punkt needs a data download and pysbd loses offsets.
-"""
+Sentences come from the one splitter, `assistant.text.sentences` (offsets kept, so quotes trace back)."""
 
 from __future__ import annotations
 
@@ -11,49 +7,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from assistant.text.sentences import Span, split_sentences
 from assistant.types import Chunk
-
-_ABBREVIATIONS = {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "no", "vol", "fig", "para", "paras", "cf",
-                  "st", "hon", "rt", "approx", "inc", "ltd", "co", "vs", "op", "cit", "p", "pp", "ch"}
-# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace and
-# an opening capital, quote, bracket, digit or £.
-_BOUNDARY = re.compile(r"[.!?][”’\"')\]]*\s+(?=[A-Z“‘\"'(£0-9])")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    text: str
-
-
-def split_sentences(text: str, offset: int = 0) -> list[Span]:
-    """Sentences of `text` with offsets (plus `offset`); paragraph breaks always end a sentence."""
-    spans: list[Span] = []
-    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
-        pstart, ptext = para.start(), para.group()
-        start = 0
-        for m in _BOUNDARY.finditer(ptext):
-            cut = m.start() + 1
-            while cut < len(ptext) and ptext[cut] in "”’\"')]":
-                cut += 1
-            word = re.search(r"(\S+)$", ptext[start:m.start()])
-            token = word.group(1).lower().rstrip(".") if word else ""
-            if token in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}|[a-z]", token) and cut - start <= 4:
-                continue  # "e.g. The", a list number "1. All", or an initial "J. Smith"
-            _add(spans, ptext, start, cut, pstart + offset)
-            start = m.end()
-        _add(spans, ptext, start, len(ptext), pstart + offset)
-    return spans
-
-
-def _add(spans: list[Span], text: str, start: int, end: int, base: int) -> None:
-    piece = text[start:end]
-    lead = len(piece) - len(piece.lstrip())
-    piece = piece.strip()
-    if piece:
-        spans.append(Span(base + start + lead, base + start + lead + len(piece), piece))
-
 
 def is_heading(paragraph: str) -> bool:
     """A short line with no sentence-ending punctuation: a section title."""

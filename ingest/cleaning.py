@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from assistant.text.data import navigation_lines
 from ingest.loaders import Page
 
-# Navigation and boilerplate lines of publisher web pages. Headings that carry meaning
-# ("Notes for editors") are not here: the chunker keeps them as section titles.
-BOILERPLATE = [
-    "Read the full report", "Latest press releases", "Jump to downloads", "Publication details",
-    "Latest reports", "Share this page", "Back to top", "Skip to main content", "Skip to content",
-    "Print this page", "Download this report", "Related reports", "Sign up for updates",
-    "Cookie settings", "Accept all cookies",
-]
+# Navigation and boilerplate lines of publisher web pages: publisher data, kept in one file with its source.
+# Headings that carry meaning ("Notes for editors") are not there: the chunker keeps them as section titles.
+BOILERPLATE = navigation_lines()
 _BOILER_RE = "|".join(re.escape(b) for b in sorted(BOILERPLATE, key=len, reverse=True))
 # A boilerplate phrase that is the whole line, or glued to the start or end of a line of text
 # (web scrapes lose the break: "Latest reportsThe Government has ...").

@@ -59,6 +59,21 @@ def corpus_settings(tmp_path_factory, corpus_copy, embedder):
 
 
 @pytest.fixture(scope="session")
+def library_assistant(tmp_path_factory, corpus_copy, embedder):
+    """An Assistant over the evaluation library: corpus/ plus the blind-written documents of evals/library/."""
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from ingest.pipeline import ingest_paths
+
+    settings = Settings(store_dir=tmp_path_factory.mktemp("library-store"), corpus_dir=corpus_copy)
+    library = ROOT / "evals" / "library"
+    report = ingest_paths(settings, [corpus_copy, *sorted(p for p in library.iterdir() if p.is_dir())],
+                          progress=False)
+    assert not report.failed, report.failed
+    return Assistant(settings).warm_up()
+
+
+@pytest.fixture(scope="session")
 def corpus_assistant(corpus_settings):
     """An Assistant over the ingested corpus, shared by the session's tests."""
     from assistant.service import Assistant

@@ -17,7 +17,7 @@ LEVEL = 250
 @pytest.fixture(scope="module")
 def small_set(tmp_path_factory) -> Path:
     """Three cases of the development set, so the quality measurement runs without taking minutes."""
-    src = Path(__file__).resolve().parent.parent / "evals" / "sets" / "shared_services.jsonl"
+    src = Path(__file__).resolve().parent.parent / "evals" / "sets" / "tuning" / "shared_services.jsonl"
     lines = [line for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
     path = tmp_path_factory.mktemp("set") / "three.jsonl"
     path.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from evals.dataset import (Case, DatasetError, dump_cases, is_ragas_file, load_c
 from evals.metrics import find_fact
 
 ROOT = Path(__file__).resolve().parent.parent
-SET = ROOT / "evals" / "sets" / "shared_services.jsonl"
+SET = ROOT / "evals" / "sets" / "tuning" / "shared_services.jsonl"
 D22 = "nao-2022-government-shared-services"
 D14 = "nao-2014-next-generation-shared-services"
 GOOD = {"id": "f1", "question": "How much did the Treasury approve?",

@@ -10,7 +10,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.llm import LLMAnswerer, check_answer
 from assistant.service import Assistant
-from assistant.questions import analyse
+from assistant.query.analysis import analyse
 from conftest import OpenAIStub
 
 Q = "How much funding did HM Treasury approve for the clusters?"

@@ -445,7 +445,7 @@ def test_stemming_is_safe_from_many_threads():
     import random
     import string
 
-    from assistant.answering import stem
+    from assistant.text.terms import stem
 
     words = ["".join(random.Random(i).choices(string.ascii_lowercase, k=3 + i % 10)) for i in range(40_000)]
     expected = {w: stem.__wrapped__(w) for w in words[:500]}

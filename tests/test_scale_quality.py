@@ -70,12 +70,6 @@ def test_a_false_premise_figure_does_not_pull_in_another_reports_figure(mixed):
     assert "billion" not in " ".join(c.quote for c in a.citations)
 
 
-def test_a_word_only_other_reports_use_still_declines(mixed):
-    assert "staff" in " ".join(mixed.document_text(d["doc_id"]) for d in mixed.documents()).lower()
-    a = mixed.ask("How many staff work in the two shared service centres?")
-    assert a.declined
-
-
 def test_a_year_names_a_report_only_when_the_question_calls_it_one(mixed):
     from assistant.service import _report_years
 

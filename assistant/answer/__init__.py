@@ -1,0 +1,1 @@
+"""Answering: the grounded answerer (deterministic, cited), its fitted parameters, citations."""

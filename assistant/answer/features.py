@@ -1,0 +1,156 @@
+"""Evidence that a sentence answers a question, as numbers a fitted model weighs (see `params.json`).
+
+Every signal is general: the sentence's meaning against the question's (the shipped embedding model), the
+question's rare words it shares (weighted by how rare they are in the reports retrieved), the kind of answer
+it shows ("who" wants a person, "when" a date), where its passage ranked, and whether it comes from the report
+the question names. None is a word list fitted to a test question.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from assistant.query.analysis import Question
+from assistant.query.safety import is_instruction
+from assistant.text.patterns import shows
+from assistant.text.sentences import split_sentences
+from assistant.text.terms import stem, stems
+from assistant.types import ScoredChunk
+
+FEATURES = ("bias", "dense", "dense_gap", "dense_top", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
+            "missing_top", "rare_hit", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
+            "type_x_dense", "rare_x_dense")
+MIN_CHARS = 20  # shorter spans are headings or labels, not sentences that can answer
+
+
+@dataclass
+class Candidate:
+    """One sentence of a retrieved passage, with its evidence and fitted probability of answering."""
+
+    chunk: ScoredChunk
+    rank: int  # of its passage in retrieval
+    start: int  # offsets in chunk.text
+    end: int
+    text: str
+    f: dict[str, float] = field(default_factory=dict)
+    p: float = 0.0
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.chunk.doc_id
+
+    @property
+    def key(self) -> tuple:
+        c = self.chunk.chunk
+        return c.doc_id, c.page, c.char_start + self.start
+
+
+def sentences(chunks: list[ScoredChunk]) -> list[Candidate]:
+    """Candidate sentences of the retrieved passages, each once (overlapping chunks repeat sentences)."""
+    seen, out = set(), []
+    for rank, sc in enumerate(chunks):
+        for span in split_sentences(sc.chunk.text):
+            c = Candidate(sc, rank, span.start, span.end, span.text)
+            if c.key in seen or len(span.text) < MIN_CHARS or is_instruction(span.text):
+                continue
+            seen.add(c.key)
+            out.append(c)
+    return out
+
+
+def idf(terms: list[str], doc_stems: list[frozenset[str]]) -> dict[str, float]:
+    """Inverse document frequency of each term's stem over the given passages (smoothed, never zero)."""
+    n = len(doc_stems)
+    return {t: math.log(1 + (n + 1) / (sum(1 for s in doc_stems if stem(t) in s) + 0.5)) for t in terms}
+
+
+def lexical(cands: list[Candidate], q: Question, weights: dict[str, float]) -> None:
+    """Share of the question's term weight each sentence has, in itself and in its passage's context."""
+    wanted = {stem(t): w for t, w in weights.items()}
+    total = sum(wanted.values()) or 1.0
+    top = max(wanted, key=wanted.get) if wanted else None
+    rare = sorted(wanted, key=wanted.get, reverse=True)[:2]  # the question's two rarest terms
+    contexts: dict[str, set[str]] = {}
+    for c in cands:
+        meta = c.chunk.chunk.meta
+        key = c.chunk.chunk.id
+        if key not in contexts:
+            about = " ".join([str(meta.get("title") or ""), *list(meta.get("strategy") or []),
+                              c.chunk.chunk.section or "", c.chunk.chunk.text])
+            contexts[key] = stems(about)
+        have, context = stems(c.text), contexts[key]
+        c.f["lex"] = sum(w for s, w in wanted.items() if s in have) / total
+        c.f["lex_ctx"] = sum(w for s, w in wanted.items() if s not in have and s in context) / total
+        c.f["missing_top"] = float(top is not None and top not in have and top not in context)
+        c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
+    best = max((c.f["lex"] for c in cands), default=0.0)
+    for c in cands:
+        c.f["lex_gap"] = c.f["lex"] - best
+
+
+def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...]) -> None:
+    """Answer type, retrieval rank, named report and length features."""
+    top = max((c.chunk.score for c in cands), default=1.0) or 1.0
+    for c in cands:
+        shown = [t for t in q.types if shows(t, c.text)]
+        c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
+        c.f["type_miss"] = float(bool(q.types) and not shown)
+        c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
+        c.f["chunk_rrank"] = 1.0 / (1 + c.rank)
+        c.f["target_in"] = float(bool(targets) and c.doc_id in targets)
+        c.f["target_out"] = float(bool(targets) and c.doc_id not in targets)
+        c.f["short"] = float(len(c.text) < 40)
+        c.f["length"] = min(len(c.text), 400) / 400
+        c.f["_retrieval"] = c.chunk.score / top
+
+
+def dense(cands: list[Candidate], qv: list[float], vectors: list[list[float]]) -> None:
+    """Cosine of question and sentence vectors (normalised), and the gap to the best sentence."""
+    for c, v in zip(cands, vectors):
+        c.f["dense"] = float(sum(x * y for x, y in zip(qv, v)))
+    finish_dense(cands)
+
+
+def finish_dense(cands: list[Candidate]) -> None:
+    """The gap of each sentence's dense score to the best, and which sentence is best."""
+    best = max((c.f.get("dense", 0.0) for c in cands), default=0.0)
+    for c in cands:
+        c.f["dense_gap"] = c.f.get("dense", 0.0) - best
+        c.f["dense_top"] = float(c.f["dense_gap"] >= 0.0)
+
+
+def interactions(c: Candidate) -> None:
+    """Evidence that counts together: the kind of answer asked for in a sentence that means the same thing."""
+    c.f["type_x_dense"] = c.f.get("type_hit", 0.0) * c.f.get("dense", 0.0)
+    c.f["rare_x_dense"] = c.f.get("rare_hit", 0.0) * c.f.get("dense", 0.0)
+
+
+def probability(f: dict[str, float], weights: dict[str, float]) -> float:
+    """The fitted logistic model: the probability that the sentence answers the question."""
+    z = sum(w * (1.0 if name == "bias" else f.get(name, 0.0)) for name, w in weights.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+class VectorCache:
+    """Sentence vectors, kept so a sentence is embedded once per process (bounded, LRU, thread-safe)."""
+
+    def __init__(self, embedder, size: int = 20000):
+        self.embedder, self.size, self.data = embedder, size, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, texts: list[str]) -> list[list[float]]:
+        with self.lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self.data]
+        if missing:
+            vectors = self.embedder.embed_documents(missing)
+            with self.lock:
+                self.data.update(zip(missing, vectors))
+                while len(self.data) > self.size:
+                    self.data.popitem(last=False)
+        with self.lock:
+            for t in texts:
+                self.data.move_to_end(t)
+            return [self.data[t] for t in texts]

@@ -1,0 +1,238 @@
+"""The grounded answerer: deterministic, no LLM. It scores every sentence of the retrieved passages with a
+model fitted on the tuning set (`params.json`, refitted by `python -m evals.fit`), answers with the sentence
+most likely to answer (and a close runner-up that adds something), and declines when no sentence is likely
+enough. A calculation question is routed to the calculators; a comparison quotes each named report.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from assistant.answer import features as F
+from assistant.answer.citations import decline, make_citation
+from assistant.query.analysis import Question, analyse, previous_question
+from assistant.text.sentences import split_clauses
+from assistant.text.terms import stems
+from assistant.types import Answer, Calculation, Operand, ScoredChunk
+
+PARAMS_FILE = Path(__file__).with_name("params.json")
+LONG_QUOTE = 300  # characters; a longer sentence is cut to the clauses that carry the question's words
+NOT_SUPPORTED = "The corpus does not say what this question asks: no passage in the reports supports an answer."
+
+
+@lru_cache(maxsize=4)
+def load_params(path: str = str(PARAMS_FILE)) -> dict[str, Any]:
+    """The fitted parameters: feature weights, decline threshold, runner-up ratio, sentences embedded."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {**raw, "weights": dict(zip(raw["features"], raw["weights"]))}
+
+
+class _DocStems:
+    """The stems of each chunk of a document, cached (bounded, LRU) and checked against the document's chunk
+    ids so a re-ingested document is read again. Why by hand: term rarity is weighed within the reports a
+    question retrieves, and counting through FTS would visit every chunk of a large library."""
+
+    def __init__(self, catalog, size: int = 256):
+        self.catalog, self.size, self.data = catalog, size, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, doc_ids: list[str]) -> list[frozenset[str]]:
+        out: list[frozenset[str]] = []
+        for d, ids in self.catalog.chunk_ids_of(doc_ids).items():
+            with self.lock:
+                hit = self.data.get(d)
+            if hit is None or hit[0] != ids:
+                texts = self.catalog.chunk_texts(d)
+                hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts])
+            with self.lock:
+                self.data[d] = hit
+                self.data.move_to_end(d)
+                while len(self.data) > self.size:
+                    self.data.popitem(last=False)
+            out.extend(hit[1])
+        return out
+
+
+class GroundedAnswerer(Runnable[dict, Answer]):
+    """A `Runnable` from {"question", "history", "chunks", "analysis", "targets"} to a cited `Answer`."""
+
+    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None):
+        self.embedder = embedder
+        self.catalog = catalog
+        self.params = params or load_params()
+        self._vectors = F.VectorCache(embedder)
+        self._doc_stems = _DocStems(catalog) if catalog is not None else None
+
+    # -- the contract ----------------------------------------------------------------------------------
+    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        question = input["question"]
+        chunks: list[ScoredChunk] = list(input.get("chunks") or [])
+        q: Question = input.get("analysis") or analyse(question, input.get("history"))
+        targets = tuple(input.get("targets") or ())
+        if not q.clean:
+            return decline(question, "The question only gives instructions; I answer from the sources alone, "
+                                     "so please ask about the reports.")
+        if not chunks:
+            return decline(question, "The corpus does not say: no passage matches the question.")
+        routed = self._calculation(q, chunks, input.get("history"))
+        if routed is not None and not routed.declined:
+            return routed
+        cands = self.candidates(q, chunks, targets)
+        if cands and len(targets) >= 2:
+            return self._compare(question, q, cands, targets)
+        if not cands or cands[0].p < self.params["threshold"]:
+            reason = routed.text if routed is not None else NOT_SUPPORTED
+            return decline(question, reason, [(c.chunk.chunk, c.text) for c in cands[:3]])
+        return _compose(question, q, self._choose(cands), _unsupported_figures(q.clean, chunks))
+
+    # -- scoring ---------------------------------------------------------------------------------------
+    def candidates(self, q: Question, chunks: list[ScoredChunk], targets: tuple[str, ...] = ()) -> list[F.Candidate]:
+        """Every sentence of the passages with its features and probability of answering, best first."""
+        cands = F.sentences(chunks)
+        if not cands:
+            return []
+        terms = list(q.terms) + list(q.context_terms)
+        scope = self._doc_stems.get(list(dict.fromkeys(c.doc_id for c in cands))) if self._doc_stems else []
+        rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
+        weights = {t: w * (0.5 if t in q.context_terms else 1.0) for t, w in rarity.items()}
+        F.lexical(cands, q, weights)
+        F.shape(cands, q, targets)
+        # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).
+        cheap = sorted(cands, key=lambda c: -(c.f["lex"] + 0.5 * c.f["lex_ctx"] + c.f["chunk_sim"]
+                                              + 0.5 * c.f["type_hit"] + 0.5 * c.f["chunk_rrank"]))
+        pool = cheap[: int(self.params["pool"])]
+        qv = self.embedder.embed_query(" ".join([q.clean, *q.context_terms]))
+        F.dense(pool, qv, self._vectors.get([c.text for c in pool]))
+        for c in cheap[len(pool):]:  # not embedded: their passage's similarity stands in, discounted
+            c.f["dense"] = 0.8 * c.f["chunk_sim"]
+        F.finish_dense(cands)
+        for c in cands:
+            F.interactions(c)
+            c.p = F.probability(c.f, self.params["weights"])
+        cands.sort(key=lambda c: -c.p)
+        return cands
+
+    def _choose(self, cands: list[F.Candidate]) -> list[F.Candidate]:
+        """The best sentence, and a close runner-up from the same passages that says something new."""
+        best = cands[0]
+        chosen = [best]
+        ratio = self.params["second_ratio"]
+        for c in cands[1:4]:
+            if c.p < max(self.params["threshold"], ratio * best.p):
+                break
+            if c.text in best.text or best.text in c.text or len(best.text) + len(c.text) > 2 * LONG_QUOTE:
+                continue
+            chosen.append(c)
+            break
+        return chosen
+
+    def _compare(self, question: str, q: Question, cands: list[F.Candidate], targets: tuple[str, ...]) -> Answer:
+        """One sentence from each named report, or a line saying which report is silent."""
+        picks, silent = [], []
+        floor = 0.5 * self.params["threshold"]
+        for d in targets:
+            own = [c for c in cands if c.doc_id == d]
+            if own and own[0].p >= floor:
+                picks.append(own[0])
+            else:
+                silent.append(d)
+        if not picks:
+            return decline(question, NOT_SUPPORTED, [(c.chunk.chunk, c.text) for c in cands[:3]])
+        answer = _compose(question, q, picks, [])
+        if silent:
+            titles = {c.doc_id: str(c.chunk.chunk.meta.get("title") or c.doc_id) for c in cands}
+            names = ", ".join(titles.get(d, d) for d in silent)
+            answer = Answer(answer.question, f"{answer.text} {names}: no passage on this was found.",
+                            declined=False, citations=answer.citations)
+        return answer
+
+    # -- calculations --------------------------------------------------------------------------------
+    def _calculation(self, q: Question, chunks: list[ScoredChunk], history) -> Answer | None:
+        """A calculation's answer, a declined one saying which figure is missing, or None (not a calculation)."""
+        from assistant.routing import route_calculation
+
+        context = previous_question(history) if q.context_terms else None
+        routed = route_calculation(q.clean, [sc.chunk for sc in chunks], context=context)
+        if routed is None:
+            return None
+        citations, numbers = [], []
+        for ev in routed.evidence:
+            quote = ev.quote if ev.quote in ev.chunk.text else ev.chunk.text
+            n = next((c.n for c in citations if c.chunk_id == ev.chunk.id and c.quote == quote), None)
+            if n is None:
+                n = len(citations) + 1
+                citations.append(make_citation(n, ev.chunk, quote))
+            numbers.append(n)
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        if routed.calculation is None or routed.error:
+            nearest = [(ev.chunk, ev.quote) for ev in routed.evidence]
+            return decline(q.text, routed.error or NOT_SUPPORTED, nearest)
+        calc = routed.calculation
+        operands = tuple(Operand(o.value, o.unit, numbers[i] if i < len(numbers) else None, o.label)
+                         for i, o in enumerate(calc.operands))
+        calc = Calculation(calc.operation, calc.expression, calc.result, calc.unit, operands)
+        text = f"{routed.summary} {marks} Working: {calc.expression}. {marks}"
+        return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
+
+
+def _best_clauses(text: str, wanted: set[str]) -> tuple[int, int]:
+    """Offsets of the clause window of a long sentence that covers most of the question's stems."""
+    cuts = split_clauses(text)
+    best, span = -1.0, (0, len(text))
+    for i in range(len(cuts) - 1):
+        for j in range(i + 1, len(cuts)):
+            start, end = cuts[i], cuts[j]
+            if end - start > LONG_QUOTE:
+                break
+            piece = text[start:end]
+            score = len(stems(piece) & wanted) + 0.001 * len(piece)
+            if score > best and end - start >= 40:
+                best, span = score, (start, end)
+    start, end = span
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip(" ,;:"))
+
+
+def _compose(question: str, q: Question, chosen: list[F.Candidate], premise: list[str]) -> Answer:
+    citations, parts = [], []
+    wanted = stems(" ".join([q.clean, *q.context_terms]))
+    if premise:
+        parts.append("The corpus does not support the figure given in the question; here is what it says.")
+    for c in chosen:
+        quote = c.text
+        if len(quote) > LONG_QUOTE:
+            s, e = _best_clauses(quote, wanted)
+            quote = quote[s:e]
+        n = len(citations) + 1
+        citations.append(make_citation(n, c.chunk.chunk, quote))
+        parts.append(f"{quote if quote == c.text else _elide(c.text, quote)} [{n}]")
+    return Answer(question, " ".join(parts), declined=False, citations=tuple(citations))
+
+
+def _elide(sentence: str, quote: str) -> str:
+    """The quoted clauses of a long sentence, with ellipses where words were left out."""
+    start = sentence.find(quote)
+    lead = "…" if start > 0 else ""
+    tail = "" if start + len(quote) >= len(sentence) - 1 else "…"
+    shown = f"{lead}{quote}{tail}"
+    return shown if tail or shown.endswith((".", "!", "?")) else shown + "."
+
+
+def _unsupported_figures(question: str, chunks: list[ScoredChunk]) -> list[str]:
+    """Money and percentage figures in the question that no retrieved passage states (a false premise)."""
+    from assistant.figures import extract_figures
+
+    asked = [f for f in extract_figures(question) if f.unit in ("GBP", "percent")]
+    if not asked:
+        return []
+    stated = [f for sc in chunks for f in extract_figures(sc.chunk.text)]
+    values = {(f.unit, v) for f in stated for v in (f.value, f.low, f.high) if v is not None}
+    return [f.raw for f in asked if all((f.unit, v) not in values for v in (f.value, f.low, f.high) if v is not None)]
+

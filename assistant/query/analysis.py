@@ -1,0 +1,77 @@
+"""Reading a question: instructions to the assistant cut out, the kind of answer it wants, its content terms,
+and the previous turn's subject for a follow-up. No thesaurus and no list of this corpus's words: the
+embedding model bridges a question's wording and a report's (see `assistant/answer/`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.query.safety import strip_instructions
+from assistant.text.terms import content_terms
+
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
+
+# The kind of answer a question wants, read from English question words (not from any report's idiom):
+# the answer-type evidence a sentence must show ("who" wants a person, "when" a date, "why" a reason).
+ANSWER_TYPES = (
+    ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|\bper ?cent\b|%", re.I)),
+    ("amount", re.compile(r"\bhow much\b", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|month|day)\b|\bhow (?:long|soon)\b", re.I)),
+    ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
+    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b", re.I)),
+)
+
+# A question that only makes sense after the previous turn: it starts by continuing it or leans on a pronoun.
+_FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|but|so|then)\b|\b(it|its|they|them|their|that|"
+                        r"this|those|these|he|she|his|her)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # as asked
+    clean: str  # with instructions to the assistant removed
+    types: tuple[str, ...]  # answer types wanted: percent, amount, count, date, person, reason
+    terms: tuple[str, ...]  # content terms
+    had_instructions: bool
+    context_terms: tuple[str, ...] = ()  # from the previous question, for follow-ups
+
+
+def question_types(text: str) -> tuple[str, ...]:
+    """The answer types a question asks for."""
+    return tuple(name for name, pattern in ANSWER_TYPES if pattern.search(text))
+
+
+def previous_question(history: list[dict] | None) -> str | None:
+    """The last question the user asked in `history`."""
+    for turn in reversed(history or []):
+        if turn.get("role") == "user" and str(turn.get("content", "")).strip():
+            return str(turn["content"]).strip()
+    return None
+
+
+def is_follow_up(text: str, history: list[dict] | None) -> bool:
+    """A short or pronoun-led question that only makes sense after the previous turn."""
+    if not previous_question(history):
+        return False
+    return bool(_FOLLOW_UP.search(text)) or len(content_terms(text)) <= 3
+
+
+def analyse(text: str, history: list[dict] | None = None) -> Question:
+    """Everything the answerer needs to know about a question, read once."""
+    clean, had = strip_instructions(_MARKUP.sub(" ", text))
+    terms = tuple(content_terms(clean))
+    context: tuple[str, ...] = ()
+    if clean and is_follow_up(clean, history):
+        prev = strip_instructions(previous_question(history) or "")[0]
+        context = tuple(t for t in content_terms(prev) if t not in terms)
+    return Question(text, clean, question_types(clean), terms, had, context)
+
+
+def retrieval_query(q: Question, history: list[dict] | None = None) -> str:
+    """What to search for: the cleaned question, with the previous question for a follow-up."""
+    if q.context_terms:
+        prev = strip_instructions(previous_question(history) or "")[0]
+        return f"{prev} {q.clean}".strip()
+    return q.clean

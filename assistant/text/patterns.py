@@ -1,0 +1,34 @@
+"""Answer-type evidence in a sentence: the one set of patterns for money, percentages, counts, dates,
+people and reasons that the answerer checks a candidate sentence against ("who" wants a person, "when" a
+date). They describe English and British number and date writing, not any report's wording."""
+
+from __future__ import annotations
+
+import re
+
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+FINANCIAL_YEAR = re.compile(r"\b(?:19|20)\d{2}-(?:\d{2}|\d{4})\b")
+MONEY = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s*(?:million|billion|bn|m|k|thousand|trillion)\b)?"
+                   r"|\b\d[\d,.]*\s*(?:million|billion)\s+(?:pounds|sterling)\b", re.I)
+PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|per ?cent\b)", re.I)
+NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                "hundred|thousand|dozen")
+COUNT = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b|\b(?:{NUMBER_WORDS})\b", re.I)
+DATE = re.compile(rf"{YEAR.pattern}|\b(?:{MONTHS})\b", re.I)
+# A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying.
+PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|Professor|Rt Hon)\.?\s+[A-Z][a-z]+"
+                    r"|\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'-]+,\s+(?:the|who|a|its)\s"
+                    r"|\b[A-Z][a-z]+\s+[A-Z][a-z'-]+\s+(?:said|says|told|added|wrote)\b")
+REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|so that|in order to|"
+                    r"reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|led to|the reason)\b", re.I)
+
+EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.pattern}", re.I),
+            "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON}
+
+
+def shows(answer_type: str, sentence: str) -> bool:
+    """Whether the sentence has evidence of the answer type ("date": a year or month)."""
+    pattern = EVIDENCE.get(answer_type)
+    return bool(pattern and pattern.search(sentence))

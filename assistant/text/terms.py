@@ -1,0 +1,54 @@
+"""The one terms module: tokens, stop words, stemming. Stop words come from scikit-learn's maintained
+English list (installed with sentence-transformers); stems from Snowball's Porter2, the family the
+catalog's FTS5 `porter` tokenizer uses, so a stem here matches a stem there."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+from assistant.text.data import canonical
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """English stop words (scikit-learn's list)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+# A Snowball stemmer object keeps its working string between calls, so two threads sharing one corrupt
+# each other's words (IndexError under concurrent asks): one per thread.
+_STEMMERS = threading.local()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball (Porter2) stem: "clusters"/"cluster" and "approved"/"approve" meet."""
+    stemmer = getattr(_STEMMERS, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _STEMMERS.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
+
+
+def tokens(text: str, fold: bool = True) -> list[str]:
+    """Lower-case word and number tokens; with `fold`, body names folded ("National Audit Office" -> "nao")."""
+    text = canonical(text) if fold else text
+    return [t.split("'")[0].split("’")[0] for t in _TOKEN.findall(text.lower())]
+
+
+def content_terms(text: str) -> list[str]:
+    """Tokens that carry meaning: stop words and one-letter tokens left out, order kept, no repeats."""
+    stop = stop_words()
+    return list(dict.fromkeys(t for t in tokens(text) if t not in stop and len(t) > 1))
+
+
+def stems(text: str) -> set[str]:
+    """The stems of the text's content terms."""
+    return {stem(t) for t in content_terms(text)}

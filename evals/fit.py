@@ -1,0 +1,167 @@
+"""Fit the grounded answerer's parameters on the tuning set and write `assistant/answer/params.json`.
+
+    python -m evals.fit --store S [--tuning evals/sets/tuning] [--validation evals/sets/validation]
+
+S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on the tuning set only:
+1. a logistic regression over each candidate sentence's features (see `assistant/answer/features.py`);
+   a sentence is a positive example when it states a fact the case requires and comes from an expected report;
+2. the decline threshold: the highest value that declines at most `--budget` (5%) of answerable tuning questions;
+3. the runner-up ratio, by tuning-set correctness.
+Then it prints the validation set's scores and failure categories, never its questions or answers: the
+validation set is read as numbers only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from assistant.answer.features import FEATURES
+from assistant.answer.grounded import PARAMS_FILE, GroundedAnswerer, load_params
+from assistant.config import Settings
+from evals.dataset import Case, load_set
+from evals.metrics import find_fact
+from evals.runner import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
+    """(features, label) per candidate sentence, and per case the candidates' feature rows."""
+    rows, labels, per_case = [], [], []
+    for case in cases:
+        if case.decline_ok:
+            continue
+        inp = assistant.prepare(case.question, case.history_dicts)
+        if not inp["chunks"] or not inp["analysis"].clean:
+            continue
+        cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
+        wanted = {s.doc_id for s in case.sources}
+        case_rows = []
+        for c in cands:
+            hit = case.answerable and (not wanted or c.doc_id in wanted) and any(
+                find_fact(c.text, f) for f in case.positive_facts)
+            row = [c.f.get(name, 0.0) for name in FEATURES[1:]]
+            rows.append(row)
+            labels.append(int(bool(hit)))
+            case_rows.append(row)
+        per_case.append((case, case_rows))
+    return rows, labels, per_case
+
+
+def fit(rows, labels):
+    """Logistic regression (scikit-learn), classes balanced: sentences that answer are few."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    model.fit(rows, labels)
+    return [float(model.intercept_[0])] + [float(w) for w in model.coef_[0]]
+
+
+def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
+    """The threshold that best separates answerable from unanswerable tuning questions (balanced accuracy of
+    the best sentence's probability), capped so that at most `budget` of the answerable ones are declined."""
+    from assistant.answer.features import probability
+
+    answerable, unanswerable = [], []
+    for case, case_rows in per_case:
+        if "calculation" in case.tags:
+            continue
+        ps = [probability(dict(zip(FEATURES[1:], r)), weights) for r in case_rows]
+        if case.answerable and case.positive_facts:
+            answerable.append(max(ps, default=0.0))
+        elif not case.answerable:
+            unanswerable.append(max(ps, default=0.0))
+    if not answerable:
+        return 0.5
+    answerable.sort()
+    cap = answerable[int(budget * len(answerable))] - 1e-6  # at most `budget` of answerable cases below
+    best_t, best_score = cap, -1.0
+    for t in sorted(set(answerable + unanswerable)):
+        if t > cap:
+            break
+        declined_ok = sum(1 for p in unanswerable if p < t) / max(1, len(unanswerable))
+        answered_ok = sum(1 for p in answerable if p >= t) / len(answerable)
+        if declined_ok + answered_ok > best_score:
+            best_t, best_score = t, declined_ok + answered_ok
+    return max(0.01, best_t)
+
+
+def correctness(assistant, cases) -> dict:
+    run = evaluate(cases, assistant)
+    return run.overall
+
+
+def failure_categories(run) -> Counter:
+    """How cases failed, without their text: declined answerable, missed decline, wrong answer, error."""
+    out = Counter()
+    for r in run.results:
+        if r.score.passed:
+            continue
+        declined = bool(r.answer.get("declined"))
+        if r.answer.get("error"):
+            out["error"] += 1
+        elif r.case.answerable and declined and not r.case.decline_ok:
+            out["declined an answerable question"] += 1
+        elif not r.case.answerable and not declined:
+            out["answered an unanswerable question"] += 1
+        elif r.case.answerable and not declined:
+            out["answered without the facts" if not r.score.correct else "answered, citation or quote check failed"] += 1
+        else:
+            out["other"] += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.split("\n\n")[0])
+    p.add_argument("--store", required=True, help="store holding corpus/ and evals/library/*")
+    p.add_argument("--tuning", default=str(ROOT / "evals/sets/tuning"))
+    p.add_argument("--validation", default=str(ROOT / "evals/sets/validation"))
+    p.add_argument("--budget", type=float, default=0.05, help="share of answerable tuning questions that may be declined")
+    p.add_argument("--out", default=str(PARAMS_FILE))
+    args = p.parse_args(argv)
+
+    from assistant.service import Assistant
+
+    assistant = Assistant(Settings.from_env(store_dir=args.store))
+    params = dict(load_params())
+    answerer = GroundedAnswerer(assistant.embedder, assistant.catalog, params)
+    assistant.__dict__["grounded"] = answerer  # the answerer being fitted answers for the assistant
+    tuning = load_set(args.tuning)
+    rows, labels, per_case = examples(assistant, answerer, tuning)
+    print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
+    weights = fit(rows, labels)
+    params["weights"] = dict(zip(FEATURES, weights))
+    params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
+    best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
+    for ratio in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+        params["second_ratio"] = ratio
+        score = correctness(assistant, tuning)["correctness"]
+        print(f"  second_ratio {ratio}: tuning correctness {score:.3f}", file=sys.stderr)
+        if score > best_score + 1e-9:
+            best_ratio, best_score = ratio, score
+    params["second_ratio"] = best_ratio
+    out = {"_comment": "Fitted by `python -m evals.fit` on the tuning set (evals/sets/tuning); do not edit by hand.",
+           "features": list(FEATURES), "weights": [round(params["weights"][f], 4) for f in FEATURES],
+           "threshold": round(params["threshold"], 4), "second_ratio": best_ratio, "pool": params["pool"]}
+    Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}: threshold {out['threshold']}, second_ratio {best_ratio}")
+    for name, path in (("tuning", args.tuning), ("validation", args.validation)):
+        run = evaluate(load_set(path), assistant)
+        o = run.overall
+        print(f"{name}: correctness {o['correctness']:.3f}  decline_precision {o['decline_precision']}  "
+              f"decline_recall {o['decline_recall']}  cases {o['cases']}")
+        if name == "validation":
+            for cat, n in failure_categories(run).most_common():
+                print(f"  {cat}: {n}")
+            tags = run.by_tag
+            print("  by tag: " + ", ".join(f"{t} {m['correctness']:.2f}" for t, m in sorted(tags.items())
+                                           if m.get("correctness") is not None))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
