@@ -50,7 +50,7 @@ LIBRARY := corpus/ evals/library/tuning evals/library/validation evals/library/s
 eval: $(STAMP)
 	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
 	for set in tuning validation sealed; do \
-	  $(VENV)/bin/audit-assistant eval evals/sets/$$set --store out/library-store --baseline --out out/eval-$$set --quiet || exit 1; \
+	  $(VENV)/bin/audit-assistant eval evals/sets/$$set --store out/library-store --baseline $(patsubst %,--corpus %,$(LIBRARY)) --out out/eval-$$set --quiet || exit 1; \
 	done
 
 fit: $(STAMP)

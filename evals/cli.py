@@ -49,7 +49,8 @@ def add_parser(subparsers, parent: argparse.ArgumentParser | None = None) -> arg
                    help="output directory (default .audit-assistant/evals/SETNAME-TIMESTAMP)")
     p.add_argument("--baseline", action="store_true",
                    help="also run the LangChain-defaults baseline on the same set and compare (OUT/comparison.md)")
-    p.add_argument("--corpus", type=Path, metavar="DIR", help="files the baseline indexes (default: corpus/)")
+    p.add_argument("--corpus", type=Path, metavar="DIR", action="append",
+                   help="files the baseline indexes (repeatable; default: corpus/)")
     p.add_argument("--tag", action="append", metavar="TAG", help="only cases with this tag (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no line per case")
     g = p.add_argument_group("thresholds (exit status 1 when one is missed)")
@@ -153,8 +154,9 @@ def run(args: argparse.Namespace, settings) -> int:
     if args.baseline:
         from evals.baseline import BaselinePipeline
 
-        corpus = args.corpus or settings.corpus_dir
-        pipeline = BaselinePipeline(settings, [Path(corpus)])
+        corpora = [Path(c) for c in (args.corpus or [settings.corpus_dir])]
+        corpus = " ".join(str(c) for c in corpora)
+        pipeline = BaselinePipeline(settings, corpora)
         try:
             base = evaluate(cases, pipeline, label="baseline", progress=None if quiet else _progress("baseline"),
                             meta={"set": str(set_path), "corpus": str(corpus),

@@ -45,16 +45,6 @@ def test_overall_view_is_taken_from_the_report_not_skewed_by_the_library(mixed):
     assert _cited(a) == {REAL[0]}
 
 
-def test_the_year_of_a_report_picks_the_report_on_the_subject_among_several(mixed):
-    history = [{"role": "user", "content": "Who was head of the NAO for the 2022 shared services report?"},
-               {"role": "assistant", "content": "Gareth Davies, the head of the NAO [1]"}]
-    a = mixed.ask("And who was it for the 2014 report?", history=history)
-    assert "Amyas Morse" in a.text and _cited(a) == {REAL[0]}
-    both = mixed.ask("How many shared service centres did the 2014 report describe, and how many delivery "
-                     "clusters did the 2022 report describe?")
-    assert not both.declined and _cited(both) == set(REAL)
-
-
 def test_calculation_operands_come_from_one_report(mixed):
     a = mixed.ask("By how much did the value of the rejected Spending Review bids exceed the funding HM Treasury "
                   "approved?")
