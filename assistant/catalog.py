@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start INTEGER, char_end INTEGER, text TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+-- One vector per sentence of a chunk (offsets in the chunk's text), from the chunk's own embedding pass.
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT, start INTEGER, "end" INTEGER, vector BLOB, PRIMARY KEY (chunk_id, start)
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, section, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
 );
@@ -125,13 +129,25 @@ class Catalog:
     def chunk_ids(self, doc_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))}
 
-    def replace_document(self, meta: dict, pages: list[tuple[int | None, str]], chunks: list[Chunk]) -> None:
-        """Store a document, its pages and chunks in one transaction, replacing any older version."""
+    def replace_document(self, meta: dict, pages: list[tuple[int | None, str]], chunks: list[Chunk],
+                         sentence_vectors: dict[str, list] | None = None) -> None:
+        """Store a document, its pages and chunks in one transaction, replacing any older version.
+        `sentence_vectors`: per new chunk id, (start, end, float32 vector) of its sentences."""
         row = dict(meta)
         row.update(pages=len(pages), chunks=len(chunks), ingested_at=datetime.now(timezone.utc).isoformat(
             timespec="seconds"), strategy=json.dumps(meta.get("strategy") or []),
             extra=json.dumps(meta.get("extra") or {}))
+        keep = {c.id for c in chunks}
         with self.transaction() as db:
+            old = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id = ?", (meta["doc_id"],))]
+            gone = [i for i in old if i not in keep]
+            for i in range(0, len(gone), 500):
+                part = gone[i:i + 500]
+                db.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN ({','.join('?' * len(part))})", part)
+            if sentence_vectors:
+                db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?, ?)",
+                               [(cid, s, e, v.tobytes()) for cid, rows in sentence_vectors.items() if cid in keep
+                                for s, e, v in rows])
             self._delete(db, meta["doc_id"])
             db.execute(f"INSERT INTO documents ({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
                        [row.get(f) for f in DOC_FIELDS])
@@ -142,10 +158,22 @@ class Catalog:
 
     def delete_document(self, doc_id: str) -> None:
         with self.transaction() as db:
-            self._delete(db, doc_id)
+            self._delete(db, doc_id, keep_sentences=False)
+
+    def sentence_vectors(self, chunk_ids: Iterable[str]) -> dict[tuple[str, int], bytes]:
+        """Stored sentence vectors (float32 bytes) by (chunk id, sentence start)."""
+        ids = list(dict.fromkeys(chunk_ids))
+        if not ids:
+            return {}
+        rows = self.db.execute(f"SELECT chunk_id, start, vector FROM sentence_vectors WHERE chunk_id IN "
+                               f"({','.join('?' * len(ids))})", ids)
+        return {(r[0], r[1]): r[2] for r in rows}
 
     @staticmethod
-    def _delete(db: sqlite3.Connection, doc_id: str) -> None:
+    def _delete(db: sqlite3.Connection, doc_id: str, keep_sentences: bool = True) -> None:
+        if not keep_sentences:
+            db.execute("DELETE FROM sentence_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)",
+                       (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

@@ -79,6 +79,42 @@ class SentenceTransformerEmbedder(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._encode(texts) if texts else []
 
+    def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]):
+        """Each text's vector and, from the same forward pass, one vector per (start, end) span of it: the mean
+        of the span's contextual token vectors ("late chunking"), normalised. The text's own vector is the
+        mean over all its tokens, exactly what `embed_documents` returns, so sentence vectors cost no extra
+        model time. A span past the model's token limit gets None.
+
+        Returns (text vectors as lists, per text a list of float32 numpy arrays or None)."""
+        import numpy as np
+
+        if not texts:
+            return [], []
+        with self._lock:
+            out = self.model.encode(list(texts), batch_size=self.batch_size, output_value=None,
+                                    convert_to_numpy=False, show_progress_bar=False)
+        enc = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,
+                                   max_length=self.model.max_seq_length)
+        vectors, per_text = [], []
+        for i, item in enumerate(out):
+            tokens = item["token_embeddings"].float().cpu().numpy()
+            mask = item["attention_mask"].cpu().numpy().astype(bool)
+            full = tokens[mask].mean(axis=0)
+            vectors.append((full / (np.linalg.norm(full) or 1.0)).tolist())
+            offsets = enc["offset_mapping"][i]
+            starts = np.array([a for a, _ in offsets]); ends = np.array([b for _, b in offsets])
+            real = ends > starts  # special tokens have (0, 0)
+            mine = []
+            for start, end in spans[i]:
+                pick = real & (starts >= start) & (ends <= end)
+                if not pick.any():
+                    mine.append(None)
+                    continue
+                v = tokens[: len(offsets)][pick].mean(axis=0)
+                mine.append((v / (np.linalg.norm(v) or 1.0)).astype(np.float32))
+            per_text.append(mine)
+        return vectors, per_text
+
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0]
 

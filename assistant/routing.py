@@ -11,8 +11,9 @@ from assistant import calculators as calc
 from assistant.calculators import CalculationResult, Quantity
 from assistant.errors import CalculationError
 from assistant.figures import WORD_VALUES, extract_figures
-from assistant.operands import (Candidate, Refusal, candidates, concepts, end_of, find, names_no_end_noun, pick, stated,
+from assistant.operands import (Candidate, Query, Refusal, _ranked, candidates, concepts, end_of, find, names_no_end_noun, pick, stated,
                                top_two)
+from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
 from assistant.types import Calculation, Chunk
 
 
@@ -91,11 +92,15 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
 _UNIT_CUES = (("count", re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               ("GBP", re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                 r"|shortfall|overspen|afford|how much|cash|financ", re.I)),
+                                 r"|shortfall|overspen|afford|cash|financ", re.I)),
               ("percent", re.compile(r"percentage points|%|per ?cent", re.I)))
 # A question that leans on the previous one for its subject: "What percentage is that?", "And the cost?".
 _REFERS_BACK = re.compile(r"\b(?:is|was|are|were|of|than|from) (?:that|this|it|those|these|them)\b"
                           r"|\b(?:that|this|it)\s*\?\s*$|^\s*(?:and|what about|how about)\b", re.I)
+
+
+_TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:(?:{MONTHS})\s+)?"
+                   rf"(?:{FINANCIAL_YEAR.pattern}|{YEAR.pattern})|\b(?:{MONTHS})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -173,12 +178,34 @@ def _names_nothing(side: str) -> bool:
     return not stated(side) and not end_of(side) and not concepts(side)
 
 
+def _untimed(text: str) -> str:
+    """The text without its dates and periods ("March 2019", "2024-25", "by 2014"): they place a question in
+    time, they are not what it measures."""
+    return _TIME.sub(" ", text)
+
+
+def _only_time(side: str) -> bool:
+    """True for a side that is only a time ("the end of March 2020"): it dates the figure, it names none."""
+    return bool(_TIME.search(side)) and not stated(_untimed(side)) and not concepts(_untimed(side))
+
+
 def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
                patterns: tuple[re.Pattern, ...] = _SIDES, guess: bool = False) -> tuple[Candidate, Candidate, bool]:
     """Both operands, and whether their order comes from the question (True) or is free (False)."""
+    timed = not (set(units) & calc.CALENDAR)
     sides = _sides(ask.text, patterns)
     if sides is not None and any(_names_nothing(s) for s in sides):
         sides = None  # "How many years later than originally planned is the deadline": one subject, two figures
+    if sides is not None and timed and any(_only_time(s) for s in sides):
+        sides = None  # "between March 2019 and March 2020, how many more homes": two times of one measure
+    if timed:  # years and periods place the question in time; they are never operands of a sum of money
+        years = list(dict.fromkeys(YEAR.findall(ask.text)))
+        ask = _Ask(_untimed(ask.text), _untimed(ask.subject))
+        if sides is None and len(years) == 2:  # "between March 2019 and March 2020": one measure at two times
+            pair = _at_times(cands, years, ask.subject, units)
+            if pair is not None:
+                picked[:] = list(pair)
+                return pair[0], pair[1], False
     quoted = [f for f in stated(ask.text) if f.unit in units]
     if sides is None and len(quoted) == 2:  # "How many years after the 2018 launch is the 2028 deadline?"
         a = find(cands, quoted[0], ask.text)
@@ -198,6 +225,36 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         b = pick(cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id)
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
+
+
+def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...]):
+    """The best figure for the subject dated in each of two years (its sentence names the year), or None."""
+    q = Query.of(subject)
+    pool = [c for c in cands if c.end is None and c.figure.unit in units]
+    ranked = [c for s, _, c in _ranked(pool, q) if s >= 1]
+    out = []
+    for year in years:
+        # a figure dated in this year whose sentence does not also name the other year (a comparison
+        # sentence "62,400 in 2022, compared with 39,300 in 2020" names both: the year nearest the figure wins)
+        near = [c for c in ranked if year in c.figure.sentence and c not in out and _nearest_year(c, years) == year]
+        if not near:
+            return None
+        out.append(near[0])
+    return out[0], out[1]
+
+
+def _nearest_year(c: Candidate, years: list[str]) -> str | None:
+    """Of the given years, the one written closest to the figure in its sentence."""
+    s = c.figure.sentence
+    at = max(0, s.find(c.figure.raw))
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s", s)] + [len(s)]
+    lo = max(x for x in cuts if x <= at)
+    hi = min(x for x in cuts if x > at) if any(x > at for x in cuts) else len(s)
+    own = [m.group() for m in YEAR.finditer(s[lo:hi]) if m.group() in years]  # the figure's own clause
+    if own:
+        return own[0]
+    spots = [(abs(m.start() - at), m.group()) for m in YEAR.finditer(s) if m.group() in years]
+    return min(spots)[1] if spots else None
 
 
 def _by_size(a: Candidate, b: Candidate, picked: list, larger_first: bool = True) -> tuple[Candidate, Candidate]:

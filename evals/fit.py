@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     params["weights"] = dict(zip(FEATURES, weights))
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
-    for ratio in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+    for ratio in (0.5, 0.8, 1.01):
         params["second_ratio"] = ratio
         score = correctness(assistant, tuning)["correctness"]
         print(f"  second_ratio {ratio}: tuning correctness {score:.3f}", file=sys.stderr)

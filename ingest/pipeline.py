@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import AssistantError, IngestError
+from assistant.text.sentences import split_sentences
 from ingest.chunking import chunk_page
 from ingest.cleaning import clean_pages
 from ingest.loaders import SUPPORTED, load_file
@@ -98,6 +99,7 @@ class Ingestor:
         self.embedder = embedder or make_embedder(settings)
         self.store = store or make_store(settings, self.embedder.name, self.embedder.dimension)
         self.catalog = catalog or Catalog(settings.sqlite_path)
+        self._sentences: dict[str, list] = {}  # chunk id -> sentence vectors, until its document is stored
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool | None = None,
                on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
@@ -194,7 +196,8 @@ class Ingestor:
                 # Figures first: the catalog swap is what marks a document done, so a kill between
                 # the two leaves the old version in the catalog and the next run redoes both.
                 self._index_figures(s.meta["doc_id"], s.chunks)
-                self.catalog.replace_document(s.meta, s.pages, s.chunks)
+                vectors = {c.id: self._sentences.pop(c.id) for c in s.chunks if c.id in self._sentences}
+                self.catalog.replace_document(s.meta, s.pages, s.chunks, vectors)
                 if s.stale:
                     self.store.delete(sorted(s.stale))
                 s.result.status = "updated" if s.existed else "added"
@@ -209,7 +212,17 @@ class Ingestor:
                   leave=False, file=sys.stderr) as bar:
             for i in range(0, len(chunks), batch):
                 part = chunks[i:i + batch]
-                self.store.add(part, self.embedder.embed_documents([_embed_text(c) for c in part]))
+                texts = [_embed_text(c) for c in part]
+                spans = [[(s.start, s.end) for s in split_sentences(c.text)] for c in part]
+                late = getattr(self.embedder, "embed_with_spans", None)
+                if late is None:  # an embedder without token outputs: chunk vectors only
+                    self.store.add(part, self.embedder.embed_documents(texts))
+                else:
+                    shift = [len(t) - len(c.text) for t, c in zip(texts, part)]  # the section title before the text
+                    vectors, per = late(texts, [[(a + d, b + d) for a, b in sp] for sp, d in zip(spans, shift)])
+                    self.store.add(part, vectors)
+                    for c, sp, vs in zip(part, spans, per):
+                        self._sentences[c.id] = [(a, b, v) for (a, b), v in zip(sp, vs) if v is not None]
                 bar.update(len(part))
 
     def _index_figures(self, doc_id: str, chunks: list) -> None:

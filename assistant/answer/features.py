@@ -20,8 +20,8 @@ from assistant.text.sentences import split_sentences
 from assistant.text.terms import stem, stems
 from assistant.types import ScoredChunk
 
-FEATURES = ("bias", "dense", "dense_gap", "dense_top", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
-            "missing_top", "rare_hit", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
+FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
+            "missing_top", "rare_hit", "focus", "absent", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
             "type_x_dense", "rare_x_dense")
 MIN_CHARS = 20  # shorter spans are headings or labels, not sentences that can answer
 
@@ -67,13 +67,17 @@ def idf(terms: list[str], doc_stems: list[frozenset[str]]) -> dict[str, float]:
     return {t: math.log(1 + (n + 1) / (sum(1 for s in doc_stems if stem(t) in s) + 0.5)) for t in terms}
 
 
-def lexical(cands: list[Candidate], q: Question, weights: dict[str, float]) -> None:
-    """Share of the question's term weight each sentence has, in itself and in its passage's context."""
+def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scope: list[frozenset[str]]) -> None:
+    """Share of the question's term weight each sentence has, in itself and in its passage's context; and the
+    share no passage of the retrieved reports has at all (`absent`, the same for every sentence)."""
     wanted = {stem(t): w for t, w in weights.items()}
     total = sum(wanted.values()) or 1.0
+    seen = set().union(*scope) if scope else set()
+    absent = sum(w for s, w in wanted.items() if s not in seen and not s.isdigit()) / total
     top = max(wanted, key=wanted.get) if wanted else None
     rare = sorted(wanted, key=wanted.get, reverse=True)[:2]  # the question's two rarest terms
     contexts: dict[str, set[str]] = {}
+    topics: dict[str, set[str]] = {}
     for c in cands:
         meta = c.chunk.chunk.meta
         key = c.chunk.chunk.id
@@ -82,7 +86,14 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float]) -> N
                               c.chunk.chunk.section or "", c.chunk.chunk.text])
             contexts[key] = stems(about)
         have, context = stems(c.text), contexts[key]
+        # The question's focus: its words that are not the report's subject (its title). Every sentence of a
+        # report on "shared services" shares those; the ones that answer share the rest.
+        if c.doc_id not in topics:
+            topics[c.doc_id] = stems(" ".join([str(meta.get("title") or ""), *list(meta.get("strategy") or [])]))
+        focus = {s: w for s, w in wanted.items() if s not in topics[c.doc_id]}
+        c.f["focus"] = sum(w for s, w in focus.items() if s in have) / (sum(focus.values()) or 1.0)
         c.f["lex"] = sum(w for s, w in wanted.items() if s in have) / total
+        c.f["absent"] = absent
         c.f["lex_ctx"] = sum(w for s, w in wanted.items() if s not in have and s in context) / total
         c.f["missing_top"] = float(top is not None and top not in have and top not in context)
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
@@ -112,6 +123,20 @@ def dense(cands: list[Candidate], qv: list[float], vectors: list[list[float]]) -
     for c, v in zip(cands, vectors):
         c.f["dense"] = float(sum(x * y for x, y in zip(qv, v)))
     finish_dense(cands)
+
+
+def late(cands: list[Candidate], qv: list[float], stored: dict[tuple[str, int], bytes]) -> None:
+    """Cosine of the question and each sentence's stored vector (pooled from its passage's own embedding pass
+    at ingestion); a sentence without one (an older store) gets its passage's similarity."""
+    import numpy as np
+
+    q = np.asarray(qv, dtype=np.float32)
+    for c in cands:
+        raw = stored.get((c.chunk.chunk.id, c.start))
+        c.f["late"] = float(np.frombuffer(raw, dtype=np.float32) @ q) if raw else c.f["chunk_sim"]
+    best = max((c.f["late"] for c in cands), default=0.0)
+    for c in cands:
+        c.f["late_gap"] = c.f["late"] - best
 
 
 def finish_dense(cands: list[Candidate]) -> None:

@@ -102,16 +102,19 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         scope = self._doc_stems.get(list(dict.fromkeys(c.doc_id for c in cands))) if self._doc_stems else []
         rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
         weights = {t: w * (0.5 if t in q.context_terms else 1.0) for t, w in rarity.items()}
-        F.lexical(cands, q, weights)
+        F.lexical(cands, q, weights, scope)
         F.shape(cands, q, targets)
         # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).
         cheap = sorted(cands, key=lambda c: -(c.f["lex"] + 0.5 * c.f["lex_ctx"] + c.f["chunk_sim"]
                                               + 0.5 * c.f["type_hit"] + 0.5 * c.f["chunk_rrank"]))
-        pool = cheap[: int(self.params["pool"])]
+        pool = cheap[: int(self.params["pool"])]  # 0: the stored sentence vectors alone
         qv = self.embedder.embed_query(" ".join([q.clean, *q.context_terms]))
-        F.dense(pool, qv, self._vectors.get([c.text for c in pool]))
-        for c in cheap[len(pool):]:  # not embedded: their passage's similarity stands in, discounted
-            c.f["dense"] = 0.8 * c.f["chunk_sim"]
+        if self.catalog is not None:
+            F.late(cands, qv, self.catalog.sentence_vectors({c.chunk.chunk.id for c in cands}))
+        if pool:
+            F.dense(pool, qv, self._vectors.get([c.text for c in pool]))
+        for c in cheap[len(pool):]:  # not embedded: the stored sentence vector's similarity stands in
+            c.f["dense"] = c.f.get("late", c.f["chunk_sim"])
         F.finish_dense(cands)
         for c in cands:
             F.interactions(c)
