@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
     """(features, label) per candidate sentence, and per case the candidates' feature rows."""
-    rows, labels, per_case = [], [], []
+    rows, labels, per_case, labelled = [], [], [], []
     for case in cases:
         if case.decline_ok:
             continue
@@ -40,7 +40,7 @@ def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
             continue
         cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
         wanted = {s.doc_id for s in case.sources}
-        case_rows = []
+        case_rows, case_labels = [], []
         for c in cands:
             hit = case.answerable and (not wanted or c.doc_id in wanted) and any(
                 find_fact(c.text, f) for f in case.positive_facts)
@@ -48,8 +48,10 @@ def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
             rows.append(row)
             labels.append(int(bool(hit)))
             case_rows.append(row)
+            case_labels.append(int(bool(hit)))
         per_case.append((case, case_rows))
-    return rows, labels, per_case
+        labelled.append((case_rows, case_labels))
+    return rows, labels, per_case, labelled
 
 
 def fit(rows, labels):
@@ -59,6 +61,32 @@ def fit(rows, labels):
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
     model.fit(rows, labels)
     return [float(model.intercept_[0])] + [float(w) for w in model.coef_[0]]
+
+
+def fit_ranking(per_case_labelled, l2: float = 1.0) -> list[float]:
+    """A conditional logit (listwise) over each question's sentences: it maximises the share of the softmax
+    that falls on the sentences that answer, so it learns which sentence of a question is best rather than
+    whether any is. scipy's L-BFGS, L2-penalised; written here because scikit-learn has no listwise model."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    groups = [(np.asarray(rows, dtype=float), np.asarray(labels, dtype=bool))
+              for rows, labels in per_case_labelled if any(labels) and not all(labels)]
+    dim = groups[0][0].shape[1]
+
+    def loss(w):
+        total, grad = l2 * w @ w / 2, l2 * w
+        for x, y in groups:
+            s = x @ w
+            s = s - s.max()
+            e = np.exp(s)
+            p_all, p_pos = e / e.sum(), e * y / (e * y).sum()
+            total -= np.log((e * y).sum() / e.sum())
+            grad = grad - (p_pos - p_all) @ x
+        return total, grad
+
+    res = minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B")
+    return [0.0] + [float(v) for v in res.x]
 
 
 def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
@@ -131,10 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     answerer = GroundedAnswerer(assistant.embedder, assistant.catalog, params)
     assistant.__dict__["grounded"] = answerer  # the answerer being fitted answers for the assistant
     tuning = load_set(args.tuning)
-    rows, labels, per_case = examples(assistant, answerer, tuning)
+    rows, labels, per_case, labelled = examples(assistant, answerer, tuning)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
     weights = fit(rows, labels)
     params["weights"] = dict(zip(FEATURES, weights))
+    params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled)))
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
     for ratio in (0.5, 0.8, 1.01):
@@ -146,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     params["second_ratio"] = best_ratio
     out = {"_comment": "Fitted by `python -m evals.fit` on the tuning set (evals/sets/tuning); do not edit by hand.",
            "features": list(FEATURES), "weights": [round(params["weights"][f], 4) for f in FEATURES],
+           "rank_weights": [round(params["rank_weights"][f], 4) for f in FEATURES],
            "threshold": round(params["threshold"], 4), "second_ratio": best_ratio, "pool": params["pool"]}
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: threshold {out['threshold']}, second_ratio {best_ratio}")

@@ -31,12 +31,13 @@ class Candidate:
     """One sentence of a retrieved passage, with its evidence and fitted probability of answering."""
 
     chunk: ScoredChunk
-    rank: int  # of its passage in retrieval
+    passage_rank: int  # of its passage in retrieval
     start: int  # offsets in chunk.text
     end: int
     text: str
     f: dict[str, float] = field(default_factory=dict)
-    p: float = 0.0
+    p: float = 0.0  # probability that it answers (the binary model): decides whether to answer at all
+    rank: float = 0.0  # its score among the question's sentences (the ranking model): decides which one
 
     @property
     def doc_id(self) -> str:
@@ -110,7 +111,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...]) -> None
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
         c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
-        c.f["chunk_rrank"] = 1.0 / (1 + c.rank)
+        c.f["chunk_rrank"] = 1.0 / (1 + c.passage_rank)
         c.f["target_in"] = float(bool(targets) and c.doc_id in targets)
         c.f["target_out"] = float(bool(targets) and c.doc_id not in targets)
         c.f["short"] = float(len(c.text) < 40)
@@ -151,6 +152,11 @@ def interactions(c: Candidate) -> None:
     """Evidence that counts together: the kind of answer asked for in a sentence that means the same thing."""
     c.f["type_x_dense"] = c.f.get("type_hit", 0.0) * c.f.get("dense", 0.0)
     c.f["rare_x_dense"] = c.f.get("rare_hit", 0.0) * c.f.get("dense", 0.0)
+
+
+def linear(f: dict[str, float], weights: dict[str, float]) -> float:
+    """A weighted sum of the features (the ranking model's score; no bias: only differences matter)."""
+    return sum(w * f.get(name, 0.0) for name, w in weights.items() if name != "bias")
 
 
 def probability(f: dict[str, float], weights: dict[str, float]) -> float:

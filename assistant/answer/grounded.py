@@ -31,7 +31,10 @@ NOT_SUPPORTED = "The corpus does not say what this question asks: no passage in 
 def load_params(path: str = str(PARAMS_FILE)) -> dict[str, Any]:
     """The fitted parameters: feature weights, decline threshold, runner-up ratio, sentences embedded."""
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {**raw, "weights": dict(zip(raw["features"], raw["weights"]))}
+    out = {**raw, "weights": dict(zip(raw["features"], raw["weights"]))}
+    if raw.get("rank_weights"):
+        out["rank_weights"] = dict(zip(raw["features"], raw["rank_weights"]))
+    return out
 
 
 class _DocStems:
@@ -87,7 +90,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         cands = self.candidates(q, chunks, targets)
         if cands and len(targets) >= 2:
             return self._compare(question, q, cands, targets)
-        if not cands or cands[0].p < self.params["threshold"]:
+        if not cands or max(c.p for c in cands) < self.params["threshold"]:
             reason = routed.text if routed is not None else NOT_SUPPORTED
             return decline(question, reason, [(c.chunk.chunk, c.text) for c in cands[:3]])
         return _compose(question, q, self._choose(cands), _unsupported_figures(q.clean, chunks))
@@ -116,10 +119,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         for c in cheap[len(pool):]:  # not embedded: the stored sentence vector's similarity stands in
             c.f["dense"] = c.f.get("late", c.f["chunk_sim"])
         F.finish_dense(cands)
+        ranking = self.params.get("rank_weights") or self.params["weights"]
         for c in cands:
             F.interactions(c)
             c.p = F.probability(c.f, self.params["weights"])
-        cands.sort(key=lambda c: -c.p)
+            c.rank = F.linear(c.f, ranking)
+        cands.sort(key=lambda c: -c.rank)
         return cands
 
     def _choose(self, cands: list[F.Candidate]) -> list[F.Candidate]:
@@ -128,8 +133,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         chosen = [best]
         ratio = self.params["second_ratio"]
         for c in cands[1:4]:
-            if c.p < max(self.params["threshold"], ratio * best.p):
-                break
+            if c.p < max(self.params["threshold"], ratio * max(best.p, 1e-9)):
+                continue
             if c.text in best.text or best.text in c.text or len(best.text) + len(c.text) > 2 * LONG_QUOTE:
                 continue
             chosen.append(c)
@@ -142,7 +147,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         floor = 0.5 * self.params["threshold"]
         for d in targets:
             own = [c for c in cands if c.doc_id == d]
-            if own and own[0].p >= floor:
+            if own and max(c.p for c in own) >= floor:
                 picks.append(own[0])
             else:
                 silent.append(d)
