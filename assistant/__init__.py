@@ -6,7 +6,7 @@ from assistant.types import Answer, Chunk, Citation
 
 def __getattr__(name):  # Assistant pulls in LangChain; import it only when asked for
     if name == "Assistant":
-        from assistant.service import Assistant
+        from assistant.answer.pipeline import Assistant
 
         return Assistant
     raise AttributeError(name)

@@ -149,7 +149,7 @@ def environment(settings) -> dict[str, Any]:
     import sentence_transformers
     import torch
 
-    from assistant.embeddings import resolve_device
+    from assistant.store.embeddings import resolve_device
 
     device = resolve_device(settings.device)
     env = {
@@ -286,9 +286,9 @@ class Bench:
     """One store growing through the levels: the components, the synthetic documents so far, the totals."""
 
     def __init__(self, settings, args: argparse.Namespace, log: Callable[[str], None]):
-        from assistant.catalog import Catalog
-        from assistant.embeddings import make_embedder
-        from assistant.service import Assistant
+        from assistant.store.catalog import Catalog
+        from assistant.store.embeddings import make_embedder
+        from assistant.answer.pipeline import Assistant
         from ingest.pipeline import Ingestor
 
         self.settings, self.args, self.log = settings, args, log
@@ -443,7 +443,7 @@ def measure_existing(args: argparse.Namespace, log: Callable[[str], None] = _log
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     from assistant.config import Settings
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
     from benchmarks.server import ChromaServer
     from benchmarks.synth import make_document
     from ingest.pipeline import Ingestor
@@ -538,7 +538,7 @@ def _finish(result: dict[str, Any], out_dir: Path, server, env: dict, args, log,
 
 
 def _drop_collection(settings) -> None:
-    from assistant.store import make_client
+    from assistant.store.vectors import make_client
 
     client = make_client(settings)
     if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:

@@ -30,7 +30,7 @@ class BaselinePipeline:
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from assistant.embeddings import make_embedder
+        from assistant.store.embeddings import make_embedder
         from ingest.cleaning import clean_pages
         from ingest.loaders import load_file
         from ingest.manifest import document_metadata, load_manifest

@@ -104,7 +104,7 @@ def _progress(label: str = ""):
 
 def build_assistant(settings):
     """The assistant under evaluation (a seam: tests swap in a broken answerer here)."""
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     return Assistant(settings)
 

@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from assistant.answer.features import FEATURES
+from assistant.answer.features import FEATURES, QUESTION_FEATURES
 from assistant.answer.grounded import PARAMS_FILE, GroundedAnswerer, load_params
 from assistant.config import Settings
 from evals.dataset import Case, load_set
@@ -89,6 +89,43 @@ def fit_ranking(per_case_labelled, l2: float = 1.0) -> list[float]:
     return [0.0] + [float(v) for v in res.x]
 
 
+def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float], float]:
+    """A logistic regression over question-level evidence (`question_features`) telling answerable tuning
+    questions from unanswerable ones, and its threshold: the best balanced accuracy that declines at most
+    `budget` of the answerable questions."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.answer.features import QUESTION_FEATURES, Candidate, linear, probability, question_features
+
+    xs, ys = [], []
+    for case, case_rows in per_case:
+        if "calculation" in case.tags or not case_rows or (case.answerable and not case.positive_facts):
+            continue
+        cands = []
+        for r in case_rows:
+            c = Candidate(None, 0, 0, 0, "", dict(zip(FEATURES[1:], r)))
+            c.p, c.rank = probability(c.f, params["weights"]), linear(c.f, params["rank_weights"])
+            cands.append(c)
+        cands.sort(key=lambda c: -c.rank)
+        qf = question_features(cands)
+        xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
+        ys.append(int(case.answerable))
+    model = LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000).fit(xs, ys)
+    weights = dict(zip(QUESTION_FEATURES, [float(model.intercept_[0])] + [float(w) for w in model.coef_[0]]))
+    scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
+    ok = sorted(s for s, y in zip(scores, ys) if y)
+    bad = [s for s, y in zip(scores, ys) if not y]
+    cap = ok[int(budget * len(ok))] - 1e-6
+    best_t, best = cap, -1.0
+    for t in sorted(set(scores)):
+        if t > cap:
+            break
+        score = sum(s < t for s in bad) / max(1, len(bad)) + sum(s >= t for s in ok) / len(ok)
+        if score > best:
+            best_t, best = t, score
+    return weights, max(0.01, best_t)
+
+
 def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
     """The threshold that best separates answerable from unanswerable tuning questions (balanced accuracy of
     the best sentence's probability), capped so that at most `budget` of the answerable ones are declined."""
@@ -152,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(PARAMS_FILE))
     args = p.parse_args(argv)
 
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     assistant = Assistant(Settings.from_env(store_dir=args.store))
     params = dict(load_params())
@@ -165,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     params["weights"] = dict(zip(FEATURES, weights))
     params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled)))
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
+    params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
     for ratio in (0.5, 0.8, 1.01):
         params["second_ratio"] = ratio
@@ -176,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     out = {"_comment": "Fitted by `python -m evals.fit` on the tuning set (evals/sets/tuning); do not edit by hand.",
            "features": list(FEATURES), "weights": [round(params["weights"][f], 4) for f in FEATURES],
            "rank_weights": [round(params["rank_weights"][f], 4) for f in FEATURES],
-           "threshold": round(params["threshold"], 4), "second_ratio": best_ratio, "pool": params["pool"]}
+           "threshold": round(params["threshold"], 4), "second_ratio": best_ratio, "pool": params["pool"],
+           "question_features": list(QUESTION_FEATURES),
+           "decline_weights": [round(params["decline_weights"][f], 4) for f in QUESTION_FEATURES],
+           "decline_threshold": round(params["decline_threshold"], 4)}
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: threshold {out['threshold']}, second_ratio {best_ratio}")
     for name, path in (("tuning", args.tuning), ("validation", args.validation)):

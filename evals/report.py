@@ -6,7 +6,7 @@ import html
 from typing import Any, Sequence
 
 from evals.metrics import INFO, METRICS
-from evals.runner import metric_table
+from evals.table import metric_table
 
 __all__ = ["render_markdown", "render_html", "render_comparison"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from assistant.catalog import Catalog
+from assistant.store.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import AssistantError, IngestError
 from assistant.text.sentences import split_sentences
@@ -92,8 +92,8 @@ class Ingestor:
     """Holds the embedder, vector store and catalog for one ingestion run (or many, in the UI)."""
 
     def __init__(self, settings: Settings, embedder=None, store=None, catalog: Catalog | None = None):
-        from assistant.embeddings import make_embedder
-        from assistant.store import make_store
+        from assistant.store.embeddings import make_embedder
+        from assistant.store.vectors import make_store
 
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
@@ -226,13 +226,13 @@ class Ingestor:
                 bar.update(len(part))
 
     def _index_figures(self, doc_id: str, chunks: list) -> None:
-        from assistant import figures
+        from assistant.store import figures
 
         figures.index_document(self.settings.sqlite_path, doc_id, chunks)
 
     def prune(self) -> list[str]:
         """Remove documents whose files are gone; returns their doc_ids."""
-        from assistant import figures
+        from assistant.store import figures
 
         gone = [d["doc_id"] for d in self.catalog.documents() if not Path(d["file"]).exists()]
         for doc_id in gone:

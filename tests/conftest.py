@@ -33,7 +33,7 @@ def _isolated_store(tmp_path, monkeypatch):
 def embedder():
     """The real packaged all-MiniLM-L6-v2 model, loaded once per test session."""
     from assistant.config import Settings
-    from assistant.embeddings import make_embedder
+    from assistant.store.embeddings import make_embedder
 
     return make_embedder(Settings())
 
@@ -62,7 +62,7 @@ def corpus_settings(tmp_path_factory, corpus_copy, embedder):
 def library_assistant(tmp_path_factory, corpus_copy, embedder):
     """An Assistant over the evaluation library: corpus/ plus the blind-written documents of evals/library/."""
     from assistant.config import Settings
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
     from ingest.pipeline import ingest_paths
 
     settings = Settings(store_dir=tmp_path_factory.mktemp("library-store"), corpus_dir=corpus_copy)
@@ -76,7 +76,7 @@ def library_assistant(tmp_path_factory, corpus_copy, embedder):
 @pytest.fixture(scope="session")
 def corpus_assistant(corpus_settings):
     """An Assistant over the ingested corpus, shared by the session's tests."""
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     return Assistant(corpus_settings).warm_up()
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.errors import QuestionError
-from assistant.retrieval import HybridRetriever
+from assistant.query.retrieval import HybridRetriever
 
 NAO22 = "nao-2022-government-shared-services"
 NAO14 = "nao-2014-next-generation-shared-services"
@@ -144,7 +144,7 @@ def test_with_answer_mode_shares_components(corpus_assistant):
 
 
 def test_lexical_search_leaves_out_words_most_chunks_have_once_the_library_is_large(corpus_assistant, monkeypatch):
-    import assistant.catalog as catalog_module
+    import assistant.store.catalog as catalog_module
 
     catalog = corpus_assistant.catalog
     query = "shared services funding envelope approved by HM Treasury"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import calculators as calc
-from assistant.calculators import Quantity, parse_quantity
+from assistant.calc import calculators as calc
+from assistant.calc.calculators import Quantity, parse_quantity
 from assistant.errors import CalculationError
 from assistant.types import Calculation, Operand
 
@@ -234,7 +234,9 @@ def test_quantity_display():
 # --- the LangChain edge ---------------------------------------------------------------------------
 
 def test_as_tools_wraps_the_same_functions():
-    tools = {t.name: t for t in calc.as_tools()}
+    from assistant.calc.tools import as_tools
+
+    tools = {t.name: t for t in as_tools()}
     assert set(tools) == {"difference", "exceeds_by_percent", "total", "ratio", "share", "average", "percent_change",
                           "midpoint", "years_between", "annual_to_total", "total_to_annual", "convert"}
     assert tools["average"].invoke({"amount": "£759 million", "count": "3"})["result"] == "£253 million"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 
 NAO22 = "nao-2022-government-shared-services"
 
@@ -20,11 +20,11 @@ def run(capsys, *argv):
 
 
 def test_help_is_instant_and_lists_commands():
-    code = "import sys, assistant.cli as c; c.build_parser(); print('torch' in sys.modules, " \
+    code = "import sys, assistant.cli.main as c; c.build_parser(); print('torch' in sys.modules, " \
            "'sentence_transformers' in sys.modules, 'chromadb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False", "False"]
-    help_text = subprocess.run([sys.executable, "-m", "assistant.cli", "--help"], capture_output=True, text=True,
+    help_text = subprocess.run([sys.executable, "-m", "assistant.cli.main", "--help"], capture_output=True, text=True,
                                check=True).stdout
     for command in ("ingest", "docs", "search", "ask", "ui"):
         assert command in help_text

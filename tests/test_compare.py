@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.compare import ASPECTS, NOT_STATED, CompareError, compare_strategies, timeline
-from assistant.strategies import read_document, resolve_columns, usable_for
+from assistant.cli.main import main
+from assistant.compare.table import ASPECTS, NOT_STATED, CompareError, compare_strategies, timeline
+from assistant.compare.strategies import read_document, resolve_columns, usable_for
 from assistant.types import Chunk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def manifest() -> dict[str, dict]:
 def third(tmp_path_factory, embedder):
     """An Assistant over the starting corpus plus a third document (its own manifest entry and strategy)."""
     from assistant.config import Settings
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
     from ingest.pipeline import ingest_paths
 
     folder = tmp_path_factory.mktemp("corpus3")
@@ -391,7 +391,7 @@ def test_cli_timeline(capsys, corpus_settings):
 @pytest.mark.slow
 def test_done_when_command_as_a_subprocess(corpus_settings, tmp_path):
     """The issue's own command, run as a user runs it (a new process, the installed entry point)."""
-    cmd = [sys.executable, "-m", "assistant.cli", "compare", NGSS, SSS, "--store", str(corpus_settings.store_dir),
+    cmd = [sys.executable, "-m", "assistant.cli.main", "compare", NGSS, SSS, "--store", str(corpus_settings.store_dir),
            "--width", "120"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300,
                           env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HOME": str(tmp_path)})

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.runnables import RunnableLambda
 
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.types import Answer, Citation
 from evals.cli import load_floors
 from evals.dataset import load_set
@@ -60,7 +60,7 @@ def _broken(chunk_id: str):
 
 
 def test_a_broken_answerer_fails_the_gate(corpus_settings, corpus_assistant, monkeypatch, tmp_path, capsys):
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     chunk_id = corpus_assistant.search("Treasury approved funding package")[0].chunk.id
     monkeypatch.setattr("evals.cli.build_assistant",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.errors import QuestionError
 from assistant.types import Answer, Citation
 from evals.dataset import Case, load_set
@@ -200,7 +200,7 @@ def test_eval_command_input_errors_exit_2(tmp_path, monkeypatch, capsys):
 
 
 def test_eval_help_is_instant_and_imports_nothing_heavy():
-    code = ("import sys\nfrom assistant.cli import main\n"
+    code = ("import sys\nfrom assistant.cli.main import main\n"
             "try:\n    main(['eval', '--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('torch', 'chromadb', 'sentence_transformers', 'pydantic') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)

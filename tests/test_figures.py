@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import cli_figures
+from assistant.cli import figures as cli_figures
 from assistant.config import Settings
-from assistant.figures import (UNITS, delete_document, extract_figures, has_status, index_document, list_figures,
-                               status_of)
+from assistant.store.figures import delete_document, index_document, list_figures
+from assistant.text.figures import UNITS, extract_figures, has_status, status_of
 from assistant.types import Chunk
 
 D = Decimal
@@ -214,22 +214,11 @@ def test_list_figures_grep_and_missing_store(tmp_path):
     assert (d["doc_id"], d["value"], d["chunk_id"]) == (DOC_2022, "382000000", f"{DOC_2022}-5")
 
 
-def test_the_store_lives_in_figures_store_and_figures_re_exports_it():
-    from assistant import figures, figures_store
-
-    for name in ("FigureRecord", "index_document", "delete_document", "list_figures"):
-        assert getattr(figures, name) is getattr(figures_store, name)
-    with pytest.raises(AttributeError):
-        figures.no_such_name  # noqa: B018 - the lazy re-export still refuses unknown names
-    # Either module may be imported first, and extracting figures alone never loads sqlite3.
-    for first in ("assistant.figures_store", "assistant.figures"):
-        code = (f"import sys, {first}; from assistant.figures import index_document, list_figures; "
-                "from assistant.figures_store import FigureRecord; print(index_document.__module__)")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-        assert out.strip() == "assistant.figures_store"
-    code = "import sys, assistant.figures; print('sqlite3' in sys.modules)"
+def test_figure_extraction_never_loads_the_store():
+    """Extraction is text handling (assistant.text); the table lives in assistant.store: no cycle between them."""
+    code = "import sys, assistant.text.figures; print('sqlite3' in sys.modules, 'assistant.store.figures' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
+                          check=True).stdout.strip() == "False False"
 
 
 # --- statuses -------------------------------------------------------------------------------------
@@ -293,7 +282,7 @@ def test_cli_without_a_store_says_so(tmp_path, capsys):
 
 
 def test_cli_module_keeps_heavy_imports_out():
-    code = ("import sys, assistant.cli_figures; "
+    code = ("import sys, assistant.cli.figures; "
             "print(sorted(m for m in ('torch', 'chromadb', 'sentence_transformers', 'langchain_core', 'sqlite3') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

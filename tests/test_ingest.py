@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import Catalog
+from assistant.store.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import IngestError
 from ingest.chunking import chunk_page, split_sentences

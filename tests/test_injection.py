@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.config import Settings
-from assistant.service import Assistant
+from assistant.answer.pipeline import Assistant
 from ingest.pipeline import Ingestor
 
 Q = "How much funding did HM Treasury approve for the clusters?"

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.llm import LLMAnswerer, check_answer
-from assistant.service import Assistant
+from assistant.answer.llm import LLMAnswerer, check_answer
+from assistant.answer.pipeline import Assistant
 from assistant.query.analysis import analyse
 from conftest import OpenAIStub
 

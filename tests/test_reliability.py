@@ -79,7 +79,7 @@ def test_eight_concurrent_asks_in_threads_on_one_assistant(corpus_assistant):
 WORKER = r"""
 import json, sys, threading
 from assistant.config import Settings
-from assistant.service import Assistant
+from assistant.answer.pipeline import Assistant
 
 questions = json.loads(sys.argv[1])
 assistant = Assistant(Settings.from_env()).warm_up()
@@ -176,7 +176,7 @@ def test_ingesting_a_changed_document_while_questions_are_asked(tmp_path, corpus
     """Readers ask while a document is rewritten and re-ingested. The writer holds each ingest open in its two
     dangerous windows (new vectors stored but the catalog not yet swapped; catalog swapped but old vectors not
     yet deleted) until every reader has asked a full round inside it, so those windows are always tested."""
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
     from ingest.pipeline import Ingestor
 
     settings = Settings(store_dir=tmp_path / "store")
@@ -281,7 +281,7 @@ def _note(v: int) -> str:
 
 @pytest.mark.parametrize("crash_at", ["after vectors, before the catalog swap", "after the swap, before deleting"])
 def test_a_crash_at_either_write_leaves_a_consistent_store(crash_at, tmp_path, embedder, monkeypatch):
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
     from ingest.pipeline import Ingestor
 
     settings = Settings(store_dir=tmp_path / "store")
@@ -338,7 +338,7 @@ def test_one_doc_id_twice_in_one_run_leaves_no_orphan_vectors(tmp_path, embedder
 
 @pytest.mark.timeout(900)
 def test_sigkill_mid_ingest_then_rerun_completes_without_duplicates(tmp_path, corpus_copy, embedder):
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
     from benchmarks.synth import generate
     from ingest.pipeline import Ingestor
 
@@ -350,7 +350,7 @@ def test_sigkill_mid_ingest_then_rerun_completes_without_duplicates(tmp_path, co
     docs = generate(synth, 40, seed=8)
 
     log = (tmp_path / "ingest.log").open("wb")
-    child = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--store", str(settings.store_dir),
+    child = subprocess.Popen([sys.executable, "-m", "assistant.cli.main", "ingest", "--store", str(settings.store_dir),
                               "--no-progress", str(synth)], stdout=log, stderr=subprocess.STDOUT,
                              env=_offline_env(), cwd=ROOT)
     catalog = sqlite3.connect(f"file:{settings.sqlite_path}?mode=ro", uri=True, timeout=30)
@@ -412,7 +412,7 @@ def test_a_pdf_over_the_page_limit_is_refused(tmp_path, pdf_factory, embedder):
 
 
 def test_the_cli_names_a_refused_file_and_fails(tmp_path, monkeypatch, capsys):
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -424,8 +424,8 @@ def test_the_cli_names_a_refused_file_and_fails(tmp_path, monkeypatch, capsys):
 
 
 def test_a_question_over_the_length_limit_raises_question_error(tmp_path, capsys):
-    from assistant.cli import main
-    from assistant.service import Assistant, validate_question
+    from assistant.cli.main import main
+    from assistant.answer.pipeline import Assistant, validate_question
 
     short = Assistant(Settings(store_dir=tmp_path, max_question_chars=50))
     with pytest.raises(QuestionError, match="the question is 51 characters long; the limit is 50"):

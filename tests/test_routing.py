@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.routing import Evidence, RoutedCalculation, route_calculation
+from assistant.calc.routing import Evidence, RoutedCalculation, route_calculation
 from assistant.types import Chunk
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # benchmarks/ (home of the server helper) is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from assistant.catalog import Catalog  # noqa: E402
+from assistant.store.catalog import Catalog  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.errors import ConfigError, IndexMismatchError  # noqa: E402
-from assistant.store import ChromaStore, make_client  # noqa: E402
+from assistant.store.vectors import ChromaStore, make_client  # noqa: E402
 from assistant.types import Chunk  # noqa: E402
 from benchmarks.server import ChromaServer, free_port  # noqa: E402
 
@@ -173,7 +173,7 @@ def server_settings(chroma_server, corpus_copy, embedder, tmp_path_factory):
 
 
 def test_server_mode_answers_with_a_citation(server_settings):
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     answer = Assistant(server_settings).ask(QUESTION)
     assert not answer.declined and "£300 million" in answer.text
@@ -204,7 +204,7 @@ def test_reingest_through_the_server_leaves_the_count_unchanged(server_settings,
 
 
 def test_cli_ask_with_chroma_url(server_settings, capsys):
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     code = main(["ask", "--store", str(server_settings.store_dir), "--chroma-url", server_settings.chroma_url,
                  "--json", QUESTION])
@@ -217,7 +217,7 @@ def test_unreachable_server_is_one_clear_error(tmp_path, capsys):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ConfigError, match="cannot reach the Chroma server"):
         make_client(Settings(store_dir=tmp_path, chroma_url=url))
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     assert main(["search", "--store", str(tmp_path), "--chroma-url", url, "funding"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import Catalog
+from assistant.store.catalog import Catalog
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 TIMEOUT = 180  # the first run in a process loads the embedding model
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def asks(monkeypatch):
     """Every call the app makes to Assistant.ask, with its arguments (the real ask still runs)."""
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     calls: list[dict] = []
     real = Assistant.ask

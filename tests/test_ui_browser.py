@@ -70,7 +70,7 @@ def _env(store: Path) -> dict:
 def ui_store(tmp_path_factory, corpus_copy) -> Path:
     """A store of its own (uploads change it), built from the corpus by the real CLI in a separate process."""
     store = tmp_path_factory.mktemp("ui-browser") / "store"
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(corpus_copy), "--store", str(store),
+    subprocess.run([sys.executable, "-m", "assistant.cli.main", "ingest", str(corpus_copy), "--store", str(store),
                     "--no-progress"], cwd=ROOT, env=_env(store), check=True, capture_output=True, timeout=300)
     return store
 
@@ -338,7 +338,7 @@ def _documents_shown(pg) -> str:
 
 
 def test_upload_error_is_reported_and_the_corpus_is_unchanged(page, ui_store):
-    from assistant.catalog import Catalog
+    from assistant.store.catalog import Catalog
 
     before = _documents_shown(page)
     docs = Catalog(ui_store / "catalog.sqlite3").documents()

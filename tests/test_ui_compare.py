@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from assistant.compare import ASPECT_KEYS, NOT_STATED, Cell, Column, Comparison, Row
-from assistant.timeline import Event
+from assistant.compare.table import ASPECT_KEYS, NOT_STATED, Cell, Column, Comparison, Row
+from assistant.compare.timeline import Event
 from assistant.types import Calculation, Citation
 from ui import compare_view as view
 
@@ -206,7 +206,7 @@ def test_css_stacks_tables_on_narrow_screens():
 @pytest.fixture
 def compares(monkeypatch):
     """Every call the app makes to compare_strategies (the real one still runs)."""
-    from assistant import compare
+    from assistant.compare import table as compare
 
     calls: list[tuple] = []
     real = compare.compare_strategies

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.types import Answer, Calculation, Citation, Operand
 from ui import render
-from ui.uploads import safe_name
+from ingest.uploads import safe_name
 
 PAYLOAD = '<img src=x onerror="alert(1)"> <script>alert(2)</script> [click](javascript:alert(3)) :red[x] $x$'
 

@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from assistant import compare as comparing
+from assistant.compare import table as comparing
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from ui import compare_view as view
@@ -26,7 +26,7 @@ FILTER_NAMES = {"doc_ids": "documents chosen", "publisher": "publisher", "year_f
 def load_assistant(_settings: Settings, key: str):
     """One grounded Assistant per process and store (`key` names them; settings are not hashed). LLM mode
     is a second Assistant sharing its parts, so the selector can switch between them per question."""
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     return Assistant(_settings.with_(answer_mode="grounded"))
 
@@ -113,7 +113,7 @@ def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
 
 def uploads(assistant, settings: Settings, key: str) -> None:
     """Upload PDF, HTML or text files; each is ingested with a progress bar and reported in one line."""
-    from ui.uploads import add_upload
+    from ingest.uploads import add_upload
 
     files = st.sidebar.file_uploader(
         "PDF, HTML or text files", type=["pdf", "html", "htm", "txt", "md"], accept_multiple_files=True,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from assistant.compare import ASPECTS, NOT_STATED, Cell, Comparison, Row
-from assistant.strategies import known_names, strategy_year
-from assistant.timeline import Event
+from assistant.compare.table import ASPECTS, NOT_STATED, Cell, Comparison, Row
+from assistant.compare.strategies import known_names, strategy_year
+from assistant.compare.timeline import Event
 from assistant.types import Citation
 from ui.render import card_label, esc, page_text, safe_url
 
@@ -78,7 +78,7 @@ def column_choices(documents: list[dict]) -> tuple[list[str], dict[str, str], li
     doc_ids = known_names(documents)[1]
     titles = {d["doc_id"]: " ".join(str(d.get("title") or d["doc_id"]).split()) for d in documents}
     labels = {s: f"Strategy: {s}" for s in ordered}
-    # A doc_id spelled like a strategy resolves to the strategy (assistant.strategies), so offer it once.
+    # A doc_id spelled like a strategy resolves to the strategy (assistant.compare.strategies), so offer it once.
     docs = [i for i in doc_ids if i not in labels]
     labels.update({i: f"Document: {titles[i]} ({i})" for i in docs})
     options = ordered + docs

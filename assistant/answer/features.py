@@ -154,6 +154,21 @@ def interactions(c: Candidate) -> None:
     c.f["rare_x_dense"] = c.f.get("rare_hit", 0.0) * c.f.get("dense", 0.0)
 
 
+QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
+                     "has_type", "top_chunk_sim")
+
+
+def question_features(cands: list[Candidate]) -> dict[str, float]:
+    """Evidence that the question is answerable at all, from its best sentences (`cands` ranked best first,
+    each with `p`): what the decline model weighs."""
+    top = cands[0]
+    return {"best_p": max(c.p for c in cands), "top_p": top.p, "top_focus": top.f.get("focus", 0.0),
+            "top_lex": top.f.get("lex", 0.0), "top_late": top.f.get("late", 0.0),
+            "top_type": top.f.get("type_hit", 0.0), "absent": top.f.get("absent", 0.0),
+            "has_type": float(top.f.get("type_hit", 0.0) > 0 or top.f.get("type_miss", 0.0) > 0),
+            "top_chunk_sim": top.f.get("chunk_sim", 0.0)}
+
+
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:
     """A weighted sum of the features (the ranking model's score; no bias: only differences matter)."""
     return sum(w * f.get(name, 0.0) for name, w in weights.items() if name != "bias")

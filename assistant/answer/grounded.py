@@ -32,6 +32,8 @@ def load_params(path: str = str(PARAMS_FILE)) -> dict[str, Any]:
     """The fitted parameters: feature weights, decline threshold, runner-up ratio, sentences embedded."""
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     out = {**raw, "weights": dict(zip(raw["features"], raw["weights"]))}
+    if raw.get("decline_weights"):
+        out["decline_weights"] = dict(zip(raw["question_features"], raw["decline_weights"]))
     if raw.get("rank_weights"):
         out["rank_weights"] = dict(zip(raw["features"], raw["rank_weights"]))
     return out
@@ -90,10 +92,18 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         cands = self.candidates(q, chunks, targets)
         if cands and len(targets) >= 2:
             return self._compare(question, q, cands, targets)
-        if not cands or max(c.p for c in cands) < self.params["threshold"]:
+        if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
             return decline(question, reason, [(c.chunk.chunk, c.text) for c in cands[:3]])
-        return _compose(question, q, self._choose(cands), _unsupported_figures(q.clean, chunks))
+        return _compose(question, q, self._choose(q, cands), _unsupported_figures(q.clean, chunks))
+
+    def answerable(self, cands: list[F.Candidate]) -> bool:
+        """Whether the best sentences are likely enough to answer: the fitted decline model when there is one,
+        else the best sentence's probability against the threshold."""
+        model = self.params.get("decline_weights")
+        if model:
+            return F.probability(F.question_features(cands), model) >= self.params["decline_threshold"]
+        return max(c.p for c in cands) >= self.params["threshold"]
 
     # -- scoring ---------------------------------------------------------------------------------------
     def candidates(self, q: Question, chunks: list[ScoredChunk], targets: tuple[str, ...] = ()) -> list[F.Candidate]:
@@ -127,8 +137,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         cands.sort(key=lambda c: -c.rank)
         return cands
 
-    def _choose(self, cands: list[F.Candidate]) -> list[F.Candidate]:
-        """The best sentence, and a close runner-up from the same passages that says something new."""
+    def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
+        """The best sentence, and a close runner-up that says something new of the kind asked for."""
         best = cands[0]
         chosen = [best]
         ratio = self.params["second_ratio"]
@@ -137,6 +147,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 continue
             if c.text in best.text or best.text in c.text or len(best.text) + len(c.text) > 2 * LONG_QUOTE:
                 continue
+            if q.types and not c.f.get("type_hit"):
+                continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
             chosen.append(c)
             break
         return chosen
@@ -164,7 +176,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
     # -- calculations --------------------------------------------------------------------------------
     def _calculation(self, q: Question, chunks: list[ScoredChunk], history) -> Answer | None:
         """A calculation's answer, a declined one saying which figure is missing, or None (not a calculation)."""
-        from assistant.routing import route_calculation
+        from assistant.calc.routing import route_calculation
 
         context = previous_question(history) if q.context_terms else None
         routed = route_calculation(q.clean, [sc.chunk for sc in chunks], context=context)
@@ -235,7 +247,7 @@ def _elide(sentence: str, quote: str) -> str:
 
 def _unsupported_figures(question: str, chunks: list[ScoredChunk]) -> list[str]:
     """Money and percentage figures in the question that no retrieved passage states (a false premise)."""
-    from assistant.figures import extract_figures
+    from assistant.text.figures import extract_figures
 
     asked = [f for f in extract_figures(question) if f.unit in ("GBP", "percent")]
     if not asked:

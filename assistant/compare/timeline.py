@@ -3,7 +3,7 @@
 Dates come from two places: the manifest (`published`: the document itself is the event, and the
 citation is the document) and the text (every year, financial year and date the figure extractor finds,
 with the sentence it sits in as the citation). Each event carries the strategies its sentence speaks
-about, found the same way as for comparisons (`assistant.strategies.read_document`).
+about, found the same way as for comparisons (`assistant.compare.strategies.read_document`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from assistant.strategies import Column, Sentence, ordered_strategies, read_document, resolve_columns, usable_for
-from assistant.figures import Figure, extract_figures
+from assistant.compare.strategies import Column, Sentence, ordered_strategies, read_document, resolve_columns, usable_for
+from assistant.text.figures import Figure, extract_figures
 from assistant.types import Citation
 
 KINDS = ("publication", "event", "period end", "deadline")  # the order of events on the same date

@@ -14,7 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.catalog import Catalog
+from assistant.store.catalog import Catalog
 from assistant.types import ScoredChunk
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion

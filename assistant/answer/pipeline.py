@@ -14,11 +14,11 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from assistant.catalog import Catalog
+from assistant.store.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import QuestionError
 from assistant.query.analysis import analyse, retrieval_query
-from assistant.retrieval import Filters, HybridRetriever, Searcher
+from assistant.query.retrieval import Filters, HybridRetriever, Searcher
 from assistant.types import Answer, ScoredChunk
 
 
@@ -42,13 +42,13 @@ class Assistant:
     # -- components, built on first use ----------------------------------------------------------
     @cached_property
     def embedder(self):
-        from assistant.embeddings import make_embedder
+        from assistant.store.embeddings import make_embedder
 
         return make_embedder(self.settings)
 
     @cached_property
     def store(self):
-        from assistant.store import make_store
+        from assistant.store.vectors import make_store
 
         return make_store(self.settings, self.embedder.name, self.embedder.dimension)
 
@@ -71,7 +71,7 @@ class Assistant:
         if self._answerer is not None:
             return self._answerer
         if self.settings.answer_mode == "llm":
-            from assistant.llm import LLMAnswerer
+            from assistant.answer.llm import LLMAnswerer
 
             return LLMAnswerer.from_settings(self.settings, fallback=self.grounded)
         return self.grounded

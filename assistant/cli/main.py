@@ -13,7 +13,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 
 # Modules that add their own subcommands with `add_parser(subparsers)`.
-PLUGINS = ["assistant.cli_figures", "evals.cli", "assistant.cli_compare"]
+PLUGINS = ["assistant.cli.figures", "evals.cli", "assistant.cli.compare"]
 
 EPILOG = """examples:
   audit-assistant ingest corpus/
@@ -145,7 +145,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_docs(args, settings: Settings) -> int:
-    from assistant.catalog import Catalog
+    from assistant.store.catalog import Catalog
 
     docs = Catalog(settings.sqlite_path).documents()
     if args.json:
@@ -161,7 +161,7 @@ def cmd_docs(args, settings: Settings) -> int:
 
 
 def cmd_search(args, settings: Settings) -> int:
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     results = Assistant(settings).search(args.query, args.k, _filters(args))
     if args.json:
@@ -193,7 +193,7 @@ def format_answer(answer) -> str:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from assistant.service import Assistant
+    from assistant.answer.pipeline import Assistant
 
     assistant = Assistant(settings)
     if args.batch:

@@ -1,14 +1,14 @@
 """The calculators as LangChain tools: figures in as text ("£382 million"), the calculation's dict out.
 
-The only module that wraps the calculators for LangChain; `assistant.calculators` stays plain Python.
+The only module that wraps the calculators for LangChain; `assistant.calc.calculators` stays plain Python.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Union
 
-from assistant import calculators as calc
-from assistant.calculators import CalculationResult
+from assistant.calc import calculators as calc
+from assistant.calc.calculators import CalculationResult
 from assistant.errors import CalculationError
 
 # name -> (function, its arguments as (name, what it is, an example), description); the tools take text.

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from assistant.figures import Figure, extract_figures
+from assistant.text.figures import Figure, extract_figures
 from assistant.types import Chunk
 
 __all__ = ["FigureRecord", "index_document", "delete_document", "list_figures"]

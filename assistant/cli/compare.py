@@ -23,7 +23,7 @@ COMPARE_EPILOG = """examples:
 
 def add_parser(subparsers: Any, parent: argparse.ArgumentParser) -> None:
     """Register `compare` and `timeline` on the CLI's subparsers; `parent` carries the store options."""
-    from assistant.compare import ASPECTS  # light: no model or store is loaded
+    from assistant.compare.table import ASPECTS  # light: no model or store is loaded
 
     p = subparsers.add_parser(
         "compare", parents=[parent], help="compare strategies or documents side by side, with citations",
@@ -67,8 +67,8 @@ def _emit(text: str, out: Path | None) -> None:
 
 def run_compare(args: argparse.Namespace, settings: Settings) -> int:
     """Print (or write) the comparison table; 2 with a clear message for an unknown strategy or aspect."""
-    from assistant.compare import compare_strategies
-    from assistant.service import Assistant
+    from assistant.compare.table import compare_strategies
+    from assistant.answer.pipeline import Assistant
 
     comparison = compare_strategies(Assistant(settings), args.columns, args.aspect)
     fmt = _format(args)
@@ -87,8 +87,8 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_timeline(args: argparse.Namespace, settings: Settings) -> int:
     """Print the timeline as text or JSON."""
-    from assistant.service import Assistant
-    from assistant.timeline import format_timeline, timeline
+    from assistant.answer.pipeline import Assistant
+    from assistant.compare.timeline import format_timeline, timeline
 
     events = timeline(Assistant(settings), args.strategy)
     if args.json:

@@ -1,7 +1,7 @@
 """Strategies side by side: one row per aspect, one column per strategy (or document).
 
 Each cell holds the source sentences that support the aspect and speak about the column's strategy
-(`assistant.strategies` decides which those are), each cited, or "not stated in the corpus". Where two
+(`assistant.compare.strategies` decides which those are), each cited, or "not stated in the corpus". Where two
 cells hold figures of the same kind, the calculators add a difference or ratio with its working. Pure
 logic: the CLI (`cli_compare`) and the UI render what `compare_strategies` and `timeline` return.
 """
@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from assistant import calculators
+from assistant.calc import calculators
 from assistant.errors import CalculationError
-from assistant.figures import Figure, extract_figures
-from assistant.strategies import (Column, CompareError, Sentence, known_names, read_document, resolve_columns,
+from assistant.text.figures import Figure, extract_figures
+from assistant.compare.strategies import (Column, CompareError, Sentence, known_names, read_document, resolve_columns,
                                   usable_for)
-from assistant.timeline import Event, timeline
+from assistant.compare.timeline import Event, timeline
 from assistant.types import Calculation, Citation, Operand
 
 __all__ = ["ASPECTS", "Aspect", "Cell", "Column", "Comparison", "CompareError", "Event", "NOT_STATED", "Row",
@@ -282,7 +282,7 @@ class _Vectors:
 def compare_strategies(assistant, columns: Iterable[str | Column], aspects: Iterable[str | Aspect] | None = None,
                        k: int = 8) -> Comparison:
     """Compare two or more strategies (or documents) aspect by aspect, every cell cited or "not stated"."""
-    from assistant.retrieval import Filters, Searcher
+    from assistant.query.retrieval import Filters, Searcher
 
     docs = {d["doc_id"]: d for d in assistant.catalog.documents()}
     cols = [c if isinstance(c, Column) else resolve_columns(list(docs.values()), [c])[0] for c in columns]

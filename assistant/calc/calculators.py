@@ -84,7 +84,7 @@ class Quantity:
 
     @classmethod
     def from_figure(cls, fig: Any) -> "Quantity":
-        """The quantity of an extracted `assistant.figures.Figure`, labelled with what it measures."""
+        """The quantity of an extracted `assistant.text.figures.Figure`, labelled with what it measures."""
         scale = None
         if fig.unit in ("GBP", "count"):
             words = {_SCALE_WORDS.get(w.lower(), w.lower()) for w in
@@ -390,7 +390,7 @@ def convert(amount: Figureish, to: str) -> CalculationResult:
 
 def parse_quantity(text: str) -> Quantity:
     """Read one figure as people write it: "£382m", "382 million pounds", "10% to 15%", "2028", "3 years"."""
-    from assistant.figures import extract_figures  # figures is the one parser of numbers in prose
+    from assistant.text.figures import extract_figures  # figures is the one parser of numbers in prose
 
     if text is None or not str(text).strip():
         raise CalculationError("The figure is empty, so there is nothing to calculate with.")
@@ -414,10 +414,3 @@ def parse_quantity(text: str) -> Quantity:
         q = Quantity(None if q.is_range else -q.value, q.unit, None if not q.is_range else -q.hi,
                      None if not q.is_range else -q.lo, q.scale, q.label)
     return q
-
-
-def as_tools() -> list:
-    """The calculators as LangChain StructuredTools (built in `assistant.calculator_tools`, the LangChain edge)."""
-    from assistant.calculator_tools import as_tools as tools
-
-    return tools()

@@ -1,6 +1,6 @@
 """Find the figures in audit prose: money, percentages, counts, years, financial years and dates.
 
-The SQLite figures table lives in `assistant.figures_store`; its functions are re-exported here.
+The SQLite figures table lives in `assistant.store.figures`; its functions are re-exported here.
 """
 
 from __future__ import annotations
@@ -398,21 +398,3 @@ def extract_figures(text: str) -> list[Figure]:
         figures.append(Figure(raw=text[start:end], start=start, end=end, sentence=text[sent[0]:sent[1]],
                               sentence_start=sent[0], sentence_end=sent[1], measure=measure, **fields))
     return figures
-
-
-# --- the store, re-exported ---------------------------------------------------------------------------
-
-_STORE_NAMES = frozenset({"FigureRecord", "index_document", "delete_document", "list_figures"})
-
-
-def __getattr__(name: str) -> Any:
-    """`from assistant.figures import index_document` keeps working; sqlite3 loads only when it is used.
-
-    A lazy re-export rather than an import at the bottom: figures_store imports this module, so either
-    one may then be imported first without a circular-import error.
-    """
-    if name in _STORE_NAMES:
-        from assistant import figures_store
-
-        return getattr(figures_store, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,7 +38,7 @@ def _cell(text: Any, width: int) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the stored figures; 1 when nothing has been indexed at the store."""
-    from assistant.figures import list_figures  # sqlite only, but keep `--help` free of it
+    from assistant.store.figures import list_figures  # sqlite only, but keep `--help` free of it
 
     if getattr(args, "store", None):
         settings = settings.with_(store_dir=args.store)

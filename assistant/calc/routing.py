@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from assistant import calculators as calc
-from assistant.calculators import CalculationResult, Quantity
+from assistant.calc import calculators as calc
+from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.errors import CalculationError
-from assistant.figures import WORD_VALUES, extract_figures
-from assistant.operands import (Candidate, Query, Refusal, _ranked, candidates, concepts, end_of, find, names_no_end_noun, pick, stated,
+from assistant.text.figures import WORD_VALUES, extract_figures
+from assistant.calc.operands import (Candidate, Query, Refusal, _ranked, candidates, concepts, end_of, find, names_no_end_noun, pick, stated,
                                top_two)
 from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
 from assistant.types import Calculation, Chunk
@@ -92,7 +92,7 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
 _UNIT_CUES = (("count", re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               ("GBP", re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                 r"|shortfall|overspen|afford|cash|financ", re.I)),
+                                 r"|shortfall|overspen|afford|how much|cash|financ", re.I)),
               ("percent", re.compile(r"percentage points|%|per ?cent", re.I)))
 # A question that leans on the previous one for its subject: "What percentage is that?", "And the cost?".
 _REFERS_BACK = re.compile(r"\b(?:is|was|are|were|of|than|from) (?:that|this|it|those|these|them)\b"

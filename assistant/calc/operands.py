@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from assistant.calculators import Quantity
-from assistant.figures import Figure, clause, extract_figures, has_status, status_of
+from assistant.calc.calculators import Quantity
+from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
 from assistant.types import Chunk
 
 _STOP = set("""a an the of to in on at by for from with and or but what which who whom whose how much many is are was
