@@ -9,19 +9,20 @@ the question names. None is a word list fitted to a test question.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
-from assistant.text.patterns import shows
+from assistant.text.patterns import COUNT, MONEY, PERCENT, shows
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import stem, stems
 from assistant.types import ScoredChunk
 
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
-            "missing_top", "rare_hit", "focus", "absent", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
+            "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
             "type_x_dense", "rare_x_dense")
 MIN_CHARS = 20  # shorter spans are headings or labels, not sentences that can answer
 
@@ -103,10 +104,26 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["lex_gap"] = c.f["lex"] - best
 
 
+_QUANTITY = re.compile(f"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}", re.I)
+
+
+def measures(sentence: str, wanted: set[str], window: int = 40) -> bool | None:
+    """Whether a figure of the sentence measures what the question counts (one of its stems within a few
+    words of the figure); None when the sentence has no figure."""
+    hits = list(_QUANTITY.finditer(sentence))
+    if not hits:
+        return None
+    return any(wanted & stems(sentence[max(0, m.start() - window):m.end() + window]) for m in hits)
+
+
 def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...]) -> None:
-    """Answer type, retrieval rank, named report and length features."""
+    """Answer type, what a figure measures, retrieval rank, named report and length features."""
     top = max((c.chunk.score for c in cands), default=1.0) or 1.0
+    wanted = {stem(t) for t in q.measured}
     for c in cands:
+        hit = measures(c.text, wanted) if wanted else None
+        c.f["measure_hit"] = float(hit is True)
+        c.f["measure_miss"] = float(hit is False)
         shown = [t for t in q.types if shows(t, c.text)]
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
@@ -155,7 +172,7 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss")
 
 
 def question_features(cands: list[Candidate]) -> dict[str, float]:
@@ -166,7 +183,9 @@ def question_features(cands: list[Candidate]) -> dict[str, float]:
             "top_lex": top.f.get("lex", 0.0), "top_late": top.f.get("late", 0.0),
             "top_type": top.f.get("type_hit", 0.0), "absent": top.f.get("absent", 0.0),
             "has_type": float(top.f.get("type_hit", 0.0) > 0 or top.f.get("type_miss", 0.0) > 0),
-            "top_chunk_sim": top.f.get("chunk_sim", 0.0)}
+            "top_chunk_sim": top.f.get("chunk_sim", 0.0),
+            "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
+            "top_measure_miss": top.f.get("measure_miss", 0.0)}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:

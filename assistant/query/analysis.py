@@ -36,6 +36,30 @@ class Question:
     terms: tuple[str, ...]  # content terms
     had_instructions: bool
     context_terms: tuple[str, ...] = ()  # from the previous question, for follow-ups
+    measured: tuple[str, ...] = ()  # what a "how many"/"how much" question counts: "how many staff" -> staff
+
+
+# "how many staff", "how much funding", "the number of homes", "what percentage of schemes": the words after
+# the quantity word name what the figure must measure.
+_MEASURED = re.compile(r"\b(?:how many|how much|number of|(?:percentage|proportion|share) of)\s+((?:[a-z][\w'-]*\s+){0,2}"
+                       r"[a-z][\w'-]*)", re.I)
+
+
+_AUXILIARIES = frozenset("do does did is are was were be been has have had will would can could should may might "
+                         "must shall".split())
+
+
+def measured_terms(text: str) -> tuple[str, ...]:
+    """The content words naming what a quantity question measures (up to three after the quantity word)."""
+    m = _MEASURED.search(text)
+    if not m:
+        return ()
+    words = []
+    for w in m.group(1).split():  # up to the verb: "how much funding did HM Treasury approve" -> funding
+        if w.lower() in _AUXILIARIES:
+            break
+        words.append(w)
+    return tuple(content_terms(" ".join(words)))
 
 
 def question_types(text: str) -> tuple[str, ...]:
@@ -66,7 +90,7 @@ def analyse(text: str, history: list[dict] | None = None) -> Question:
     if clean and is_follow_up(clean, history):
         prev = strip_instructions(previous_question(history) or "")[0]
         context = tuple(t for t in content_terms(prev) if t not in terms)
-    return Question(text, clean, question_types(clean), terms, had, context)
+    return Question(text, clean, question_types(clean), terms, had, context, measured_terms(clean))
 
 
 def retrieval_query(q: Question, history: list[dict] | None = None) -> str:
