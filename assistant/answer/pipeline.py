@@ -196,7 +196,7 @@ class Assistant:
 
     def _named_reports(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
         """The document a question names as "the YEAR report" (or "report of YEAR"), when it names one year."""
-        years = set(re.findall(r"\b((?:19|20)\d{2})(?:'s)? (?:NAO )?(?:report|update|review|press release)\b", text, re.I))
+        years = set(re.findall(rf"\b((?:19|20)\d{{2}})(?:'s)? {_PUBLISHER}(?:report|update|review|press release)\b", text, re.I))
         years |= set(re.findall(r"\breport (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
         if len(years) != 1:
             return ()
@@ -231,9 +231,12 @@ class Assistant:
         return self.catalog.document_text(doc_id)
 
 
+# Who published a report, written between its year and "report": "the 2018 NAO review", "the 2023 PAC report",
+# "the 2021 Cabinet Office update" (up to three capitalised words or an acronym; matched case-sensitively).
+_PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
 # "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
 _YEARS_THEN_REPORT = re.compile(r"\b(?:19|20)\d{2}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?(?:19|20)\d{2}\b)*"
-                                r"(?:'s)?\s+(?:NAO\s+)?(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+                                rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
 
 
 def _report_years(text: str) -> set[str]:

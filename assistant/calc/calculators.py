@@ -77,7 +77,8 @@ class Quantity:
     def display(self) -> str:
         """The quantity for people: "£382 million to £403 million", "28.6%", "2024-25"."""
         if self.is_range:
-            return f"{self.end(self.lo)} to {self.end(self.hi)}"
+            lo, hi = self.end(self.lo), self.end(self.hi)
+            return lo if lo == hi else f"{lo} to {hi}"  # ends equal at the shown precision: one figure
         return self.end(self.value)
 
     __str__ = display
