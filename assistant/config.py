@@ -32,6 +32,10 @@ class Settings:
     chunk_size: int = 700  # characters, soft target
     chunk_overlap_sentences: int = 1
     top_k: int = 6
+    # The least cosine similarity (MiniLM) at which a figure's sentence counts as meaning what a calculation
+    # question names, when no figure shares its words. Set by hand (0.45: related sentences of one report
+    # score 0.3-0.5, a sentence about the thing named 0.5-0.7); not yet fitted.
+    operand_min_similarity: float = 0.45
     max_question_chars: int = 4000
     max_file_mb: float = 200.0
     max_pdf_pages: int = 5000

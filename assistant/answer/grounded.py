@@ -65,14 +65,38 @@ class _DocStems:
         return out
 
 
+class MeaningMatch:
+    """Scores sentences against a phrase by meaning (cosine of MiniLM vectors): how the calculators find an
+    operand that the question words differently from the report. A sentence's vector is the one stored at
+    ingestion when there is one, else it is embedded now. `floor` is the least score that counts."""
+
+    def __init__(self, embedder, vectors: F.VectorCache, floor: float, catalog=None):
+        self.embedder, self.vectors, self.floor, self.catalog = embedder, vectors, floor, catalog
+
+    def __call__(self, phrase: str, sentences: list[tuple[str, int, str]]) -> list[float]:
+        import numpy as np
+
+        q = np.asarray(self.embedder.embed_query(phrase), dtype=np.float32)
+        stored = self.catalog.sentence_vectors({c for c, _, _ in sentences}) if self.catalog is not None else {}
+        missing = [t for c, s, t in sentences if (c, s) not in stored]
+        fresh = dict(zip(missing, self.vectors.get(missing))) if missing else {}
+        out = []
+        for c, s, t in sentences:
+            raw = stored.get((c, s))
+            v = np.frombuffer(raw, dtype=np.float32) if raw else np.asarray(fresh[t], dtype=np.float32)
+            out.append(float(v @ q))
+        return out
+
+
 class GroundedAnswerer(Runnable[dict, Answer]):
     """A `Runnable` from {"question", "history", "chunks", "analysis", "targets"} to a cited `Answer`."""
 
-    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None):
+    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None, operand_floor: float = 0.45):
         self.embedder = embedder
         self.catalog = catalog
         self.params = params or load_params()
         self._vectors = F.VectorCache(embedder)
+        self._meaning = MeaningMatch(embedder, self._vectors, operand_floor, catalog)
         self._doc_stems = _DocStems(catalog) if catalog is not None else None
 
     # -- the contract ----------------------------------------------------------------------------------
@@ -179,7 +203,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         from assistant.calc.routing import route_calculation
 
         context = previous_question(history) if q.context_terms else None
-        routed = route_calculation(q.clean, [sc.chunk for sc in chunks], context=context)
+        routed = route_calculation(q.clean, [sc.chunk for sc in chunks], context=context, similar=self._meaning)
         if routed is None:
             return None
         citations, numbers = [], []

@@ -64,7 +64,7 @@ class Assistant:
     def grounded(self) -> Runnable:
         from assistant.answer.grounded import GroundedAnswerer
 
-        return GroundedAnswerer(self.embedder, self.catalog)
+        return GroundedAnswerer(self.embedder, self.catalog, operand_floor=self.settings.operand_min_similarity)
 
     @cached_property
     def answerer(self) -> Runnable:

@@ -229,8 +229,20 @@ def find(cands: list[Candidate], f: Figure, side: str) -> Candidate:
     return max(same, key=lambda c: (c.score(q), c.end is None, -c.rank))
 
 
+def _by_meaning(similar, side: str, pool: list[Candidate]) -> list[tuple[float, Candidate]]:
+    """The figures of `pool` whose sentences mean what `side` names, best first, above `similar`'s floor.
+
+    The fallback when no figure's words match: the question says "to come from the Treasury" where the report
+    says "£738 million of HM Treasury funding"; the shipped embedding model bridges the wording."""
+    if similar is None or not pool:
+        return []
+    scores = similar(side, [(c.chunk.id, c.figure.sentence_start, c.figure.sentence) for c in pool])
+    ranked = sorted(zip(scores, range(len(pool))), reverse=True)
+    return [(s, pool[i]) for s, i in ranked if s >= similar.floor]
+
+
 def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple = (),
-         content: str | None = None, beside: str | None = None) -> Candidate:
+         content: str | None = None, beside: str | None = None, similar=None) -> Candidate:
     """The figure of the passages that `side` of the question names; `content` lends it words. Of figures
     that match equally well, one from document `beside` (the other operand's) is the one meant: a library
     has many reports whose "funding HM Treasury approved" is some other programme's."""
@@ -244,6 +256,10 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         if ranked and ranked[0][0] >= _MIN_SCORE:
             break
     if not ranked or ranked[0][0] < _MIN_SCORE:
+        pool = [c for c in cands if c.end is None and c.figure.unit in units and c.key not in avoid]
+        meant = _by_meaning(similar, side if content is None else content, pool)
+        if meant:
+            return meant[0][1]
         raise Refusal(f"I could not find a figure for “{side.strip(' ?')}” in the passages I retrieved")
     best = ranked[0][2]
     rivals = [c for s, _, c in ranked[1:] if s == ranked[0][0] and c.key != best.key]
@@ -257,8 +273,20 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
     return best
 
 
-def top_two(cands: list[Candidate], question: str, units: tuple[str, ...]) -> tuple[Candidate, Candidate]:
+def top_two(cands: list[Candidate], question: str, units: tuple[str, ...], similar=None) -> tuple[Candidate, Candidate]:
     """The two best-matching figures of different values, for questions that do not name both sides."""
+    try:
+        return _top_two(cands, question, units)
+    except Refusal:
+        meant = _by_meaning(similar, question, [c for c in cands if c.end is None and c.figure.unit in units])
+        firsts = [c for _, c in meant]
+        second = next((c for c in firsts[1:] if c.quantity != firsts[0].quantity), None) if firsts else None
+        if second is None:
+            raise
+        return firsts[0], second
+
+
+def _top_two(cands: list[Candidate], question: str, units: tuple[str, ...]) -> tuple[Candidate, Candidate]:
     q = Query.of(question)
     best: dict[tuple, tuple[int, int, Candidate]] = {}
     for s, r, c in _ranked([c for c in cands if c.end is None and c.figure.unit in units], q):

@@ -105,10 +105,16 @@ _TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:(?:{M
 
 @dataclass(frozen=True)
 class _Ask:
-    """The question, and its subject: the question plus the previous one when it refers back to it."""
+    """The question, and its subject: the question plus the previous one when it refers back to it; `similar`
+    scores sentences against a phrase by meaning (see operands.pick), when the caller has a model."""
 
     text: str
     subject: str
+    similar: Any = None
+
+
+def _pick(ask: _Ask, cands: list[Candidate], *args, **kwargs) -> Candidate:
+    return pick(cands, *args, similar=ask.similar, **kwargs)
 
 
 class _NotACalculation(Exception):
@@ -142,7 +148,8 @@ def _about(result: CalculationResult) -> str:
     return "about " if "≈" in result.expression else ""
 
 
-def route_calculation(question: str, chunks: list[Chunk], context: str | None = None) -> RoutedCalculation | None:
+def route_calculation(question: str, chunks: list[Chunk], context: str | None = None,
+                      similar=None) -> RoutedCalculation | None:
     """The calculation a question asks for, worked out from the retrieved chunks; None if it asks for none.
 
     `context` is the previous question of the conversation: a question that refers back to it ("What
@@ -155,7 +162,7 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
     cands = candidates(chunks)
     picked: list[Candidate] = []
     try:
-        routed = _ROUTES[op](_Ask(question, subject), cands, picked)
+        routed = _ROUTES[op](_Ask(question, subject, similar), cands, picked)
     except _NotACalculation:
         return None
     except Refusal as exc:
@@ -200,7 +207,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         sides = None  # "between March 2019 and March 2020, how many more homes": two times of one measure
     if timed:  # years and periods place the question in time; they are never operands of a sum of money
         years = list(dict.fromkeys(YEAR.findall(ask.text)))
-        ask = _Ask(_untimed(ask.text), _untimed(ask.subject))
+        ask = _Ask(_untimed(ask.text), _untimed(ask.subject), ask.similar)
         if sides is None and len(years) == 2:  # "between March 2019 and March 2020": one measure at two times
             pair = _at_times(cands, years, ask.subject, units)
             if pair is not None:
@@ -214,15 +221,15 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation
-        a, b = top_two(cands, ask.subject, units)
+        a, b = top_two(cands, ask.subject, units, similar=ask.similar)
     else:
         # "the highest and lowest cost": an end whose noun is on the other side borrows that side's words
         both = " ".join(sides)
         lent = [both if names_no_end_noun(s) else None for s in sides]
-        a = pick(cands, sides[0], units, content=lent[0])
+        a = _pick(ask, cands, sides[0], units, content=lent[0])
         picked.append(a)
         same = units if stated(sides[1]) or a.figure.unit in calc.CALENDAR else (a.figure.unit,)
-        b = pick(cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id)
+        b = _pick(ask, cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id)
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
 
@@ -290,13 +297,13 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     m = next((p.search(ask.text) for p in _SHARE_SIDES if p.search(ask.text)), None)
     part_text, whole_text = (m.group("part"), m.group("whole")) if m else (ask.subject, "")
     try:
-        if pick(cands, part_text + " " + whole_text, ("count", "GBP", "percent")).figure.unit == "percent":
+        if _pick(ask, cands, part_text + " " + whole_text, ("count", "GBP", "percent")).figure.unit == "percent":
             return None  # the passage states the percentage itself: nothing to calculate
     except Refusal:
         pass
     units = _units(ask.subject.replace("percentage", "").replace("per cent", ""), ("count", "GBP"))
-    top = pick(cands, part_text + " " + whole_text, units)
-    part = pick(cands, part_text, (top.figure.unit,)) if m else top
+    top = _pick(ask, cands, part_text + " " + whole_text, units)
+    part = _pick(ask, cands, part_text, (top.figure.unit,)) if m else top
     picked.append(part)
     total = part.figure.of_total
     if total is None:  # "five are still being implemented": the whole may sit on a sibling "two of the seven"
@@ -310,7 +317,7 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     else:
         if not whole_text:
             raise Refusal(f"I found {part.figure.raw} but not the whole it is a share of")
-        whole = pick(cands, whole_text, (part.figure.unit,), avoid=(part.key,))
+        whole = _pick(ask, cands, whole_text, (part.figure.unit,), avoid=(part.key,))
         whole_q = whole.quantity
         evidence = [_evidence(part), _evidence(whole)]
     picked.append(whole)
@@ -348,7 +355,7 @@ def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 def _midpoint(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     ranged = [c for c in cands if c.figure.is_range and c.end is None]
-    a = pick(ranged, ask.subject, _units(ask.subject, ("GBP", "count", "percent")))
+    a = _pick(ask, ranged, ask.subject, _units(ask.subject, ("GBP", "count", "percent")))
     picked.append(a)
     result = calc.midpoint(a.quantity)
     return result, [_evidence(a)], f"The midpoint of {a.named()} is {result.result}."
@@ -358,7 +365,7 @@ def _per_year(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     question = ask.text
     n = re.search(rf"over (?:the )?(?:next )?({_NUMBER_WORD})[ -]years?\b", question, re.I).group(1)
     years = Quantity(Decimal(WORD_VALUES.get(n.lower(), n)), "years", label="from the question")
-    a = pick(cands, re.sub(r"over .*?years?\b", "", question), _units(question, ("GBP", "count")))
+    a = _pick(ask, cands, re.sub(r"over .*?years?\b", "", question), _units(question, ("GBP", "count")))
     picked.append(a)
     yearly = (a.figure.measure or "").endswith("per annum")
     if re.search(r"\b(?:per|a|each) (?:year|annum)\b|\bannual", question, re.I) and not yearly:
@@ -377,7 +384,7 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     units = ("count",) if _UNIT_CUES[0][1].search(ask.text) else ("GBP",)  # "average number of", else money
     asked = [f for f in extract_figures(ask.text) if f.unit == "count" and f.value > 0]  # "each of the three bids"
     try:  # the total is not the count of things itself ("the three bids")
-        whole = pick(cands, ask.subject, units, avoid=tuple(("count", f.value, None, None) for f in asked))
+        whole = _pick(ask, cands, ask.subject, units, avoid=tuple(("count", f.value, None, None) for f in asked))
     except Refusal:
         if asked:
             raise

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
+from assistant.text.sentences import split_sentences
+
 UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  # "years" is a duration
 
 
@@ -200,7 +202,7 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
         return start, noun_end if noun else end, {"value": normalise(n), "unit": "count",
                                                   "of_total": normalise(total), "noun": noun}
     noun, noun_end = _noun_after(text, end, len(text))
-    if kind == "count" and not noun:
+    if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]):
         return None  # a bare digit with nothing counted is a reference, a footnote or noise
     if kind == "count_word" and g["n"].lower() == "one":
         return None  # "no one objected", "one reason": only "one of the seven" counts
@@ -261,18 +263,9 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of `text`; list markers and trailing footnote digits are left out."""
-    spans = []
-    for a, b in _blocks(text):
-        marker = _LIST_MARKER.match(text, a, b)
-        pos = marker.end() if marker else a
-        for e in _SENT_END.finditer(text, pos, b):
-            if not _is_boundary(text, e, b):
-                continue
-            spans.append(_trim(text, pos, e.start("fn") if e.group("fn") else e.end()))
-            pos = e.end()
-        spans.append(_trim(text, pos, b))
-    return [s for s in spans if s[0] < s[1]]
+    """Character spans of the sentences of `text` (the one splitter, `assistant.text.sentences`): list markers
+    and footnote digits glued to a full stop are left out."""
+    return [(s.start, s.end) for s in split_sentences(text, bare=True)]
 
 
 def clause_span(text: str, sent: tuple[int, int], start: int, end: int) -> tuple[int, int]:
@@ -366,6 +359,9 @@ def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, no
     return found
 
 
+_OF_WHICH = re.compile(r",?\s+of (?:which|whom|these|them)\s+$", re.I)
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in `text`, in order: money, percentages, counts, years, financial years, dates, ranges."""
     spans = sentences(text)
@@ -387,6 +383,7 @@ def extract_figures(text: str) -> list[Figure]:
             found.append((start, end, spans[i], fields))
     figures = []
     last_noun: dict[tuple[int, int], str] = {}
+    last_count: dict[tuple[int, int], tuple[Decimal, int]] = {}
     for start, end, sent, fields in sorted(found, key=lambda x: x[0]):
         noun = fields.pop("noun", "") or ""
         if fields["unit"] == "count":
@@ -394,6 +391,11 @@ def extract_figures(text: str) -> list[Figure]:
             noun = noun or last_noun.get(sent, "")
             if noun:
                 last_noun[sent] = noun
+            before = last_count.get(sent)
+            # "210 cases had been closed, of which 85 were confirmed": the 85 is a part of the 210
+            if before is not None and fields.get("of_total") is None and _OF_WHICH.search(text[before[1]:start]):
+                fields["of_total"] = before[0]
+            last_count[sent] = (fields["value"], end)
         measure = _measure(text, fields, sent, start, end, noun)
         figures.append(Figure(raw=text[start:end], start=start, end=end, sentence=text[sent[0]:sent[1]],
                               sentence_start=sent[0], sentence_end=sent[1], measure=measure, **fields))

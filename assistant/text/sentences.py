@@ -42,8 +42,9 @@ def _segment(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def split_sentences(text: str, offset: int = 0) -> list[Span]:
-    """Sentences of `text` with offsets (plus `offset`); a blank line always ends a sentence."""
+def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span]:
+    """Sentences of `text` with offsets (plus `offset`); a blank line always ends a sentence. With `bare`, a
+    piece without words ("15%", "£300 million.") is kept as a sentence too (figures are read from it)."""
     spans: list[Span] = []
     for para in _PARAGRAPH.finditer(text):
         base, ptext = para.start(), para.group()
@@ -51,20 +52,20 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
         for start, end in _segment(flat):
             cut = start
             for m in _GLUED_MARKER.finditer(flat, start, end):
-                _add(spans, ptext, cut, m.start() + 1, base + offset)
+                _add(spans, ptext, cut, m.start() + 1, base + offset, bare)
                 cut = m.end(1)
-            _add(spans, ptext, cut, end, base + offset)
+            _add(spans, ptext, cut, end, base + offset, bare)
     return spans
 
 
-def _add(spans: list[Span], text: str, start: int, end: int, base: int) -> None:
+def _add(spans: list[Span], text: str, start: int, end: int, base: int, bare: bool = False) -> None:
     piece = text[start:end]  # the original paragraph: a wrapped line keeps its newline
     lead = len(piece) - len(piece.lstrip())
     start, piece = start + lead, piece.strip()
     label = _LABEL.match(piece)
     if label:  # "1. All departments..." -> the sentence starts after its number
         start, piece = start + label.end(), piece[label.end():]
-    if len(piece) < 2 or not re.search(r"[A-Za-z]{2}", piece):
+    if not piece or (not bare and (len(piece) < 2 or not re.search(r"[A-Za-z]{2}", piece))):
         return  # a bare list number or marker
     spans.append(Span(base + start, base + start + len(piece), piece))
 
