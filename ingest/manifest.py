@@ -58,3 +58,10 @@ def document_metadata(path: Path, entry: dict | None, inferred_title: str | None
     year = re.match(r"(\d{4})", meta["published"] or "")
     meta["year"] = int(year.group(1)) if year else None
     return meta
+
+
+def doc_id_for(path: Path) -> str:
+    """The doc_id ingesting `path` gives it: its folder's manifest entry's, else one from its file name."""
+    path = Path(path)
+    entry = load_manifest(path.parent).get(str(path.resolve()))
+    return document_metadata(path, entry, None)["doc_id"]

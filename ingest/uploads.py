@@ -100,9 +100,9 @@ def _ingest(ingestor, path: Path):
 
 def _clashing_document(ingestor, dest: Path) -> str | None:
     """The doc_id of a stored document that this upload would replace although it came from elsewhere."""
-    from ingest.manifest import slugify
+    from ingest.manifest import doc_id_for
 
-    doc_id = slugify(dest.stem)
+    doc_id = doc_id_for(dest)  # as ingestion will name it: a manifest beside the uploads may name the id
     existing = ingestor.catalog.document(doc_id)
     if existing and Path(existing["file"]).resolve() != dest:
         return doc_id

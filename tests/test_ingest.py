@@ -187,3 +187,13 @@ def test_html_main_text_only(tmp_path):
     assert doc.title == "Audit of X"
     assert "savings of £3 million" in doc.pages[0].text
     assert "Home" not in doc.pages[0].text and "var a" not in doc.pages[0].text and "Contact" not in doc.pages[0].text
+
+
+def test_the_doc_id_of_a_file_is_the_one_its_manifest_names(tmp_path):
+    from ingest.manifest import doc_id_for
+
+    (tmp_path / "Report (final).txt").write_text("Text.", encoding="utf-8")
+    assert doc_id_for(tmp_path / "Report (final).txt") == "report-final"
+    (tmp_path / "manifest.toml").write_text('[[document]]\nfile = "Report (final).txt"\ndoc_id = "nao-2024-x"\n',
+                                            encoding="utf-8")
+    assert doc_id_for(tmp_path / "Report (final).txt") == "nao-2024-x"

@@ -61,7 +61,7 @@ def test_a_false_premise_figure_does_not_pull_in_another_reports_figure(mixed):
 
 
 def test_a_year_names_a_report_only_when_the_question_calls_it_one(mixed):
-    from assistant.answer.pipeline import _report_years
+    from assistant.query.reports import _report_years
 
     assert _report_years("the 2014 and the 2022 reports; the 2018 NAO report; a report from 2012") == \
         {"2014", "2022", "2018", "2012"}

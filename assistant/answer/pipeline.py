@@ -3,9 +3,6 @@ grounded by default or the optional LLM) in a LangChain chain; models and stores
 
 from __future__ import annotations
 
-import itertools
-import math
-import re
 import threading
 import time
 from dataclasses import replace
@@ -18,6 +15,7 @@ from assistant.store.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import QuestionError
 from assistant.query.analysis import analyse, retrieval_query
+from assistant.query.reports import ReportResolver
 from assistant.query.retrieval import Filters, HybridRetriever, Searcher
 from assistant.types import Answer, ScoredChunk
 
@@ -61,6 +59,10 @@ class Assistant:
         return Searcher(self.embedder, self.store, self.catalog)
 
     @cached_property
+    def reports(self) -> ReportResolver:
+        return ReportResolver(self.catalog, self.searcher, self.embedder)
+
+    @cached_property
     def grounded(self) -> Runnable:
         from assistant.answer.grounded import GroundedAnswerer
 
@@ -79,7 +81,7 @@ class Assistant:
     def with_answer_mode(self, mode: str) -> "Assistant":
         """An Assistant answering in another mode that shares this one's model, stores and grounded answerer."""
         other = Assistant(self.settings.with_(answer_mode=mode))
-        for name in ("embedder", "store", "catalog", "searcher", "grounded"):
+        for name in ("embedder", "store", "catalog", "searcher", "grounded", "reports"):
             other.__dict__[name] = getattr(self, name)  # cached_property values: loaded once, shared
         return other
 
@@ -123,11 +125,11 @@ class Assistant:
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         query = (retrieval_query(q, history) or q.clean) if q.clean else ""
-        named = self._named_reports(q.clean, query, f) if q.clean and not f.doc_ids else ()
+        named = self.reports.named(q.clean, query, f) if q.clean and not f.doc_ids else ()
         if named:  # "the 2014 report": the question is about that report only
             f, targets = replace(f, doc_ids=named), named
         else:
-            targets = tuple(self._targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
+            targets = tuple(self.reports.targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets}
 
@@ -150,75 +152,6 @@ class Assistant:
                     merged.append(sc)
         return merged[: max(pool, per * len(targets))]
 
-    def _by_year(self, years: set[str], query: str, f: Filters, reports: set[str] = frozenset()) -> dict[str, str]:
-        """The report each year names: the one published that year or, when a large library has several and
-        the question calls it a report (`reports`: "the 2014 report"), the one whose passages best match the
-        question ("the 2014 report" in a question about shared services is the 2014 report on shared
-        services, not another report of 2014). A bare year ("published in December 2012") names a report
-        only when one alone was published then. When a question names two or more years, the reports are
-        also chosen to be about the same thing: "the 2014 report and the 2022 report" compares two reports
-        on one subject."""
-        published: dict[str, list[str]] = {}
-        for d in self.catalog.documents():
-            if str(d.get("year")) in years:
-                published.setdefault(str(d.get("year")), []).append(d["doc_id"])
-        options: dict[str, list[str]] = {}
-        for year, docs in published.items():
-            if len(docs) == 1:
-                options[year] = docs
-            elif query and year in reports:
-                hits = self.searcher.search(query, 12, replace(f, doc_ids=tuple(docs)))
-                ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
-                if ranked:
-                    options[year] = ranked
-        if len(options) < 2 or all(len(o) == 1 for o in options.values()):
-            return {y: o[0] for y, o in options.items()}
-        vectors = self._subject_vectors([d for o in options.values() for d in o])
-        best, pick = -math.inf, {}
-        for combo in itertools.product(*[list(enumerate(o)) for o in options.values()]):
-            chosen = [d for _, d in combo]
-            coherence = sum(_cosine(vectors[a], vectors[b]) for a, b in itertools.combinations(chosen, 2))
-            score = coherence - 0.1 * sum(rank for rank, _ in combo)  # relevance still counts
-            if score > best:
-                best, pick = score, dict(zip(options, chosen))
-        return pick
-
-    def _subject_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
-        """An embedding of what each document is about: its title and strategies (cached by that text)."""
-        cache = self.__dict__.setdefault("_subjects", {})
-        wanted = set(doc_ids)
-        texts = {d["doc_id"]: " ".join([str(d.get("title") or d["doc_id"])] + list(d.get("strategy") or []))
-                 for d in self.catalog.documents() if d["doc_id"] in wanted}
-        missing = [t for t in dict.fromkeys(texts.values()) if t not in cache]
-        if missing:
-            cache.update(zip(missing, self.embedder.embed_documents(missing)))
-        return {d: cache[t] for d, t in texts.items()}
-
-    def _named_reports(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
-        """The document a question names as "the YEAR report" (or "report of YEAR"), when it names one year."""
-        years = set(re.findall(rf"\b((?:19|20)\d{{2}})(?:'s)? {_PUBLISHER}(?:report|update|review|press release)\b", text, re.I))
-        years |= set(re.findall(r"\breport (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
-        if len(years) != 1:
-            return ()
-        return tuple(self._by_year(years, query or text, f, reports=years).values())
-
-    def _targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
-        """Documents the question names: by their publication year, a strategy's year or its name."""
-        # A year names a report (see _by_year) unless it is part of a financial year ("2024-25"); strategy
-        # years and names ("2018 strategy", "cluster model") always do.
-        years = set(re.findall(r"\b(?:19|20)\d{2}\b(?!-\d)", text))
-        low = text.lower()
-        out = list(self._by_year(years, query or text, f, _report_years(text)).values()) if years else []
-        for d in self.catalog.documents():
-            hit = False
-            for name in d.get("strategy") or []:
-                hit |= any(y in years for y in re.findall(r"\b(?:19|20)\d{2}\b", name))
-                words = re.sub(r"\b\d{4}\b|\bshared services?\b|\bstrateg(?:y|ies)\b", " ", name.lower()).split()
-                hit |= bool(words) and " ".join(words) in low
-            if hit and d["doc_id"] not in out:
-                out.append(d["doc_id"])
-        return out if len(out) <= 3 else []  # a question naming many reports is a question about all
-
     # -- reading the store ------------------------------------------------------------------------
     def documents(self) -> list[dict]:
         return self.catalog.documents()
@@ -229,26 +162,6 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         return self.catalog.document_text(doc_id)
-
-
-# Who published a report, written between its year and "report": "the 2018 NAO review", "the 2023 PAC report",
-# "the 2021 Cabinet Office update" (up to three capitalised words or an acronym; matched case-sensitively).
-_PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
-# "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
-_YEARS_THEN_REPORT = re.compile(r"\b(?:19|20)\d{2}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?(?:19|20)\d{2}\b)*"
-                                rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
-
-
-def _report_years(text: str) -> set[str]:
-    """The years a question uses to name reports, not events ("in December 2012")."""
-    found = {y for m in _YEARS_THEN_REPORT.finditer(text) for y in re.findall(r"(?:19|20)\d{2}", m.group())}
-    found |= set(re.findall(r"\breports? (?:of|from|in) ((?:19|20)\d{2})\b", text, re.I))
-    return found
-
-
-def _cosine(a, b) -> float:
-    norm = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b)) or 1.0
-    return sum(x * y for x, y in zip(a, b)) / norm
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 
 from assistant.calc.calculators import Quantity
 from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
+from assistant.text.terms import AUXILIARIES, stop_words
+from assistant.text.terms import stem as _stem_word
 from assistant.types import Chunk
 
-_STOP = set("""a an the of to in on at by for from with and or but what which who whom whose how much many is are was
-were be been being do does did has have had this that these those it its their they them there than then as between
-into over under per about up down out off not no can could would should will shall may might must all any each both
-more most less least fewer very so such only just also ever yet if when where why""".split())
+# Words that never name a figure: the library's English stop words and auxiliary verbs (assistant.text.terms).
+_STOP = stop_words() | AUXILIARIES
 # Words that say which calculation, which end of a range or which version ("later than originally planned"),
 # not which figure: they must not steer the choice.
 _OPERATION_WORDS = set("""shortfall gap difference percentage percent cent proportion share fraction ratio times
@@ -27,16 +27,17 @@ put slipped larger bigger greater smaller higher lower amount number figure valu
 average mean highest lowest maximum minimum upper largest biggest greatest smallest originally original initially
 initial revised planned scheduled intended""".split())
 # Why synonym groups: reports and users name one thing differently ("asked for" money appears as a
-# forecast need or a bid), so each group scores as one concept. Entries are stems (see _stem).
-_SYNONYMS = [frozenset(g.split()) for g in (
-    "ask asked request bid forecast need sought seek want requir",
-    "approv grant allocat alloc award agre gave given provid secur",
-    "spend spent cost expenditur",
-    "sav save",
-    "deadlin target due",
+# forecast need or a bid), so each group scores as one concept. Hand-written for the development set: a
+# known defect (see the README); operands the words miss are found by meaning instead (`_by_meaning`).
+_SYNONYMS = [frozenset(_stem_word(w) for w in g.split()) for g in (
+    "ask asked request bid forecast need sought seek want required",
+    "approved grant allocated award agreed gave given provided secured",
+    "spend spent cost expenditure",
+    "savings save",
+    "deadline target due",
     "delay late slip push",
-    "pac committe",
-    "annu annum annually",
+    "pac committee",
+    "annual annum annually",
 )]
 # Which end of a range a phrase asks for. "How much lower is X than Y" compares two figures, so a comparative
 # counts only when it is not part of such a comparison.
@@ -56,12 +57,8 @@ class Refusal(Exception):
 
 
 def _stem(word: str) -> str:
-    w = word.lower().strip("'’“”\"").removesuffix("'s").removesuffix("’s")
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "al"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            break
-    return w[:-1] if w.endswith("e") and len(w) > 3 else w
+    """The one stemmer's stem (assistant.text.terms), of the word without quotes or a possessive."""
+    return _stem_word(word.lower().strip("'’“”\"").removesuffix("'s").removesuffix("’s"))
 
 
 def _stems(text: str) -> set[str]:

@@ -12,7 +12,7 @@ from assistant.config import Settings
 _COLUMNS = (("doc_id", 40), ("page", 4), ("unit", 14), ("value", 24), ("measure", 32), ("raw", 50))  # widest
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any, parent: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """Register `figures` on the CLI's subparsers."""
     p = subparsers.add_parser(
         "figures", help="list the figures (money, percentages, counts, years) found in the documents",

@@ -4,7 +4,6 @@ so `--help` and argument errors are instant."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -12,8 +11,12 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import AssistantError
 
-# Modules that add their own subcommands with `add_parser(subparsers)`.
-PLUGINS = ["assistant.cli.figures", "evals.cli", "assistant.cli.compare"]
+def _more_commands():
+    """The subcommands defined beside this module, as a static table: each `add_parser(subparsers, parent)`."""
+    from assistant.cli import compare, figures
+    from evals import cli as evals_cli  # the command line is the top edge: it alone knows the evals
+
+    return (figures.add_parser, evals_cli.add_parser, compare.add_parser)
 
 EPILOG = """examples:
   audit-assistant ingest corpus/
@@ -91,19 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="localhost")
     p.set_defaults(func=cmd_ui)
 
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # optional subcommand module not present in this build
-        import inspect
-
-        if len(inspect.signature(module.add_parser).parameters) >= 2:
-            module.add_parser(sub, parent)
-        else:
-            module.add_parser(sub)
+    for add_parser in _more_commands():
+        add_parser(sub, parent)
     return parser
 
 

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from assistant.errors import AssistantError, CompareError  # noqa: F401 (re-exported)
 from assistant.types import Chunk
+from assistant.text.patterns import Y
 from assistant.text.sentences import split_sentences
 
 
@@ -86,7 +87,7 @@ _LEARNING = re.compile(r"\b(?:learn\w*|lessons?|repeat\w*|avoid\w*)\b(?:\W+\w+){
                        r"(?:previous|past|earlier|former|prior)\b", re.I)
 _CURRENT = re.compile(r"\b(?:new|latest|current|revised)\s+(?:\w+\s+){0,2}(?:strategy|approach|programme|model)\b",
                       re.I)
-_YEAR = re.compile(r"(?<![\d£$.,/\-–])(?:19|20)\d\d(?![\d%]|\s?-\s?\d)")
+_YEAR = re.compile(rf"(?<![\d£$.,/\-–]){Y}(?![\d%]|\s?-\s?\d)")  # a year, not a figure or a financial year
 _BREAK = re.compile(r"\n\s*\n|\n\s*(?:\(?\d{1,2}[.)]|[•*\-–])\s")
 _LIST = re.compile(r"^\(?\d{1,2}[.)]\s+")
 

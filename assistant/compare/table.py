@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from assistant.calc import calculators
 from assistant.errors import CalculationError
 from assistant.text.figures import Figure, extract_figures
+from assistant.text.patterns import Y
 from assistant.compare.strategies import (Column, CompareError, Sentence, known_names, read_document, resolve_columns,
                                   usable_for)
 from assistant.compare.timeline import Event, timeline
@@ -76,7 +77,7 @@ ASPECTS: tuple[Aspect, ...] = (
                                      "funding requested", "funding approved", "funding", "budget", "spending"),
            max_sentences=3),
     Aspect("deadlines", "Deadlines and timescales", "deadlines and timescales: by when it must be delivered",
-           ((r"\bby (?:19|20)\d\d\b|\bat the latest\b|\bdeadlines?\b", 2.0),
+           ((rf"\bby {Y}\b|\bat the latest\b|\bdeadlines?\b", 2.0),
             (r"\btimetable\b|\btimescales?\b|\blater than (?:originally )?planned\b|\bten-year\b", 1.5),
             (r"\bexpir\w*", 1.0)), units=("year", "date"), measures=("deadline",), max_sentences=3),
     Aspect("governance", "Governance", "governance, responsibility and accountability for delivery",

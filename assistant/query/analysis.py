@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.query.safety import strip_instructions
-from assistant.text.terms import content_terms
+from assistant.text.terms import AUXILIARIES, content_terms
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
@@ -45,10 +45,6 @@ _MEASURED = re.compile(r"\b(?:how many|how much|number of|(?:percentage|proporti
                        r"[a-z][\w'-]*)", re.I)
 
 
-_AUXILIARIES = frozenset("do does did is are was were be been has have had will would can could should may might "
-                         "must shall".split())
-
-
 def measured_terms(text: str) -> tuple[str, ...]:
     """The content words naming what a quantity question measures (up to three after the quantity word)."""
     m = _MEASURED.search(text)
@@ -56,7 +52,7 @@ def measured_terms(text: str) -> tuple[str, ...]:
         return ()
     words = []
     for w in m.group(1).split():  # up to the verb: "how much funding did HM Treasury approve" -> funding
-        if w.lower() in _AUXILIARIES:
+        if w.lower() in AUXILIARIES:
             break
         words.append(w)
     return tuple(content_terms(" ".join(words)))

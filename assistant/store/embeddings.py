@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -51,9 +50,6 @@ class SentenceTransformerEmbedder(Embeddings):
     """A LangChain `Embeddings` over a local sentence-transformers model, normalised for cosine search."""
 
     def __init__(self, model_path: Path, name: str, device: str = "cpu", batch_size: int = 64):
-        # Offline by construction: the hub is never consulted for a model we load from disk.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -62,7 +58,9 @@ class SentenceTransformerEmbedder(Embeddings):
 
         self.name = name
         self.batch_size = batch_size
-        self.model = SentenceTransformer(str(model_path), device=device)
+        # Offline by construction: a model directory on disk, and the hub is never consulted for it
+        # (local_files_only), without writing HF_HUB_OFFLINE into the process environment.
+        self.model = SentenceTransformer(str(model_path), device=device, local_files_only=True)
         getdim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(getdim())
         # torch modules are not guaranteed thread-safe for concurrent forward passes; serialise them.

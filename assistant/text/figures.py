@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
+from assistant.text.patterns import Y
 from assistant.text.sentences import split_sentences
 
 UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  # "years" is a duration
@@ -73,8 +74,8 @@ _NOT_AFTER = r"(?<![\w£$.,/\-–])"  # "services1", "Office.2", "£9.8": glued 
 
 _PATTERNS = [(kind, re.compile(p, re.I)) for kind, p in (
     ("date", rf"\b(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<m>{'|'.join(_MONTHS)})\s+"
-             rf"(?:(?P<d2>\d{{1,2}}),?\s+)?(?P<y>(?:19|20)\d{{2}})\b"),
-    ("fy", r"(?<![\d£])(?P<y1>(?:19|20)\d{2})\s?[-–/]\s?(?P<y2>(?:19|20)\d{2}|\d{2})(?![\d%])"),
+             rf"(?:(?P<d2>\d{{1,2}}),?\s+)?(?P<y>{Y})\b"),
+    ("fy", rf"(?<![\d£])(?P<y1>{Y})\s?[-–/]\s?(?P<y2>{Y}|\d{{2}})(?![\d%])"),
     ("money_range", rf"(?:(?P<btw>between|from)\s+)?£\s?(?P<n1>{_NUM})(?P<s1>{_SCALE})?\s*"
                     rf"(?P<c>to|–|—|-|and)\s*(?P<p2>£)?\s?(?P<n2>{_NUM})(?P<s2>{_SCALE})?"),
     ("money", rf"£\s?(?P<n>{_NUM})(?P<s>{_SCALE})?|{_NOT_AFTER}(?P<n2>{_NUM})(?P<s2>{_SCALE})?\s?pounds\b"),

@@ -7,15 +7,16 @@ from __future__ import annotations
 import re
 
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
-YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-FINANCIAL_YEAR = re.compile(r"\b(?:19|20)\d{2}-(?:\d{2}|\d{4})\b")
+Y = r"(?:19|20)\d{2}"  # a year's digits: every year pattern here and elsewhere is built from this one
+YEAR = re.compile(rf"\b{Y}\b")
+FINANCIAL_YEAR = re.compile(rf"\b{Y}-(?:\d{{2}}|\d{{4}})\b")
 MONEY = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s*(?:million|billion|bn|m|k|thousand|trillion)\b)?"
                    r"|\b\d[\d,.]*\s*(?:million|billion)\s+(?:pounds|sterling)\b", re.I)
 PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|per ?cent\b)", re.I)
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                 "hundred|thousand|dozen")
-COUNT = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b|\b(?:{NUMBER_WORDS})\b", re.I)
+COUNT = re.compile(rf"\b(?!{Y}\b)\d[\d,]*(?:\.\d+)?\b|\b(?:{NUMBER_WORDS})\b", re.I)
 DATE = re.compile(rf"{YEAR.pattern}|\b(?:{MONTHS})\b", re.I)
 # A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying.
 PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|Professor|Rt Hon)\.?\s+[A-Z][a-z]+"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.text.patterns import Y
+
 
 @dataclass(frozen=True)
 class Span:
@@ -27,7 +29,7 @@ _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 # previous sentence ("...in 2018-19.2 The supplier..." -> marker "2" is cut off the next sentence).
 _LABEL = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\))\s+")
 # A boundary blingfire misses: a footnote marker glued to a full stop before a capital ("2024-25.2 See").
-_GLUED_MARKER = re.compile(r"(?:(?<=[a-z%)])|(?<=\d\d-\d\d)|(?<=\b(?:19|20)\d\d))\.(\d{1,2})\s+(?=[A-Z“\"‘'(£])")
+_GLUED_MARKER = re.compile(rf"(?:(?<=[a-z%)])|(?<=\d\d-\d\d)|(?<=\b{Y}))\.(\d{{1,2}})\s+(?=[A-Z“\"‘'(£])")
 
 
 def _segment(text: str) -> list[tuple[int, int]]:

@@ -21,6 +21,11 @@ def stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
+# English auxiliary verbs: grammar, not content. scikit-learn's stop list lacks some ("did", "does", "shall").
+AUXILIARIES = frozenset("do does did is are was were be been being has have had will would can could should may "
+                        "might must shall".split())
+
+
 # A Snowball stemmer object keeps its working string between calls, so two threads sharing one corrupt
 # each other's words (IndexError under concurrent asks): one per thread.
 _STEMMERS = threading.local()

@@ -1,0 +1,109 @@
+"""Which reports a question names: "the 2014 report", "the 2018 NAO review and the 2023 PAC report", a
+strategy's name or year. The pipeline restricts or gathers retrieval by what this resolves."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import replace
+
+from assistant.query.retrieval import Filters
+from assistant.text.patterns import YEAR, Y
+
+
+class ReportResolver:
+    """Resolves the reports a question names against the catalog (and, for ties, by meaning)."""
+
+    def __init__(self, catalog, searcher, embedder):
+        self.catalog, self.searcher, self.embedder = catalog, searcher, embedder
+        self._subjects: dict[str, list[float]] = {}
+
+    def by_year(self, years: set[str], query: str, f: Filters, reports: set[str] = frozenset()) -> dict[str, str]:
+        """The report each year names: the one published that year or, when a large library has several and
+        the question calls it a report (`reports`: "the 2014 report"), the one whose passages best match the
+        question ("the 2014 report" in a question about shared services is the 2014 report on shared
+        services, not another report of 2014). A bare year ("published in December 2012") names a report
+        only when one alone was published then. When a question names two or more years, the reports are
+        also chosen to be about the same thing: "the 2014 report and the 2022 report" compares two reports
+        on one subject."""
+        published: dict[str, list[str]] = {}
+        for d in self.catalog.documents():
+            if str(d.get("year")) in years:
+                published.setdefault(str(d.get("year")), []).append(d["doc_id"])
+        options: dict[str, list[str]] = {}
+        for year, docs in published.items():
+            if len(docs) == 1:
+                options[year] = docs
+            elif query and year in reports:
+                hits = self.searcher.search(query, 12, replace(f, doc_ids=tuple(docs)))
+                ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
+                if ranked:
+                    options[year] = ranked
+        if len(options) < 2 or all(len(o) == 1 for o in options.values()):
+            return {y: o[0] for y, o in options.items()}
+        vectors = self._subject_vectors([d for o in options.values() for d in o])
+        best, pick = -math.inf, {}
+        for combo in itertools.product(*[list(enumerate(o)) for o in options.values()]):
+            chosen = [d for _, d in combo]
+            coherence = sum(_cosine(vectors[a], vectors[b]) for a, b in itertools.combinations(chosen, 2))
+            score = coherence - 0.1 * sum(rank for rank, _ in combo)  # relevance still counts
+            if score > best:
+                best, pick = score, dict(zip(options, chosen))
+        return pick
+
+    def _subject_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
+        """An embedding of what each document is about: its title and strategies (cached by that text)."""
+        cache = self._subjects
+        wanted = set(doc_ids)
+        texts = {d["doc_id"]: " ".join([str(d.get("title") or d["doc_id"])] + list(d.get("strategy") or []))
+                 for d in self.catalog.documents() if d["doc_id"] in wanted}
+        missing = [t for t in dict.fromkeys(texts.values()) if t not in cache]
+        if missing:
+            cache.update(zip(missing, self.embedder.embed_documents(missing)))
+        return {d: cache[t] for d, t in texts.items()}
+
+    def named(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
+        """The document a question names as "the YEAR report" (or "report of YEAR"), when it names one year."""
+        years = set(re.findall(rf"\b({Y})(?:'s)? {_PUBLISHER}(?:report|update|review|press release)\b", text, re.I))
+        years |= set(re.findall(rf"\breport (?:of|from|in) ({Y})\b", text, re.I))
+        if len(years) != 1:
+            return ()
+        return tuple(self.by_year(years, query or text, f, reports=years).values())
+
+    def targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
+        """Documents the question names: by their publication year, a strategy's year or its name."""
+        # A year names a report (see _by_year) unless it is part of a financial year ("2024-25"); strategy
+        # years and names ("2018 strategy", "cluster model") always do.
+        years = set(re.findall(rf"\b{Y}\b(?!-\d)", text))
+        low = text.lower()
+        out = list(self.by_year(years, query or text, f, _report_years(text)).values()) if years else []
+        for d in self.catalog.documents():
+            hit = False
+            for name in d.get("strategy") or []:
+                hit |= any(y in years for y in YEAR.findall(name))
+                words = re.sub(r"\b\d{4}\b|\bshared services?\b|\bstrateg(?:y|ies)\b", " ", name.lower()).split()
+                hit |= bool(words) and " ".join(words) in low
+            if hit and d["doc_id"] not in out:
+                out.append(d["doc_id"])
+        return out if len(out) <= 3 else []  # a question naming many reports is a question about all
+
+
+# Who published a report, written between its year and "report": "the 2018 NAO review", "the 2023 PAC report",
+# "the 2021 Cabinet Office update" (up to three capitalised words or an acronym; matched case-sensitively).
+_PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
+# "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
+_YEARS_THEN_REPORT = re.compile(rf"\b{Y}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?{Y}\b)*"
+                                rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+
+
+def _report_years(text: str) -> set[str]:
+    """The years a question uses to name reports, not events ("in December 2012")."""
+    found = {y for m in _YEARS_THEN_REPORT.finditer(text) for y in YEAR.findall(m.group())}
+    found |= set(re.findall(rf"\breports? (?:of|from|in) ({Y})\b", text, re.I))
+    return found
+
+
+def _cosine(a, b) -> float:
+    norm = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b)) or 1.0
+    return sum(x * y for x, y in zip(a, b)) / norm
