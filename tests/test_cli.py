@@ -81,3 +81,26 @@ def test_ingest_and_docs(capsys, tmp_path, corpus_copy):
     assert "2 documents (2 added, 1 failed)" in out and "chunks/s" in out
     code, out, _ = run(capsys, "docs", "--json", "--store", store)
     assert code == 0 and {d["doc_id"] for d in json.loads(out)} == {NAO22, "nao-2014-next-generation-shared-services"}
+
+
+def test_an_unknown_filter_value_is_an_error_naming_the_known_ones(capsys, corpus_settings):
+    code, out, err = run(capsys, "ask", "How much funding did HM Treasury approve?", "--doc", "nope",
+                         "--store", str(corpus_settings.store_dir))
+    assert code == 2 and out == ""
+    assert "unknown --doc 'nope'" in err and NAO22 in err
+    code, _, err = run(capsys, "search", "funding", "--publisher", "Nobody", "--store", str(corpus_settings.store_dir))
+    assert code == 2 and "unknown --publisher 'Nobody'; the store knows: National Audit Office" in err
+
+
+def test_under_json_an_error_is_one_json_object(capsys, corpus_settings):
+    code, out, err = run(capsys, "ask", "How much?", "--doc", "nope", "--json", "--store", str(corpus_settings.store_dir))
+    assert code == 2 and err == ""
+    assert "unknown --doc" in json.loads(out)["error"]
+
+
+def test_a_closed_pipe_ends_quietly(corpus_settings):
+    cmd = (f"{sys.executable} -m assistant.cli.main search funding -k 20 --store {corpus_settings.store_dir} "
+           "| head -1")
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
+    assert out.stdout.startswith("1. ")
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr

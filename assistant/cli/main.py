@@ -105,14 +105,38 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args, settings_from(args)) or 0)
     except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if getattr(args, "json", False):  # under --json, even an error is one JSON object
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`... | head -1`): stop quietly, as Unix tools do. Point stdout at devnull so
+        # the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
 
 
-def _filters(args) -> dict:
+def _filters(args, catalog=None) -> dict:
+    """The filters the flags give; with the catalog, an unknown --doc, --publisher or --strategy is an error
+    naming the values the store knows (a filter nothing matches would silently answer "does not say")."""
+    if catalog is not None:
+        docs = catalog.documents()
+        known = {"--doc": sorted(d["doc_id"] for d in docs),
+                 "--publisher": sorted({d["publisher"] for d in docs if d.get("publisher")}),
+                 "--strategy": sorted({s for d in docs for s in d.get("strategy") or []})}
+        given = {"--doc": args.doc or [], "--publisher": [args.publisher] if args.publisher else [],
+                 "--strategy": [args.strategy] if args.strategy else []}
+        for flag, values in given.items():
+            for v in values:
+                ok = v in known[flag] if flag == "--doc" else any(v.lower() in k.lower() for k in known[flag])
+                if not ok:
+                    raise AssistantError(f"unknown {flag} {v!r}; the store knows: {', '.join(known[flag]) or 'none'}")
     return {"doc_ids": args.doc, "publisher": args.publisher, "year_from": args.year_from,
             "year_to": args.year_to, "strategy": args.strategy}
 
@@ -155,7 +179,8 @@ def cmd_docs(args, settings: Settings) -> int:
 def cmd_search(args, settings: Settings) -> int:
     from assistant.answer.pipeline import Assistant
 
-    results = Assistant(settings).search(args.query, args.k, _filters(args))
+    assistant = Assistant(settings)
+    results = assistant.search(args.query, args.k, _filters(args, assistant.catalog))
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
         return 0
@@ -192,7 +217,7 @@ def cmd_ask(args, settings: Settings) -> int:
         return _batch(assistant, args)
     if args.question is None:
         raise AssistantError("give a question, or --batch FILE")
-    answer = assistant.ask(args.question, filters=_filters(args), k=args.k)
+    answer = assistant.ask(args.question, filters=_filters(args, assistant.catalog), k=args.k)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
