@@ -24,11 +24,12 @@ def _num(name: str, value: Any) -> str:
 
 
 def _cell(text: Any, limit: int = 400) -> str:
-    """Text made safe for one Markdown table cell: HTML-escaped, one line, pipes escaped, shortened."""
+    """Text made safe for one Markdown table cell: markup escaped (Markdown renders inline HTML; document text
+    is data), quote marks left as written ("NAO's", not "NAO&#x27;s"), one line, pipes escaped, shortened."""
     s = " ".join(str(text or "").split())
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return html.escape(s).replace("|", "\\|")
+    return html.escape(s, quote=False).replace("|", "\\|")
 
 
 def _citations_md(answer: dict[str, Any]) -> str:

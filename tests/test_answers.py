@@ -161,3 +161,14 @@ def test_lexical_search_leaves_out_words_most_chunks_have_once_the_library_is_la
     after = catalog.lexical_search(query, 5)
     assert after[0][0] == before[0][0]  # the passage that says "funding envelope" still ranks first
     assert "funding envelope" in catalog.chunks([after[0][0]])[after[0][0]].text
+
+
+def test_loading_is_timed_apart_from_retrieval(corpus_settings):
+    """The first question of an Assistant opens its stores: that is `load`, not `retrieve`."""
+    from assistant.answer.pipeline import Assistant
+
+    fresh = Assistant(corpus_settings)
+    first = fresh.ask("How much funding did HM Treasury approve for the clusters?")
+    assert {"load", "retrieve", "answer", "total"} <= set(first.timings)
+    second = fresh.ask("How much funding did HM Treasury approve for the clusters?")
+    assert "load" not in second.timings and {"retrieve", "answer", "total"} <= set(second.timings)

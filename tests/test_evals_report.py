@@ -206,3 +206,10 @@ def test_eval_help_is_instant_and_imports_nothing_heavy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert "audit-assistant eval compare RUN_A RUN_B" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_markdown_cells_keep_apostrophes_and_escape_markup():
+    from evals.report import _cell
+
+    assert _cell("The NAO's view: \"broadly on track\"") == "The NAO's view: \"broadly on track\""
+    assert _cell("<script>alert(1)</script> a|b") == "&lt;script&gt;alert(1)&lt;/script&gt; a\\|b"
