@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 QUESTION ?= How much funding did HM Treasury approve for the clusters?
 
 .PHONY: run test ingest ui ask bench eval fit browser-deps clean help
@@ -18,11 +19,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# `make run` installs what the product needs; `make test` adds the test extras.
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-ingest: $(STAMP)
+$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP) $(RUN_STAMP)
+
+ingest: $(RUN_STAMP)
 	$(VENV)/bin/audit-assistant ingest corpus/
 
 run: ingest
@@ -41,23 +47,23 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 
-test: $(STAMP) browser-deps
+test: $(TEST_STAMP) browser-deps
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 LIBRARY := corpus/ evals/library/tuning evals/library/validation evals/library/sealed
 
-eval: $(STAMP)
+eval: $(RUN_STAMP)
 	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
 	for set in tuning validation sealed; do \
 	  $(VENV)/bin/audit-assistant eval evals/sets/$$set --store out/library-store --baseline $(patsubst %,--corpus %,$(LIBRARY)) --out out/eval-$$set --quiet || exit 1; \
 	done
 
-fit: $(STAMP)
+fit: $(RUN_STAMP)
 	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
 	$(PY) -m evals.fit --store out/library-store
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m benchmarks.run
 
 clean:

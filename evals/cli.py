@@ -169,6 +169,15 @@ def run(args: argparse.Namespace, settings) -> int:
         (out / "comparison.md").write_text(render_comparison(columns), encoding="utf-8")
     print(metric_table({k: v["overall"] for k, v in columns.items()}), end="")
     print(f"wrote {paths['report.html']}" + (f" and {out / 'comparison.md'}" if args.baseline else ""))
+    if args.tag and args.floors:
+        # A floor from the file for a metric the chosen tags cannot measure (decline precision on facts only)
+        # is skipped, and said so; a threshold given as a flag stays strict.
+        flagged = {m for f, m in THRESHOLD_FLAGS.items() if getattr(args, f, None) is not None}
+        for limits in (mins, maxs):
+            for name in [n for n in limits if ours.overall.get(n) is None and n not in flagged]:
+                print(f"floor skipped: {name} is not measured by the cases tagged {', '.join(args.tag)}",
+                      file=sys.stderr)
+                del limits[name]
     missed = check_thresholds(ours.overall, mins, maxs)
     for line in missed:
         print(f"threshold missed: {line}", file=sys.stderr)

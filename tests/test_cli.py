@@ -109,3 +109,49 @@ def test_a_closed_pipe_ends_quietly(corpus_settings, tmp_path):
         code = proc.wait(timeout=300)
     assert code == 0
     assert "Traceback" not in err.read_text() and "BrokenPipeError" not in err.read_text()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_ui_command_serves_the_app_and_sigterm_stops_the_server(corpus_settings):
+    import signal
+    import time
+    import urllib.request
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli.main", "ui", "--port", str(port), "--host",
+                             "127.0.0.1", "--store", str(corpus_settings.store_dir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, "the ui command exited before serving"
+                assert time.monotonic() < deadline, "the UI never answered"
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) is not None
+        with pytest.raises(OSError):  # nothing is left serving on the port
+            urllib.request.urlopen(url, timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_an_empty_store_is_an_error_naming_the_path_it_looked_at(capsys, tmp_path):
+    store = tmp_path / "no-store-here"
+    code, out, err = run(capsys, "ask", "How much funding did HM Treasury approve?", "--store", str(store))
+    assert code == 2 and out == ""
+    assert f"no documents are stored in {store.resolve()}" in err and "--store DIR" in err

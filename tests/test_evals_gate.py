@@ -82,3 +82,15 @@ def test_a_broken_answerer_fails_the_gate(corpus_settings, corpus_assistant, mon
     f22_01 = next(r for r in rows if r["id"] == "f22-01")
     assert f22_01["failures"] == ["missing: number 300 million (GBP)",
                                   "quote [1] not verbatim in its source: not in the cited chunk"]
+
+
+def test_floors_a_tag_cannot_measure_are_skipped_and_said_so(corpus_settings, tmp_path, capsys):
+    """Fact cases alone measure no declines: the file's decline floors are skipped, the others still gate."""
+    floors = tmp_path / "floors.json"
+    floors.write_text(json.dumps({"correctness": 0.0, "decline_precision": 0.9, "decline_recall": 0.9}))
+    status = main(["eval", str(SET), "--store", str(corpus_settings.store_dir), "--out", str(tmp_path / "run"),
+                   "--quiet", "--tag", "report-2022", "--floors", str(floors)])
+    err = capsys.readouterr().err
+    assert "floor skipped: decline_precision is not measured by the cases tagged report-2022" in err
+    assert "floor skipped: decline_recall is not measured" in err
+    assert status == 0 and "threshold missed" not in err

@@ -93,7 +93,8 @@ def test_declined_answer_says_so_in_words():
     a = Answer("q", "The corpus does not say <x>.", declined=True, nearest=(citation(),))
     html = render.declined_html(a)
     assert "<strong>Not answered from the corpus:</strong> The corpus does not say &lt;x&gt;." in html
-    assert "nearest passages are below" in html
+    # it says what is true: these are the closest passages found, not that none of them answers
+    assert "These are the closest passages found" in html and "none of them answers" not in html
 
 
 def test_calculation_table_names_each_operand_source():

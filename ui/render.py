@@ -145,7 +145,7 @@ def answer_html(text: str, citations: Iterable[Citation] = ()) -> str:
 
 def declined_html(answer: Answer) -> str:
     """A declined answer: says so in words and looks different (dashed amber box), not by colour alone."""
-    near = (f'<p class="aa-note">The nearest passages are below; none of them answers the question.</p>'
+    near = (f'<p class="aa-note">These are the closest passages found; judge whether they answer it.</p>'
             if answer.nearest else "")
     return (f'<div class="aa-declined" role="note" aria-label="Not answered from the corpus">'
             f"<p><strong>Not answered from the corpus:</strong> {esc(answer.text)}</p>{near}</div>")

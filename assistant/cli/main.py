@@ -127,6 +127,10 @@ def _filters(args, catalog=None) -> dict:
     naming the values the store knows (a filter nothing matches would silently answer "does not say")."""
     if catalog is not None:
         docs = catalog.documents()
+        if not docs:
+            raise AssistantError(f"no documents are stored in {Path(catalog.path).parent.resolve()}; run "
+                                 "`audit-assistant ingest corpus/` there, or point at your store with --store DIR "
+                                 "or AUDIT_ASSISTANT_STORE")
         known = {"--doc": sorted(d["doc_id"] for d in docs),
                  "--publisher": sorted({d["publisher"] for d in docs if d.get("publisher")}),
                  "--strategy": sorted({s for d in docs for s in d.get("strategy") or []})}
@@ -247,9 +251,11 @@ def _batch(assistant, args) -> int:
 
 def cmd_ui(args, settings: Settings) -> int:
     import os
-    import subprocess
 
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    # ui/ sits beside assistant/ (a checkout, or site-packages for an installed wheel)
+    app = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+    if not app.is_file():
+        raise AssistantError(f"the UI is not installed here (no {app})")
     env = dict(os.environ)
     if args.store:
         env["AUDIT_ASSISTANT_STORE_DIR"] = str(Path(args.store).resolve())
@@ -259,7 +265,10 @@ def cmd_ui(args, settings: Settings) -> int:
            "--server.address", args.host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "minimal", "--theme.base", "light"]  # the theme the accessibility tests check
     print(f"Audit Assistant UI at http://{args.host}:{args.port}", flush=True)
-    return subprocess.call(cmd, env=env)
+    # Streamlit replaces this process, so a signal to it (Ctrl-C, SIGTERM from a service manager) reaches
+    # the server itself and stopping the command stops the server: no orphan left on the port.
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 if __name__ == "__main__":
