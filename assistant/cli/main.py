@@ -122,6 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _checked_filters(args, assistant, question: str) -> dict:
+    """The filters, checked against the store, after what is wrong first is reported first: the question
+    (too long, empty), then the store (an unreachable server), then an empty store or an unknown filter."""
+    from assistant.answer.pipeline import validate_question
+
+    validate_question(question, assistant.settings.max_question_chars)
+    _ = assistant.store  # connects: an unreachable Chroma server is the error to report
+    return _filters(args, assistant.catalog)
+
+
 def _filters(args, catalog=None) -> dict:
     """The filters the flags give; with the catalog, an unknown --doc, --publisher or --strategy is an error
     naming the values the store knows (a filter nothing matches would silently answer "does not say")."""
@@ -184,7 +194,7 @@ def cmd_search(args, settings: Settings) -> int:
     from assistant.answer.pipeline import Assistant
 
     assistant = Assistant(settings)
-    results = assistant.search(args.query, args.k, _filters(args, assistant.catalog))
+    results = assistant.search(args.query, args.k, _checked_filters(args, assistant, args.query))
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
         return 0
@@ -221,7 +231,7 @@ def cmd_ask(args, settings: Settings) -> int:
         return _batch(assistant, args)
     if args.question is None:
         raise AssistantError("give a question, or --batch FILE")
-    answer = assistant.ask(args.question, filters=_filters(args, assistant.catalog), k=args.k)
+    answer = assistant.ask(args.question, filters=_checked_filters(args, assistant, args.question), k=args.k)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
