@@ -172,3 +172,16 @@ def test_loading_is_timed_apart_from_retrieval(corpus_settings):
     assert {"load", "retrieve", "answer", "total"} <= set(first.timings)
     second = fresh.ask("How much funding did HM Treasury approve for the clusters?")
     assert "load" not in second.timings and {"retrieve", "answer", "total"} <= set(second.timings)
+
+
+def test_an_undated_document_stays_in_under_a_year_filter(tmp_path):
+    from assistant.store.catalog import Catalog
+    from assistant.types import Chunk
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    for doc_id, year in (("dated-2014", 2014), ("undated-upload", None)):
+        meta = {"doc_id": doc_id, "file": f"{doc_id}.txt", "sha256": "x", "title": doc_id, "year": year,
+                "published": f"{year}-01-01" if year else None}
+        catalog.replace_document(meta, [(1, "Text.")], [Chunk(f"{doc_id}-1", doc_id, "Text.", 1)])
+    assert catalog.filter_doc_ids(year_from=2020) == ["undated-upload"]
+    assert sorted(catalog.filter_doc_ids(year_from=2010, year_to=2015)) == ["dated-2014", "undated-upload"]

@@ -81,6 +81,9 @@ def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
         lo, hi = sb.slider("Published between", years[0], years[-1], (years[0], years[-1]), key="f_years")
         if (lo, hi) != (years[0], years[-1]):
             year_from, year_to = lo, hi
+        undated = sum(1 for d in docs if not d.get("year"))
+        if undated:
+            sb.caption(f"Undated documents ({undated}) are always included.")
     strategies = sorted({s for d in docs for s in d.get("strategy") or []})
     strategy = sb.selectbox("Strategy", [ALL] + strategies, key="f_strategy")
     titles = {d["doc_id"]: " ".join(str(d.get("title") or d["doc_id"]).split()) for d in docs}

@@ -266,16 +266,17 @@ class Catalog:
         return out
 
     def filter_doc_ids(self, doc_ids=None, publisher=None, year_from=None, year_to=None, strategy=None) -> list[str]:
-        """The documents matching all the given metadata filters."""
+        """The documents matching all the given metadata filters. An undated document (an upload, a file with
+        no manifest entry) stays in under a year range: nothing says it is outside it."""
         out = []
         for d in self.documents():
             if doc_ids and d["doc_id"] not in doc_ids:
                 continue
             if publisher and (d["publisher"] or "").lower() != publisher.lower():
                 continue
-            if year_from and (d["year"] is None or d["year"] < year_from):
+            if year_from and d["year"] is not None and d["year"] < year_from:
                 continue
-            if year_to and (d["year"] is None or d["year"] > year_to):
+            if year_to and d["year"] is not None and d["year"] > year_to:
                 continue
             if strategy and not any(strategy.lower() in s.lower() for s in d["strategy"]):
                 continue
