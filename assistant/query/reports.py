@@ -4,12 +4,14 @@ strategy's name or year. The pipeline restricts or gathers retrieval by what thi
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 import math
 import re
 from dataclasses import replace
 
 from assistant.query.retrieval import Filters
 from assistant.text.patterns import YEAR, Y
+from assistant.text.terms import tokens
 
 
 class ReportResolver:
@@ -78,12 +80,14 @@ class ReportResolver:
         years = set(re.findall(rf"\b{Y}\b(?!-\d)", text))
         low = text.lower()
         out = list(self.by_year(years, query or text, f, _report_years(text)).values()) if years else []
-        for d in self.catalog.documents():
+        docs = self.catalog.documents()
+        distinct = _distinctive_names(docs)
+        for d in docs:
             hit = False
             for name in d.get("strategy") or []:
                 hit |= any(y in years for y in YEAR.findall(name))
-                words = re.sub(r"\b\d{4}\b|\bshared services?\b|\bstrateg(?:y|ies)\b", " ", name.lower()).split()
-                hit |= bool(words) and " ".join(words) in low
+                phrase = distinct.get(name)
+                hit |= bool(phrase) and phrase in low
             if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
         return out if len(out) <= 3 else []  # a question naming many reports is a question about all
@@ -95,6 +99,22 @@ _PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
 # "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
 _YEARS_THEN_REPORT = re.compile(rf"\b{Y}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?{Y}\b)*"
                                 rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+
+
+def _distinctive_names(docs: list[dict]) -> dict[str, str]:
+    """Each strategy name of the library, less its year and the words it shares with another strategy name
+    ("Shared Services" in "Next Generation Shared Services 2012"): what tells it apart, derived from the
+    library rather than listed. A name left with fewer than two words ("Strategy") is
+    too weak to name a strategy by itself; its year still does."""
+    names = {n for d in docs for n in d.get("strategy") or []}
+    words = {n: tokens(YEAR.sub(" ", n), fold=False) for n in names}  # a name's words all count ("Next")
+    shared = Counter(w for ws in words.values() for w in set(ws))
+    out = {}
+    for name, ws in words.items():
+        own = [w for w in ws if shared[w] == 1]
+        if len(own) >= 2:
+            out[name] = " ".join(own)
+    return out
 
 
 def _report_years(text: str) -> set[str]:
