@@ -89,6 +89,24 @@ def fit_ranking(per_case_labelled, l2: float = 1.0) -> list[float]:
     return [0.0] + [float(v) for v in res.x]
 
 
+def _balanced_threshold(answerable: list[float], unanswerable: list[float], budget: float) -> float:
+    """The score threshold that best separates answerable from unanswerable questions (balanced accuracy),
+    capped so that at most `budget` of the answerable ones fall below it."""
+    if not answerable:
+        return 0.5
+    answerable = sorted(answerable)
+    cap = answerable[int(budget * len(answerable))] - 1e-6  # at most `budget` of answerable cases below
+    best_t, best_score = cap, -1.0
+    for t in sorted(set(answerable + unanswerable)):
+        if t > cap:
+            break
+        declined_ok = sum(1 for p in unanswerable if p < t) / max(1, len(unanswerable))
+        answered_ok = sum(1 for p in answerable if p >= t) / len(answerable)
+        if declined_ok + answered_ok > best_score:
+            best_t, best_score = t, declined_ok + answered_ok
+    return max(0.01, best_t)
+
+
 def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float], float]:
     """A logistic regression over question-level evidence (`question_features`) telling answerable tuning
     questions from unanswerable ones, and its threshold: the best balanced accuracy that declines at most
@@ -113,17 +131,9 @@ def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float]
     model = LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000).fit(xs, ys)
     weights = dict(zip(QUESTION_FEATURES, [float(model.intercept_[0])] + [float(w) for w in model.coef_[0]]))
     scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
-    ok = sorted(s for s, y in zip(scores, ys) if y)
+    ok = [s for s, y in zip(scores, ys) if y]
     bad = [s for s, y in zip(scores, ys) if not y]
-    cap = ok[int(budget * len(ok))] - 1e-6
-    best_t, best = cap, -1.0
-    for t in sorted(set(scores)):
-        if t > cap:
-            break
-        score = sum(s < t for s in bad) / max(1, len(bad)) + sum(s >= t for s in ok) / len(ok)
-        if score > best:
-            best_t, best = t, score
-    return weights, max(0.01, best_t)
+    return weights, _balanced_threshold(ok, bad, budget)
 
 
 def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
@@ -140,19 +150,7 @@ def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
             answerable.append(max(ps, default=0.0))
         elif not case.answerable:
             unanswerable.append(max(ps, default=0.0))
-    if not answerable:
-        return 0.5
-    answerable.sort()
-    cap = answerable[int(budget * len(answerable))] - 1e-6  # at most `budget` of answerable cases below
-    best_t, best_score = cap, -1.0
-    for t in sorted(set(answerable + unanswerable)):
-        if t > cap:
-            break
-        declined_ok = sum(1 for p in unanswerable if p < t) / max(1, len(unanswerable))
-        answered_ok = sum(1 for p in answerable if p >= t) / len(answerable)
-        if declined_ok + answered_ok > best_score:
-            best_t, best_score = t, declined_ok + answered_ok
-    return max(0.01, best_t)
+    return _balanced_threshold(answerable, unanswerable, budget)
 
 
 def correctness(assistant, cases) -> dict:

@@ -203,6 +203,9 @@ class Ingestor:
                 s.result.status = "updated" if s.existed else "added"
             except AssistantError as exc:
                 s.result.status, s.result.error = "failed", str(exc)
+            finally:
+                for c in s.todo:  # a failed document's sentence vectors are not kept waiting in memory
+                    self._sentences.pop(c.id, None)
 
     def _embed_and_add(self, chunks: list, label: str, show: bool) -> None:
         from tqdm import tqdm

@@ -91,8 +91,11 @@ class MeaningMatch:
 class GroundedAnswerer(Runnable[dict, Answer]):
     """A `Runnable` from {"question", "history", "chunks", "analysis", "targets"} to a cited `Answer`."""
 
-    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None, operand_floor: float = 0.45):
+    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None, operand_floor: float = 0.45,
+                 query_vector=None):
         self.embedder = embedder
+        # The retriever's cached query embedding when given: the question was just embedded to search.
+        self._query_vector = query_vector or embedder.embed_query
         self.catalog = catalog
         self.params = params or load_params()
         self._vectors = F.VectorCache(embedder)
@@ -145,7 +148,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         cheap = sorted(cands, key=lambda c: -(c.f["lex"] + 0.5 * c.f["lex_ctx"] + c.f["chunk_sim"]
                                               + 0.5 * c.f["type_hit"] + 0.5 * c.f["chunk_rrank"]))
         pool = cheap[: int(self.params["pool"])]  # 0: the stored sentence vectors alone
-        qv = self.embedder.embed_query(" ".join([q.clean, *q.context_terms]))
+        qv = self._query_vector(" ".join([q.clean, *q.context_terms]))
         if self.catalog is not None:
             F.late(cands, qv, self.catalog.sentence_vectors({c.chunk.chunk.id for c in cands}))
         if pool:

@@ -66,7 +66,8 @@ class Assistant:
     def grounded(self) -> Runnable:
         from assistant.answer.grounded import GroundedAnswerer
 
-        return GroundedAnswerer(self.embedder, self.catalog, operand_floor=self.settings.operand_min_similarity)
+        return GroundedAnswerer(self.embedder, self.catalog, operand_floor=self.settings.operand_min_similarity,
+                                query_vector=self.searcher.query_vector)
 
     @cached_property
     def answerer(self) -> Runnable:

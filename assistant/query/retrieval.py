@@ -54,7 +54,7 @@ class Searcher:
         self.catalog = catalog
         self.candidates = candidates
 
-    def _query_vector(self, query: str) -> list[float]:
+    def query_vector(self, query: str) -> list[float]:
         """The query's embedding; one question searches several times (per named report), so the last few
         are kept."""
         cache = self.__dict__.setdefault("_vectors", OrderedDict())
@@ -79,7 +79,7 @@ class Searcher:
             if not doc_ids:
                 return []
         n = max(self.candidates, 3 * k)
-        vector = self._query_vector(query)
+        vector = self.query_vector(query)
         among = None
         if doc_ids and len(doc_ids) <= EXACT_MAX_DOCS:
             among = [i for ids in self.catalog.chunk_ids_of(doc_ids).values() for i in ids]
