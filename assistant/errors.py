@@ -38,3 +38,7 @@ class LLMError(AssistantError):
 
 class CompareError(AssistantError):
     """A comparison or timeline was asked for strategies, documents or aspects the store does not hold."""
+
+
+class StoreBusyError(AssistantError):
+    """Another process holds the store's write lock for longer than the caller would wait."""

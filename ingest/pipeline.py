@@ -8,11 +8,17 @@ point leaves the previous version answering, and re-running completes the job wi
 Documents are embedded together, a few hundred chunks at a time, then committed one by one in file
 order: the model spends about a third less CPU on full, length-sorted batches than on one short
 document at a time (measured by benchmarks/run.py), and the write order per document is unchanged.
+
+A run holds the store's write lock (assistant.store.vectors.write_lock), so two writers never interleave.
+A document whose catalog write fails has the vectors it staged removed again. A doc_id names one file:
+a manifest's doc_id already held by another file is refused; an id inferred from a file name that another
+file holds becomes one from the file's path (`2022/report.txt` -> `2022-report`), and the result says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,29 +26,34 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from assistant.store.catalog import Catalog
+from assistant.store.vectors import embedding_text
 from assistant.config import Settings
 from assistant.errors import AssistantError, IngestError
 from assistant.text.sentences import split_sentences
 from ingest.chunking import chunk_page
 from ingest.cleaning import clean_pages
 from ingest.loaders import SUPPORTED, load_file
-from ingest.manifest import document_metadata, load_manifest
+from ingest.manifest import document_metadata, load_manifest, slugify
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class FileResult:
     file: str
     doc_id: str | None = None
-    status: str = "failed"  # added | updated | unchanged | failed
+    status: str = "failed"  # added | updated | unchanged | failed | skipped
     pages: int = 0
     chunks: int = 0
-    error: str | None = None
+    error: str | None = None  # why it failed or was skipped
+    note: str | None = None  # what the user should know although it worked (the id it got instead)
 
 
 @dataclass
 class IngestReport:
     results: list[FileResult] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    orphans_removed: int = 0  # vectors no stored chunk owned, removed by --prune
     seconds: float = 0.0
     embedded: int = 0
 
@@ -52,32 +63,59 @@ class IngestReport:
 
     @property
     def ok(self) -> list[FileResult]:
-        return [r for r in self.results if r.status != "failed"]
+        return [r for r in self.results if r.status in ("added", "updated", "unchanged")]
 
     def summary(self) -> str:
         pages = sum(r.pages for r in self.ok)
         chunks = sum(r.chunks for r in self.ok)
         rate = self.embedded / self.seconds if self.seconds else 0.0
-        counts = {s: sum(r.status == s for r in self.results) for s in ("added", "updated", "unchanged", "failed")}
+        counts = {s: sum(r.status == s for r in self.results) for s in ("added", "updated", "unchanged", "failed", "skipped")}
         parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         line = (f"{len(self.ok)} documents ({parts or 'none'}), {pages} pages, {chunks} chunks, "
                 f"{self.embedded} embedded in {self.seconds:.1f} s ({rate:.1f} chunks/s)")
         if self.pruned:
             line += f", {len(self.pruned)} pruned"
+        if self.orphans_removed:
+            line += f", {self.orphans_removed} orphan vectors removed"
         return line
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Files to ingest: explicit files as given, directories walked for supported extensions."""
-    out: list[Path] = []
+    return [f for f, _ in walk(paths)[0]]
+
+
+def walk(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileResult]]:
+    """(file, the folder it was found in) for each file to ingest, once each, and the files skipped.
+
+    A link inside a walked folder that leads out of it (`passwd.txt -> /etc/passwd`) is skipped, not followed."""
+    out: list[tuple[Path, Path]] = []
+    skipped: list[FileResult] = []
+    seen: set[Path] = set()
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
-                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        else:
-            out.append(p)
-    return out
+            root = p.resolve()
+            for f in sorted(p.rglob("*")):  # rglob does not descend into linked folders
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                target = f.resolve()
+                if f.is_symlink() and root not in target.parents:
+                    what = "folder" if target.is_dir() else "file"
+                    if what == "folder" or f.suffix.lower() in SUPPORTED:
+                        skipped.append(FileResult(str(f), status="skipped",
+                                                  error=f"a link to a {what} outside {p}; not followed"))
+                    continue
+                if f.suffix.lower() not in SUPPORTED:
+                    continue
+                if f.is_file() and target not in seen:
+                    seen.add(target)
+                    out.append((f, p))
+        elif p.resolve() not in seen:
+            seen.add(p.resolve())
+            out.append((p, p.parent))
+    return out, skipped
 
 
 def sha256_file(path: Path) -> str:
@@ -104,13 +142,24 @@ class Ingestor:
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool | None = None,
                on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
         """Ingest every file under `paths`; a failing file is reported and the rest go on."""
+        from assistant.store.vectors import write_lock
+
+        with write_lock(self.settings):
+            return self._ingest(paths, prune, progress, on_file)
+
+    def _ingest(self, paths, prune, progress, on_file) -> IngestReport:
         start = time.perf_counter()
         report = IngestReport()
-        files = discover(paths)
+        files, skipped = walk(paths)
+        for r in skipped:
+            report.results.append(r)
+            if on_file:
+                on_file(r)
         manifests: dict[Path, dict] = {}
         show = sys.stderr.isatty() if progress is None else progress
         staged: list[_Staged] = []  # loaded and chunked, waiting to be embedded together
         unsettled: list[FileResult] = []  # results not yet passed to on_file, in file order
+        ids = _Ids(self.catalog)
 
         def settle(force: bool) -> None:
             if staged and (force or sum(len(s.todo) for s in staged) >= self._embed_batch):
@@ -121,13 +170,14 @@ class Ingestor:
                 if on_file:
                     on_file(done)
 
-        for path in files:
+        for path, root in files:
             result = FileResult(str(path))
             try:
                 folder = path.parent.resolve()
                 if folder not in manifests:
                     manifests[folder] = load_manifest(folder)
-                doc = self._load(path, manifests[folder].get(str(path.resolve())), result)
+                doc = self._load(path, manifests[folder].get(str(path.resolve())), result,
+                                 lambda meta: ids.claim(meta, path, root))
                 if any(s.meta["doc_id"] == doc.meta["doc_id"] for s in staged):
                     settle(True)  # the same doc_id twice: the second must see the first's vectors
                 item = self._stage(doc)
@@ -135,12 +185,15 @@ class Ingestor:
                     staged.append(item)
             except AssistantError as exc:
                 result.status, result.error = "failed", str(exc.reason if isinstance(exc, IngestError) else exc)
+            except Exception as exc:  # a parser's or the store's own error: this file fails, the rest go on
+                log.debug("ingesting %s failed", path, exc_info=True)
+                result.status, result.error = "failed", _reason(exc)
             report.results.append(result)
             unsettled.append(result)
             settle(False)
         settle(True)
         if prune:
-            report.pruned = self.prune()
+            report.pruned, report.orphans_removed = self._prune()
         report.seconds = time.perf_counter() - start
         return report
 
@@ -148,12 +201,13 @@ class Ingestor:
     def _embed_batch(self) -> int:
         return max(1, self.settings.embed_batch_size * 4)
 
-    def _load(self, path: Path, entry: dict | None, result: FileResult) -> "_Staged":
+    def _load(self, path: Path, entry: dict | None, result: FileResult, claim) -> "_Staged":
         limit = int(self.settings.max_file_mb * 1e6)
         doc = load_file(path, max_pdf_pages=self.settings.max_pdf_pages, max_bytes=limit)
         meta = document_metadata(path, entry, doc.title)
         meta["sha256"] = sha256_file(path)
         meta["kind"] = meta["kind"] or doc.kind
+        result.note = claim(meta)  # before chunking: chunk ids are made from the doc_id
         doc_id = result.doc_id = meta["doc_id"]
         pages = clean_pages(doc.pages)
         # Text and HTML have no pages of their own: they are one page, numbered 1.
@@ -189,7 +243,15 @@ class Ingestor:
         """Embed the staged documents' new chunks together, then swap each document in, in file order."""
         todo = [c for s in staged for c in s.todo]
         label = Path(staged[-1].result.file).name if len(staged) == 1 else f"{len(staged)} documents"
-        self._embed_and_add(todo, label, show)
+        label = "".join(ch if ch.isprintable() else "?" for ch in label)  # a progress bar is terminal output too
+        try:
+            self._embed_and_add(todo, label, show)
+        except Exception as exc:  # the model or the store failed: every document of the batch fails, cleaned up
+            log.debug("embedding %s failed", label, exc_info=True)
+            for s in staged:
+                s.result.status, s.result.error = "failed", _reason(exc)
+                self._undo(s)
+            return
         report.embedded += len(todo)
         for s in staged:
             try:
@@ -198,14 +260,38 @@ class Ingestor:
                 self._index_figures(s.meta["doc_id"], s.chunks)
                 vectors = {c.id: self._sentences.pop(c.id) for c in s.chunks if c.id in self._sentences}
                 self.catalog.replace_document(s.meta, s.pages, s.chunks, vectors)
-                if s.stale:
-                    self.store.delete(sorted(s.stale))
-                s.result.status = "updated" if s.existed else "added"
-            except AssistantError as exc:
-                s.result.status, s.result.error = "failed", str(exc)
+            except Exception as exc:  # sqlite (a full disk, a bad value), the figures index...: undo this one
+                log.debug("storing %s failed", s.result.file, exc_info=True)
+                s.result.status = "failed"
+                s.result.error = str(exc) if isinstance(exc, AssistantError) else _reason(exc)
+                self._undo(s)
+                continue
             finally:
                 for c in s.todo:  # a failed document's sentence vectors are not kept waiting in memory
                     self._sentences.pop(c.id, None)
+            s.result.status = "updated" if s.existed else "added"
+            if s.stale:
+                try:
+                    self.store.delete(sorted(s.stale))
+                except Exception as exc:
+                    s.result.note = _joined(s.result.note, f"its old vectors are left ({_reason(exc)}); "
+                                                           "`audit-assistant check --repair` removes them")
+
+    def _undo(self, s: "_Staged") -> None:
+        """Remove what a failed document staged: its new vectors, and its figures back to the stored version."""
+        from assistant.store import figures
+
+        try:
+            if s.todo:
+                self.store.delete([c.id for c in s.todo])
+            stored = list(self.catalog.iter_chunks(s.meta["doc_id"]))
+            if stored:
+                figures.index_document(self.settings.sqlite_path, s.meta["doc_id"], stored)
+            else:
+                figures.delete_document(self.settings.sqlite_path, s.meta["doc_id"])
+        except Exception as exc:  # the store is gone too (a stopped server): say what is left behind
+            s.result.error = _joined(s.result.error, f"its staged vectors are left ({_reason(exc)}); "
+                                                     "`audit-assistant check --repair` removes them")
 
     def _embed_and_add(self, chunks: list, label: str, show: bool) -> None:
         from tqdm import tqdm
@@ -215,7 +301,7 @@ class Ingestor:
                   leave=False, file=sys.stderr) as bar:
             for i in range(0, len(chunks), batch):
                 part = chunks[i:i + batch]
-                texts = [_embed_text(c) for c in part]
+                texts = [embedding_text(c) for c in part]
                 spans = [[(s.start, s.end) for s in split_sentences(c.text)] for c in part]
                 late = getattr(self.embedder, "embed_with_spans", None)
                 if late is None:  # an embedder without token outputs: chunk vectors only
@@ -234,16 +320,73 @@ class Ingestor:
         figures.index_document(self.settings.sqlite_path, doc_id, chunks)
 
     def prune(self) -> list[str]:
-        """Remove documents whose files are gone; returns their doc_ids."""
-        from assistant.store import figures
+        """Remove documents whose files are gone, and vectors no stored chunk owns; returns the doc_ids gone."""
+        return self._prune()[0]
 
-        gone = [d["doc_id"] for d in self.catalog.documents() if not Path(d["file"]).exists()]
-        for doc_id in gone:
-            ids = self.catalog.chunk_ids(doc_id) | self.store.ids(doc_id)
-            self.catalog.delete_document(doc_id)
-            figures.delete_document(self.settings.sqlite_path, doc_id)
-            self.store.delete(sorted(ids))
-        return gone
+    def _prune(self) -> tuple[list[str], int]:
+        from assistant.store import figures
+        from assistant.store.vectors import write_lock
+
+        with write_lock(self.settings):
+            gone = [d["doc_id"] for d in self.catalog.documents() if not Path(d["file"]).exists()]
+            for doc_id in gone:
+                ids = self.catalog.chunk_ids(doc_id) | self.store.ids(doc_id)
+                self.catalog.delete_document(doc_id)
+                figures.delete_document(self.settings.sqlite_path, doc_id)
+                self.store.delete(sorted(ids))
+            # Orphans: vectors of ingests killed before their catalog swap. Under the lock no writer is
+            # half-way, so a vector the catalog does not know belongs to nothing.
+            orphans = self.store.ids() - self.catalog.all_chunk_ids()
+            self.store.delete(sorted(orphans))
+        return gone, len(orphans)
+
+
+class _Ids:
+    """Which file holds which doc_id, in the store and in this run; gives each file an id no other file holds."""
+
+    def __init__(self, catalog: Catalog):
+        self.stored = {d["doc_id"]: Path(d["file"]).resolve() for d in catalog.documents()}
+        self.claimed: dict[str, Path] = {}
+
+    def holder(self, doc_id: str, me: Path) -> Path | None:
+        """The other file that holds `doc_id`: claimed earlier in this run, or stored and still there."""
+        other = self.claimed.get(doc_id) or self.stored.get(doc_id)
+        if other is None or other == me or (doc_id not in self.claimed and not other.exists()):
+            return None  # free, ours, or its file is gone (moved): this file takes it over
+        return other
+
+    def claim(self, meta: dict, path: Path, root: Path) -> str | None:
+        """Set meta["doc_id"] to the id this file gets; returns a note when it is not the one asked for."""
+        me, wanted = path.resolve(), meta["doc_id"]
+        other = self.holder(wanted, me)
+        if meta.get("id_given"):
+            if other is not None:
+                raise IngestError(path, f"the doc_id {wanted!r} is already used by {other}; give one of them "
+                                        "another doc_id in manifest.toml")
+            self.claimed[wanted] = me
+            return None
+        # An inferred id: a file already stored keeps the id it has, so ids do not depend on what else is there.
+        mine = [i for i, f in self.stored.items() if f == me and i not in self.claimed]
+        if wanted in mine or (other is None and not mine):
+            self.claimed[wanted] = me
+            return None
+        rel = path.relative_to(root).with_suffix("") if path.is_relative_to(root) else Path(path.stem)
+        candidates = mine + [slugify(str(rel)), f"{wanted}-{hashlib.sha1(str(me).encode()).hexdigest()[:8]}"]
+        meta["doc_id"] = next(i for i in candidates if self.holder(i, me) is None)
+        self.claimed[meta["doc_id"]] = me
+        if other is None:
+            return "keeps the id it was first stored under"
+        return f"the id {wanted!r} is taken by {other}"
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for an unexpected error: what kind it is and its first line."""
+    text = " ".join(str(exc).split())
+    return f"the file could not be processed ({type(exc).__name__}{': ' + text[:200] if text else ''})"
+
+
+def _joined(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 @dataclass
@@ -257,11 +400,6 @@ class _Staged:
     todo: list = field(default_factory=list)  # chunks whose vectors are not stored yet
     stale: set = field(default_factory=set)  # stored vectors of an older version, deleted after the swap
     existed: bool = False
-
-
-def _embed_text(chunk) -> str:
-    # The section title gives a passage the context its sentences assume ("Notes for editors").
-    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
 
 
 def ingest_paths(settings: Settings, paths: Iterable[Path], prune: bool = False,

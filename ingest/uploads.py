@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, StoreBusyError
+from assistant.store.vectors import write_lock
 from ingest.loaders import SUPPORTED
 
 log = logging.getLogger(__name__)
 
 MAX_NAME = 120
+# How long an upload waits for another writer (an ingest from the command line) before it gives up and says so:
+# a browser request should not hang for the length of a whole-library ingest.
+LOCK_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,14 @@ def add_upload(ingestor, settings: Settings, name: str, data: bytes) -> UploadOu
     dest = (folder / clean).resolve()
     if dest.parent != folder:  # safe_name makes this impossible; checked anyway, it is cheap
         return UploadOutcome(name, False, f"{name}: refused, the file name is not allowed")
+    try:
+        with write_lock(settings, timeout=LOCK_WAIT_S):  # the check and the write, with no writer between
+            return _add(ingestor, name, dest, data)
+    except StoreBusyError as exc:
+        return UploadOutcome(name, False, f"{name}: {exc}")
+
+
+def _add(ingestor, name: str, dest: Path, data: bytes) -> UploadOutcome:
     clash = _clashing_document(ingestor, dest)
     if clash:
         return UploadOutcome(name, False, f"{name}: a document with the id {clash!r} is already in the corpus "

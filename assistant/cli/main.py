@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 from assistant.config import Settings
@@ -17,6 +18,24 @@ def _more_commands():
     from evals import cli as evals_cli  # the command line is the top edge: it alone knows the evals
 
     return (figures.add_parser, evals_cli.add_parser, compare.add_parser)
+
+# Bidirectional-text controls reorder what a terminal shows (a file name can look like another one).
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text, keep_newlines: bool = False) -> str:
+    """Text safe to print to a terminal or a log: control characters (ANSI/OSC escapes, carriage returns, a
+    newline in a file name that would forge another output line, bidi overrides) shown as escapes, `\\x1b`.
+
+    >>> printable("a\\x1b]0;x\\x07\\nb")
+    'a\\\\x1b]0;x\\\\x07\\\\nb'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if (ch == "\n" and keep_newlines) or not (unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI)
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
 
 EPILOG = """examples:
   audit-assistant ingest corpus/
@@ -57,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "files does nothing; a changed file replaces its old chunks.")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: corpus/)")
     p.add_argument("--prune", action="store_true", help="remove stored documents whose files are gone")
+    p.add_argument("--ocr", action="store_true", help="run OCR on scanned PDFs (needs Debian's ocrmypdf and "
+                   "tesseract-ocr: apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_ingest)
 
@@ -89,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, help="passages to retrieve")
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("check", parents=[parent], help="verify every stored chunk has a readable vector",
+                       description="Check that every chunk in the catalog has a readable vector in Chroma and that "
+                       "no vector is orphaned; one line per finding, then a summary. Exit code 0 when healthy, "
+                       "1 when problems remain.")
+    p.add_argument("--repair", action="store_true", help="re-embed missing or unreadable vectors, delete orphans")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("ui", parents=[parent], help="start the chat UI (Streamlit)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="localhost")
@@ -108,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "json", False):  # under --json, even an error is one JSON object
             print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`... | head -1`): stop quietly, as Unix tools do. Point stdout at devnull so
@@ -120,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # not ours (a disk, the Chroma server, a library): one line, never a traceback
+        message = f"{' '.join(str(exc).split())[:300]} ({type(exc).__name__})"
+        if getattr(args, "json", False):
+            print(json.dumps({"error": message}, ensure_ascii=False))
+        else:
+            print(f"error: {printable(message)}", file=sys.stderr)
+        return 1
 
 
 def _checked_filters(args, assistant, question: str) -> dict:
@@ -156,22 +191,67 @@ def _filters(args, catalog=None) -> dict:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
+    from assistant.store.vectors import write_lock
     from ingest.pipeline import Ingestor
 
     paths = args.paths or [settings.corpus_dir]
-    ingestor = Ingestor(settings)
 
     def report(r):
-        if r.status == "failed":
-            print(f"failed: {r.file}: {r.error}", file=sys.stderr)
+        if r.status in ("failed", "skipped"):
+            print(f"{r.status}: {printable(r.file)}: {printable(r.error)}", file=sys.stderr)
         else:
-            print(f"{r.status:9} {r.doc_id}  ({r.pages} pages, {r.chunks} chunks)")
+            note = f"; {r.note}" if r.note else ""
+            print(printable(f"{r.status:9} {r.doc_id}  ({r.pages} pages, {r.chunks} chunks{note})"))
 
-    rep = ingestor.ingest(paths, prune=args.prune, progress=None if not args.no_progress else False, on_file=report)
+    def waiting():
+        print(f"waiting for another ingest or upload to finish writing to {printable(settings.store_dir)}",
+              file=sys.stderr, flush=True)
+
+    # The lock is taken before the store is opened, and the store closed before the lock is let go: an
+    # embedded Chroma opened earlier would hold a view from before the other writer's changes.
+    from ingest.ocr import use_ocr
+
+    with write_lock(settings, on_wait=waiting):
+        ingestor = Ingestor(settings)
+        try:
+            with use_ocr(args.ocr):
+                rep = ingestor.ingest(paths, prune=args.prune, progress=None if not args.no_progress else False,
+                                      on_file=report)
+        finally:
+            _close(ingestor.store)
     for doc_id in rep.pruned:
-        print(f"pruned    {doc_id}")
+        print(f"pruned    {printable(doc_id)}")
     print(rep.summary())
     return 1 if rep.failed else 0
+
+
+def _close(store) -> None:
+    close = getattr(getattr(store, "client", None), "close", None)
+    if close:
+        close()
+
+
+def cmd_check(args, settings: Settings) -> int:
+    from assistant.store.catalog import Catalog
+    from assistant.store.health import check, open_for_check, repair
+
+    catalog = Catalog(settings.sqlite_path)
+    if args.repair:
+        from assistant.store.embeddings import make_embedder
+        from assistant.store.vectors import make_store
+
+        embedder = make_embedder(settings)
+        store = make_store(settings, embedder.name, embedder.dimension)
+        health = repair(settings, catalog, store, embedder)
+    else:
+        store = open_for_check(settings)
+        health = check(catalog, store)
+    left = {(f.kind, f.chunk_id) for f in health.left}
+    for f in health.findings:
+        state = ("  (not repaired)" if (f.kind, f.chunk_id) in left else "  (repaired)") if args.repair else ""
+        print(printable(f"{f.kind:10} {f.doc_id or '-'}  {f.chunk_id}{state}"))
+    print(health.summary())
+    return 1 if (health.left if args.repair else health.findings) else 0
 
 
 def cmd_docs(args, settings: Settings) -> int:
@@ -185,8 +265,9 @@ def cmd_docs(args, settings: Settings) -> int:
         print("no documents stored; run `audit-assistant ingest` first")
         return 0
     for d in docs:
-        print(f"{d['doc_id']}\n  {d['title']} | {d['publisher'] or '-'} | {d['published'] or '-'} | "
-              f"{d['pages']} pages, {d['chunks']} chunks | {d['file']}")
+        print(printable(f"{d['doc_id']}") + "\n  " + printable(
+            f"{d['title']} | {d['publisher'] or '-'} | {d['published'] or '-'} | "
+            f"{d['pages']} pages, {d['chunks']} chunks | {d['file']}"))
     return 0
 
 
@@ -202,24 +283,25 @@ def cmd_search(args, settings: Settings) -> int:
         print("no passages found")
     for i, r in enumerate(results, 1):
         c = r.chunk
-        print(f"{i}. {c.doc_id}  page {c.page}  score {r.score:.4f}"
-              + (f"  cosine {r.similarity:.3f}" if r.similarity is not None else ""))
-        print("   " + " ".join(c.text.split()) + "\n")
+        print(printable(f"{i}. {c.doc_id}  page {c.page}  score {r.score:.4f}"
+                        + (f"  cosine {r.similarity:.3f}" if r.similarity is not None else "")))
+        print("   " + printable(" ".join(c.text.split())) + "\n")
     return 0
 
 
 def format_answer(answer) -> str:
-    """An answer as plain text: the answer, then its sources."""
-    lines = [answer.text, ""]
+    """An answer as plain text: the answer, then its sources; control characters escaped (see printable)."""
+    lines = [printable(answer.text, keep_newlines=True), ""]
     for c in answer.citations:
         page = f", page {c.page}" if c.page is not None else ""
-        lines.append(f"[{c.n}] {c.title}{page} ({c.doc_id})\n    “{' '.join(c.quote.split())}”")
+        lines.append(printable(f"[{c.n}] {c.title}{page} ({c.doc_id})") + "\n    "
+                     + printable(f"“{' '.join(c.quote.split())}”"))
     for calc in answer.calculations:
-        lines.append(f"calculation: {calc.expression}")
+        lines.append(printable(f"calculation: {calc.expression}"))
     if answer.declined and answer.nearest:
         lines.append("Nearest passages:")
         for c in answer.nearest:
-            lines.append(f"  - {c.title}, page {c.page}: “{' '.join(c.quote.split())}”")
+            lines.append(printable(f"  - {c.title}, page {c.page}: “{' '.join(c.quote.split())}”"))
     return "\n".join(lines).rstrip()
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from assistant.errors import ConfigError
 from assistant.types import Chunk
 
 SCHEMA = """
@@ -65,18 +66,32 @@ class Catalog:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise ConfigError(f"the store {self.path.parent} is a file, not a folder; give --store a folder")
         self._local = threading.local()
-        self.db.executescript(SCHEMA)  # idempotent DDL; executescript manages its own transaction
+        self.read_only = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db.executescript(SCHEMA)  # idempotent DDL; executescript manages its own transaction
+        except (OSError, sqlite3.OperationalError) as exc:
+            # A store on a read-only disk or without write permission still answers questions.
+            if not self.path.is_file() or not _read_only_error(exc):
+                raise
+            self._local = threading.local()
+            self.read_only = True
 
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            if self.read_only:  # immutable: no -wal or -shm file is needed (nor could be made)
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=60,
+                                       isolation_level=None, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
 
@@ -87,7 +102,13 @@ class Catalog:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): a ROLLBACK then fails with "no transaction
+            # is active" and would hide the real error, which is the one to raise.
+            if db.in_transaction:
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
             raise
         db.execute("COMMIT")
 
@@ -129,6 +150,10 @@ class Catalog:
     def chunk_ids(self, doc_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))}
 
+    def all_chunk_ids(self) -> set[str]:
+        """The id of every stored chunk (what the vector store should hold, no more, no less)."""
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+
     def replace_document(self, meta: dict, pages: list[tuple[int | None, str]], chunks: list[Chunk],
                          sentence_vectors: dict[str, list] | None = None) -> None:
         """Store a document, its pages and chunks in one transaction, replacing any older version.
@@ -136,7 +161,7 @@ class Catalog:
         row = dict(meta)
         row.update(pages=len(pages), chunks=len(chunks), ingested_at=datetime.now(timezone.utc).isoformat(
             timespec="seconds"), strategy=json.dumps(meta.get("strategy") or []),
-            extra=json.dumps(meta.get("extra") or {}))
+            extra=json.dumps(meta.get("extra") or {}, default=str))  # TOML dates are not JSON
         keep = {c.id for c in chunks}
         with self.transaction() as db:
             old = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id = ?", (meta["doc_id"],))]
@@ -282,6 +307,11 @@ class Catalog:
                 continue
             out.append(d["doc_id"])
         return out
+
+
+def _read_only_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, PermissionError) or "readonly" in text or "read-only" in text or "unable to open" in text
 
 
 def _doc(row: sqlite3.Row) -> dict:

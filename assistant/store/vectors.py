@@ -6,12 +6,13 @@ Vectors are always computed by our own embedder and passed in: a collection is c
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 from urllib.parse import urlparse
 
 from assistant.config import Settings
-from assistant.errors import ConfigError, IndexMismatchError
+from assistant.errors import ConfigError, IndexMismatchError, StoreBusyError
 from assistant.types import Chunk
 
 _BATCH = 4000  # below Chroma's maximum batch size
@@ -33,6 +34,12 @@ class VectorStore(Protocol):
     def count(self) -> int: ...
 
 
+def embedding_text(chunk: Chunk) -> str:
+    """The text a chunk's vector is made from: the section title gives a passage the context its sentences
+    assume ("Notes for editors"). Ingestion and `check --repair` both embed this."""
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
 def make_client(settings: Settings):
     """A Chroma client for the settings: a server when `chroma_url` is set, else embedded on disk."""
     import chromadb
@@ -49,7 +56,10 @@ def make_client(settings: Settings):
         except ValueError as exc:  # chromadb's "Could not connect to a Chroma server"
             raise ConfigError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
                               "`chroma run --path DIR --host 127.0.0.1 --port PORT` or fix --chroma-url") from exc
-    Path(settings.store_dir).mkdir(parents=True, exist_ok=True)
+    store = Path(settings.store_dir)
+    if store.exists() and not store.is_dir():
+        raise ConfigError(f"the store {store} is a file, not a folder; give --store a folder")
+    store.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(Path(settings.store_dir) / "chroma"), settings=chroma_settings)
 
 
@@ -128,6 +138,37 @@ class ChromaStore:
 
     def count(self) -> int:
         return self.collection.count()
+
+
+@contextmanager
+def write_lock(settings: Settings, timeout: float | None = None, on_wait=None) -> Iterator[None]:
+    """Hold the store's inter-process write lock (`STORE/write.lock`) for the block.
+
+    Every writer (ingest, uploads, prune, repair) takes it; readers never do. Embedded Chroma is not safe
+    for two writing processes: two ingests at once left vectors listed but unreadable. The lock is re-entrant
+    in a thread and excludes other threads and processes. `timeout` None waits as long as it takes, calling
+    `on_wait()` once first when another writer holds it; on timeout StoreBusyError is raised."""
+    from filelock import FileLock, Timeout
+
+    store = Path(settings.store_dir)
+    if store.exists() and not store.is_dir():
+        raise ConfigError(f"the store {store} is a file, not a folder; give --store a folder")
+    store.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(store / "write.lock", is_singleton=True)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait()
+        try:
+            lock.acquire(timeout=-1 if timeout is None else timeout)
+        except Timeout:
+            raise StoreBusyError(f"another ingest or upload is writing to the store {store}; try again when it has "
+                                 "finished") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def make_store(settings: Settings, model_name: str, dimension: int) -> ChromaStore:
