@@ -6,7 +6,7 @@ RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 QUESTION ?= How much funding did HM Treasury approve for the clusters?
 
-.PHONY: run test ingest ui ask bench eval fit browser-deps clean help
+.PHONY: run test ingest ui ask bench eval fit browser-deps ocr-deps clean help
 
 help:
 	@echo "make run    - set up, ingest corpus/, start the chat UI at http://localhost:8501"
@@ -47,7 +47,13 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 
-test: $(TEST_STAMP) browser-deps
+# The OCR tests (scanned PDFs, `ingest --ocr`) need Debian's ocrmypdf and tesseract; install them when missing.
+ocr-deps:
+	@command -v ocrmypdf >/dev/null 2>&1 && command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ocrmypdf tesseract-ocr tesseract-ocr-eng >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ocrmypdf tesseract-ocr tesseract-ocr-eng >/dev/null; fi; }
+
+test: $(TEST_STAMP) browser-deps ocr-deps
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 

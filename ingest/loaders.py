@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import IngestError
+from ingest import structure
 
 SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
 
@@ -46,8 +47,10 @@ def sniff_kind(path: Path, head: bytes) -> str:
     return kind
 
 
-def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None) -> LoadedDocument:
-    """Load one file; raises IngestError with a one-line reason when it cannot be used."""
+def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None,
+              ocr: bool | None = None) -> LoadedDocument:
+    """Load one file; raises IngestError with a one-line reason when it cannot be used. `ocr`: run OCR on a
+    PDF without a text layer (default: as `ingest.ocr.use_ocr` says)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -62,7 +65,7 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
         head = fh.read(2048)
     kind = sniff_kind(path, head)
     if kind == "pdf":
-        doc = load_pdf(path, max_pages=max_pdf_pages)
+        doc = load_pdf(path, max_pages=max_pdf_pages, ocr=ocr)
     elif kind == "html":
         doc = load_html(path)
     else:
@@ -72,10 +75,14 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
     return doc
 
 
-def load_pdf(path: Path, max_pages: int = 5000) -> LoadedDocument:
-    """One page record per PDF page, numbered from 1 as printed by viewers."""
+def load_pdf(path: Path, max_pages: int = 5000, ocr: bool | None = None) -> LoadedDocument:
+    """One page record per PDF page, numbered from 1 as printed by viewers, its text structured by
+    `ingest.pdf` (headings, tables, footnotes, columns). A PDF without a text layer is run through OCR
+    when `ocr` is true (default: as `ingest.ocr.use_ocr` says), and refused, saying how, when it is not."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    from ingest import ocr as ocr_mod
 
     try:
         reader = PdfReader(str(path))
@@ -84,7 +91,6 @@ def load_pdf(path: Path, max_pages: int = 5000) -> LoadedDocument:
         n = len(reader.pages)
         if n > max_pages:
             raise IngestError(path, f"the PDF has {n} pages, over the {max_pages}-page limit")
-        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         meta_title = (reader.metadata.title if reader.metadata else None) or None
     except IngestError:
         raise
@@ -92,9 +98,35 @@ def load_pdf(path: Path, max_pages: int = 5000) -> LoadedDocument:
         raise IngestError(path, f"the PDF is corrupt or unreadable ({type(exc).__name__})") from exc
     if n == 0:
         raise IngestError(path, "the PDF has no pages")
+    pages = _pdf_pages(path, path)
+    if ocr is None:
+        ocr = ocr_mod.enabled()
+    if ocr and not all(p.text.strip() for p in pages):
+        with ocr_mod.ocr_copy(path) as copy:
+            pages = _pdf_pages(path, copy)
     if not any(p.text.strip() for p in pages):
-        raise IngestError(path, "the PDF has no text layer (scanned?); run OCR on it first")
+        raise IngestError(path, ocr_mod.no_text_message())
     return LoadedDocument(path, "pdf", pages, title=str(meta_title).strip() if meta_title else None)
+
+
+def _pdf_pages(path: Path, source: Path) -> list[Page]:
+    """The structured text of every page of `source` (the file itself, or its OCR copy)."""
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+
+    from ingest.pdf import body_size, page_text
+
+    try:
+        with pdfplumber.open(str(source)) as pdf:
+            body = body_size(pdf.pages)
+            pages = []
+            for i, page in enumerate(pdf.pages):
+                pages.append(Page(i + 1, page_text(page, body)))
+                page.close()  # frees the page's parsed objects: long reports stay small in memory
+            return pages
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise IngestError(path, f"the PDF is corrupt or unreadable ({type(exc).__name__})") from exc
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -118,10 +150,12 @@ def load_text(path: Path) -> LoadedDocument:
 # Elements that are never the main text of a page.
 _HTML_NOISE = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "template"]
 _BLOCKS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dt", "dd", "figcaption"]
+_HEADINGS = {"h1", "h2", "h3", "h4"}
 
 
 def load_html(path: Path) -> LoadedDocument:
-    """The main text of an HTML page: <main>/<article> when present, without navigation or scripts."""
+    """The main text of an HTML page: <main>/<article> when present, without navigation or scripts.
+    Headings h1-h4 are marked as headings and tables become row lines (see `ingest.structure`)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_decode(path, path.read_bytes()), "html.parser")
@@ -132,13 +166,69 @@ def load_html(path: Path) -> LoadedDocument:
     if not title:
         h1 = root.find("h1")
         title = h1.get_text(" ", strip=True) if h1 else None
-    blocks = []
-    for el in root.find_all(_BLOCKS):
+    blocks: list[str] = []
+    n_tables = 0
+    data = [t for t in root.find_all("table") if _is_data_table(t)]
+    for el in root.find_all(_BLOCKS + ["table"]):
+        if any(p in data for p in el.find_parents("table")):
+            continue  # a table's cells are read with their table
+        if el.name == "table":
+            if el not in data:
+                continue  # a layout table: its cells are read as blocks
+            n_tables += 1
+            rendered = _html_table(el, n_tables)
+            if rendered:
+                blocks.append("\n".join(rendered))
+            continue
+        if el.name == "figcaption" and el.find_parent("figure") and el.find_parent("figure").find("table"):
+            continue  # the caption of a table, read with it
         if el.find(_BLOCKS):  # a container of other blocks: its children are taken instead
             continue
         text = " ".join(el.get_text(" ", strip=True).split())
         if text:
-            blocks.append(text)
+            blocks.append(structure.heading(text) if el.name in _HEADINGS else text)
     if not blocks:
         blocks = [" ".join(root.get_text(" ", strip=True).split())]
     return LoadedDocument(path, "html", [Page(None, "\n\n".join(blocks))], title=title or None)
+
+
+def _span(value) -> int:
+    return max(1, min(int(value), 1000)) if str(value or "").isdigit() else 1
+
+
+def _is_data_table(table) -> bool:
+    """A table of data, not one used for page layout (which holds paragraphs, lists or other tables)."""
+    return table.find(["table", "p", "h1", "h2", "h3", "h4", "ul", "ol", "blockquote"]) is None \
+        and len(table.find_all("tr")) >= 2
+
+
+def _html_table(table, n: int) -> list[str]:
+    """An HTML table as row lines under its caption (<caption>, the figure's <figcaption>, or "Table n")."""
+    from ingest.tables import table_lines
+
+    caption = table.find("caption")
+    figure = table.find_parent("figure")
+    if caption is None and figure is not None:
+        caption = figure.find("figcaption")
+    text = " ".join(caption.get_text(" ", strip=True).split()) if caption is not None else f"Table {n}"
+    rows: list[list] = []
+    pending: dict[int, int] = {}  # column -> rows still covered by a cell above (rowspan)
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue
+        cells: list = []
+        for cell in tr.find_all(["td", "th"]):
+            while pending.get(len(cells), 0) > 0:  # a cell from a row above spans down into this one
+                pending[len(cells)] -= 1
+                cells.append(None)
+            value = " ".join(cell.get_text(" ", strip=True).split())
+            cols, down = _span(cell.get("colspan")), _span(cell.get("rowspan"))
+            for k in range(cols):  # a merged cell spans the columns after it
+                if down > 1:
+                    pending[len(cells)] = down - 1
+                cells.append(value if k == 0 else None)
+        while pending.get(len(cells), 0) > 0:
+            pending[len(cells)] -= 1
+            cells.append(None)
+        rows.append(cells)
+    return table_lines(text, rows)

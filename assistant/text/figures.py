@@ -354,6 +354,11 @@ def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, no
         if status:
             return f"{head} {status}".strip()
         return noun or None
+    in_row = _row_measure(text, sent, start)
+    if in_row:
+        return in_row
+    if _COMPARED.match(text, end) and re.search(r"budget|plan|approv|estimate", text[end:hi], re.I):
+        return "overspend"  # "£23 million more than the approved budget" is by how much, not the budget
     found = next((m for p, m in _AMOUNT_MEASURES if p.search(text[lo:hi])), None)
     if found and _ANNUAL.match(text, end):
         found += " per annum"
@@ -361,6 +366,26 @@ def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, no
 
 
 _OF_WHICH = re.compile(r",?\s+of (?:which|whom|these|them)\s+$", re.I)
+# A table row as ingestion writes it (ingest.structure): "Figure 3: Spending, row 2021-22: Planned £40 million,
+# Actual £52 million". Each cell starts with its column's header, which is what the cell's figure measures.
+TABLE_ROW = re.compile(r"^(?P<prefix>.+?), row (?P<label>[^:]+): (?P<cells>.+)$")
+_COMPARED = re.compile(r"\s+(?:more|higher|greater|above)\s+than\b", re.I)
+
+
+def _row_measure(text: str, sent: tuple[int, int], start: int) -> str | None:
+    """What a figure in a table row measures: its column header, with the caption's measure when the header
+    names none ("Actual" under "Planned and actual spending" -> "actual spending")."""
+    row = TABLE_ROW.match(text[sent[0]:sent[1]])
+    if not row or sent[0] + row.start("cells") > start:
+        return None
+    cell_start = text.rfind(", ", sent[0] + row.start("cells"), start)
+    cell_start = sent[0] + row.start("cells") if cell_start < 0 else cell_start + 2
+    header = " ".join(text[cell_start:start].split()).strip(" :").lower()
+    if not header or re.search(r"\d", header):
+        return None
+    named = next((m for p, m in _AMOUNT_MEASURES if p.search(header)), None)
+    caption = next((m for p, m in _AMOUNT_MEASURES if p.search(row.group("prefix"))), None)
+    return header if named or not caption else f"{header} {caption}"
 
 
 def extract_figures(text: str) -> list[Figure]:

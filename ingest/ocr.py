@@ -1,0 +1,65 @@
+"""OCR for scanned PDFs: Debian's `ocrmypdf` (with `tesseract-ocr`) adds a text layer; nothing is downloaded.
+
+Whether to run it is the user's choice (`audit-assistant ingest --ocr`); `use_ocr` scopes that choice to one
+ingestion run, so the loaders read it without every caller in between passing it along.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Iterator
+
+from assistant.errors import IngestError
+
+INSTALL = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng"
+_ENABLED: ContextVar[bool] = ContextVar("audit_assistant_ocr", default=False)
+
+
+@contextmanager
+def use_ocr(enabled: bool = True) -> Iterator[None]:
+    """Within the block, PDFs without a text layer are run through OCR."""
+    token = _ENABLED.set(enabled)
+    try:
+        yield
+    finally:
+        _ENABLED.reset(token)
+
+
+def enabled() -> bool:
+    """Whether OCR was asked for in this context."""
+    return _ENABLED.get()
+
+
+def available() -> bool:
+    """Whether ocrmypdf and tesseract are installed."""
+    return bool(shutil.which("ocrmypdf") and shutil.which("tesseract"))
+
+
+def no_text_message() -> str:
+    """What to do with a PDF that has no text layer."""
+    return (f"the PDF has no text layer (scanned?); ingest it with --ocr, which needs ocrmypdf and tesseract "
+            f"({INSTALL})")
+
+
+@contextmanager
+def ocr_copy(path: Path, timeout: int = 600) -> Iterator[Path]:
+    """A temporary copy of the PDF with a text layer on every page that had none; pages keep their numbers."""
+    if not available():
+        raise IngestError(path, f"--ocr needs ocrmypdf and tesseract, which are not installed ({INSTALL})")
+    with tempfile.TemporaryDirectory(prefix="audit-assistant-ocr-") as tmp:
+        out = Path(tmp) / "ocr.pdf"
+        cmd = ["ocrmypdf", "--skip-text", "--output-type", "pdf", "--optimize", "0", "-l", "eng", "--quiet",
+               str(path), str(out)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise IngestError(path, f"OCR took longer than {timeout} s") from exc
+        if done.returncode != 0 or not out.exists():
+            why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise IngestError(path, f"OCR failed: {why}")
+        yield out

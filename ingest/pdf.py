@@ -1,0 +1,233 @@
+"""PDF pages as structured text (see `ingest.structure`), read with pdfplumber, which knows each word's
+font, size and position where pypdf gives only text.
+
+What the layout says, and how it is read:
+- the body size is the commonest font size of the document; a bold or larger short line is a heading;
+- a digit in a smaller font glued to the word before it is a footnote marker, and is dropped from the body;
+- smaller lines below the body that start with a number are the page's footnotes;
+- ruled tables (pdfplumber's table finder) become row lines under their caption, and their cells leave the body;
+- a line that breaks at a wide gap is two columns: each two-column stretch is read left column first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest import structure, tables
+
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+_MARKER = re.compile(r"^\d{1,3}[,;]?$")
+_NOTE_START = re.compile(r"^(\d{1,3})$")
+# Ratios of the body font size. A footnote is set at about 7-9 points against a 10-12 point body; a
+# heading at 1.15 times the body or more, or bold.
+SMALL, LARGE, MARKER = 0.9, 1.15, 0.85
+FOOTER_ZONE = 0.94  # the bottom 6% of a page holds running footers, not footnotes
+
+
+@dataclass
+class _Line:
+    words: list
+    top: float
+    bottom: float
+    x0: float = 0.0
+    x1: float = 0.0
+    size: float = 0.0
+    bold: bool = False
+    text: str = ""
+    kind: str = "body"  # body | heading | note | small | table
+    lines: list = field(default_factory=list)  # a table's rendered lines
+
+
+def body_size(pages) -> float:
+    """The commonest font size of the document, weighted by characters."""
+    sizes: Counter = Counter()
+    for page in pages:
+        for ch in page.chars:
+            if ch.get("text", "").strip():
+                sizes[round(float(ch["size"]), 1)] += 1
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _rows(words: list) -> list[list]:
+    """Words grouped into visual lines by vertical overlap (a raised footnote marker stays on its line)."""
+    lines: list[list] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        h = max(w["bottom"] - w["top"], 0.1)
+        for line in reversed(lines[-4:]):
+            top, bottom = min(x["top"] for x in line), max(x["bottom"] for x in line)
+            if min(bottom, w["bottom"]) - max(top, w["top"]) >= 0.5 * h:
+                line.append(w)
+                break
+        else:
+            lines.append([w])
+    return lines
+
+
+def _segments(row: list, gutter: float) -> list[list]:
+    """A visual line split at gaps wider than `gutter`: the pieces of a line that crosses columns."""
+    row = sorted(row, key=lambda w: w["x0"])
+    out = [[row[0]]]
+    for w in row[1:]:
+        if w["x0"] - out[-1][-1]["x1"] > gutter:
+            out.append([w])
+        else:
+            out[-1].append(w)
+    return out
+
+
+def _line(words: list) -> _Line:
+    sizes: Counter = Counter()
+    for w in words:
+        sizes[round(float(w["size"]), 1)] += len(w["text"])
+    size = sizes.most_common(1)[0][0]
+    kept, text = [], ""
+    for i, w in enumerate(words):
+        prev = words[i - 1] if i else None
+        # A footnote marker: a small number glued to the word before it ("services1", "2018-19.2").
+        if prev is not None and _MARKER.match(w["text"]) and float(w["size"]) < MARKER * size \
+                and w["x0"] - prev["x1"] < 1.0 and float(prev["size"]) >= MARKER * size:
+            continue
+        if kept:
+            gap = w["x0"] - kept[-1]["x1"]
+            text += "" if gap < 0.1 * size else " "
+        text += w["text"]
+        kept.append(w)
+    kept = kept or words
+    bold = all(_BOLD.search(str(w.get("fontname", ""))) for w in kept)
+    return _Line(kept, min(w["top"] for w in kept), max(w["bottom"] for w in kept), min(w["x0"] for w in kept),
+                 max(w["x1"] for w in kept), size, bold, text)
+
+
+def _inside(w: dict, box: tuple) -> bool:
+    x, y = (w["x0"] + w["x1"]) / 2, (w["top"] + w["bottom"]) / 2
+    return box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1
+
+
+def _reading_order(lines: list[_Line], width: float) -> list[_Line]:
+    """Top to bottom, except that a stretch of lines in two columns is read left column, then right."""
+    mid = width / 2
+    out: list[_Line] = []
+    run: list[_Line] = []
+
+    def flush():
+        left = [l for l in run if l.x1 <= mid + 2]
+        right = [l for l in run if l not in left]
+        out.extend(sorted(left, key=lambda l: l.top) + sorted(right, key=lambda l: l.top))
+        run.clear()
+
+    for line in sorted(lines, key=lambda l: (l.top, l.x0)):
+        full = line.x0 < mid - 2 and line.x1 > mid + 2
+        if full:
+            flush()
+            out.append(line)
+        else:
+            run.append(line)
+    flush()
+    return out
+
+
+def page_text(page, body: float) -> str:
+    """The structured text of one pdfplumber page (headings, body, tables, footnotes), in reading order."""
+    found = page.find_tables()
+    boxes = [t.bbox for t in found]
+    words = page.extract_words(extra_attrs=["size", "fontname"])
+    words = [w for w in words if not any(_inside(w, b) for b in boxes)]
+    lines: list[_Line] = []
+    for row in _rows(words):
+        size = max(float(w["size"]) for w in row)
+        lines += [_line(seg) for seg in _segments(row, max(2.0 * size, 15.0))]
+    lines = _tables(lines, found)
+    _classify(lines, body, page.height)
+    return _render(_reading_order(lines, page.width), body)
+
+
+def _tables(lines: list[_Line], found) -> list[_Line]:
+    """Each table as one pseudo-line holding its rendered rows; the caption lines above it are taken in."""
+    for i, t in enumerate(found, 1):
+        x0, top, x1, bottom = t.bbox
+        above = sorted((l for l in lines if l.bottom <= top + 1 and top - l.bottom < 40 and l.x1 > x0 and l.x0 < x1),
+                       key=lambda l: l.top, reverse=True)
+        caption, taken = None, []
+        for l in above[:3]:
+            taken.insert(0, l)
+            if tables.is_caption(l.text):
+                caption = " ".join(x.text for x in taken)
+                break
+        if caption is None:
+            taken = []
+        rendered = tables.table_lines(caption or f"Table {i}", t.extract())
+        if not rendered:
+            continue
+        lines = [l for l in lines if l not in taken]
+        start = min([top] + [l.top for l in taken])
+        lines.append(_Line([], start, bottom, x0, x1, 0.0, False, "", "table", rendered))
+    return lines
+
+
+def _classify(lines: list[_Line], body: float, height: float) -> None:
+    last_body = max((l.bottom for l in lines if l.kind == "body" and l.size >= SMALL * body), default=0.0)
+    for l in lines:
+        if l.kind == "table":
+            continue
+        if l.size < SMALL * body:
+            l.kind = "note" if l.top >= last_body and l.top < FOOTER_ZONE * height else "small"
+        elif (l.bold or l.size >= LARGE * body) and len(l.text) <= 150 and not l.text.endswith("."):
+            l.kind = "heading"
+
+
+def _paragraph_gap(lines: list[_Line], body: float) -> float:
+    """The vertical gap above a line that starts a new paragraph: wider than the page's usual line gap."""
+    gaps: Counter = Counter()
+    for a, b in zip(lines, lines[1:]):
+        gap = b.top - a.bottom
+        if a.kind == b.kind == "body" and 0 <= gap < 3 * body:
+            gaps[round(gap)] += 1
+    usual = gaps.most_common(1)[0][0] if gaps else 0.4 * body
+    return min(usual + 0.5 * body, 1.2 * body)
+
+
+def _render(lines: list[_Line], body: float) -> str:
+    blocks: list[list[str]] = []
+    wide = _paragraph_gap(lines, body)
+    prev: _Line | None = None
+    note_open = False
+    for l in lines:
+        if l.kind == "table":
+            blocks.append(l.lines)
+            prev, note_open = l, False
+            continue
+        gap = l.top - prev.bottom if prev is not None else 1e9
+        limit = wide if l.kind == "body" else 0.7 * max(l.size, body * SMALL)
+        same_flow = prev is not None and prev.kind == l.kind and 0 <= gap <= limit
+        if l.kind == "note":
+            first = l.words[0]["text"] if l.words else ""
+            m = _NOTE_START.match(first)
+            if m and len(l.words) > 1:
+                text = l.text[len(first):].strip()
+                line = structure.footnote_line(m.group(1), text)
+                if note_open and same_flow:
+                    blocks[-1].append(line)
+                else:
+                    blocks.append([line])
+                note_open = True
+            elif note_open and same_flow:
+                blocks[-1].append(l.text)  # the note above continues
+            else:
+                blocks.append([l.text])
+                note_open = False
+            prev = l
+            continue
+        note_open = False
+        if l.kind == "heading":
+            if same_flow and prev.size == l.size and blocks and blocks[-1][0].startswith("## "):
+                blocks[-1][0] += " " + l.text  # a heading wrapped over two lines
+            else:
+                blocks.append([structure.heading(l.text)])
+        elif same_flow and abs(l.x0 - prev.x0) < 0.4 * body * 20:
+            blocks[-1].append(l.text)
+        else:
+            blocks.append([l.text])
+        prev = l
+    return "\n\n".join("\n".join(b) for b in blocks if b)

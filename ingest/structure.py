@@ -1,0 +1,97 @@
+"""The page-text markup loaders write and the chunker reads: headings, table rows and footnotes.
+
+Structure travels inside the page text, because the text is what every later step (cleaning, the catalog's
+stored pages, chunk offsets) shares. The marks are borrowed from Markdown and pandoc, so a `.md` file means
+the same thing, and each mark sits on a line of its own, never inside a sentence that could be quoted:
+
+    ## Part Two: Progress and savings              a heading (any number of #, then a space)
+    Table: Figure 3: Planned and actual spending   a table's caption, first line of its paragraph
+    Figure 3: Planned and actual spending, row 2021-22: Planned £40 million, Actual £52 million
+    [^3]: The supplier was paid in advance.          footnote 3 of the page
+
+A section path has two tiers: the part ("Part Two", "Chapter 3", "Appendix One") and the heading under it.
+A heading "Part Two: Progress and savings" names both; the path reads "Part Two > Progress and savings".
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.figures import TABLE_ROW
+
+SEP = " > "
+HEADING = re.compile(r"^(#{1,6})[ \t]+(?P<text>\S.*?)[ \t]*#*[ \t]*$")
+CAPTION = re.compile(r"^Table:[ \t]*(?P<text>\S.*?)[ \t]*$")
+FOOTNOTE = re.compile(r"^\[\^(?P<n>\d{1,3})\]:[ \t]*")
+ROW = TABLE_ROW  # the one pattern: figure extraction reads each cell's header from it
+_PART = re.compile(r"^(?P<part>(?:Part|Chapter|Section|Appendix|Annex)\s+(?:[A-Z][a-z]+(?:-[a-z]+)?|\d+|[IVX]+|[A-Z]))"
+                   r"(?:\s*[:.–—-]\s*(?P<title>\S.*))?$")
+# A figure or table caption ends with the period it covers, which the row prefix leaves out:
+# "Figure 3: Planned and actual spending, 2019-20 to 2022-23" -> "Figure 3: Planned and actual spending".
+_PERIOD = r"(?:\d{4}(?:[-–/]\d{2,4})?)"
+_TRAILING_PERIOD = re.compile(rf",?\s*(?:(?:from|between)\s+)?{_PERIOD}(?:\s*(?:to|and|[-–])\s*{_PERIOD})?\s*$")
+
+
+def heading(text: str) -> str:
+    """A heading line: '## text'."""
+    return f"## {' '.join(text.split())}"
+
+
+def caption_line(caption: str) -> str:
+    """The first line of a table block: 'Table: caption'."""
+    return f"Table: {' '.join(caption.split())}"
+
+
+def footnote_line(number: int | str, text: str) -> str:
+    """A footnote: '[^3]: text'."""
+    return f"[^{number}]: {' '.join(text.split())}"
+
+
+def row_prefix(caption: str) -> str:
+    """The caption as it starts each row: without the period it covers."""
+    short = _TRAILING_PERIOD.sub("", caption).rstrip(" ,:;")
+    return short or caption
+
+
+def row_line(caption: str, label: str, cells: list[tuple[str, str]]) -> str:
+    """One table row as a sentence that stands alone: 'Figure 3: ..., row 2021-22: Planned £40 million, ...'."""
+    body = ", ".join(f"{h} {v}".strip() if h else v for h, v in cells if v)
+    return " ".join(f"{row_prefix(caption)}, row {label}: {body}".split())
+
+
+def parse_row(line: str) -> tuple[str, str, list[str]] | None:
+    """(prefix, row label, cells) of a row line, or None when the line is not one."""
+    m = ROW.match(line)
+    if not m:
+        return None
+    return m.group("prefix"), m.group("label"), m.group("cells").split(", ")
+
+
+def is_part(text: str) -> bool:
+    """Whether a heading names a part of the report ("Part Two", "Chapter 3: ...")."""
+    return bool(_PART.match(text.strip()))
+
+
+def enter(path: list[str], text: str) -> list[str]:
+    """The section path after a heading: a part starts a new path, any other heading replaces the one in force."""
+    text = " ".join(text.split())
+    m = _PART.match(text)
+    if m:
+        return [m.group("part")] + ([m.group("title").strip()] if m.group("title") else [])
+    if path and is_part(path[0]):
+        return [path[0], text]
+    return [text]
+
+
+def to_section(path: list[str]) -> str | None:
+    """The path as a chunk's section: 'Part Two > Progress and savings'."""
+    return SEP.join(path) if path else None
+
+
+def from_section(section: str | None) -> list[str]:
+    """The path a section string stands for (the section carried from the previous page)."""
+    if not section:
+        return []
+    if section.startswith("page ") and ", note " in section:
+        return []  # a footnote's section is never carried
+    return section.split(SEP)
