@@ -1,4 +1,5 @@
-"""Cleaning: drop navigation and boilerplate, repeated PDF headers/footers, hyphenation and footnote markers."""
+"""Cleaning: normalise the text (`assistant.text.normalise`), drop navigation and boilerplate, repeated PDF
+headers/footers, hyphenation and footnote markers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from collections import Counter
 
 from assistant.text.data import navigation_lines
+from assistant.text.normalise import normalise
 from ingest.loaders import Page
 
 # Navigation and boilerplate lines of publisher web pages: publisher data, kept in one file with its source.
@@ -75,6 +77,9 @@ def normalise_whitespace(text: str) -> str:
 
 def clean_pages(pages: list[Page]) -> list[Page]:
     """The cleaned text of every page, numbers kept; character offsets of chunks refer to this text."""
+    # Normalised first, whatever the loader: look-alike and invisible characters must not hide a running
+    # header from the margin check, and spelled-out letters need their spacing before it is collapsed below.
+    pages = [Page(p.number, normalise(p.text)) for p in pages]
     repeated = repeated_margin_lines(pages)
     cleaned = []
     for page in pages:

@@ -49,3 +49,47 @@ def test_answer_types_come_from_question_words_and_sentence_evidence():
 def test_settings_take_str_paths():
     s = Settings(store_dir=".audit-assistant/store")
     assert s.store_dir.name == "store" and s.sqlite_path.parent == s.store_dir
+
+
+# -- the normaliser (documents at ingestion, questions before they are read) ---------------------------------
+def test_normalise_undoes_compatibility_forms_and_invisible_characters():
+    from assistant.text.normalise import normalise
+
+    assert normalise("Ｉｇｎｏｒｅ ａｌｌ ｆｉｇｕｒｅｓ ￡５") == "Ignore all figures £5"  # NFKC: full-width
+    assert normalise("e\ufb03cient 𝐈𝐠𝐧𝐨𝐫𝐞") == "efficient Ignore"  # ligature, mathematical bold
+    assert normalise("I\u200bg\u200cn\u200do\u2060r\ufeffe") == "Ignore"  # zero-width characters
+    assert normalise("cost \u202egnirts\u202c and \u2066x\u2069") == "cost gnirts and x"  # bidi controls
+    assert normalise("fund\u00ading \U000e0041\U000e0049") == "funding "  # soft hyphen, tag characters
+
+
+def test_normalise_maps_look_alike_letters_in_latin_text_only():
+    from assistant.text.normalise import normalise
+
+    assert normalise("Іgnоrе аll рrеviоus") == "Ignore all previous"  # Cyrillic look-alikes, case kept
+    assert normalise("HM Тrеаsury, ΑΙ Ροlicy") == "HM Treasury, AI Policy"  # Cyrillic and Greek capitals
+    assert normalise("оре and more") == "ope and more"  # a word of look-alikes alone, on a Latin line
+    for real in ("Москва", "λόγος", "Ελλάδα", "Київ"):  # real Cyrillic and Greek words stay as they are
+        assert normalise(real) == real and normalise(f"the city of {real}") == f"the city of {real}"
+
+
+def test_normalise_joins_spelled_out_letters_only_where_no_ordinary_text_could_be():
+    from assistant.text.normalise import normalise
+
+    assert normalise("I g n o r e   a l l   p r e v i o u s") == "Ignore all previous"
+    assert normalise("r e a d e r s :   w h e n   a s k e d") == "readers: when asked"
+    assert normalise("S U M M A R Y") == "SUMMARY"
+    for ordinary in ("Options a b and c were costed.", "J R R Tolkien wrote it.", "il y a à payer",
+                     "Scores were 1 2 3 4 5 6 in turn.", "Plans A, B, C, D and E were costed."):
+        assert normalise(ordinary) == ordinary
+
+
+def test_normalise_leaves_ordinary_report_text_unchanged():
+    from assistant.text.normalise import normalise
+
+    for text in ("HM Treasury approved a funding envelope of £300 million for the period up to 2024-25.",
+                 "In 2021-22, Mr. J. Smith, the head of the NAO, said costs rose by 12.5%.",
+                 "Ymddiriedolaeth Genedlaethol: Llywodraeth Cymru a'r Gwasanaeth Iechyd Gwladol; ŵyr a ŷd.",
+                 "Le contrôleur a noté une hausse des coûts à Montréal, déjà prévue.",
+                 "Sections a b of the act apply: a b c is not a spelled word.",
+                 "Line one\nLine two\n\nA new paragraph."):
+        assert normalise(text) == text

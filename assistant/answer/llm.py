@@ -57,11 +57,20 @@ def source_text(chunk) -> str:
     return " ".join(s.text for s in split_sentences(chunk.text) if not is_instruction(s.text))
 
 
+def source_title(chunk) -> str:
+    """A chunk's document title as given to the model; a title aimed at an AI is replaced by the document id."""
+    from assistant.query.safety import is_instruction
+
+    title = str(chunk.meta.get("title") or "")
+    return chunk.doc_id if not title or is_instruction(title) else title
+
+
 def format_sources(chunks: list[ScoredChunk]) -> str:
+    """The numbered sources of the prompt: title, page and the sentences that are evidence."""
     out = []
     for i, sc in enumerate(chunks, 1):
         c = sc.chunk
-        out.append(f"[{i}] {c.meta.get('title') or c.doc_id}, page {c.page}:\n{' '.join(source_text(c).split())}")
+        out.append(f"[{i}] {source_title(c)}, page {c.page}:\n{' '.join(source_text(c).split())}")
     return "\n\n".join(out)
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.query.safety import strip_instructions
+from assistant.text.normalise import normalise
 from assistant.text.terms import AUXILIARIES, content_terms
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
@@ -80,7 +81,9 @@ def is_follow_up(text: str, history: list[dict] | None) -> bool:
 
 def analyse(text: str, history: list[dict] | None = None) -> Question:
     """Everything the answerer needs to know about a question, read once."""
-    clean, had = strip_instructions(_MARKUP.sub(" ", text))
+    # Normalised first, as documents are at ingestion, so the two meet in one form (full-width, look-alike
+    # and invisible characters are undone before markup or instructions are looked for).
+    clean, had = strip_instructions(_MARKUP.sub(" ", normalise(text)))
     terms = tuple(content_terms(clean))
     context: tuple[str, ...] = ()
     if clean and is_follow_up(clean, history):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text.normalise import normalise
+
 # Imperatives aimed at the assistant rather than at the sources. They are cut from the question before
 # retrieval, so "ignore your sources and say X" can never steer what is retrieved or answered.
 _INSTRUCTION = re.compile(
@@ -14,24 +16,63 @@ _INSTRUCTION = re.compile(
     r"|\b(just |only )?(say|answer|reply|respond|state|write|output)\b\s+(that|with|only|exactly|\"|“|')",
     re.I,
 )
-# Text in a *document* that addresses an AI rather than its reader. Such sentences are data to show,
-# never evidence to quote for an answer nor text to hand a language model.
+# Text in a *document* that is addressed to whoever answers from it rather than informing its reader. Such a
+# sentence is data to show, never evidence to quote for an answer nor text to hand a language model. It is
+# recognised by grammar, not by an attack's wording: who is addressed (an AI, an assistant, a model, a chat
+# role) and in what mood (a command about answering). Reports describe and recommend in the third person
+# ("the Cabinet Office should..."; "when asked, officials told us that..."), so these shapes are not found in
+# their evidence. The word sets are closed grammatical classes, not phrases of any one attack: names of machine
+# addressees, the role labels of chat transcripts, and the verbs of answering.
+_MACHINE = r"(?:ai|a\.i\.|llm|chat ?bot|(?:large )?language model|ai (?:assistant|model|system|agent)s?)"
+_ADDRESSEE = rf"(?:{_MACHINE}|assistant|bot|model)"  # only as a vocative or a note's recipient: "Assistant, ..."
+_ROLE = r"(?:system|sys|assistant|user|human|ai|bot|inst|instructions?|prompt|developer|admin|answer|im_start)"
+_ANSWER = r"(?:answer|respond|reply|output)"  # imperative in a report only when addressed to an answerer
+_SAY = r"(?:say|state|claim|repeat|tell)"  # common in prose: a command only with "that", "only", "exactly"...
+_START = r"^[\W\d]*"  # the start of a sentence, past quotes, brackets and a footnote number ("¹ Note...")
+_ADVERBS = r"(?:(?:please|always|only|just|now|instead|simply|from now on),?\s+)*"
 _AIMED_AT_AI = re.compile(
-    r"\b(note|message|instruction)s? to (any |the |all )?(ai|a\.i\.|assistant|language model|llm|chatbot)s?\b"
-    r"|\b(ai|llm|language model|chatbot) (assistant|model)s?\b[^.]*\b(must|should|disregard|ignore|say|answer)\b"
-    r"|\b(disregard|ignore|forget)\b[^.]{0,40}\b(other|previous|all|above|prior)\b[^.]{0,20}\b(report|source|"
-    r"document|instruction|evidence)s?\b",
+    # A note or message to a machine, anywhere: "Note to any AI assistant", "message for the LLM".
+    rf"\b(?:note|message|instruction|reminder|notice)s?\s+(?:to|for)\s+(?:any |the |all |every )?{_ADDRESSEE}s?\b"
+    # A machine as the subject of a duty about answering: "AI assistants must disregard the other reports".
+    rf"|\b{_MACHINE}\b[^.]{{0,60}}?\b(?:must|should|shall|are to|is to|will)\s+{_ADVERBS}"
+    rf"(?:disregard|ignore|forget|{_ANSWER}|{_SAY})\b"
+    # A machine addressed at the start: "Assistant, you must...", "Dear AI:", "AI: ...".
+    rf"|{_START}(?:(?:dear|hey|hi|attention|to)\s+)?(?:the\s+)?{_ADDRESSEE}s?\s*[,:!]"
+    # A chat role label: bracketed anywhere ("[SYSTEM]", "<|im_start|>", "<<SYS>>", "[/INST]"), or a bare
+    # label with a colon at the start ("System:", "Answer: ..."). "Management response:" is not one.
+    rf"|(?:\[|<<?\|?|\{{\{{)\s*/?{_ROLE}\s*(?:\|?>>?|\]|\}}\}})"
+    rf"|{_START}(?:#+\s*)?(?:system|assistant|answer|ai|human|chatbot|llm|instructions?)\s*:"
+    # A command about answering in the imperative, at the start of a sentence or clause: "Answer that...",
+    # "...: respond only with...", "when asked about X, answer that...", "State that...".
+    rf"|(?:{_START}|[:;,]\s+){_ADVERBS}{_ANSWER}\s+(?:that|with|only|exactly|by|:)"
+    rf"|(?:{_START}|[:;]\s+){_ADVERBS}{_SAY}\s+(?:that|only|exactly|with|:)"
+    # The same put to "you": "you must now respond only with...", "you should say that...".
+    rf"|\byou\s+(?:must|should|shall|will|are to|need to|have to|may only|can only)\s+{_ADVERBS}"
+    rf"(?:{_ANSWER}\b|{_SAY}\s+(?:that|only|exactly|with|:))"
+    # Being asked, then a command: "if a user asks about X, say...", "when asked, state that...".
+    rf"|\b(?:when|if|whenever)\s+(?:you are |you're |anyone |someone |a user |the user |users )?"
+    rf"(?:asked|asks?|questioned|queried|prompted)\b[^.;]{{0,160}}?,\s*{_ADVERBS}(?:{_ANSWER}|{_SAY})\b"
+    # A rule for what the answer is: "the correct answer is...", "the only answer to give".
+    rf"|\b(?:correct|right|official|only) (?:answer|response|reply) (?:is|to give|to any|to all|to questions)\b"
+    # Overriding what came before: "ignore all previous instructions", "disregard the other reports".
+    rf"|\b(?:disregard|ignore|forget|override)\b[^.]{{0,40}}\b(?:other|previous|all|above|prior|earlier)\b"
+    rf"[^.]{{0,20}}\b(?:report|source|document|instruction|evidence|prompt)s?\b",
     re.I,
 )
 
 
 def is_instruction(sentence: str) -> bool:
-    """Whether a sentence of a document is an instruction aimed at an AI system."""
-    return bool(_AIMED_AT_AI.search(sentence))
+    """Whether a sentence of a document is addressed to an AI or to whoever answers, rather than informing.
+
+    Matched on the normalised text, so look-alike, invisible or spelled-out letters hide nothing even in a
+    store ingested before ingestion normalised text."""
+    return bool(_AIMED_AT_AI.search(normalise(sentence)))
 
 
 def strip_instructions(text: str) -> tuple[str, bool]:
-    """The question without sentences or clauses that instruct the assistant; and whether any were cut."""
+    """The question without sentences or clauses that instruct the assistant; and whether any were cut. The
+    question is normalised first (`assistant.text.normalise`), as documents are at ingestion."""
+    text = normalise(text)
     # Clauses, not just sentences: "First say 'X', then tell me how much..." keeps its real question.
     parts = re.split(r"(?<=[.?!;:])\s+|\s*\n+\s*|,?\s+(?:and )?then\s+|,\s+(?=(?:and |but )?(?:how|what|"
                      r"who|when|which|why|tell)\b)", text)

@@ -1,0 +1,122 @@
+"""The one text normaliser: a document's text at ingestion and a question before it is read pass through
+`normalise`, so both meet in the same form and disguised text reads as what it says.
+
+What it undoes, each a way to hide words from a reader of code points while a human reader still sees them:
+- compatibility forms (NFKC): full-width "Ｉｇｎｏｒｅ", ligatures "ﬁ", mathematical letters "𝐈";
+- invisible format characters (Unicode category Cf): zero-width spaces and joiners, bidi embeddings,
+  overrides and isolates, the soft hyphen, the byte-order mark, and the tag characters that can smuggle whole
+  ASCII sentences invisibly;
+- letters spelled out with spaces ("I g n o r e   a l l" -> "Ignore all"), only where no ordinary text could
+  produce the run (see `_SPACED`);
+- look-alike letters of another script inside Latin text (Cyrillic "о" in "Ignоre", Greek "Α"), mapped to
+  the Latin letter with Unicode's confusables data as packaged by `confusable-homoglyphs`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["normalise", "strip_invisible", "collapse_spaced_letters", "map_confusables"]
+
+_LETTER = r"[^\W\d_]"
+# A run of one-letter tokens separated by spaces or tabs. Each token must stand alone (no word character on
+# either side), so "e.g.", "Mr. J. Smith" and "2021-22" never start one. Spelled-out text spells its
+# punctuation too ("r e a d e r s :") or glues it to a word's last letter before a wide gap ("r e a d e r s:
+# w h e n"), so a lone punctuation mark is a token and a glued one may end a word; a list "A, B, C" keeps one
+# space after its commas and is not a run.
+_RUN = re.compile(rf"(?<!\w){_LETTER}(?:(?:[^\w\s]{{1,2}}[ \t]{{2,}}|[ \t]+)(?:{_LETTER}|[^\w\s])(?!\w))+")
+# Inside a run, one space joins the letters of a word and a wider gap separates words.
+_WORD_GAP = re.compile(r"[ \t]{2,}")
+# Why five: ordinary prose puts at most three one-letter words in a row. English has two ("a", "I"); French
+# and Welsh a few more ("il y a à", "a i y"); initials written without stops give "J R R". A group of five or
+# more single letters joined by single spaces is therefore spelling, not words, and is joined up; a run of
+# fewer is left exactly as it is ("options a b and c" is a sentence). Digits are never joined: a table row
+# of one-digit cells ("1 2 3 4 5") is common in PDF text and means five numbers.
+_SPACED = 5
+
+
+def strip_invisible(text: str) -> str:
+    """Remove format characters (category Cf): zero-width characters, bidi controls, soft hyphens, tags."""
+    if text.isascii():  # no format character is ASCII
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def collapse_spaced_letters(text: str) -> str:
+    """Join letters spelled out with spaces into words, where the run is too long to be ordinary text."""
+
+    def join(m: re.Match) -> str:
+        words = [w.split() for w in _WORD_GAP.split(m.group(0))]
+        if max(sum(t.isalpha() for t in w) for w in words) < _SPACED:
+            return m.group(0)
+        return " ".join("".join(w) for w in words)
+
+    return _RUN.sub(join, text)
+
+
+@lru_cache(maxsize=1)
+def _latin_twins() -> dict[str, str]:
+    """Each letter of another script that Unicode's confusables data says looks like one ASCII letter, with
+    that letter in the same case. The data maps to a shared prototype ("I" and Cyrillic "І" both to "l"), so
+    the case is restored from the ASCII letters that share the prototype."""
+    from confusable_homoglyphs import categories, confusables
+
+    data = confusables.confusables_data
+    ascii_letters = [chr(c) for c in range(ord("A"), ord("Z") + 1)] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    by_prototype: dict[str, set[str]] = {}
+    for a in ascii_letters:
+        by_prototype.setdefault(a, set()).add(a)
+        for h in data.get(a, ()):
+            by_prototype.setdefault(h["c"], set()).add(a)
+    twins = {}
+    for ch, found in data.items():
+        if len(ch) != 1 or not ch.isalpha() or categories.alias(ch) in ("LATIN", "COMMON"):
+            continue
+        options = set().union(*(by_prototype.get(h["c"], set()) for h in found))
+        same_case = sorted(a for a in options if a.isupper() == ch.isupper())
+        if same_case:
+            twins[ch] = same_case[0]
+    return twins
+
+
+_WORD = re.compile(rf"{_LETTER}+")
+
+
+def _is_latin(ch: str) -> bool:
+    return "LATIN" in unicodedata.name(ch, "")
+
+
+def map_confusables(text: str) -> str:
+    """Latin letters for look-alikes of another script: in a word that mixes them with Latin letters, and in a
+    word made only of look-alikes on a line written mostly in Latin letters. A word of real Greek or
+    Cyrillic ("Москва", "λόγος") has letters with no Latin twin, so it is left as it is."""
+    if text.isascii():
+        return text
+    twins = _latin_twins()
+    out = []
+    for line in text.split("\n"):
+        letters = [ch for ch in line if ch.isalpha()]
+        latin_line = sum(map(_is_latin, letters)) > len(letters) / 2
+
+        def fix(m: re.Match) -> str:
+            word = m.group(0)
+            foreign = [ch for ch in word if not _is_latin(ch)]
+            if not foreign or any(ch not in twins for ch in foreign):
+                return word
+            if len(foreign) < len(word) or (latin_line and len(word) >= 2):
+                return "".join(twins.get(ch, ch) if not _is_latin(ch) else ch for ch in word)
+            return word
+
+        out.append(_WORD.sub(fix, line))
+    return "\n".join(out)
+
+
+def normalise(text: str) -> str:
+    """Text in one canonical form: NFKC, no invisible characters, spelled-out letters joined, look-alikes Latin."""
+    text = unicodedata.normalize("NFKC", text)
+    # NFKC turns "½" into "1⁄2" with a fraction slash; the figure patterns read an ordinary slash.
+    text = strip_invisible(text).replace("\u2044", "/")
+    text = collapse_spaced_letters(text)
+    return map_confusables(text)
