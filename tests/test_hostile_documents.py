@@ -186,3 +186,44 @@ def test_no_sentence_of_the_corpus_or_the_evaluation_library_is_taken_for_an_ins
     sentences = [s.text for f in files for s in split_sentences(normalise(f.read_text(encoding="utf-8")))]
     assert len(files) >= 10 and len(sentences) > 500
     assert [s for s in sentences if is_instruction(s)] == []
+
+
+# -- sources that disagree -----------------------------------------------------------------------------------
+MEMO_ID = "treasury-memo"
+MEMO = ("Shared services funding memo\n\n"
+        "This memo records the funding position of the shared services clusters.\n\n"
+        "HM Treasury approved a funding envelope of £5 billion for the clusters.\n")
+
+
+@pytest.fixture(scope="module")
+def memo_store(tmp_path_factory, corpus_copy, embedder) -> Settings:
+    """corpus/ plus a memo that states a different figure plainly: no instruction, just a false statement."""
+    folder = tmp_path_factory.mktemp("disagreeing")
+    shutil.copytree(corpus_copy, folder / "corpus")
+    (folder / "corpus" / f"{MEMO_ID}.txt").write_text(MEMO, encoding="utf-8")
+    settings = Settings(store_dir=folder / "store")
+    report = Ingestor(settings, embedder=embedder).ingest([folder / "corpus"], progress=False)
+    assert not report.failed and len(report.ok) == 3, report.failed
+    return settings
+
+
+def test_a_plain_false_statement_never_hides_the_nao_figure(memo_store):
+    """What holds today: the NAO's figure is in the answer, cited to the NAO, beside the memo's."""
+    answer = Assistant(memo_store).ask(Q)
+    assert "£300 million" in answer.text
+    assert NAO in {c.doc_id for c in answer.citations if "£300 million" in c.quote}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Not built yet (issue 16, 'Sources that disagree'; it belongs with the answering rewrite of "
+    "assistant/answer/grounded.py, under way): the grounded answer quotes the memo's £5 billion and the NAO's "
+    "£300 million as best sentence and runner-up but does not say that they disagree, and whether both are "
+    "shown depends on the runner-up rule, not on a check for conflicting figures."))
+def test_sources_that_disagree_are_both_shown_and_said_to_disagree(memo_store):
+    answer = Assistant(memo_store).ask(Q)
+    assert re.search(r"\b(disagree|conflict|differ)", answer.text, re.I), answer.text
+    by_doc = {c.doc_id: c.quote for c in answer.citations}
+    assert "£300 million" in by_doc.get(NAO, "") and "£5 billion" in by_doc.get(MEMO_ID, "")
+    # provenance in the text itself, not only in the citation list: each figure next to its source's name
+    assert re.search(r"Government Shared Services|National Audit Office|NAO", answer.text)
+    assert re.search(r"funding memo|treasury-memo", answer.text, re.I)
