@@ -6,6 +6,7 @@ Vectors are always computed by our own embedder and passed in: a collection is c
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
@@ -60,7 +61,27 @@ def make_client(settings: Settings):
     if store.exists() and not store.is_dir():
         raise ConfigError(f"the store {store} is a file, not a folder; give --store a folder")
     store.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(Path(settings.store_dir) / "chroma"), settings=chroma_settings)
+    path = store / "chroma"
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        if not path.is_dir() or os.access(path, os.W_OK) and "readonly" not in str(exc):
+            raise
+    # A store on a read-only disk (or without write permission): embedded Chroma cannot even open it, as it
+    # writes on start. Questions are served from a private copy, removed when the process ends; writers never
+    # get here, as the write lock cannot be taken on a read-only store.
+    return chromadb.PersistentClient(path=str(_read_only_copy(path)), settings=chroma_settings)
+
+
+def _read_only_copy(path: Path) -> Path:
+    import atexit
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="audit-assistant-ro-")) / "chroma"
+    shutil.copytree(path, copy)
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
 
 
 class ChromaStore:
@@ -153,10 +174,13 @@ def write_lock(settings: Settings, timeout: float | None = None, on_wait=None) -
     store = Path(settings.store_dir)
     if store.exists() and not store.is_dir():
         raise ConfigError(f"the store {store} is a file, not a folder; give --store a folder")
-    store.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(store / "write.lock", is_singleton=True)
     try:
+        store.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(store / "write.lock", is_singleton=True)
         lock.acquire(timeout=0)
+    except OSError as exc:  # a read-only disk, no permission: nothing can be written, questions still work
+        raise ConfigError(f"cannot write to the store {store} ({exc.strerror or exc}); it can be asked questions "
+                          "but not changed") from exc
     except Timeout:
         if on_wait:
             on_wait()
