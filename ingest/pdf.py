@@ -87,9 +87,11 @@ def _line(words: list) -> _Line:
     kept, text = [], ""
     for i, w in enumerate(words):
         prev = words[i - 1] if i else None
-        # A footnote marker: a small number glued to the word before it ("services1", "2018-19.2").
-        if prev is not None and _MARKER.match(w["text"]) and float(w["size"]) < MARKER * size \
-                and w["x0"] - prev["x1"] < 1.0 and float(prev["size"]) >= MARKER * size:
+        # A footnote marker: a number glued to the word before it ("services1", "2018-19.2"), set smaller or
+        # raised above the line.
+        if prev is not None and _MARKER.match(w["text"]) and w["x0"] - prev["x1"] < 1.0 \
+                and (float(w["size"]) < MARKER * min(size, float(prev["size"]))
+                     or prev["bottom"] - w["bottom"] > 0.25 * size):
             continue
         if kept:
             gap = w["x0"] - kept[-1]["x1"]
@@ -169,7 +171,9 @@ def _tables(lines: list[_Line], found) -> list[_Line]:
 
 
 def _classify(lines: list[_Line], body: float, height: float) -> None:
-    last_body = max((l.bottom for l in lines if l.kind == "body" and l.size >= SMALL * body), default=0.0)
+    # The notes sit below the last line of body text; a running header or footer set at body size is not it.
+    last_body = max((l.bottom for l in lines if l.kind == "body" and l.size >= SMALL * body
+                     and (1 - FOOTER_ZONE) * height < l.top < FOOTER_ZONE * height), default=0.0)
     for l in lines:
         if l.kind == "table":
             continue
