@@ -15,6 +15,7 @@ What it undoes, each a way to hide words from a reader of code points while a hu
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -37,11 +38,32 @@ _WORD_GAP = re.compile(r"[ \t]{2,}")
 _SPACED = 5
 
 
+def _char_class(chars) -> str:
+    """A regex character class of the given characters, runs of consecutive code points as ranges (a class
+    of a few dozen ranges scans text many times faster than one of thousands of single characters)."""
+    points, parts = sorted(set(map(ord, chars))), []
+    i = 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(points[i])), re.escape(chr(points[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return f"[{''.join(parts)}]"
+
+
+@lru_cache(maxsize=1)
+def _format_characters() -> re.Pattern:
+    """Every format character (category Cf), as one pattern (built once)."""
+    return re.compile(_char_class(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"))
+
+
 def strip_invisible(text: str) -> str:
     """Remove format characters (category Cf): zero-width characters, bidi controls, soft hyphens, tags."""
     if text.isascii():  # no format character is ASCII
         return text
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _format_characters().sub("", text)
 
 
 def collapse_spaced_letters(text: str) -> str:
@@ -81,9 +103,16 @@ def _latin_twins() -> dict[str, str]:
     return twins
 
 
+@lru_cache(maxsize=1)
+def _twin() -> re.Pattern:
+    """A letter with a Latin twin: a line without one is left as it is."""
+    return re.compile(_char_class(_latin_twins()))
+
+
 _WORD = re.compile(rf"{_LETTER}+")
 
 
+@lru_cache(maxsize=4096)
 def _is_latin(ch: str) -> bool:
     return "LATIN" in unicodedata.name(ch, "")
 
@@ -94,20 +123,25 @@ def map_confusables(text: str) -> str:
     Cyrillic ("Москва", "λόγος") has letters with no Latin twin, so it is left as it is."""
     if text.isascii():
         return text
-    twins = _latin_twins()
+    twins, twin = _latin_twins(), _twin()
+    if not twin.search(text):
+        return text
     out = []
     for line in text.split("\n"):
+        if not twin.search(line):
+            out.append(line)
+            continue
         letters = [ch for ch in line if ch.isalpha()]
         latin_line = sum(map(_is_latin, letters)) > len(letters) / 2
 
         def fix(m: re.Match) -> str:
-            word = m.group(0)
-            foreign = [ch for ch in word if not _is_latin(ch)]
+            w = m.group(0)
+            foreign = [ch for ch in w if not _is_latin(ch)]
             if not foreign or any(ch not in twins for ch in foreign):
-                return word
-            if len(foreign) < len(word) or (latin_line and len(word) >= 2):
-                return "".join(twins.get(ch, ch) if not _is_latin(ch) else ch for ch in word)
-            return word
+                return w
+            if len(foreign) < len(w) or (latin_line and len(w) >= 2):
+                return "".join(ch if _is_latin(ch) else twins[ch] for ch in w)
+            return w
 
         out.append(_WORD.sub(fix, line))
     return "\n".join(out)
