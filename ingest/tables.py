@@ -44,6 +44,28 @@ def header_and_body(rows: list[list]) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+# A unit stated once in the column header ("Savings (£ million)", "Actual £m", "Share (%)"): each bare number
+# under it is written with the unit, so the row reads, and figure extraction finds, "£12.5 million".
+_UNITS = r"£\s?(?:m|million|bn|billion|000|k|thousand)|£|%|per cent"
+_UNIT = re.compile(rf"\s*\(\s*(?P<u>{_UNITS})\s*\)|\s+(?P<e>{_UNITS})\s*$", re.I)
+_SCALE_WORD = {"m": " million", "million": " million", "bn": " billion", "billion": " billion",
+               "000": " thousand", "k": " thousand", "thousand": " thousand", "": ""}
+_BARE = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
+
+
+def with_unit(header: str, cell: str) -> tuple[str, str]:
+    """The header without a unit it states, and the cell with that unit: ("Actual (£m)", "52") ->
+    ("Actual", "£52 million"). Headers without a unit and cells that are not bare numbers are left as they are."""
+    m = _UNIT.search(header)
+    rest = " ".join((header[:m.start()] + " " + header[m.end():]).split()) if m else ""
+    if not m or not _BARE.match(cell) or not rest:
+        return header, cell
+    unit = (m.group("u") or m.group("e")).lower().replace(" ", "")
+    if unit in ("%", "percent"):
+        return rest, f"{cell}%"
+    return rest, f"£{cell}{_SCALE_WORD[unit[1:]]}"
+
+
 def table_lines(caption: str, rows: list[list]) -> list[str]:
     """The table as markup: its caption line, then one row line per data row (see `ingest.structure`)."""
     header, body = header_and_body(rows)
@@ -52,7 +74,7 @@ def table_lines(caption: str, rows: list[list]) -> list[str]:
     lines = [structure.caption_line(caption)]
     for row in body:
         label = row[0] or "(unlabelled)"
-        cells = [(header[j] if j < len(header) else "", row[j]) for j in range(1, len(row))]
+        cells = [with_unit(header[j] if j < len(header) else "", row[j]) for j in range(1, len(row))]
         if not any(v for _, v in cells):
             continue  # a sub-heading row inside the table
         lines.append(structure.row_line(caption, label.replace(":", " -"), cells))

@@ -320,3 +320,29 @@ def test_ingest_ocr_from_the_command_line(tmp_path, capsys):
     chunks = list(Catalog(Settings(store_dir=store).sqlite_path).iter_chunks("scan"))
     assert {c.page for c in chunks} == {1, 2}
     assert any("fourteen payroll systems" in " ".join(c.text.split()) and c.page == 2 for c in chunks)
+
+
+# --- tables: headers and units ------------------------------------------------------------------------
+
+def test_a_merged_header_and_a_unit_in_the_header_make_rows_that_read_and_measure():
+    from assistant.text.figures import extract_figures
+    from ingest.tables import table_lines
+
+    lines = table_lines("Figure 5: Savings by department, 2022-23",
+                        [["Department", "Savings (£ million)", None], ["", "Forecast", "Achieved"],
+                         ["HMRC", "12.5", "9.0"], ["Sub-total", "", ""]])
+    assert lines == ["Table: Figure 5: Savings by department, 2022-23",
+                     "Figure 5: Savings by department, row HMRC: Savings Forecast £12.5 million, "
+                     "Savings Achieved £9.0 million"]
+    got = [(f.raw, f.value, f.measure) for f in extract_figures(lines[1]) if f.unit == "GBP"]
+    assert got == [("£12.5 million", 12_500_000, "savings forecast"), ("£9.0 million", 9_000_000, "savings achieved")]
+
+
+@pytest.mark.parametrize("header, cell, expected", [
+    ("Actual (£m)", "52", ("Actual", "£52 million")), ("Share (%)", "40", ("Share", "40%")),
+    ("Cost £000", "1,250", ("Cost", "£1,250 thousand")), ("Actual", "£52 million", ("Actual", "£52 million")),
+    ("Year", "2021", ("Year", "2021")), ("(£m)", "5", ("(£m)", "5"))])
+def test_a_unit_stated_in_the_header_is_written_with_each_bare_number(header, cell, expected):
+    from ingest.tables import with_unit
+
+    assert with_unit(header, cell) == expected
