@@ -79,7 +79,9 @@ class ReportResolver:
         # years and names ("2018 strategy", "cluster model") always do.
         years = set(re.findall(rf"\b{Y}\b(?!-\d)", text))
         low = text.lower()
-        out = list(self.by_year(years, query or text, f, _report_years(text)).values()) if years else []
+        called = _report_years(text)
+        picked = self.by_year(years, query or text, f, years) if years else {}
+        out = list(dict.fromkeys(picked.values()))
         docs = self.catalog.documents()
         distinct = _distinctive_names(docs)
         for d in docs:
@@ -90,6 +92,14 @@ class ReportResolver:
                 hit |= bool(phrase) and phrase in low
             if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
+        # A year or a strategy's year places a question in time as often as it names a report ("the courts
+        # programme in 2018" is not about the 2018 shared services strategy): such a document is a target only
+        # when the question's own passages come from it. A year the question calls a report ("the 2014
+        # report") names that report whatever its passages say.
+        explicit = {d for y, d in picked.items() if y in called}
+        if any(d not in explicit for d in out):
+            relevant = {h.chunk.doc_id for h in self.searcher.search(query or text, 12, f)}
+            out = [d for d in out if d in explicit or d in relevant]
         return out if len(out) <= 3 else []  # a question naming many reports is a question about all
 
 
