@@ -76,6 +76,16 @@ def test_declined_answer_says_so_and_shows_nearest_passages(app):
     assert len(labels) == len(answer.nearest)
 
 
+def test_a_calculation_refusal_is_shown_as_a_decline_with_the_nearest_passages(app):
+    answer = ask(app, "What is the ratio of the number of dragons to the number of clusters?")
+    assert answer.declined and answer.citations == ()
+    page = html_of(app)
+    assert "<strong>Not answered from the corpus:</strong> I could not find a figure for" in page
+    assert '<div class="aa-answer">' not in page
+    labels = [e.label for e in app.main.expander]
+    assert len(labels) == len(answer.nearest) == 3 and all(label.startswith("Nearest passage ") for label in labels)
+
+
 def test_sidebar_lists_the_corpus_and_filters_reach_ask(app, asks):
     sidebar = "\n".join(h.value for h in app.sidebar.html)
     assert "2 documents, " in sidebar
@@ -93,9 +103,22 @@ def test_sidebar_lists_the_corpus_and_filters_reach_ask(app, asks):
         in html_of(app)
 
 
-def test_llm_mode_is_offered_only_when_configured(app):
-    assert not app.sidebar.radio  # no model configured: grounded only, said in words
-    assert "LLM mode is off" in "\n".join(h.value for h in app.sidebar.html)
+def page_text(at) -> str:
+    """Everything the app wrote on the page, in the sidebar and the main area."""
+    parts = []
+    for area in (at.sidebar, at.main):
+        for kind in ("html", "markdown", "caption", "info", "warning", "error", "text"):
+            parts += [str(e.value) for e in getattr(area, kind)]
+        parts += [str(e.label) for e in area.radio]
+    return "\n".join(parts)
+
+
+def test_llm_mode_is_offered_only_when_configured_and_officials_see_no_settings(app):
+    assert not app.sidebar.radio  # no model configured: grounded only, said in one plain sentence
+    sidebar = "\n".join(h.value for h in app.sidebar.html)
+    assert "Answers quote the reports word for word; no language model writes them." in sidebar
+    page = page_text(app)
+    assert "AUDIT_ASSISTANT" not in page and "environment" not in page.lower()  # configuration is the README's
 
 
 def test_llm_mode_falls_back_visibly_and_grounded_can_be_chosen(corpus_settings, monkeypatch):

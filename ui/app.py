@@ -17,6 +17,7 @@ from ui.render import md_escape
 
 MODES = {"grounded": "Grounded: quotes from the sources only", "llm": "LLM: written by a model, checked against "
          "the sources"}
+GROUNDED_ONLY = "Answers quote the reports word for word; no language model writes them."  # LLM mode off
 ALL = "All"
 FILTER_NAMES = {"doc_ids": "documents chosen", "publisher": "publisher", "year_from": "published from",
                 "year_to": "published to", "strategy": "strategy"}
@@ -97,10 +98,10 @@ def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
         mode = sb.radio("How answers are written", list(MODES), format_func=MODES.get, key="mode",
                         index=1 if settings.answer_mode == "llm" else 0)
     else:
-        # A disabled radio fails colour contrast in Streamlit's theme; say it in words instead.
+        # A disabled radio fails colour contrast in Streamlit's theme; say it in words instead. Officials read
+        # this: one plain sentence, no settings (how to switch LLM mode on is the README's business).
         mode = "grounded"
-        sb.html(render.note_html(f"{MODES['grounded']}. LLM mode is off: set AUDIT_ASSISTANT_MODE=llm and "
-                                 "AUDIT_ASSISTANT_LLM_BASE_URL to offer it."))
+        sb.html(render.note_html(GROUNDED_ONLY))
 
     sb.header("Add documents")
     uploads(assistant, settings, key)
