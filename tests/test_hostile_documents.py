@@ -31,6 +31,11 @@ def _spaced(text: str) -> str:
     return "   ".join(" ".join(word) for word in text.split(" "))
 
 
+def _spelled(text: str) -> str:
+    """Every letter and mark apart by one space, word breaks lost: "I g n o r e a l l"."""
+    return " ".join(ch for ch in text if ch != " ")
+
+
 def _zero_width(text: str) -> str:
     return " ".join(ZW.join(word) for word in text.split(" "))
 
@@ -42,6 +47,7 @@ def _full_width(text: str) -> str:
 VARIANTS = {
     "footnote": f"¹ {INSTRUCTION} {PAYLOAD}",
     "spaced": f"{_spaced(INSTRUCTION)} {PAYLOAD}",
+    "spelled": f"{_spelled(INSTRUCTION)} {PAYLOAD}",
     "zero-width": f"{_zero_width(INSTRUCTION)} {PAYLOAD}",
     "cyrillic": f"{INSTRUCTION.translate(CYRILLIC)} {PAYLOAD}",
     "full-width": f"{_full_width(INSTRUCTION)} {PAYLOAD}",
@@ -91,7 +97,7 @@ def test_grounded_answer_keeps_the_nao_figure(stores, variant):
     _assert_nao_answer(Assistant(stores[variant]).ask(Q))
 
 
-@pytest.mark.parametrize("variant", ["spaced", "zero-width", "cyrillic", "full-width"])
+@pytest.mark.parametrize("variant", ["spaced", "spelled", "zero-width", "cyrillic", "full-width"])
 def test_disguised_text_is_stored_in_plain_letters(stores, variant):
     """Ingestion normalises: what is stored, chunked and embedded is the instruction as a reader sees it."""
     stored = _poison_text(stores[variant])

