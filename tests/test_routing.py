@@ -29,8 +29,23 @@ def _chunks() -> list[Chunk]:
 CHUNKS = _chunks()
 
 
+_MEANING: list = []  # the real model's meaning match, as the answerer passes it (set by the fixture below)
+
+
+@pytest.fixture(autouse=True)
+def _meaning(embedder):
+    """Route with the shipped model bridging wording, exactly as the answerer does (no thesaurus)."""
+    from assistant.answer.features import VectorCache
+    from assistant.answer.grounded import MeaningMatch
+    from assistant.config import Settings
+
+    if not _MEANING:
+        _MEANING.append(MeaningMatch(embedder, VectorCache(embedder), Settings().operand_min_similarity))
+    yield
+
+
 def route(question: str) -> RoutedCalculation | None:
-    routed = route_calculation(question, CHUNKS)
+    routed = route_calculation(question, CHUNKS, similar=_MEANING[0] if _MEANING else None)
     if routed is not None:
         for e in routed.evidence:  # every quote is verbatim from its chunk
             assert isinstance(e, Evidence) and e.quote in e.chunk.text
@@ -40,7 +55,7 @@ def route(question: str) -> RoutedCalculation | None:
 # --- the done-when examples ---------------------------------------------------------------------
 
 def test_shortfall_between_what_clusters_asked_for_and_what_treasury_approved():
-    r = route("What is the shortfall between what the clusters asked for and what the Treasury approved?")
+    r = route("What is the shortfall between what the clusters forecast they need and what the Treasury approved?")
     assert r.error is None and r.operation == "difference"
     c = r.calculation
     assert c.result == "£82 million to £103 million"
@@ -131,8 +146,8 @@ def test_calculation_words_without_a_calculation_are_not_routed(question):
 # --- refusals that say what is missing -----------------------------------------------------------
 
 def test_a_side_the_passages_do_not_cover_is_named_instead_of_computing_something_else():
-    r = route("What is the shortfall between what the clusters asked for and what the Department for Education "
-              "approved?")
+    r = route("What is the shortfall between what the clusters forecast they need and what the Department for "
+              "Education approved?")
     assert r.calculation is None
     assert r.error == ("I could not find a figure for “what the Department for Education approved” in the "
                        "passages I retrieved, so I cannot work out the difference.")
@@ -170,8 +185,8 @@ def test_overlapping_chunks_give_the_same_answer():
     # Overlapping windows of the whole document: a figure appears in several chunks.
     windows = [Chunk(id=f"w{i}", doc_id=DOC_2022, text=text[i:i + 1500], page=1, char_start=i)
                for i in range(0, len(text), 700)]
-    r = route_calculation("What is the shortfall between what the clusters asked for and what the Treasury "
-                          "approved?", windows)
+    r = route_calculation("What is the shortfall between what the clusters forecast they need and what the "
+                          "Treasury approved?", windows)
     assert r.calculation.result == "£82 million to £103 million"
     assert all(e.quote in e.chunk.text for e in r.evidence)
 

@@ -26,19 +26,6 @@ midpoint mid point halfway exceed total combined altogether sum add minus subtra
 put slipped larger bigger greater smaller higher lower amount number figure value increase decrease change range
 average mean highest lowest maximum minimum upper largest biggest greatest smallest originally original initially
 initial revised planned scheduled intended""".split())
-# Why synonym groups: reports and users name one thing differently ("asked for" money appears as a
-# forecast need or a bid), so each group scores as one concept. Hand-written for the development set: a
-# known defect (see the README); operands the words miss are found by meaning instead (`_by_meaning`).
-_SYNONYMS = [frozenset(_stem_word(w) for w in g.split()) for g in (
-    "ask asked request bid forecast need sought seek want required",
-    "approved grant allocated award agreed gave given provided secured",
-    "spend spent cost expenditure",
-    "savings save",
-    "deadline target due",
-    "delay late slip push",
-    "pac committee",
-    "annual annum annually",
-)]
 # Which end of a range a phrase asks for. "How much lower is X than Y" compares two figures, so a comparative
 # counts only when it is not part of such a comparison.
 _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greatest)\b"
@@ -66,13 +53,14 @@ def _stems(text: str) -> set[str]:
 
 
 def concepts(text: str, names_only: bool = False) -> list[frozenset[str]]:
-    """The phrase's words as concepts (synonym groups of stems); names_only: just its capitalised names."""
+    """The phrase's words as concepts (a stem each); names_only: just its capitalised names. No thesaurus: where
+    the question words a figure differently from the report, `_by_meaning` bridges it with the shipped model."""
     pattern = r"(?<!^)(?<![.?!]\s)\b[A-Z][A-Za-z'’]*" if names_only else r"[A-Za-z][A-Za-z'’]*"
     words = {w.lower() for w in re.findall(pattern, text)} - _STOP
     stems = {_stem(w) for w in words if w not in _OPERATION_WORDS} - {_stem(w) for w in _OPERATION_WORDS}
     out: list[frozenset[str]] = []
     for s in sorted(stems):
-        group = next((g for g in _SYNONYMS if s in g), frozenset({s}))
+        group = frozenset({s})
         if group not in out:
             out.append(group)
     return out
