@@ -569,3 +569,109 @@ def test_printable_escapes_every_control_character_and_keeps_the_text():
     assert ESC not in text and "\x07" not in text
     assert text.splitlines() == ["It cost £1 million\\x1b[8m. [1]", "", "[1] T\\x1b]0;x\\x07, page 2 (d\\nadded     x)",
                                  "    “q\\x1b[2J”"]
+
+
+# -- two writers at once ----------------------------------------------------------------------------------
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIT_ASSISTANT_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_two_processes_ingesting_into_one_store_at_once_leave_every_vector_readable(tmp_path, embedder):
+    """Two real `ingest` processes started together on one embedded store: one waits for the other's lock."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from assistant.store.catalog import Catalog
+    from assistant.store.health import check
+    from assistant.store.vectors import make_store
+    from benchmarks.synth import generate
+
+    store = tmp_path / "store"
+    folders = [tmp_path / "first", tmp_path / "second"]
+    generate(folders[0], 6, seed=16, start=0, pdf_share=0)
+    generate(folders[1], 6, seed=16, start=6, pdf_share=0)
+    start = time.monotonic()
+    children = [subprocess.Popen([sys.executable, "-m", "assistant.cli.main", "ingest", "--store", str(store),
+                                  "--no-progress", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, env=_env(), cwd=ROOT) for folder in folders]
+    outputs = [c.communicate(timeout=800) for c in children]
+    seconds = time.monotonic() - start
+    assert [c.returncode for c in children] == [0, 0], outputs
+    waited = [err for _, err in outputs if "waiting for another ingest or upload to finish" in err]
+    assert len(waited) == 1, outputs  # the second writer waited for the first
+    assert all("Traceback" not in err for _, err in outputs)
+
+    settings = Settings(store_dir=store)
+    catalog = Catalog(settings.sqlite_path)
+    health = check(catalog, make_store(settings, embedder.name, embedder.dimension))
+    assert health.findings == [] and health.chunks == health.vectors > 0
+    assert len(catalog.documents()) == 12
+    print(f"two concurrent ingests: {health.chunks} chunks, 12 documents, {seconds:.1f} s, all readable")
+
+
+def test_an_upload_while_another_process_writes_waits_then_says_so(tmp_path, embedder, monkeypatch):
+    import ingest.uploads as uploads
+    from ingest.pipeline import Ingestor
+
+    settings = Settings(store_dir=tmp_path / "store")
+    ingestor = Ingestor(settings, embedder=embedder)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+                               f"lock = FileLock({str(settings.store_dir / 'write.lock')!r}); lock.acquire(); print('held', "
+                               "flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(uploads, "LOCK_WAIT_S", 0.5)
+        outcome = uploads.add_upload(ingestor, settings, "memo.txt", b"Memo\n\nThe memo says \xc2\xa35 billion.\n")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not outcome.ok and outcome.message == (
+        f"memo.txt: another ingest or upload is writing to the store {settings.store_dir}; try again when it has "
+        "finished")
+    assert ingestor.catalog.documents() == [] and not (settings.uploads_dir / "memo.txt").exists()
+    assert uploads.add_upload(ingestor, settings, "memo.txt", b"Memo\n\nThe memo says \xc2\xa35 billion.\n").ok
+
+
+# -- a Chroma server that stops mid-ingest ----------------------------------------------------------------
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_a_chroma_server_stopping_mid_ingest_fails_the_rest_in_one_line_each(tmp_path, capsys, monkeypatch):
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from assistant.store.catalog import Catalog
+    from assistant.store.vectors import ChromaStore
+    from benchmarks.server import ChromaServer
+
+    folder = tmp_path / "docs"
+    for name in ("a", "b", "c"):
+        write(folder / f"{name}.txt", note(f"Programme {name.upper()}", " ".join(
+            f"In {2000 + i} programme {name} spent £{i + 1} million on item {i} of its estate." for i in range(30))))
+    server = ChromaServer(tmp_path / "chroma").start()
+    real_add, calls = ChromaStore.add, []
+
+    def add(self, chunks, vectors):
+        calls.append(len(chunks))
+        if len(calls) == 2:
+            server.stop()  # after the first document's vectors, before the second's
+        return real_add(self, chunks, vectors)
+
+    monkeypatch.setattr(ChromaStore, "add", add)
+    monkeypatch.setenv("AUDIT_ASSISTANT_EMBED_BATCH_SIZE", "1")  # a document a batch
+    try:
+        code, out, err = run(capsys, "ingest", "--chroma-url", server.url, "--store", tmp_path / "catalog",
+                             "--no-progress", folder)
+    finally:
+        server.stop()
+    assert code == 1 and "Traceback" not in out + err
+    assert out.splitlines()[0].startswith("added     a  (1 pages, ")
+    assert out.splitlines()[1].startswith("1 documents (1 added, 2 failed)")
+    failed = err.splitlines()
+    assert [line.split(": ")[:2] for line in failed] == [["failed", str(folder / "b.txt")],
+                                                         ["failed", str(folder / "c.txt")]]
+    assert all("the file could not be processed (" in line for line in failed)
+    assert [d["doc_id"] for d in Catalog(tmp_path / "catalog" / "catalog.sqlite3").documents()] == ["a"]

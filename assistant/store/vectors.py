@@ -178,10 +178,7 @@ def write_lock(settings: Settings, timeout: float | None = None, on_wait=None) -
         store.mkdir(parents=True, exist_ok=True)
         lock = FileLock(store / "write.lock", is_singleton=True)
         lock.acquire(timeout=0)
-    except OSError as exc:  # a read-only disk, no permission: nothing can be written, questions still work
-        raise ConfigError(f"cannot write to the store {store} ({exc.strerror or exc}); it can be asked questions "
-                          "but not changed") from exc
-    except Timeout:
+    except Timeout:  # (a TimeoutError, so an OSError: caught first)
         if on_wait:
             on_wait()
         try:
@@ -189,6 +186,9 @@ def write_lock(settings: Settings, timeout: float | None = None, on_wait=None) -
         except Timeout:
             raise StoreBusyError(f"another ingest or upload is writing to the store {store}; try again when it has "
                                  "finished") from None
+    except OSError as exc:  # a read-only disk, no permission: nothing can be written, questions still work
+        raise ConfigError(f"cannot write to the store {store} ({exc.strerror or exc}); it can be asked questions "
+                          "but not changed") from exc
     try:
         yield
     finally:
