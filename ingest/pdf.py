@@ -181,6 +181,8 @@ def _classify(lines: list[_Line], body: float, height: float) -> None:
             l.kind = "note" if l.top >= last_body and l.top < FOOTER_ZONE * height else "small"
         elif (l.bold or l.size >= LARGE * body) and len(l.text) <= 150 and not l.text.endswith("."):
             l.kind = "heading"
+        elif structure.is_part(l.text) and len(l.text) <= 100:
+            l.kind = "heading"  # "Part Three: Lessons" in body type (an OCR text layer has one font)
 
 
 def _paragraph_gap(lines: list[_Line], body: float) -> float:

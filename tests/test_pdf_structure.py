@@ -346,3 +346,34 @@ def test_a_unit_stated_in_the_header_is_written_with_each_bare_number(header, ce
     from ingest.tables import with_unit
 
     assert with_unit(header, cell) == expected
+
+
+# --- the 12-page report of benchmarks/pdf_layout.py ------------------------------------------------------
+
+@needs_ocr
+@pytest.mark.slow
+def test_the_long_report_has_clean_sentences_every_table_cell_and_its_scanned_page(tmp_path):
+    """Headings, notes, three tables (one with a merged header and its unit in the header), two two-column
+    pages and a scanned page: no quotable sentence has a fault, and every money cell is a figure of its row
+    measured by its column."""
+    from assistant.text.figures import extract_figures
+    from benchmarks.pdf_layout import _sentence_faults
+    from benchmarks.report_pdf import make_long_report
+    from ingest.ocr import use_ocr
+
+    pdf = tmp_path / "long.pdf"
+    truth = make_long_report(pdf)
+    with use_ocr():
+        chunks = _chunks(pdf)
+    faults = [(c.page, s.text) for c in chunks for s in split_sentences(c.text)
+              if _sentence_faults(s.text, truth, "note" in c.meta)]
+    assert faults == []
+    figures = [(c.meta.get("row"), f) for c in chunks if "table" in c.meta for f in extract_figures(c.text)]
+    for caption, cells in truth.cells.items():
+        for row, column, value in cells:
+            assert any(r == row and f.value == value and column in (f.measure or "") for r, f in figures), \
+                (caption, row, column)
+    scanned = [c for c in chunks if c.page in truth.scanned_pages]
+    assert {c.section for c in scanned} == {"Part Three > Lessons for future programmes"}
+    assert "standard design it had approved" in " ".join(" ".join(c.text.split()) for c in scanned)
+    assert {(c.page, c.meta["note"]) for c in chunks if "note" in c.meta} == set(truth.notes)
