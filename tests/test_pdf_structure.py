@@ -11,11 +11,11 @@ import pytest
 
 from assistant.errors import IngestError
 from assistant.text.sentences import split_sentences
+from benchmarks.report_pdf import HEADER, heading as _heading, new_page as _new_page, notes as _notes, para as _para
 from ingest.chunking import chunk_page
 from ingest.cleaning import clean_pages
 from ingest.loaders import load_file
 
-HEADER = "Investigation into the Payroll Consolidation Programme"
 CAPTION = "Figure 3: Planned and actual spending, 2019-20 to 2022-23"
 ROW_2021 = "Figure 3: Planned and actual spending, row 2021-22: Planned £40 million, Actual £52 million"
 LEFT = ("Departments did not agree a common design before procurement began. Each department asked for its "
@@ -24,43 +24,6 @@ LEFT = ("Departments did not agree a common design before procurement began. Eac
 RIGHT = ("The Cabinet Office has since set up a design authority. It now reviews every change request and "
          "rejects those that only one department needs. We recommend that the design authority publishes "
          "its decisions each quarter.")
-
-
-def _para(pdf, text: str, size: float = 10.5) -> None:
-    """A paragraph of body text; '^N' is footnote marker N, set as a superscript."""
-    pdf.set_font("Helvetica", size=size)
-    for piece in re.split(r"(\^\d+)", text):
-        if piece.startswith("^"):
-            with pdf.local_context(char_vpos="SUP"):
-                pdf.write(5.5, piece[1:])
-        elif piece:
-            pdf.write(5.5, piece)
-    pdf.ln(9)
-
-
-def _heading(pdf, text: str, size: float = 13) -> None:
-    pdf.set_font("Helvetica", "B", size)
-    pdf.multi_cell(0, 7, text)
-    pdf.ln(3)
-
-
-def _notes(pdf, notes: list[tuple[int, str]]) -> None:
-    y = 297 - 18 - 5 * len(notes)
-    pdf.set_font("Helvetica", size=7.5)
-    for n, text in notes:
-        pdf.set_xy(15, y)
-        pdf.cell(0, 4, f"{n}  {text}")
-        y += 4.5
-
-
-def _new_page(pdf, number: int) -> None:
-    pdf.add_page()
-    pdf.set_font("Helvetica", "I", 8)
-    pdf.set_xy(15, 8)
-    pdf.cell(0, 5, HEADER)  # running header
-    pdf.set_xy(15, 286)
-    pdf.cell(0, 5, f"Page {number}", align="C")  # running footer
-    pdf.set_xy(15, 22)
 
 
 def make_report(path: Path) -> Path:
