@@ -83,14 +83,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(ui_store, tmp_path_factory):
-    """`streamlit run ui/app.py` on a free localhost port; yields its URL."""
+    """`audit-assistant ui` on a free localhost port, started the way a user does and from another folder (so
+    no .streamlit/ of the working directory helps: the theme must come with the app); yields its URL."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("ui-server") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none"]
+    elsewhere = tmp_path_factory.mktemp("ui-server")
+    log_path = elsewhere / "streamlit.log"
+    cmd = [sys.executable, "-m", "assistant.cli.main", "ui", "--port", str(port), "--host", "127.0.0.1"]
+    # this checkout's code; no file watcher (others may edit the tree while the tests run)
+    env = {**_env(ui_store), "PYTHONPATH": str(ROOT), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(ui_store), stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=elsewhere, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -285,6 +287,78 @@ def test_empty_chat_is_accessible_and_has_no_developer_chrome(page):
     assert page.locator("html").get_attribute("lang")
     shot(page, "empty-chat.png")
     check_axe(page, "empty-chat")
+
+
+# The GOV.UK colours of ui/.streamlit/config.toml and ui/render.py's focus ring, as the browser computes them.
+CALM = {"primary": "rgb(29, 112, 184)", "text": "rgb(11, 12, 12)", "background": "rgb(255, 255, 255)",
+        "sidebar": "rgb(243, 242, 241)"}
+FOCUS = "rgb(255, 221, 0)"
+
+
+def test_the_theme_is_calm_and_its_colours_pass_contrast(page):
+    """Streamlit's default accent is red (#ff4b4b) on every widget, which reads as a warning: the app's theme
+    makes what can be chosen GOV.UK blue, and axe-core's colour-contrast rule passes everywhere on the page."""
+    colours = page.evaluate("""() => {
+        const style = (sel) => getComputedStyle(document.querySelector(sel));
+        return {primary: style('[data-testid="stSliderThumbValue"]').color,
+                tab: style('[role="tab"][aria-selected="true"]').color,
+                text: style('h1').color, background: style('[data-testid="stApp"]').backgroundColor,
+                sidebar: style('[data-testid="stSidebar"]').backgroundColor}; }""")
+    assert colours == {**CALM, "tab": CALM["primary"]}
+    page.get_by_role("textbox", name=CHAT).focus()
+    page.keyboard.press("Shift+Tab")  # focus moved by keyboard: the ring is drawn
+    page.keyboard.press("Tab")
+    ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                         "return [document.activeElement.tagName, s.outlineColor, s.outlineStyle]; }")
+    assert ring == ["TEXTAREA", FOCUS, "solid"]
+    ask(page, FORECAST_Q)  # an answer, with its avatars, source card and widgets on the page
+    assert page.evaluate(_RED_ACCENTS) == []  # red or orange is left to errors (and amber to declines)
+    shot(page, "theme.png")
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["color-contrast"]},
+                                       "resultTypes": ["violations", "passes"]}).response
+    (ARTIFACTS / "axe-theme-contrast.json").write_text(json.dumps(results["violations"], indent=2))
+    assert results["violations"] == []
+    checked = [n["html"] for rule in results["passes"] for n in rule["nodes"]]
+    assert {"<p>2014</p>", "<p>2022</p>"} <= set(checked), checked  # the blue slider values: measured, and pass
+    # axe leaves the selected tab's text undecided (a pseudo element): its blue on white, measured here
+    assert _contrast(CALM["primary"], CALM["background"]) >= 4.5
+    assert _contrast(CALM["primary"], CALM["sidebar"]) >= 4.5
+
+
+# Visible elements drawn in a strong red or orange (hue 0-40 degrees, saturated, neither pale nor dark), outside
+# error alerts: what Streamlit's default theme puts on sliders, tabs, focus rings and chat avatars.
+_RED_ACCENTS = """() => {
+    const hue = (c) => { const m = c.match(/rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?/);
+        if (!m || (m[4] !== undefined && +m[4] < 0.5)) return null;
+        const [r, g, b] = [m[1], m[2], m[3]].map(v => v / 255), hi = Math.max(r, g, b), lo = Math.min(r, g, b);
+        const l = (hi + lo) / 2, d = hi - lo;
+        if (d === 0 || l < 0.25 || l > 0.8 || d / (1 - Math.abs(2 * l - 1)) < 0.5 || hi !== r) return null;
+        const h = 60 * (((g - b) / d) % 6);
+        return h >= -20 && h <= 40 ? c : null; };
+    const out = [];
+    for (const el of document.querySelectorAll('[data-testid="stApp"] *')) {
+        if (el.closest('[data-testid="stAlert"]') || !el.getClientRects().length) continue;
+        const s = getComputedStyle(el);
+        for (const prop of ['backgroundColor', 'color', 'borderTopColor', 'outlineColor', 'fill']) {
+            const bad = (prop.startsWith('border') && s.borderTopStyle === 'none')
+                || (prop === 'outlineColor' && s.outlineStyle === 'none') ? null : hue(s[prop]);
+            if (bad) out.push([el.tagName, el.getAttribute('data-testid') || el.className, prop, bad]);
+        }
+    }
+    return out.slice(0, 20); }"""
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two rgb(...) colours."""
+    def luminance(rgb: str) -> float:
+        cs = [int(v) / 255 for v in rgb[rgb.index("(") + 1:-1].split(",")]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in cs]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_answer_with_its_source_card(page):

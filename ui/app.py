@@ -18,6 +18,8 @@ from ui.render import md_escape
 MODES = {"grounded": "Grounded: quotes from the sources only", "llm": "LLM: written by a model, checked against "
          "the sources"}
 GROUNDED_ONLY = "Answers quote the reports word for word; no language model writes them."  # LLM mode off
+# Streamlit's default avatars are red and orange squares, which read as warnings: plain icons instead.
+AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
 ALL = "All"
 FILTER_NAMES = {"doc_ids": "documents chosen", "publisher": "publisher", "year_from": "published from",
                 "year_to": "published to", "strategy": "strategy"}
@@ -198,7 +200,7 @@ def chat(assistant, key: str, filters: dict, mode: str) -> None:
     question = st.chat_input("Ask about the reports", key="question")
     with messages:
         for m in st.session_state.messages:
-            with st.chat_message(m["role"]):
+            with st.chat_message(m["role"], avatar=AVATARS[m["role"]]):
                 if m["role"] == "user":
                     st.markdown(md_escape(m["content"]))
                 else:
@@ -211,9 +213,9 @@ def ask_question(assistant, key: str, question: str, filters: dict, mode: str) -
     """Ask a new question with the conversation so far; show the answer as it streams, or the error."""
     past = history()
     st.session_state.messages.append({"role": "user", "content": question})
-    with st.chat_message("user"):
+    with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(md_escape(question))
-    with st.chat_message("assistant"):
+    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
         try:
             who = load_llm_assistant(assistant, key) if mode == "llm" else assistant
             with st.spinner("Searching the reports"):

@@ -47,6 +47,8 @@ CSS = """<style>
 .aa-docs .aa-doc-title{font-weight:600;display:block}
 .aa-docs .aa-doc-meta{color:#3d4350}
 .aa-note{color:inherit;font-size:.9rem;margin:0 0 .5rem 0}
+/* GOV.UK focus: yellow ring with a black edge, seen on any background (the theme is ui/.streamlit) */
+:focus-visible{outline:3px solid #ffdd00!important;outline-offset:0!important;box-shadow:0 0 0 5px #0b0c0c!important}
 </style>"""
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&\"'=^])")
