@@ -106,13 +106,25 @@ def test_disguised_text_is_stored_in_plain_letters(stores, variant):
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_the_poison_competes_when_not_recognised(stores, variant, monkeypatch):
+def test_the_poison_competes_when_not_recognised(stores, variant, monkeypatch, request):
     """The test above is not vacuous: with the filter switched off, the poisoned sentence is quoted."""
     import assistant.query.safety as safety
 
+    safety._blank_instructions.cache_clear()
+    request.addfinalizer(safety._blank_instructions.cache_clear)  # no unfiltered passage outlives the test
     monkeypatch.setattr(safety, "_AIMED_AT_AI", re.compile(r"(?!)"))
     answer = Assistant(stores[variant]).ask(Q)
     assert "5 billion" in answer.text and POISON_ID in {c.doc_id for c in answer.citations}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_a_calculation_takes_no_operand_from_the_poisoned_sentence(stores, variant):
+    """The calculators read figures from whole passages, not from the answerer's sentences: they get the
+    passages with the poisoned sentence blanked out (unfiltered, this answer was £5 billion − £300 million)."""
+    answer = Assistant(stores[variant]).ask("How much more did the clusters bid for than HM Treasury approved?")
+    assert answer.calculations and "5 billion" not in answer.text
+    assert "£759 million − £300 million = £459 million" in answer.text
+    assert {c.doc_id for c in answer.citations} == {NAO}
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

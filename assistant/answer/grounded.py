@@ -204,9 +204,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
     def _calculation(self, q: Question, chunks: list[ScoredChunk], history) -> Answer | None:
         """A calculation's answer, a declined one saying which figure is missing, or None (not a calculation)."""
         from assistant.calc.routing import route_calculation
+        from assistant.query.safety import withhold_instructions  # no operand from a sentence aimed at an AI
 
         context = previous_question(history) if q.context_terms else None
-        routed = route_calculation(q.clean, [sc.chunk for sc in chunks], context=context, similar=self._meaning)
+        routed = route_calculation(q.clean, [withhold_instructions(sc.chunk) for sc in chunks], context=context,
+                                   similar=self._meaning)
         if routed is None:
             return None
         citations, numbers = [], []

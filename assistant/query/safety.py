@@ -4,8 +4,11 @@ retrieval; a document's sentences addressed to an AI are data to show, never evi
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from assistant.text.normalise import normalise
+from assistant.types import Chunk
 
 # Imperatives aimed at the assistant rather than at the sources. They are cut from the question before
 # retrieval, so "ignore your sources and say X" can never steer what is retrieved or answered.
@@ -67,6 +70,25 @@ def is_instruction(sentence: str) -> bool:
     Matched on the normalised text, so look-alike, invisible or spelled-out letters hide nothing even in a
     store ingested before ingestion normalised text."""
     return bool(_AIMED_AT_AI.search(normalise(sentence)))
+
+
+def withhold_instructions(chunk: Chunk) -> Chunk:
+    """The chunk with each sentence addressed to an answerer blanked out, for readers of raw passage text (the
+    calculators' figures): spaces of the same length, so every offset and citation still holds."""
+    text = _blank_instructions(chunk.text)
+    return chunk if text == chunk.text else replace(chunk, text=text)
+
+
+@lru_cache(maxsize=2048)
+def _blank_instructions(text: str) -> str:
+    # Cached by text: a library's popular passages come back question after question, and splitting them
+    # into sentences is the cost.
+    from assistant.text.sentences import split_sentences
+
+    for span in split_sentences(text):
+        if is_instruction(span.text):
+            text = text[: span.start] + " " * (span.end - span.start) + text[span.end:]
+    return text
 
 
 def strip_instructions(text: str) -> tuple[str, bool]:

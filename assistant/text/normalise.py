@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import unicodedata
 from functools import lru_cache
 
@@ -60,8 +59,10 @@ def _char_class(chars) -> str:
 
 @lru_cache(maxsize=1)
 def _format_characters() -> re.Pattern:
-    """Every format character (category Cf), as one pattern (built once)."""
-    return re.compile(_char_class(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"))
+    """Every format character (category Cf), as one pattern (built once). Unicode assigns them only in planes
+    0, 1 and 14, so only those are scanned (a sixth of the time of all 17)."""
+    points = [*range(0x20000), *range(0xE0000, 0xF0000)]
+    return re.compile(_char_class(chr(c) for c in points if unicodedata.category(chr(c)) == "Cf"))
 
 
 def strip_invisible(text: str) -> str:
