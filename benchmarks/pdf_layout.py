@@ -1,6 +1,6 @@
 """`python -m benchmarks.pdf_layout [--out benchmarks/results/pdf-layout]`: what ingestion makes of a real-looking report.
 
-The 12-page report of `benchmarks.report_pdf` (Part headings, footnotes, three ruled tables, two-column
+The 12-page report of `benchmarks.report_pdf` (Part headings, footnotes, three tables, two-column
 pages, a scanned page) is ingested twice with the real model, each time into a store of its own:
 
 - `before`: each page's plain text from pypdf, as ingestion read PDFs before the layout reader;

@@ -1,10 +1,10 @@
 """Generated NAO-style report PDFs (fpdf2, Pillow) for the layout tests and `benchmarks.pdf_layout`.
 
 `make_long_report` writes 12 pages: a title page, Part One/Two/Three headings with sub-headings, footnote
-markers set as superscripts and notes at each page's foot, a running header and footer, three ruled tables
-(one with a merged header and its unit in the header), two two-column pages and one scanned page (text
-drawn into a picture, no text layer). Its ground truth (headings, notes, table cells, row questions) is
-returned with it, so a measurement never restates it by hand.
+markers set as superscripts and notes at each page's foot, a running header and footer, three tables (one
+with a merged header and its unit in the header, one without column rules), two two-column pages and one
+scanned page (text drawn into a picture, no text layer). Its ground truth (headings, notes, table cells,
+row questions) is returned with it, so a measurement never restates it by hand.
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ def new_page(pdf, number: int) -> None:
 
 
 def table(pdf, caption: str, rows: list[tuple], source: str | None = None, widths: tuple | None = None,
-          headings: int = 1) -> None:
-    """A ruled table under its bold caption; `rows` may merge a header cell over two columns (None after it)."""
+          headings: int = 1, borders: str = "ALL") -> None:
+    """A table under its bold caption, ruled (`borders` "ALL") or not ("HORIZONTAL_LINES", "NONE"); `rows` may
+    merge a header cell over two columns (None after it)."""
     from fpdf.fonts import FontFace
 
     pdf.set_font("Helvetica", "B", 10)
@@ -69,7 +70,7 @@ def table(pdf, caption: str, rows: list[tuple], source: str | None = None, width
     pdf.set_font("Helvetica", size=9.5)
     n = max(len(r) for r in rows)
     with pdf.table(col_widths=widths or (40,) * n, width=sum(widths or (40,) * n), align="LEFT",
-                   first_row_as_headings=False) as t:
+                   first_row_as_headings=False, borders_layout=borders) as t:
         for i, cells in enumerate(rows):
             row = t.row()
             style = FontFace(emphasis="BOLD") if i < headings else None
@@ -225,7 +226,7 @@ def make_long_report(path: Path) -> Truth:
     cap3 = "Figure 3: Contract values by supplier"
     rows3 = [("Supplier", "Contract value", "Length"), ("Supplier A", "£30 million", "5 years"),
              ("Supplier B", "£45 million", "7 years"), ("Supplier C", "£12 million", "3 years")]
-    table(pdf, cap3, rows3)
+    table(pdf, cap3, rows3, borders="HORIZONTAL_LINES")  # rules between rows only, as NAO sets many tables
     truth.cells[cap3] = [(r[0], "contract value", int(r[1].strip("£ million")) * 10**6) for r in rows3[1:]]
     truth.questions += [("What is the contract value with Supplier B?", "£45 million", "Supplier B")]
     para(pdf, "All three contracts were let through the Crown Commercial Service framework.^8")

@@ -3,9 +3,10 @@ font, size and position where pypdf gives only text.
 
 What the layout says, and how it is read:
 - the body size is the commonest font size of the document; a bold or larger short line is a heading;
-- a digit in a smaller font glued to the word before it is a footnote marker, and is dropped from the body;
+- a digit in a smaller or raised font glued to the word before it is a footnote marker, dropped from the body;
 - smaller lines below the body that start with a number are the page's footnotes;
-- ruled tables (pdfplumber's table finder) become row lines under their caption, and their cells leave the body;
+- ruled tables (pdfplumber's table finder), and three or more rows of short pieces apart by wide gaps (a table
+  set without column rules), become row lines under their caption, and their cells leave the body;
 - a line that breaks at a wide gap is two columns: each two-column stretch is read left column first.
 """
 
@@ -20,6 +21,7 @@ from ingest import structure, tables
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _MARKER = re.compile(r"^\d{1,3}[,;]?$")
 _NOTE_START = re.compile(r"^(\d{1,3})$")
+_DIGIT = re.compile(r"\d")
 # Ratios of the body font size. A footnote is set at about 7-9 points against a 10-12 point body; a
 # heading at 1.15 times the body or more, or bold.
 SMALL, LARGE, MARKER = 0.9, 1.15, 0.85
@@ -37,6 +39,7 @@ class _Line:
     bold: bool = False
     text: str = ""
     kind: str = "body"  # body | heading | note | small | table
+    row: int = -1  # the visual row (across columns) the line was cut from
     lines: list = field(default_factory=list)  # a table's rendered lines
 
 
@@ -139,34 +142,84 @@ def page_text(page, body: float) -> str:
     words = page.extract_words(extra_attrs=["size", "fontname"])
     words = [w for w in words if not any(_inside(w, b) for b in boxes)]
     lines: list[_Line] = []
-    for row in _rows(words):
+    for i, row in enumerate(sorted(_rows(words), key=lambda r: min(w["top"] for w in r))):
         size = max(float(w["size"]) for w in row)
-        lines += [_line(seg) for seg in _segments(row, max(2.0 * size, 15.0))]
-    lines = _tables(lines, found)
+        for seg in _segments(row, max(2.0 * size, 15.0)):
+            line = _line(seg)
+            line.row = i
+            lines.append(line)
+    lines = _unruled_tables(_tables(lines, found), body, len(found))
     _classify(lines, body, page.height)
     return _render(_reading_order(lines, page.width), body)
 
 
+def _caption_above(lines: list[_Line], x0: float, top: float, x1: float) -> tuple[str | None, list[_Line]]:
+    """The caption ("Figure 3: ...") in the few lines just above a table, and the lines it takes."""
+    above = sorted((l for l in lines if l.kind != "table" and l.bottom <= top + 1 and top - l.bottom < 40
+                    and l.x1 > x0 and l.x0 < x1), key=lambda l: l.top, reverse=True)
+    taken: list[_Line] = []
+    for l in above[:3]:
+        taken.insert(0, l)
+        if tables.is_caption(l.text):
+            return " ".join(x.text for x in taken), taken
+    return None, []
+
+
+def _table_line(lines: list[_Line], box: tuple, rows: list[list], n: int) -> list[_Line] | None:
+    """`lines` with a table's pseudo-line (its rendered rows) in place of its caption lines; None when the
+    rows hold no data."""
+    x0, top, x1, bottom = box
+    caption, taken = _caption_above(lines, x0, top, x1)
+    rendered = tables.table_lines(caption or f"Table {n}", rows)
+    if not rendered:
+        return None
+    start = min([top] + [l.top for l in taken])
+    return [l for l in lines if l not in taken] + [_Line([], start, bottom, x0, x1, 0.0, False, "", "table", lines=rendered)]
+
+
 def _tables(lines: list[_Line], found) -> list[_Line]:
-    """Each table as one pseudo-line holding its rendered rows; the caption lines above it are taken in."""
+    """Each ruled table as one pseudo-line holding its rendered rows; the caption lines above it are taken in."""
     for i, t in enumerate(found, 1):
-        x0, top, x1, bottom = t.bbox
-        above = sorted((l for l in lines if l.bottom <= top + 1 and top - l.bottom < 40 and l.x1 > x0 and l.x0 < x1),
-                       key=lambda l: l.top, reverse=True)
-        caption, taken = None, []
-        for l in above[:3]:
-            taken.insert(0, l)
-            if tables.is_caption(l.text):
-                caption = " ".join(x.text for x in taken)
-                break
-        if caption is None:
-            taken = []
-        rendered = tables.table_lines(caption or f"Table {i}", t.extract())
-        if not rendered:
+        lines = _table_line(lines, t.bbox, t.extract(), i) or lines
+    return lines
+
+
+def _unruled_tables(lines: list[_Line], body: float, n: int) -> list[_Line]:
+    """Tables drawn without rules: three or more consecutive visual rows, each broken by wide gaps into short
+    pieces, some holding figures. Their columns are the pieces of the row with the most of them."""
+    rows: dict[int, list[_Line]] = {}
+    for l in lines:
+        if l.kind != "table" and l.row >= 0:
+            rows.setdefault(l.row, []).append(l)
+    ordered = [sorted(r, key=lambda l: l.x0) for _, r in sorted(rows.items())]
+    runs: list[list[list[_Line]]] = []
+    for r in ordered:
+        cell_like = len(r) >= 2 and all(len(l.text) <= 40 for l in r)
+        if cell_like and runs and runs[-1] and r[0].top - max(l.bottom for l in runs[-1][-1]) <= 1.5 * body:
+            runs[-1].append(r)
+        elif cell_like:
+            runs.append([r])
+        else:
+            runs.append([])
+    for run in runs:
+        if len(run) < 3 or sum(any(_DIGIT.search(l.text) for l in r) for r in run) < 2:
             continue
-        lines = [l for l in lines if l not in taken]
-        start = min([top] + [l.top for l in taken])
-        lines.append(_Line([], start, bottom, x0, x1, 0.0, False, "", "table", rendered))
+        n += 1
+        template = max(run, key=len)
+        cols = [(l.x0, l.x1) for l in template]
+        grid = []
+        for r in run:
+            cells = [""] * len(cols)
+            for l in r:
+                k = max(range(len(cols)), key=lambda c: (min(l.x1, cols[c][1]) - max(l.x0, cols[c][0]),
+                                                         -abs(l.x0 - cols[c][0])))
+                cells[k] = f"{cells[k]} {l.text}".strip()
+            grid.append(cells)
+        members = [l for r in run for l in r]
+        box = (min(l.x0 for l in members), min(l.top for l in members), max(l.x1 for l in members),
+               max(l.bottom for l in members))
+        # Not a table after all (no data rows): the lines stay as text.
+        lines = _table_line([l for l in lines if l not in members], box, grid, n) or lines
     return lines
 
 
@@ -179,6 +232,8 @@ def _classify(lines: list[_Line], body: float, height: float) -> None:
             continue
         if l.size < SMALL * body:
             l.kind = "note" if l.top >= last_body and l.top < FOOTER_ZONE * height else "small"
+        elif tables.is_caption(l.text):
+            continue  # the caption of a figure (a chart, say) names it, not the section that follows
         elif (l.bold or l.size >= LARGE * body) and len(l.text) <= 150 and not l.text.endswith("."):
             l.kind = "heading"
         elif structure.is_part(l.text) and len(l.text) <= 100:

@@ -340,3 +340,27 @@ def test_the_long_report_has_clean_sentences_every_table_cell_and_its_scanned_pa
     assert {c.section for c in scanned} == {"Part Three > Lessons for future programmes"}
     assert "standard design it had approved" in " ".join(" ".join(c.text.split()) for c in scanned)
     assert {(c.page, c.meta["note"]) for c in chunks if "note" in c.meta} == set(truth.notes)
+
+
+@pytest.mark.parametrize("borders", ["HORIZONTAL_LINES", "NONE"])
+def test_a_table_without_column_rules_is_still_read_row_by_row(tmp_path, borders):
+    from fpdf import FPDF
+
+    from benchmarks.report_pdf import table
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(15, 15, 15)
+    pdf.add_page()
+    _heading(pdf, "Part Two: Progress and savings")
+    _para(pdf, "Spending ran ahead of plan in every year after 2019-20.")
+    table(pdf, CAPTION, [("Year", "Planned", "Actual"), ("2019-20", "£25 million", "£21 million"),
+                         ("2021-22", "£40 million", "£52 million")], borders=borders)
+    _para(pdf, "The programme board met every month.")
+    pdf.output(str(tmp_path / "unruled.pdf"))
+    got = [(c.section, c.text) for c in _chunks(tmp_path / "unruled.pdf")]
+    assert got == [("Part Two > Progress and savings", "Spending ran ahead of plan in every year after 2019-20."),
+                   (CAPTION, "Figure 3: Planned and actual spending, row 2019-20: Planned £25 million, "
+                             "Actual £21 million"),
+                   (CAPTION, ROW_2021),
+                   ("Part Two > Progress and savings", "The programme board met every month.")]
