@@ -104,6 +104,8 @@ def load_pdf(path: Path, max_pages: int = 5000, ocr: bool | None = None) -> Load
     if ocr and not all(p.text.strip() for p in pages):
         with ocr_mod.ocr_copy(path) as copy:
             pages = _pdf_pages(path, copy)
+        if not any(p.text.strip() for p in pages):
+            raise IngestError(path, "OCR found no text in the PDF")
     if not any(p.text.strip() for p in pages):
         raise IngestError(path, ocr_mod.no_text_message())
     return LoadedDocument(path, "pdf", pages, title=str(meta_title).strip() if meta_title else None)
@@ -112,8 +114,8 @@ def load_pdf(path: Path, max_pages: int = 5000, ocr: bool | None = None) -> Load
 def _pdf_pages(path: Path, source: Path) -> list[Page]:
     """The structured text of every page of `source` (the file itself, or its OCR copy)."""
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psparser import PSException
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
     from ingest.pdf import body_size, page_text
 
@@ -125,7 +127,8 @@ def _pdf_pages(path: Path, source: Path) -> list[Page]:
                 pages.append(Page(i + 1, page_text(page, body)))
                 page.close()  # frees the page's parsed objects: long reports stay small in memory
             return pages
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+    except (PSException, PdfminerException, MalformedPDFException, ValueError, KeyError, TypeError, OSError,
+            AttributeError, IndexError, ZeroDivisionError) as exc:
         raise IngestError(path, f"the PDF is corrupt or unreadable ({type(exc).__name__})") from exc
 
 

@@ -364,3 +364,14 @@ def test_a_table_without_column_rules_is_still_read_row_by_row(tmp_path, borders
                              "Actual £21 million"),
                    (CAPTION, ROW_2021),
                    ("Part Two > Progress and savings", "The programme board met every month.")]
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_ocr_of_a_blank_scan_says_it_found_no_text(tmp_path):
+    from PIL import Image
+
+    blank = tmp_path / "blank.pdf"
+    Image.new("RGB", (827, 1169), "white").save(blank, "PDF", resolution=100)
+    with pytest.raises(IngestError, match="OCR found no text in the PDF"):
+        load_file(blank, ocr=True)
