@@ -161,6 +161,8 @@ def load_html(path: Path) -> LoadedDocument:
     Headings h1-h4 are marked as headings and tables become row lines (see `ingest.structure`)."""
     from bs4 import BeautifulSoup
 
+    from ingest.tables import is_caption
+
     soup = BeautifulSoup(_decode(path, path.read_bytes()), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(_HTML_NOISE):
@@ -179,8 +181,12 @@ def load_html(path: Path) -> LoadedDocument:
             if el not in data:
                 continue  # a layout table: its cells are read as blocks
             n_tables += 1
-            rendered = _html_table(el, n_tables)
+            # A caption set as the paragraph or heading just before the table ("Figure 3: ...") is its caption.
+            before = structure.HEADING.sub(r"\g<text>", blocks[-1]) if blocks else ""
+            rendered = _html_table(el, n_tables, before if is_caption(before) else None)
             if rendered:
+                if rendered[0] == structure.caption_line(before):
+                    blocks.pop()
                 blocks.append("\n".join(rendered))
             continue
         if el.name == "figcaption" and el.find_parent("figure") and el.find_parent("figure").find("table"):
@@ -205,15 +211,16 @@ def _is_data_table(table) -> bool:
         and len(table.find_all("tr")) >= 2
 
 
-def _html_table(table, n: int) -> list[str]:
-    """An HTML table as row lines under its caption (<caption>, the figure's <figcaption>, or "Table n")."""
+def _html_table(table, n: int, before: str | None = None) -> list[str]:
+    """An HTML table as row lines under its caption (<caption>, the figure's <figcaption>, the caption just
+    before it, or "Table n")."""
     from ingest.tables import table_lines
 
     caption = table.find("caption")
     figure = table.find_parent("figure")
     if caption is None and figure is not None:
         caption = figure.find("figcaption")
-    text = " ".join(caption.get_text(" ", strip=True).split()) if caption is not None else f"Table {n}"
+    text = " ".join(caption.get_text(" ", strip=True).split()) if caption is not None else (before or f"Table {n}")
     rows: list[list] = []
     pending: dict[int, int] = {}  # column -> rows still covered by a cell above (rowspan)
     for tr in table.find_all("tr"):

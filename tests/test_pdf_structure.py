@@ -375,3 +375,15 @@ def test_ocr_of_a_blank_scan_says_it_found_no_text(tmp_path):
     Image.new("RGB", (827, 1169), "white").save(blank, "PDF", resolution=100)
     with pytest.raises(IngestError, match="OCR found no text in the PDF"):
         load_file(blank, ocr=True)
+
+
+def test_an_html_caption_set_just_before_its_table_is_the_tables_caption(tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(
+        "<html><body><main><h2>Part Two: Progress</h2><p>Spending rose.</p>"
+        f"<h3>{CAPTION}</h3><table><tr><th>Year</th><th>Planned (£m)</th><th>Actual (£m)</th></tr>"
+        "<tr><td>2021-22</td><td>40</td><td>52</td></tr></table><p>The board met monthly.</p></main></body></html>",
+        encoding="utf-8")
+    got = [(c.section, c.text) for c in _chunks(page)]
+    assert got == [("Part Two > Progress", "Spending rose."), (CAPTION, ROW_2021),
+                   ("Part Two > Progress", "The board met monthly.")]
