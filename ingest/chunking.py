@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from assistant.text.sentences import Span, split_sentences
 from assistant.types import Chunk
 from ingest import structure
+from ingest.tables import is_caption
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 _LINE = re.compile(r"[^\n]+")
@@ -26,8 +27,8 @@ def is_heading(paragraph: str) -> bool:
     p = paragraph.strip()
     if structure.HEADING.match(p) and "\n" not in p:
         return True
-    if _NOT_TITLE.match(p):
-        return False
+    if _NOT_TITLE.match(p) or is_caption(p):
+        return False  # a source line or a figure's caption names no section
     return 0 < len(p) <= 80 and "\n" not in p and not re.search(r"[.!?:;,”\"]$", p) and p[0].isupper() \
         and "," not in p
 
