@@ -357,7 +357,7 @@ def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, no
     in_row = _row_measure(text, sent, start)
     if in_row:
         return in_row
-    if _COMPARED.match(text, end) and re.search(r"budget|plan|approv|estimate", text[end:hi], re.I):
+    if unit == "GBP" and _COMPARED.match(text, end) and re.search(r"budget|approv", text[end:hi], re.I):
         return "overspend"  # "£23 million more than the approved budget" is by how much, not the budget
     found = next((m for p, m in _AMOUNT_MEASURES if p.search(text[lo:hi])), None)
     if found and _ANNUAL.match(text, end):
