@@ -22,6 +22,7 @@ _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _MARKER = re.compile(r"^\d{1,3}[,;]?$")
 _NOTE_START = re.compile(r"^(\d{1,3})$")
 _DIGIT = re.compile(r"\d")
+_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}")
 # Ratios of the body font size. A footnote is set at about 7-9 points against a 10-12 point body; a
 # heading at 1.15 times the body or more, or bold.
 SMALL, LARGE, MARKER = 0.9, 1.15, 0.85
@@ -139,7 +140,9 @@ def page_text(page, body: float) -> str:
     """The structured text of one pdfplumber page (headings, body, tables, footnotes), in reading order."""
     found = page.find_tables()
     boxes = [t.bbox for t in found]
-    words = page.extract_words(extra_attrs=["size", "fontname"])
+    # Words split at a gap of 0.15 em: pdfplumber's fixed 3 points glues the words of tightly set text
+    # ("directoryisaddedtothe") when the PDF draws no space characters.
+    words = page.extract_words(extra_attrs=["size", "fontname"], x_tolerance_ratio=0.15)
     words = [w for w in words if not any(_inside(w, b) for b in boxes)]
     lines: list[_Line] = []
     for i, row in enumerate(sorted(_rows(words), key=lambda r: min(w["top"] for w in r))):
@@ -234,6 +237,8 @@ def _classify(lines: list[_Line], body: float, height: float) -> None:
             l.kind = "note" if l.top >= last_body and l.top < FOOTER_ZONE * height else "small"
         elif tables.is_caption(l.text):
             continue  # the caption of a figure (a chart, say) names it, not the section that follows
+        elif _LEADER.search(l.text):
+            continue  # a contents line ("2 Progress ........ 14") names a section elsewhere
         elif (l.bold or l.size >= LARGE * body) and len(l.text) <= 150 and not l.text.endswith("."):
             l.kind = "heading"
         elif structure.is_part(l.text) and len(l.text) <= 100:
