@@ -241,7 +241,7 @@ def _classify(lines: list[_Line], body: float, height: float) -> None:
             continue  # a contents line ("2 Progress ........ 14") names a section elsewhere
         elif (l.bold or l.size >= LARGE * body) and len(l.text) <= 150 and not l.text.endswith("."):
             l.kind = "heading"
-        elif structure.is_part(l.text) and len(l.text) <= 100:
+        elif structure.is_part(l.text, loose=False) and len(l.text) <= 100:
             l.kind = "heading"  # "Part Three: Lessons" in body type (an OCR text layer has one font)
 
 

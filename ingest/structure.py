@@ -9,8 +9,9 @@ the same thing, and each mark sits on a line of its own, never inside a sentence
     Figure 3: Planned and actual spending, row 2021-22: Planned £40 million, Actual £52 million
     [^3]: The supplier was paid in advance.          footnote 3 of the page
 
-A section path has two tiers: the part ("Part Two", "Chapter 3", "Appendix One") and the heading under it.
-A heading "Part Two: Progress and savings" names both; the path reads "Part Two > Progress and savings".
+A section path has two tiers: the part ("Part Two", "Chapter 3", "Appendix One", "Annex A") and the heading
+under it. A heading "Part Two: Progress and savings" names both; the path reads "Part Two > Progress and
+savings".
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ HEADING = re.compile(r"^(#{1,6})[ \t]+(?P<text>\S.*?)[ \t]*#*[ \t]*$")
 CAPTION = re.compile(r"^Table:[ \t]*(?P<text>\S.*?)[ \t]*$")
 FOOTNOTE = re.compile(r"^\[\^(?P<n>\d{1,3})\]:[ \t]*")
 ROW = TABLE_ROW  # the one pattern: figure extraction reads each cell's header from it
-_PART = re.compile(r"^(?P<part>(?:Part|Chapter|Section|Appendix|Annex)\s+(?:[A-Z][a-z]+(?:-[a-z]+)?|\d+|[IVX]+|[A-Z]))"
-                   r"(?:\s*[:.–—-]\s*(?P<title>\S.*))?$")
+_NUMBER_WORDS = ("One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Thirteen|Fourteen|Fifteen|"
+                 "Sixteen|Seventeen|Eighteen|Nineteen|Twenty")
+# "Part Two", "Chapter 3", "Appendix A", "Annex IV", then the title after a colon, a dash or a space (a part
+# heading set over two lines reads "Part One Background" once its lines are joined).
+_PART = re.compile(rf"^(?P<part>(?:Part|Chapter|Appendix|Annex)\s+(?:{_NUMBER_WORDS}|\d+|[IVX]+|[A-Z])\b)(?![.\d])"
+                   r"(?:\s*[:.–—-]\s*(?P<title>\S.*)|\s+(?P<rest>[A-Z]\S*.*))?$")
 # A figure or table caption ends with the period it covers, which the row prefix leaves out:
 # "Figure 3: Planned and actual spending, 2019-20 to 2022-23" -> "Figure 3: Planned and actual spending".
 _PERIOD = r"(?:\d{4}(?:[-–/]\d{2,4})?)"
@@ -67,9 +72,11 @@ def parse_row(line: str) -> tuple[str, str, list[str]] | None:
     return m.group("prefix"), m.group("label"), m.group("cells").split(", ")
 
 
-def is_part(text: str) -> bool:
-    """Whether a heading names a part of the report ("Part Two", "Chapter 3: ...")."""
-    return bool(_PART.match(text.strip()))
+def is_part(text: str, loose: bool = True) -> bool:
+    """Whether a heading names a part of the report ("Part Two", "Chapter 3: ..."); `loose=False` wants the
+    part alone or its title after a colon or dash, as a line of body type must show to be taken for one."""
+    m = _PART.match(text.strip())
+    return bool(m) and (loose or not m.group("rest"))
 
 
 def enter(path: list[str], text: str) -> list[str]:
@@ -77,7 +84,8 @@ def enter(path: list[str], text: str) -> list[str]:
     text = " ".join(text.split())
     m = _PART.match(text)
     if m:
-        return [m.group("part")] + ([m.group("title").strip()] if m.group("title") else [])
+        title = m.group("title") or m.group("rest")
+        return [m.group("part")] + ([title.strip()] if title else [])
     if path and is_part(path[0]):
         return [path[0], text]
     return [text]

@@ -387,3 +387,19 @@ def test_an_html_caption_set_just_before_its_table_is_the_tables_caption(tmp_pat
     got = [(c.section, c.text) for c in _chunks(page)]
     assert got == [("Part Two > Progress", "Spending rose."), (CAPTION, ROW_2021),
                    ("Part Two > Progress", "The board met monthly.")]
+
+
+@pytest.mark.parametrize("lines, sizes", [(["Part Four", "Next steps"], [13, 13]),  # one heading over two lines
+                                          (["Part Four", "Next steps"], [16, 13])])  # a part, then its title
+def test_a_part_and_its_title_on_two_lines_make_one_path(tmp_path, lines, sizes):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    for text, size in zip(lines, sizes):
+        _heading(pdf, text, size=size)
+    _para(pdf, "The Cabinet Office should publish the design authority's decisions each quarter.")
+    pdf.output(str(tmp_path / "part.pdf"))
+    assert [(c.section, c.text) for c in _chunks(tmp_path / "part.pdf")] == [
+        ("Part Four > Next steps", "The Cabinet Office should publish the design authority's decisions each quarter.")]
