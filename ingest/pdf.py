@@ -227,6 +227,7 @@ def _unruled_tables(lines: list[_Line], body: float, n: int) -> list[_Line]:
 
 
 def _classify(lines: list[_Line], body: float, height: float) -> None:
+    """Mark each line a heading, a footnote, small print or body text, from its size, weight and place."""
     # The notes sit below the last line of body text; a running header or footer set at body size is not it.
     last_body = max((l.bottom for l in lines if l.kind == "body" and l.size >= SMALL * body
                      and (1 - FOOTER_ZONE) * height < l.top < FOOTER_ZONE * height), default=0.0)
@@ -257,6 +258,7 @@ def _paragraph_gap(lines: list[_Line], body: float) -> float:
 
 
 def _render(lines: list[_Line], body: float) -> str:
+    """The page's lines, in reading order, as marked-up text: paragraphs apart by blank lines."""
     blocks: list[list[str]] = []
     wide = _paragraph_gap(lines, body)
     prev: _Line | None = None
@@ -293,7 +295,7 @@ def _render(lines: list[_Line], body: float) -> str:
                 blocks[-1][0] += " " + l.text  # a heading wrapped over two lines
             else:
                 blocks.append([structure.heading(l.text)])
-        elif same_flow and abs(l.x0 - prev.x0) < 0.4 * body * 20:
+        elif same_flow and abs(l.x0 - prev.x0) < 8 * body:  # a jump to the other column starts a paragraph
             blocks[-1].append(l.text)
         else:
             blocks.append([l.text])
