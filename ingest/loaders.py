@@ -108,7 +108,10 @@ def load_pdf(path: Path, max_pages: int = 5000, ocr: bool | None = None) -> Load
             raise IngestError(path, "OCR found no text in the PDF")
     if not any(p.text.strip() for p in pages):
         raise IngestError(path, ocr_mod.no_text_message())
-    return LoadedDocument(path, "pdf", pages, title=str(meta_title).strip() if meta_title else None)
+    # Pages still without text (scanned pages of a PDF read without --ocr, or blank pages), for the report.
+    blank = [p.number for p in pages if not p.text.strip()]
+    return LoadedDocument(path, "pdf", pages, title=str(meta_title).strip() if meta_title else None,
+                          meta={"pages_without_text": blank} if blank else {})
 
 
 def _pdf_pages(path: Path, source: Path) -> list[Page]:

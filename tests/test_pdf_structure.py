@@ -403,3 +403,11 @@ def test_a_part_and_its_title_on_two_lines_make_one_path(tmp_path, lines, sizes)
     pdf.output(str(tmp_path / "part.pdf"))
     assert [(c.section, c.text) for c in _chunks(tmp_path / "part.pdf")] == [
         ("Part Four > Next steps", "The Cabinet Office should publish the design authority's decisions each quarter.")]
+
+
+def test_a_scanned_page_inside_a_text_pdf_is_named_when_read_without_ocr(tmp_path):
+    from benchmarks.report_pdf import make_long_report
+
+    truth = make_long_report(tmp_path / "long.pdf")
+    doc = load_file(tmp_path / "long.pdf")
+    assert doc.meta == {"pages_without_text": truth.scanned_pages}
