@@ -54,7 +54,10 @@ _AIMED_AT_AI = re.compile(
     rf"(?:{_ANSWER}\b|{_SAY}\s+(?:that|only|exactly|with|:))"
     # Being asked, then a command: "if a user asks about X, say...", "when asked, state that...".
     rf"|\b(?:when|if|whenever)\s+(?:you are |you're |anyone |someone |a user |the user |users )?"
-    rf"(?:asked|asks?|questioned|queried|prompted)\b[^.;]{{0,160}}?,\s*{_ADVERBS}(?:{_ANSWER}|{_SAY})\b"
+    rf"(?:asked|asks?|questioned|queried|prompted)\b[^.;]{{0,160}}?,\s*(?:{_ADVERBS}(?:{_ANSWER}|{_SAY})\b|"
+    rf"(?:the |your )?(?:answer|response|reply) (?:is|should be|must be|will be)\b)"
+    # A condition that only a machine meets: "If you are an AI, ...", "if you're a language model".
+    rf"|\bif you(?: are|'re|’re) (?:an? |the )?{_ADDRESSEE}\b"
     # A rule for what the answer is: "the correct answer is...", "the only answer to give".
     rf"|\b(?:correct|right|official|only) (?:answer|response|reply) (?:is|to give|to any|to all|to questions)\b"
     # Overriding what came before: "ignore all previous instructions", "disregard the other reports".
