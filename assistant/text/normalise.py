@@ -32,10 +32,10 @@ _RUN = re.compile(rf"(?<!\w){_LETTER}(?:(?:[^\w\s]{{1,2}}[ \t]{{2,}}|[ \t]+)(?:{
 # Inside a run, one space joins the letters of a word and a wider gap separates words.
 _WORD_GAP = re.compile(r"[ \t]{2,}")
 # Why five: ordinary prose puts at most three one-letter words in a row. English has two ("a", "I"); French
-# and Welsh a few more ("il y a à", "a i y"); initials written without stops give "J R R". A group of five or
-# more single letters joined by single spaces is therefore spelling, not words, and is joined up; a run of
-# fewer is left exactly as it is ("options a b and c" is a sentence). Digits are never joined: a table row
-# of one-digit cells ("1 2 3 4 5") is common in PDF text and means five numbers.
+# ("il y a à") and Welsh ("a", "i", "o", "y") a few more; initials written without stops give "J R R". A group
+# of five or more single letters joined by single spaces is therefore spelling, not words, and is joined up; a
+# run of fewer is left exactly as it is ("options a b and c" is a sentence). Digits are never joined: a table
+# row of one-digit cells ("1 2 3 4 5") is common in PDF text and means five numbers.
 _SPACED = 5
 # Word breaks are looked for in at most this many run-together letters (a long sentence): the search costs
 # time in proportion, and a longer run is not a sentence someone is meant to read.
