@@ -330,14 +330,14 @@ def test_check_names_each_problem_and_repair_fixes_them(damaged, capsys):
     code, out, err = run(capsys, "check", "--store", store)
     assert code == 1 and err == ""
     assert out.splitlines() == [
-        f"missing    a  {missing}", f"unreadable a  {unreadable}", "orphan     -  ghost-chunk",
+        f"missing    {missing}", f"unreadable {unreadable}", "orphan     ghost-chunk",
         f"checked {total} chunks of 2 documents against {total} vectors: 1 missing, 1 unreadable, 1 orphaned"]
 
     code, out, err = run(capsys, "check", "--repair", "--store", store)
     assert code == 0 and err == ""
     assert out.splitlines() == [
-        f"missing    a  {missing}  (repaired)", f"unreadable a  {unreadable}  (repaired)",
-        "orphan     -  ghost-chunk  (repaired)",
+        f"missing    {missing}  (repaired)", f"unreadable {unreadable}  (repaired)",
+        "orphan     ghost-chunk  (repaired)",
         f"checked {total} chunks of 2 documents against {total} vectors: 1 missing, 1 unreadable, 1 orphaned; "
         "repaired 3, 0 problems remain"]
 
@@ -592,8 +592,9 @@ def test_two_processes_ingesting_into_one_store_at_once_leave_every_vector_reada
 
     store = tmp_path / "store"
     folders = [tmp_path / "first", tmp_path / "second"]
-    generate(folders[0], 6, seed=16, start=0, pdf_share=0)
-    generate(folders[1], 6, seed=16, start=6, pdf_share=0)
+    # The size at which two unlocked writers left 256 of 1,281 vectors unreadable in 2 of 3 runs (README).
+    generate(folders[0], 45, seed=16, start=0, pdf_share=0)
+    generate(folders[1], 45, seed=16, start=45, pdf_share=0)
     start = time.monotonic()
     children = [subprocess.Popen([sys.executable, "-m", "assistant.cli.main", "ingest", "--store", str(store),
                                   "--no-progress", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -609,8 +610,8 @@ def test_two_processes_ingesting_into_one_store_at_once_leave_every_vector_reada
     catalog = Catalog(settings.sqlite_path)
     health = check(catalog, make_store(settings, embedder.name, embedder.dimension))
     assert health.findings == [] and health.chunks == health.vectors > 0
-    assert len(catalog.documents()) == 12
-    print(f"two concurrent ingests: {health.chunks} chunks, 12 documents, {seconds:.1f} s, all readable")
+    assert len(catalog.documents()) == 90
+    print(f"two concurrent ingests: {health.chunks} chunks, 90 documents, {seconds:.1f} s, all readable")
 
 
 def test_an_upload_while_another_process_writes_waits_then_says_so(tmp_path, embedder, monkeypatch):

@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # not ours (a disk, the Chroma server, a library): one line, never a traceback
         message = f"{' '.join(str(exc).split())[:300]} ({type(exc).__name__})"
+        if "Error finding id" in message:  # Chroma lists a vector it cannot read: two writers at once did that
+            message += "; the store has unreadable vectors: run `audit-assistant check --repair`"
         if getattr(args, "json", False):
             print(json.dumps({"error": message}, ensure_ascii=False))
         else:
@@ -249,7 +251,7 @@ def cmd_check(args, settings: Settings) -> int:
     left = {(f.kind, f.chunk_id) for f in health.left}
     for f in health.findings:
         state = ("  (not repaired)" if (f.kind, f.chunk_id) in left else "  (repaired)") if args.repair else ""
-        print(printable(f"{f.kind:10} {f.doc_id or '-'}  {f.chunk_id}{state}"))
+        print(printable(f"{f.kind:10} {f.chunk_id}{state}"))  # a chunk id begins with its doc_id
     print(health.summary())
     return 1 if (health.left if args.repair else health.findings) else 0
 
