@@ -260,11 +260,6 @@ def test_a_plain_false_statement_never_hides_the_nao_figure(memo_store):
     assert NAO in {c.doc_id for c in answer.citations if "£300 million" in c.quote}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Not built yet (issue 16, 'Sources that disagree'; it belongs with the answering rewrite of "
-    "assistant/answer/grounded.py, under way): the grounded answer quotes the memo's £5 billion and the NAO's "
-    "£300 million as best sentence and runner-up but does not say that they disagree, and whether both are "
-    "shown depends on the runner-up rule, not on a check for conflicting figures."))
 def test_sources_that_disagree_are_both_shown_and_said_to_disagree(memo_store):
     answer = Assistant(memo_store).ask(Q)
     assert re.search(r"\b(disagree|conflict|differ)", answer.text, re.I), answer.text

@@ -97,3 +97,12 @@ def test_normalise_leaves_ordinary_report_text_unchanged():
                  "Sections a b of the act apply: a b c is not a spelled word.",
                  "Line one\nLine two\n\nA new paragraph."):
         assert normalise(text) == text
+
+
+def test_a_person_named_with_a_role_in_apposition_is_person_evidence():
+    from assistant.text.patterns import shows
+
+    assert shows("person", "Daniel Okafor, Chief Executive of HMCTS, told us that the pandemic had disrupted it.")
+    assert shows("person", "Amyas Morse, head of the National Audit Office")
+    assert not shows("person", "The Cabinet Office, most of the time, said little.")
+    assert not shows("person", "In December 2012, the Cabinet Office published its strategy.")

@@ -122,7 +122,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
             return decline(question, reason, [(c.chunk.chunk, c.text) for c in cands[:3]])
-        return _compose(question, q, self._choose(q, cands), _unsupported_figures(q.clean, chunks))
+        chosen = self._choose(q, cands)
+        rival = _disagreeing(chosen[0], cands[1:6], self.params["threshold"])
+        if rival is not None:
+            return _disagreement(question, q, chosen[0], rival)
+        return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks))
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
         """Whether the best sentences are likely enough to answer: the fitted decline model when there is one,
@@ -263,6 +267,45 @@ def _compose(question: str, q: Question, chosen: list[F.Candidate], premise: lis
         citations.append(make_citation(n, c.chunk.chunk, quote))
         parts.append(f"{quote if quote == c.text else _elide(c.text, quote)} [{n}]")
     return Answer(question, " ".join(parts), declined=False, citations=tuple(citations))
+
+
+def _disagreeing(best: F.Candidate, others: list[F.Candidate], threshold: float) -> F.Candidate | None:
+    """A sentence of another document, likely enough to answer too, that gives a different figure for what the
+    best sentence's figure measures (same unit, same measure as the figure extractor reads it): two sources that
+    disagree. Neither is picked silently; both are shown (issue: a memo's "£5 billion" beside the NAO's "£300
+    million")."""
+    from assistant.text.figures import extract_figures
+
+    mine = [f for f in extract_figures(best.text) if f.unit not in ("year", "financial_year", "date") and f.measure]
+    if not mine:
+        return None
+    for c in others:
+        if c.doc_id == best.doc_id or c.p < threshold:
+            continue
+        for g in extract_figures(c.text):
+            for f in mine:
+                if g.unit == f.unit and g.measure == f.measure and not _same_value(f, g):
+                    return c
+    return None
+
+
+def _same_value(f, g) -> bool:
+    """Whether two figures could state the same value (a range counts as holding any value inside it)."""
+    lo_f, hi_f = (f.low, f.high) if f.low is not None else (f.value, f.value)
+    lo_g, hi_g = (g.low, g.high) if g.low is not None else (g.value, g.value)
+    return lo_f is not None and lo_g is not None and lo_f <= hi_g and lo_g <= hi_f
+
+
+def _disagreement(question: str, q: Question, best: F.Candidate, rival: F.Candidate) -> Answer:
+    """Both figures, each after the name of the source that gives it, and a sentence saying they differ."""
+    answer = _compose(question, q, [best, rival], [])
+    parts = []
+    for c, cite in zip((best, rival), answer.citations):
+        meta = c.chunk.chunk.meta
+        source = ", ".join(str(x) for x in (meta.get("publisher"), meta.get("title") or c.doc_id) if x)
+        parts.append(f"{source}: {cite.quote} [{cite.n}]")
+    text = "The sources differ on this figure. " + " ".join(parts)
+    return Answer(question, text, declined=False, citations=answer.citations)
 
 
 def _elide(sentence: str, quote: str) -> str:

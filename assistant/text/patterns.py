@@ -18,9 +18,13 @@ NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
                 "hundred|thousand|dozen")
 COUNT = re.compile(rf"\b(?!{Y}\b)\d[\d,]*(?:\.\d+)?\b|\b(?:{NUMBER_WORDS})\b", re.I)
 DATE = re.compile(rf"{YEAR.pattern}|\b(?:{MONTHS})\b", re.I)
-# A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying.
+# A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying. The
+# apposition is a role, as British reports write one: "Daniel Okafor, Chief Executive of HMCTS" (capitalised
+# title) or "Amyas Morse, head of the National Audit Office" (a lower-case role "of" a body).
 PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|Professor|Rt Hon)\.?\s+[A-Z][a-z]+"
                     r"|\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'-]+,\s+(?:the|who|a|its)\s"
+                    r"|\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'-]+,\s+(?:[A-Z][a-z]+\s+){1,3}(?:of|at|for)\b"
+                    r"|\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'-]+,\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+of\s+(?:the\s+)?[A-Z]"
                     r"|\b[A-Z][a-z]+\s+[A-Z][a-z'-]+\s+(?:said|says|told|added|wrote)\b")
 REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|so that|in order to|"
                     r"reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|led to|the reason)\b", re.I)
