@@ -10,9 +10,8 @@ order: the model spends about a third less CPU on full, length-sorted batches th
 document at a time (measured by benchmarks/run.py), and the write order per document is unchanged.
 
 A run holds the store's write lock (assistant.store.vectors.write_lock), so two writers never interleave.
-A document whose catalog write fails has the vectors it staged removed again. A doc_id names one file:
-a manifest's doc_id already held by another file is refused; an id inferred from a file name that another
-file holds becomes one from the file's path (`2022/report.txt` -> `2022-report`), and the result says so.
+A document whose catalog write fails has the vectors it staged removed again. Which files are read and the
+doc_id each gets (one file per id, never a silent replacement) is ingest/sources.py's.
 """
 
 from __future__ import annotations
@@ -32,8 +31,9 @@ from assistant.errors import AssistantError, IngestError
 from assistant.text.sentences import split_sentences
 from ingest.chunking import chunk_page
 from ingest.cleaning import clean_pages
-from ingest.loaders import SUPPORTED, load_file
-from ingest.manifest import document_metadata, load_manifest, slugify
+from ingest.loaders import load_file
+from ingest.manifest import document_metadata, load_manifest
+from ingest.sources import DocIds, discover, walk  # noqa: F401 (discover: evals use it from here)
 
 log = logging.getLogger(__name__)
 
@@ -80,44 +80,6 @@ class IngestReport:
         return line
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest: explicit files as given, directories walked for supported extensions."""
-    return [f for f, _ in walk(paths)[0]]
-
-
-def walk(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileResult]]:
-    """(file, the folder it was found in) for each file to ingest, once each, and the files skipped.
-
-    A link inside a walked folder that leads out of it (`passwd.txt -> /etc/passwd`) is skipped, not followed."""
-    out: list[tuple[Path, Path]] = []
-    skipped: list[FileResult] = []
-    seen: set[Path] = set()
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            root = p.resolve()
-            for f in sorted(p.rglob("*")):  # rglob does not descend into linked folders
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                target = f.resolve()
-                if f.is_symlink() and root not in target.parents:
-                    what = "folder" if target.is_dir() else "file"
-                    if what == "folder" or f.suffix.lower() in SUPPORTED:
-                        skipped.append(FileResult(str(f), status="skipped",
-                                                  error=f"a link to a {what} outside {p}; not followed"))
-                    continue
-                if f.suffix.lower() not in SUPPORTED:
-                    continue
-                if f.is_file() and target not in seen:
-                    seen.add(target)
-                    out.append((f, p))
-        elif p.resolve() not in seen:
-            seen.add(p.resolve())
-            out.append((p, p.parent))
-    return out, skipped
-
-
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -151,7 +113,8 @@ class Ingestor:
         start = time.perf_counter()
         report = IngestReport()
         files, skipped = walk(paths)
-        for r in skipped:
+        for path, why in skipped:
+            r = FileResult(str(path), status="skipped", error=why)
             report.results.append(r)
             if on_file:
                 on_file(r)
@@ -159,7 +122,7 @@ class Ingestor:
         show = sys.stderr.isatty() if progress is None else progress
         staged: list[_Staged] = []  # loaded and chunked, waiting to be embedded together
         unsettled: list[FileResult] = []  # results not yet passed to on_file, in file order
-        ids = _Ids(self.catalog)
+        ids = DocIds(self.catalog.documents())
 
         def settle(force: bool) -> None:
             if staged and (force or sum(len(s.todo) for s in staged) >= self._embed_batch):
@@ -339,44 +302,6 @@ class Ingestor:
             orphans = self.store.ids() - self.catalog.all_chunk_ids()
             self.store.delete(sorted(orphans))
         return gone, len(orphans)
-
-
-class _Ids:
-    """Which file holds which doc_id, in the store and in this run; gives each file an id no other file holds."""
-
-    def __init__(self, catalog: Catalog):
-        self.stored = {d["doc_id"]: Path(d["file"]).resolve() for d in catalog.documents()}
-        self.claimed: dict[str, Path] = {}
-
-    def holder(self, doc_id: str, me: Path) -> Path | None:
-        """The other file that holds `doc_id`: claimed earlier in this run, or stored and still there."""
-        other = self.claimed.get(doc_id) or self.stored.get(doc_id)
-        if other is None or other == me or (doc_id not in self.claimed and not other.exists()):
-            return None  # free, ours, or its file is gone (moved): this file takes it over
-        return other
-
-    def claim(self, meta: dict, path: Path, root: Path) -> str | None:
-        """Set meta["doc_id"] to the id this file gets; returns a note when it is not the one asked for."""
-        me, wanted = path.resolve(), meta["doc_id"]
-        other = self.holder(wanted, me)
-        if meta.get("id_given"):
-            if other is not None:
-                raise IngestError(path, f"the doc_id {wanted!r} is already used by {other}; give one of them "
-                                        "another doc_id in manifest.toml")
-            self.claimed[wanted] = me
-            return None
-        # An inferred id: a file already stored keeps the id it has, so ids do not depend on what else is there.
-        mine = [i for i, f in self.stored.items() if f == me and i not in self.claimed]
-        if wanted in mine or (other is None and not mine):
-            self.claimed[wanted] = me
-            return None
-        rel = path.relative_to(root).with_suffix("") if path.is_relative_to(root) else Path(path.stem)
-        candidates = mine + [slugify(str(rel)), f"{wanted}-{hashlib.sha1(str(me).encode()).hexdigest()[:8]}"]
-        meta["doc_id"] = next(i for i in candidates if self.holder(i, me) is None)
-        self.claimed[meta["doc_id"]] = me
-        if other is None:
-            return "keeps the id it was first stored under"
-        return f"the id {wanted!r} is taken by {other}"
 
 
 def _reason(exc: BaseException) -> str:
