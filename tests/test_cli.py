@@ -155,3 +155,17 @@ def test_an_empty_store_is_an_error_naming_the_path_it_looked_at(capsys, tmp_pat
     code, out, err = run(capsys, "ask", "How much funding did HM Treasury approve?", "--store", str(store))
     assert code == 2 and out == ""
     assert f"no documents are stored in {store.resolve()}" in err and "--store DIR" in err
+
+
+def test_eval_report_md_shows_a_question_s_apostrophes_as_written(capsys, corpus_settings, tmp_path):
+    """report.md is Markdown, not HTML: "the NAO's verdict" must not come out as "the NAO&#x27;s verdict"."""
+    question = "What was the NAO's verdict on the clusters' funding?"
+    cases = tmp_path / "apostrophes.jsonl"
+    cases.write_text(json.dumps({"id": "ap-1", "question": question, "sources": [NAO22],
+                                 "facts": [{"term": "a phrase no report uses"}]}) + "\n", encoding="utf-8")
+    code = main(["eval", str(cases), "--store", str(corpus_settings.store_dir), "--out", str(tmp_path / "run"),
+                 "--quiet"])
+    capsys.readouterr()
+    report = (tmp_path / "run" / "ours" / "report.md").read_text(encoding="utf-8")
+    assert code == 0 and "## Failing cases (1 of 1)" in report
+    assert f"| ap-1 | {question} |" in report and "&#x27;" not in report and "&#39;" not in report
