@@ -58,6 +58,7 @@ class Citation:
     publisher: str | None = None
     published: str | None = None
     context: str | None = None  # the passage the quote sits in, for display
+    section: str | None = None  # where in the document: "Part Two > Progress and savings", "page 7, note 3"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

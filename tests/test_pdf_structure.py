@@ -192,6 +192,18 @@ def test_a_table_question_is_answered_from_the_row_citing_its_page(ingested):
     cited = [c for c in answer.citations if "£52 million" in c.quote]
     assert cited and cited[0].page == 2 and "2021-22" in cited[0].quote
     assert cited[0].quote.startswith("Figure 3: Planned and actual spending")
+    assert cited[0].section == CAPTION  # the citation names the table, and the source card shows it
+
+
+def test_a_citation_names_its_section_path(ingested):
+    from assistant.answer.pipeline import Assistant
+    from ui.render import source_card_html
+
+    answer = Assistant(ingested).ask("How many of the payroll systems had been decommissioned by March 2023?")
+    cited = [c for c in answer.citations if "6 of the 14" in c.quote]
+    assert cited and cited[0].section == "Part Two > Progress and savings", answer.to_dict()
+    assert cited[0].to_dict()["section"] == "Part Two > Progress and savings"
+    assert "Part Two &gt; Progress and savings" in source_card_html(cited[0])
 
 
 def test_html_headings_and_tables(tmp_path):

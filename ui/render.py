@@ -114,6 +114,8 @@ def source_card_html(c: Citation) -> str:
     """The body of a source card: publisher, date, page, the highlighted passage, the link."""
     meta = [("Publisher", c.publisher or "not recorded"), ("Published", c.published or "not recorded"),
             ("Page", c.page if c.page is not None else "none (single-page document)"), ("Document", c.doc_id)]
+    if c.section:  # where in the document: "Part Two > Progress and savings", a table's caption, a footnote
+        meta.insert(-1, ("Section", c.section))
     items = "".join(f"<div><dt>{esc(k)}:</dt><dd>{esc(v)}</dd></div>" for k, v in meta)
     parts = [f'<div class="aa-card"><dl class="aa-meta">{items}</dl>',
              f'<blockquote class="aa-passage" aria-label="{esc(card_label(c))}: quoted passage">'
@@ -223,7 +225,8 @@ def conversation_markdown(messages: list[dict], now: datetime | None = None) -> 
 
 
 def _source_line(c: Citation) -> str:
-    bits = [f"[{c.n}] {c.title}, {page_text(c.page)} ({c.doc_id})"]
+    where = f"{page_text(c.page)}, {c.section}" if c.section else page_text(c.page)
+    bits = [f"[{c.n}] {c.title}, {where} ({c.doc_id})"]
     when = ", ".join(x for x in (c.publisher, c.published) if x)
     if when:
         bits.append(f" — {when}")

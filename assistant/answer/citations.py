@@ -9,7 +9,7 @@ def make_citation(n: int, chunk: Chunk, quote: str) -> Citation:
     """Citation number `n` quoting `quote` (verbatim text of `chunk`) with the chunk's document and page."""
     m = chunk.meta
     return Citation(n, chunk.id, chunk.doc_id, str(m.get("title") or chunk.doc_id), chunk.page, quote,
-                    m.get("url"), m.get("publisher"), m.get("published"), chunk.text)
+                    m.get("url"), m.get("publisher"), m.get("published"), chunk.text, chunk.section or None)
 
 
 def decline(question: str, text: str, nearest: list[tuple[Chunk, str]] = ()) -> Answer:

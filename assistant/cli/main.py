@@ -295,7 +295,7 @@ def format_answer(answer) -> str:
     """An answer as plain text: the answer, then its sources; control characters escaped (see printable)."""
     lines = [printable(answer.text, keep_newlines=True), ""]
     for c in answer.citations:
-        page = f", page {c.page}" if c.page is not None else ""
+        page = (f", page {c.page}" if c.page is not None else "") + (f", {c.section}" if c.section else "")
         lines.append(printable(f"[{c.n}] {c.title}{page} ({c.doc_id})") + "\n    "
                      + printable(f"“{' '.join(c.quote.split())}”"))
     for calc in answer.calculations:

@@ -21,6 +21,7 @@ from assistant.text.patterns import Y
 from assistant.compare.strategies import (Column, CompareError, Sentence, known_names, read_document, resolve_columns,
                                   usable_for)
 from assistant.compare.timeline import Event, timeline
+from assistant.answer.citations import make_citation
 from assistant.types import Calculation, Citation, Operand
 
 __all__ = ["ASPECTS", "Aspect", "Cell", "Column", "Comparison", "CompareError", "Event", "NOT_STATED", "Row",
@@ -253,9 +254,7 @@ class _Citations:
     def cite(self, s: Sentence, doc: dict) -> Citation:
         key = (s.doc_id, s.page, s.start, s.end)
         if key not in self.by_key:
-            self.by_key[key] = Citation(len(self.by_key) + 1, s.chunk.id, s.doc_id, str(doc.get("title") or s.doc_id),
-                                        s.page, s.text, doc.get("url"), doc.get("publisher"), doc.get("published"),
-                                        s.chunk.text)
+            self.by_key[key] = make_citation(len(self.by_key) + 1, s.chunk, s.text)
         return self.by_key[key]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.compare.strategies import Column, Sentence, ordered_strategies, read_document, resolve_columns, usable_for
 from assistant.text.figures import Figure, extract_figures
+from assistant.answer.citations import make_citation
 from assistant.types import Citation
 
 KINDS = ("publication", "event", "period end", "deadline")  # the order of events on the same date
@@ -113,7 +114,7 @@ def timeline(assistant, strategy: str | None = None) -> list[Event]:
                                 tuple(ordered_strategies(doc)), c, source="manifest"))
 
         def cite(s: Sentence) -> Citation:
-            return Citation(number(), s.chunk.id, s.doc_id, meta[0], s.page, s.text, *meta[1:], s.chunk.text)
+            return make_citation(number(), s.chunk, s.text)
 
         for s in read_document(assistant.catalog, doc):
             if column is None or usable_for(s, column, doc):
