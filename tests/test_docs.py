@@ -3,7 +3,8 @@ evals/README.md (a fenced block whose first line starts with `$ `) is either run
 folder holding a copy of corpus/, with its output compared line by line, or named in SKIPPED with the reason.
 
 Matching: timings are masked ("in 5.6 s (4.1 chunks/s)", "212 ms", "+346 ms (worse)"), and a line that is only
-`...` or `…` stands for any number of lines. When a test here fails, run the command and paste its output."""
+`...` or `…` stands for any number of lines. When a test here fails because the output changed on purpose,
+`python tests/test_docs.py` rewrites the blocks that differ from real runs (in a temporary folder, as here)."""
 
 from __future__ import annotations
 
@@ -164,3 +165,50 @@ def test_the_readme_documents_the_settings_the_ui_no_longer_shows():
     assert "| `AUDIT_ASSISTANT_MODE` | `grounded` | or `llm` |" in config and "_LLM_BASE_URL" in config
     ui = text.split("## The chat UI", 1)[1].split("\n## ", 1)[0]
     assert "`AUDIT_ASSISTANT_MODE=llm`" in ui and "(#optional-llm-mode)" in ui
+
+
+def _capture(command: str) -> list[str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        main(shlex.split(command, comments=True)[1:])
+    return (out.getvalue() + err.getvalue()).splitlines()
+
+
+def rewrite(paths: tuple[Path, ...] = (README, EVALS_README)) -> None:
+    """Rewrite each checked block that no longer matches with what its commands print now (a block's commands
+    run in order in one fresh folder with a new store, as the tests above run them)."""
+    import os
+    import tempfile
+
+    work = Path(tempfile.mkdtemp()) / "work"
+    shutil.copytree(ROOT / "corpus", work / "corpus")
+    shutil.copytree(ROOT / "evals" / "sets", work / "evals" / "sets")
+    os.environ["AUDIT_ASSISTANT_STORE"] = str(work.parent / "store")
+    os.chdir(work)
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        for block in console_blocks(path):
+            if _first(block) in SKIPPED:
+                continue
+            old, new = [], []
+            for command, expected in block:
+                actual = _capture(command)
+                trailing = len(expected) - len("\n".join(expected).rstrip("\n").split("\n")) if expected else 0
+                old += [f"$ {command}", *expected]
+                new += [f"$ {command}", *(expected if matches(expected, actual) else actual + [""] * trailing)]
+            before, after = "```\n" + "\n".join(old).rstrip("\n") + "\n```", "```\n" + "\n".join(new) + "\n```"
+            if before != after:
+                text = text.replace(before, after, 1)
+                print(f"{path.name}: rewrote the block of {_first(block)}")
+        path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # from the checkout, in its virtual environment: python tests/test_docs.py
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    rewrite()
