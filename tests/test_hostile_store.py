@@ -562,12 +562,13 @@ def test_printable_escapes_every_control_character_and_keeps_the_text():
     assert printable("£300 million – café") == "£300 million – café"
     assert printable(f"a{ESC}[31mb\rc\x9b2Jd\u202ee\u2028f\tg\x7f") == "a\\x1b[31mb\\rc\\x9b2Jd\\u202ee\\u2028f\\tg\\x7f"
     assert printable("one\ntwo") == "one\\ntwo" and printable("one\ntwo", keep_newlines=True) == "one\ntwo"
-    citation = SimpleNamespace(n=1, title=f"T{ESC}]0;x\x07", page=2, doc_id="d\nadded     x", quote=f"q{ESC}[2J")
+    citation = SimpleNamespace(n=1, title=f"T{ESC}]0;x\x07", page=2, section=f"Part{ESC}[1m Two",
+                               doc_id="d\nadded     x", quote=f"q{ESC}[2J")
     answer = SimpleNamespace(text=f"It cost £1 million{ESC}[8m. [1]", citations=[citation], calculations=[],
                              declined=False, nearest=[])
     text = format_answer(answer)
     assert ESC not in text and "\x07" not in text
-    assert text.splitlines() == ["It cost £1 million\\x1b[8m. [1]", "", "[1] T\\x1b]0;x\\x07, page 2 (d\\nadded     x)",
+    assert text.splitlines() == ["It cost £1 million\\x1b[8m. [1]", "", "[1] T\\x1b]0;x\\x07, page 2, Part\\x1b[1m Two (d\\nadded     x)",
                                  "    “q\\x1b[2J”"]
 
 
