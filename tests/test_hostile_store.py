@@ -677,3 +677,27 @@ def test_a_chroma_server_stopping_mid_ingest_fails_the_rest_in_one_line_each(tmp
                                                          ["failed", str(folder / "c.txt")]]
     assert all("the file could not be processed (" in line for line in failed)
     assert [d["doc_id"] for d in Catalog(tmp_path / "catalog" / "catalog.sqlite3").documents()] == ["a"]
+
+
+def test_a_question_failing_outside_the_assistant_does_not_abort_a_batch(tmp_path, corpus_settings, capsys,
+                                                                          monkeypatch):
+    """As when a Chroma server stops mid-batch: that question's line says why, the others are answered."""
+    import json
+
+    from assistant.answer.pipeline import Assistant
+
+    real = Assistant.ask
+
+    def ask(self, question, *args, **kwargs):
+        if question.startswith("Broken"):
+            raise ConnectionError("[Errno 111] Connection refused")
+        return real(self, question, *args, **kwargs)
+
+    monkeypatch.setattr(Assistant, "ask", ask)
+    questions = write(tmp_path / "q.txt", "Broken question?\nHow much funding did HM Treasury approve for the "
+                                          "clusters?\n")
+    code, out, err = run(capsys, "ask", "--batch", questions, "--store", corpus_settings.store_dir)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and err == ""
+    assert lines[0] == {"question": "Broken question?", "error": "[Errno 111] Connection refused (ConnectionError)"}
+    assert "£300 million" in lines[1]["answer"] and len(lines) == 2

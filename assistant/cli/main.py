@@ -149,14 +149,20 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # not ours (a disk, the Chroma server, a library): one line, never a traceback
-        message = f"{' '.join(str(exc).split())[:300]} ({type(exc).__name__})"
-        if "Error finding id" in message:  # Chroma lists a vector it cannot read: two writers at once did that
-            message += "; the store has unreadable vectors: run `audit-assistant check --repair`"
+        message = unexpected(exc)
         if getattr(args, "json", False):
             print(json.dumps({"error": message}, ensure_ascii=False))
         else:
             print(f"error: {printable(message)}", file=sys.stderr)
         return 1
+
+
+def unexpected(exc: Exception) -> str:
+    """One line for an error that is not the assistant's own: its first 300 characters and its kind."""
+    message = f"{' '.join(str(exc).split())[:300]} ({type(exc).__name__})"
+    if "Error finding id" in message:  # Chroma lists a vector it cannot read: two writers at once did that
+        message += "; the store has unreadable vectors: run `audit-assistant check --repair`"
+    return message
 
 
 def _checked_filters(args, assistant, question: str) -> dict:
@@ -323,6 +329,7 @@ def cmd_ask(args, settings: Settings) -> int:
 def _batch(assistant, args) -> int:
     source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
     assistant.warm_up()
+    failed = False
     with source:
         for line in source:
             if not line.strip():
@@ -339,8 +346,10 @@ def _batch(assistant, args) -> int:
                 out = assistant.ask(question, history=history, filters=_filters(args), k=args.k).to_dict()
             except AssistantError as exc:
                 out = {"question": question, "error": str(exc)}
+            except Exception as exc:  # a server gone, a disk error: this question fails, the batch goes on
+                out, failed = {"question": question, "error": unexpected(exc)}, True
             print(json.dumps(out, ensure_ascii=False), flush=True)
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_ui(args, settings: Settings) -> int:
