@@ -248,15 +248,21 @@ def cmd_check(args, settings: Settings) -> int:
         from assistant.store.embeddings import make_embedder
         from assistant.store.vectors import make_store
 
+        from assistant.store.vectors import write_lock
+
         embedder = make_embedder(settings)
-        store = make_store(settings, embedder.name, embedder.dimension)
-        health = repair(settings, catalog, store, embedder)
+        with write_lock(settings):  # before the store is opened, as for ingest
+            store = make_store(settings, embedder.name, embedder.dimension)
+            try:
+                health = repair(settings, catalog, store, embedder)
+            finally:
+                _close(store)
     else:
         store = open_for_check(settings)
         health = check(catalog, store)
-    left = {(f.kind, f.chunk_id) for f in health.left}
+    left = {f.chunk_id for f in health.left}
     for f in health.findings:
-        state = ("  (not repaired)" if (f.kind, f.chunk_id) in left else "  (repaired)") if args.repair else ""
+        state = ("  (not repaired)" if f.chunk_id in left else "  (repaired)") if args.repair else ""
         print(printable(f"{f.kind:10} {f.chunk_id}{state}"))  # a chunk id begins with its doc_id
     print(health.summary())
     return 1 if (health.left if args.repair else health.findings) else 0

@@ -87,12 +87,12 @@ def unreadable(store, ids: list[str]) -> set[str]:
     return bad
 
 
-def repair(settings, catalog, store, embedder, health: Health | None = None) -> Health:
+def repair(settings, catalog, store, embedder) -> Health:
     """Check, then re-embed missing and unreadable vectors and delete orphans; then check again."""
     from assistant.store.vectors import write_lock
 
     with write_lock(settings):
-        health = check(catalog, store)  # again, under the lock: no writer is half-way now
+        health = check(catalog, store)  # under the lock: no writer is half-way now
         orphans = [f.chunk_id for f in health.findings if f.kind == "orphan"]
         redo = [f.chunk_id for f in health.findings if f.kind != "orphan"]
         if orphans:
@@ -100,10 +100,9 @@ def repair(settings, catalog, store, embedder, health: Health | None = None) -> 
         if redo:
             _reembed(catalog, store, embedder, redo)
         after = check(catalog, store)
-    left = {(f.kind, f.chunk_id) for f in after.findings}
+    still = {f.chunk_id for f in after.findings}
     health.left = after.findings
-    health.repaired = [f for f in health.findings if (f.kind, f.chunk_id) not in left
-                       and not any(f.chunk_id == g.chunk_id for g in after.findings)]
+    health.repaired = [f for f in health.findings if f.chunk_id not in still]
     return health
 
 
