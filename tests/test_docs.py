@@ -1,6 +1,7 @@
 """The examples in the docs are real (issue 17, "docs that drifted"): every console block of README.md and
-evals/README.md (a fenced block whose first line starts with `$ `) is either run here as written, in a fresh
-folder holding a copy of corpus/, with its output compared line by line, or named in SKIPPED with the reason.
+evals/README.md (a fenced block whose first line starts with `$ audit-assistant`) is either run here as written,
+in a fresh folder holding a copy of corpus/, with its output compared line by line, or named in SKIPPED with the
+reason. Blocks of other programs (`$ .venv/bin/pytest ...`) are not ours to check.
 
 Matching: timings are masked ("in 5.6 s (4.1 chunks/s)", "212 ms", "+346 ms (worse)"), and a line that is only
 `...` or `…` stands for any number of lines. When a test here fails because the output changed on purpose,
@@ -28,6 +29,8 @@ SKIPPED = {
     "audit-assistant ingest corpus/ broken.pdf": "an illustration of a failure line; tests/test_cli.py runs it",
     "audit-assistant ingest payroll-report.pdf scanned-note.pdf": "needs those PDFs; tests/test_pdf_structure.py",
     "audit-assistant eval evals/sets/sealed --baseline --out out/eval": "the command only; a long run",
+    "audit-assistant check": "a store damaged on purpose; tests/test_hostile_store.py "
+                             "test_check_names_each_problem_and_repair_fixes_them",
     'audit-assistant search "£300 million" -k 2': "fused scores depend on floating-point details of the machine",
     "audit-assistant eval evals/sets/sealed --store S --quiet":
         "a long run on the whole library: checked against its results file instead (test below)",
@@ -111,9 +114,17 @@ def _first(block) -> str:
     return block[0][0].split("  #")[0].strip()
 
 
+def checked_blocks(path: Path) -> list[list[tuple[str, list[str]]]]:
+    """The console blocks of `path` run here: those of `audit-assistant`, less SKIPPED."""
+    return [b for b in console_blocks(path) if _first(b).startswith("audit-assistant") and _first(b) not in SKIPPED]
+
+
 def test_every_console_block_is_checked_or_skipped_with_a_reason():
     firsts = [_first(b) for path in (README, EVALS_README) for b in console_blocks(path)]
     assert set(SKIPPED) <= set(firsts), set(SKIPPED) - set(firsts)  # no stale entries
+    mixed = [_first(b) for path in (README, EVALS_README) for b in checked_blocks(path)
+             if not all(c.startswith("audit-assistant") for c, _ in b)]
+    assert mixed == [], f"blocks running other commands too: add them to SKIPPED with the reason: {mixed}"
     assert firsts.count("audit-assistant ingest") == 1  # the README's ingest example, run below
 
 
@@ -122,9 +133,7 @@ def test_the_readme_examples_print_what_the_readme_shows(workdir, capsys):
     """ingest (twice: the second run lists each document as unchanged), docs, ask, figures, compare, in the
     README's order, on a new store."""
     problems, ran = [], []
-    for block in console_blocks(README):
-        if _first(block) in SKIPPED:
-            continue
+    for block in checked_blocks(README):
         ran.append(_first(block))
         problems += run_block(block, capsys)
     assert ran[0] == "audit-assistant ingest" and "audit-assistant figures --grep GBP" in ran
@@ -135,9 +144,7 @@ def test_the_readme_examples_print_what_the_readme_shows(workdir, capsys):
 def test_the_evals_readme_examples_print_what_it_shows(workdir, capsys, monkeypatch, corpus_settings):
     monkeypatch.setenv("AUDIT_ASSISTANT_STORE", str(corpus_settings.store_dir))  # the corpus, ingested
     problems, ran = [], []
-    for block in console_blocks(EVALS_README):
-        if _first(block) in SKIPPED:
-            continue
+    for block in checked_blocks(EVALS_README):
         ran.append(_first(block))
         problems += run_block(block, capsys)
     assert ran == ["audit-assistant eval evals/sets/tuning/shared_services.jsonl --tag calculation --baseline "
@@ -190,9 +197,7 @@ def rewrite(paths: tuple[Path, ...] = (README, EVALS_README)) -> None:
     os.chdir(work)
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        for block in console_blocks(path):
-            if _first(block) in SKIPPED:
-                continue
+        for block in checked_blocks(path):
             old, new = [], []
             for command, expected in block:
                 actual = _capture(command)
