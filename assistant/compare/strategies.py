@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from assistant.errors import AssistantError, CompareError  # noqa: F401 (re-exported)
+from assistant.query.safety import is_instruction
 from assistant.types import Chunk
 from assistant.text.patterns import Y
 from assistant.text.sentences import split_sentences
@@ -154,6 +155,8 @@ def read_document(catalog, doc: dict) -> list[Sentence]:
             if end - start < 3:
                 continue
             sent = text[start:end]
+            if is_instruction(sent):
+                continue  # a sentence addressed to an answerer is not evidence, in a table cell either
             chunk = next((c for c in held if c.char_start <= start and end <= c.char_end), None)
             if chunk is None:
                 continue  # (a sentence longer than any chunk: never happens with whole-sentence chunks)
