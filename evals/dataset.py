@@ -32,6 +32,8 @@ FACT_KINDS = ("number", "term", "regex", "absent_number", "absent_term")
 class DatasetError(AssistantError):
     """An evaluation set could not be read; the message has one line per problem, each naming file and line."""
 
+    lines_are_problems = True  # the CLI prints its lines as lines (each escaped), not as one escaped line
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

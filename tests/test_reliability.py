@@ -321,8 +321,10 @@ def test_a_crash_at_either_write_leaves_a_consistent_store(crash_at, tmp_path, e
     assert ingestor.store.count() == ingestor.catalog.chunk_count()
 
 
-def test_one_doc_id_twice_in_one_run_leaves_no_orphan_vectors(tmp_path, embedder):
-    """Documents are embedded in batches across files; a doc_id met twice must still replace, not pile up."""
+def test_one_file_name_twice_in_one_run_is_two_documents_and_leaves_no_orphan_vectors(tmp_path, embedder):
+    """Documents are embedded in batches across files; two files whose names would give one doc_id are two
+    documents (the second's id comes from its path, issue 16: a collision never replaces silently), and every
+    vector belongs to the catalog."""
     from ingest.pipeline import Ingestor
 
     for folder, v in (("first", 1), ("second", 2)):
@@ -330,9 +332,14 @@ def test_one_doc_id_twice_in_one_run_leaves_no_orphan_vectors(tmp_path, embedder
         (tmp_path / folder / "note.txt").write_text(_note(v), encoding="utf-8")  # both are doc_id "note"
     ingestor = Ingestor(Settings(store_dir=tmp_path / "store"), embedder=embedder)
     report = ingestor.ingest([tmp_path / "first", tmp_path / "second"], progress=False)
-    assert [r.status for r in report.results] == ["added", "updated"]
-    assert ingestor.store.ids("note") == ingestor.catalog.chunk_ids("note")
-    assert "£12 million" in ingestor.catalog.document_text("note")
+    # Each folder is its own root, so the path below it ("note.txt") is taken too: the id gets a hash of the path.
+    (first, second) = report.results
+    assert (first.status, first.doc_id) == ("added", "note")
+    assert second.status == "added" and second.doc_id.startswith("note-") and second.doc_id != "note"
+    for doc_id in ("note", second.doc_id):
+        assert ingestor.store.ids(doc_id) == ingestor.catalog.chunk_ids(doc_id)
+    assert "£11 million" in ingestor.catalog.document_text("note")  # the first file's document is kept
+    assert "£12 million" in ingestor.catalog.document_text(second.doc_id)
     assert ingestor.store.count() == ingestor.catalog.chunk_count()
 
 

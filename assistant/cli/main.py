@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         if getattr(args, "json", False):  # under --json, even an error is one JSON object
             print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        elif getattr(exc, "lines_are_problems", False):  # one line per problem, by design (an evaluation set's)
+            print("error: " + "\n".join(printable(line) for line in str(exc).split("\n")), file=sys.stderr)
         else:
             print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
