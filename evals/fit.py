@@ -7,7 +7,8 @@ S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on t
    a sentence is a positive example when it states a fact the case requires and comes from an expected report;
    and a listwise ranking model whose L2 penalty is chosen by cross-validation with documents held out;
 2. the decline threshold: the highest value that declines at most `--budget` (5%) of answerable tuning questions;
-3. the runner-up ratio, by tuning-set correctness.
+3. the runner-up ratio (how likely a second sentence of the same report must be, as a share of the best's),
+   by tuning-set correctness.
 Then it prints the validation set's scores and failure categories, never its questions or answers: the
 validation set is read as numbers only.
 """
@@ -134,13 +135,33 @@ def _balanced_threshold(answerable: list[float], unanswerable: list[float], budg
     return max(0.01, best_t)
 
 
+def signed_logistic(xs, ys, signs: list[int], c: float = 0.5) -> list[float]:
+    """A class-balanced, L2-penalised logistic regression whose weights keep the given signs (1: not negative,
+    -1: not positive, 0: free): [intercept, weights...]. Written with scipy's bounded L-BFGS because
+    scikit-learn's LogisticRegression cannot constrain a coefficient's sign."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    balance = np.where(y == 1, len(y) / (2 * max(1.0, y.sum())), len(y) / (2 * max(1.0, (1 - y).sum())))
+
+    def loss(w):
+        p = 1 / (1 + np.exp(-np.clip(x @ w[1:] + w[0], -30, 30)))
+        nll = -(balance * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum()
+        r = balance * (p - y)
+        return nll + w[1:] @ w[1:] / (2 * c), np.concatenate([[r.sum()], x.T @ r + w[1:] / c])
+
+    bounds = [(None, None)] + [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs]
+    res = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds)
+    return [float(v) for v in res.x]
+
+
 def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float], float]:
     """A logistic regression over question-level evidence (`question_features`) telling answerable tuning
     questions from unanswerable ones, and its threshold: the best balanced accuracy that declines at most
     `budget` of the answerable questions."""
-    from sklearn.linear_model import LogisticRegression
-
-    from assistant.answer.features import QUESTION_FEATURES, Candidate, linear, probability, question_features
+    from assistant.answer.features import (QUESTION_FEATURES, QUESTION_SIGNS, Candidate, linear, probability,
+                                           question_features)
 
     xs, ys = [], []
     for case, case_rows in per_case:
@@ -155,8 +176,8 @@ def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float]
         qf = question_features(cands)
         xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
         ys.append(int(case.answerable))
-    model = LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000).fit(xs, ys)
-    weights = dict(zip(QUESTION_FEATURES, [float(model.intercept_[0])] + [float(w) for w in model.coef_[0]]))
+    signs = [QUESTION_SIGNS[n] for n in QUESTION_FEATURES[1:]]
+    weights = dict(zip(QUESTION_FEATURES, signed_logistic(xs, ys, signs, c=0.5)))
     scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
     ok = [s for s, y in zip(scores, ys) if y]
     bad = [s for s, y in zip(scores, ys) if not y]
@@ -233,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
-    for ratio in (0.5, 0.8, 1.01):
+    for ratio in (0.0, 0.25, 0.5, 0.8, 1.01):
         params["second_ratio"] = ratio
         score = correctness(assistant, tuning)["correctness"]
         print(f"  second_ratio {ratio}: tuning correctness {score:.3f}", file=sys.stderr)

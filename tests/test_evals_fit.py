@@ -43,3 +43,15 @@ def test_balanced_threshold_respects_the_false_decline_budget():
     t = _balanced_threshold(answerable, unanswerable, budget=0.05)
     assert sum(a < t for a in answerable) <= 1
     assert t > 0.1
+
+
+def test_signed_logistic_keeps_each_weight_on_its_side():
+    from evals.fit import signed_logistic
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] - x[:, 1] > 0).astype(int)  # the first feature pushes up, the second down
+    free = signed_logistic(x, y, [0, 0])
+    assert free[1] > 0 > free[2]
+    held = signed_logistic(x, y, [0, 1])  # the second may not push down: its weight stops at zero
+    assert held[1] > 0 and held[2] == 0.0

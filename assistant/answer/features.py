@@ -175,6 +175,15 @@ QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_lat
                      "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss")
 
 
+# Which way each piece of evidence may push "answerable" when the decline model is fitted: more of the question
+# found, a likelier best sentence, the kind of answer asked for shown, push up; question words that no retrieved
+# report uses at all, or a figure that measures something else, push down; 0 leaves the sign to the data. Fixed
+# by what the features mean, so a quirk of the tuning set cannot flip one (an off-topic question, rare there,
+# must not look answerable because its words are absent).
+QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
+                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1}
+
+
 def question_features(cands: list[Candidate]) -> dict[str, float]:
     """Evidence that the question is answerable at all, from its best sentences (`cands` ranked best first,
     each with `p`): what the decline model weighs."""
