@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 
 from assistant.query.retrieval import Filters
+from assistant.text.data import canonical, publishers
 from assistant.text.patterns import YEAR, Y
 from assistant.text.terms import tokens
 
@@ -31,7 +32,7 @@ class ReportResolver:
         on one subject."""
         published: dict[str, list[str]] = {}
         for d in self.catalog.documents():
-            if str(d.get("year")) in years:
+            if str(d.get("year")) in years and (not f.doc_ids or d["doc_id"] in f.doc_ids):
                 published.setdefault(str(d.get("year")), []).append(d["doc_id"])
         options: dict[str, list[str]] = {}
         for year, docs in published.items():
@@ -67,10 +68,20 @@ class ReportResolver:
 
     def named(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
         """The document a question names as "the YEAR report" (or "report of YEAR"), when it names one year."""
-        years = set(re.findall(rf"\b({Y})(?:'s)? {_PUBLISHER}(?:report|update|review|press release)\b", text, re.I))
-        years |= set(re.findall(rf"\breport (?:of|from|in) ({Y})\b", text, re.I))
+        found = re.findall(rf"\b({Y})(?:'s)? ({_PUBLISHER})(?:report|update|review|press release)\b", text, re.I)
+        years = {y for y, _ in found} | set(re.findall(rf"\breport (?:of|from|in) ({Y})\b", text, re.I))
         if len(years) != 1:
             return ()
+        # "the 2019 PAC report": when the words before "report" name a body the publisher data knows, only that
+        # body's reports of the year qualify; a library without one names no report (the question is then
+        # about a report we do not hold, and nothing is restricted to a wrong one).
+        bodies = {canonical(who.strip()) for _, who in found if who.strip()} & set(body_forms_names())
+        if bodies:
+            held = [d for d in self.catalog.documents() if str(d.get("year")) in years
+                    and canonical(str(d.get("publisher") or "")).strip() in bodies]
+            if not held:
+                return ()
+            f = replace(f, doc_ids=tuple(d["doc_id"] for d in held)) if not f.doc_ids else f
         return tuple(self.by_year(years, query or text, f, reports=years).values())
 
     def targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
@@ -97,6 +108,17 @@ class ReportResolver:
         # when the question's own passages come from it. A year the question calls a report ("the 2014
         # report") names that report whatever its passages say.
         explicit = {d for y, d in picked.items() if y in called}
+        wrong_body = set()
+        for y, who in re.findall(rf"\b({Y})(?:'s)? ({_PUBLISHER})(?:reports?|updates?|reviews?|press releases?)\b",
+                                 text, re.I):
+            body = canonical(who.strip())
+            if body in body_forms_names() and y in picked:  # "the 2019 PAC report": a 2019 NAO report is not it
+                publisher = next((canonical(str(d.get("publisher") or "")) for d in self.catalog.documents()
+                                  if d["doc_id"] == picked[y]), "")
+                if publisher != body:
+                    wrong_body.add(picked[y])
+        out = [d for d in out if d not in wrong_body]
+        explicit -= wrong_body
         if any(d not in explicit for d in out):
             relevant = {h.chunk.doc_id for h in self.searcher.search(query or text, 12, f)}
             out = [d for d in out if d in explicit or d in relevant]
@@ -109,6 +131,11 @@ _PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
 # "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
 _YEARS_THEN_REPORT = re.compile(rf"\b{Y}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?{Y}\b)*"
                                 rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+
+
+def body_forms_names() -> list[str]:
+    """The publisher data's body names as `canonical` writes them ("NAO", "PAC", "HM Treasury")."""
+    return [body["name"] for body in publishers()["body"]]
 
 
 def _distinctive_names(docs: list[dict]) -> dict[str, str]:

@@ -1,0 +1,35 @@
+"""Which reports a question names, resolved against a real library (corpus/ plus evals/library/*, 24 reports)."""
+
+from __future__ import annotations
+
+from assistant.query.retrieval import Filters
+
+
+def _resolve(assistant, question: str) -> tuple[tuple[str, ...], list[str]]:
+    r = assistant.reports
+    return r.named(question, question, Filters()), r.targets(question, question, Filters())
+
+
+def test_a_year_that_places_a_question_in_time_names_only_a_report_on_its_subject(library_assistant):
+    # 2018 is also the year of the shared services strategy (a strategy of the 2022 report): not this question's.
+    named, targets = _resolve(library_assistant, "When the NAO looked at the courts reform programme in 2018, "
+                                                 "what did HMCTS reckon the total bill would be?")
+    assert named == () and targets == ["nao-2018-courts-modernisation"]
+
+
+def test_a_strategy_year_still_names_the_report_on_that_strategy(library_assistant):
+    _, targets = _resolve(library_assistant, "By when did the 2018 shared services strategy aim to move to the cloud?")
+    assert targets == ["nao-2022-government-shared-services"]
+
+
+def test_a_report_called_by_year_and_body_is_that_bodys_report(library_assistant):
+    named, _ = _resolve(library_assistant, "What did the 2023 PAC report say about courts?")
+    assert named == ("pac-2023-courts-modernisation",)
+    named, _ = _resolve(library_assistant, "What did the 2016 PAC report say about probation contracts?")
+    assert named == ("pac-2016-probation-reform-contracts",)
+
+
+def test_a_report_the_library_does_not_hold_names_nothing(library_assistant):
+    # The library's 2019 reports are the NAO's; "the 2019 PAC report" is none of them.
+    named, targets = _resolve(library_assistant, "What did the 2019 PAC report say about smart motorways?")
+    assert named == () and targets == []
