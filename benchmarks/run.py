@@ -313,7 +313,7 @@ class Bench:
     def grow_to(self, level: int) -> None:
         """Generate and ingest synthetic documents until the store holds `level` chunks."""
         from benchmarks.synth import generate
-        from ingest.pipeline import _embed_text
+        from assistant.store.vectors import embedding_text
 
         batch = max(1, self.settings.embed_batch_size * 4)  # as Ingestor._embed_and_add batches
         while self.catalog.chunk_count() < level:
@@ -326,7 +326,7 @@ class Bench:
                 raise SystemExit(f"synthetic documents failed: {[(r.file, r.error) for r in report.failed][:3]}")
             self.totals.add(report, cpu)
             if self.step % self.args.ceiling_every == 0 or self.catalog.chunk_count() >= level:
-                texts = [_embed_text(c) for d in new for c in self.catalog.iter_chunks(d.doc_id)]
+                texts = [embedding_text(c) for d in new for c in self.catalog.iter_chunks(d.doc_id)]
                 self.totals.pair(report, cpu, embed_only_seconds(self.embedder, texts, batch))
             self.docs += new
             self.step += 1

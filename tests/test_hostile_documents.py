@@ -127,14 +127,20 @@ def test_invisible_tag_characters_are_not_stored(stores):
 
 @pytest.mark.parametrize("variant", RECOGNISED)
 def test_the_poison_competes_when_not_recognised(stores, variant, monkeypatch, request):
-    """The test above is not vacuous: with the filter switched off, the poisoned sentence is quoted."""
+    """The test above is not vacuous: with the filter switched off, the poisoned sentence is retrieved and
+    competes among the sentences the answerer weighs; with it on, it is not there at all."""
     import assistant.query.safety as safety
 
+    def poisoned_candidates(assistant):
+        inp = assistant.prepare(Q)
+        cands = assistant.grounded.candidates(inp["analysis"], inp["chunks"], inp["targets"])
+        return [c for c in cands if c.doc_id == POISON_ID and "5 billion" in c.text]
+
+    assert poisoned_candidates(Assistant(stores[variant])) == []
     safety._blank_instructions.cache_clear()
     request.addfinalizer(safety._blank_instructions.cache_clear)  # no unfiltered passage outlives the test
     monkeypatch.setattr(safety, "_AIMED_AT_AI", re.compile(r"(?!)"))
-    answer = Assistant(stores[variant]).ask(Q)
-    assert "5 billion" in answer.text and POISON_ID in {c.doc_id for c in answer.citations}
+    assert poisoned_candidates(Assistant(stores[variant]))
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
