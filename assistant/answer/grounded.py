@@ -169,12 +169,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return cands
 
     def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
-        """The best sentence, and a close runner-up that says something new of the kind asked for."""
+        """The best sentence, and a runner-up of the same report that says something new of the kind asked for:
+        a question's answer often spans two sentences ("the revised cost and end date"). How likely the
+        runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`)."""
         best = cands[0]
         chosen = [best]
         ratio = self.params["second_ratio"]
         for c in cands[1:4]:
-            if c.p < max(self.params["threshold"], ratio * max(best.p, 1e-9)):
+            if c.doc_id != best.doc_id or c.p < ratio * best.p:
                 continue
             if c.text in best.text or best.text in c.text or len(best.text) + len(c.text) > 2 * LONG_QUOTE:
                 continue
@@ -324,7 +326,9 @@ def _unsupported_figures(question: str, chunks: list[ScoredChunk]) -> list[str]:
     asked = [f for f in extract_figures(question) if f.unit in ("GBP", "percent")]
     if not asked:
         return []
-    stated = [f for sc in chunks for f in extract_figures(sc.chunk.text)]
+    from assistant.query.safety import withhold_instructions
+
+    stated = [f for sc in chunks for f in extract_figures(withhold_instructions(sc.chunk).text)]  # not a poison's
     values = {(f.unit, v) for f in stated for v in (f.value, f.low, f.high) if v is not None}
     return [f.raw for f in asked if all((f.unit, v) not in values for v in (f.value, f.low, f.high) if v is not None)]
 
