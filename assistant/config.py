@@ -39,6 +39,7 @@ class Settings:
     max_question_chars: int = 4000
     max_file_mb: float = 200.0
     max_pdf_pages: int = 5000
+    ocr: bool = False  # run OCR (Debian's ocrmypdf) on PDFs without a text layer; `ingest --ocr`
     answer_mode: str = "grounded"  # grounded | llm
     llm_provider: str = "openai"  # openai (any OpenAI-compatible server) | ollama
     llm_model: str = "llama3.1"

@@ -48,9 +48,9 @@ def sniff_kind(path: Path, head: bytes) -> str:
 
 
 def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None,
-              ocr: bool | None = None) -> LoadedDocument:
+              ocr: bool = False) -> LoadedDocument:
     """Load one file; raises IngestError with a one-line reason when it cannot be used. `ocr`: run OCR on a
-    PDF without a text layer (default: as `ingest.ocr.use_ocr` says)."""
+    PDF without a text layer (`Settings.ocr`, passed down by the ingestor)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -75,10 +75,10 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
     return doc
 
 
-def load_pdf(path: Path, max_pages: int = 5000, ocr: bool | None = None) -> LoadedDocument:
+def load_pdf(path: Path, max_pages: int = 5000, ocr: bool = False) -> LoadedDocument:
     """One page record per PDF page, numbered from 1 as printed by viewers, its text structured by
     `ingest.pdf` (headings, tables, footnotes, columns). A PDF without a text layer is run through OCR
-    when `ocr` is true (default: as `ingest.ocr.use_ocr` says), and refused, saying how, when it is not."""
+    when `ocr` is true, and refused, saying how, when it is not."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -99,8 +99,6 @@ def load_pdf(path: Path, max_pages: int = 5000, ocr: bool | None = None) -> Load
     if n == 0:
         raise IngestError(path, "the PDF has no pages")
     pages = _pdf_pages(path, path)
-    if ocr is None:
-        ocr = ocr_mod.enabled()
     if ocr and not all(p.text.strip() for p in pages):
         with ocr_mod.ocr_copy(path) as copy:
             pages = _pdf_pages(path, copy)

@@ -1,7 +1,7 @@
 """OCR for scanned PDFs: Debian's `ocrmypdf` (with `tesseract-ocr`) adds a text layer; nothing is downloaded.
 
-Whether to run it is the user's choice (`audit-assistant ingest --ocr`); `use_ocr` scopes that choice to one
-ingestion run, so the loaders read it without every caller in between passing it along.
+Whether to run it is the user's choice (`audit-assistant ingest --ocr`, `Settings.ocr`), passed down to the
+PDF loader by the ingestor.
 """
 
 from __future__ import annotations
@@ -10,31 +10,12 @@ import shutil
 import subprocess
 import tempfile
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
 
 from assistant.errors import IngestError
 
 INSTALL = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng"
-_ENABLED: ContextVar[bool] = ContextVar("audit_assistant_ocr", default=False)
-
-
-@contextmanager
-def use_ocr(enabled: bool = True) -> Iterator[None]:
-    """Within the block, PDFs without a text layer are run through OCR."""
-    token = _ENABLED.set(enabled)
-    try:
-        yield
-    finally:
-        _ENABLED.reset(token)
-
-
-def enabled() -> bool:
-    """Whether OCR was asked for in this context."""
-    return _ENABLED.get()
-
-
 def available() -> bool:
     """Whether ocrmypdf and tesseract are installed."""
     return bool(shutil.which("ocrmypdf") and shutil.which("tesseract"))

@@ -166,11 +166,14 @@ class Ingestor:
 
     def _load(self, path: Path, entry: dict | None, result: FileResult, claim) -> "_Staged":
         limit = int(self.settings.max_file_mb * 1e6)
-        doc = load_file(path, max_pdf_pages=self.settings.max_pdf_pages, max_bytes=limit)
+        doc = load_file(path, max_pdf_pages=self.settings.max_pdf_pages, max_bytes=limit, ocr=self.settings.ocr)
         meta = document_metadata(path, entry, doc.title)
         meta["sha256"] = sha256_file(path)
         meta["kind"] = meta["kind"] or doc.kind
         result.note = claim(meta)  # before chunking: chunk ids are made from the doc_id
+        if doc.meta.get("pages_without_text"):  # some pages scanned, the rest text: say which were left out
+            gaps = ", ".join(map(str, doc.meta["pages_without_text"]))
+            result.note = _joined(result.note, f"pages {gaps} have no text (scanned?); ingest with --ocr")
         doc_id = result.doc_id = meta["doc_id"]
         pages = clean_pages(doc.pages)
         # Text and HTML have no pages of their own: they are one page, numbered 1.

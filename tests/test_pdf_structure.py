@@ -87,10 +87,10 @@ def make_report(path: Path) -> Path:
     return path
 
 
-def _chunks(path: Path) -> list:
+def _chunks(path: Path, ocr: bool = False) -> list:
     """The chunks ingestion makes of a file (load, clean, chunk), without the store."""
     out, section = [], None
-    for page in clean_pages(load_file(path).pages):
+    for page in clean_pages(load_file(path, ocr=ocr).pages):
         chunks, section = chunk_page("doc", page.number or 1, page.text, section=section)
         out += chunks
     return out
@@ -334,12 +334,9 @@ def test_the_long_report_has_clean_sentences_every_table_cell_and_its_scanned_pa
     from assistant.text.figures import extract_figures
     from benchmarks.pdf_layout import _sentence_faults
     from benchmarks.report_pdf import make_long_report
-    from ingest.ocr import use_ocr
-
     pdf = tmp_path / "long.pdf"
     truth = make_long_report(pdf)
-    with use_ocr():
-        chunks = _chunks(pdf)
+    chunks = _chunks(pdf, ocr=True)
     faults = [(c.page, s.text) for c in chunks for s in split_sentences(c.text)
               if _sentence_faults(s.text, truth, "note" in c.meta)]
     assert faults == []
@@ -423,3 +420,16 @@ def test_a_scanned_page_inside_a_text_pdf_is_named_when_read_without_ocr(tmp_pat
     truth = make_long_report(tmp_path / "long.pdf")
     doc = load_file(tmp_path / "long.pdf")
     assert doc.meta == {"pages_without_text": truth.scanned_pages}
+
+
+def test_scanned_pages_among_text_pages_are_named_when_ingested_without_ocr(tmp_path, capsys):
+    """A report whose one scanned page has no text layer is ingested from its other pages, and the ingest line
+    names the page left out and how to read it."""
+    from assistant.cli.main import main
+    from benchmarks.report_pdf import make_long_report
+
+    pdf = tmp_path / "long.pdf"
+    make_long_report(pdf)
+    assert main(["ingest", str(pdf), "--store", str(tmp_path / "store"), "--no-progress"]) == 0
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("added"))
+    assert "have no text (scanned?); ingest with --ocr" in line and "pages " in line

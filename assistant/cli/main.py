@@ -219,14 +219,11 @@ def cmd_ingest(args, settings: Settings) -> int:
 
     # The lock is taken before the store is opened, and the store closed before the lock is let go: an
     # embedded Chroma opened earlier would hold a view from before the other writer's changes.
-    from ingest.ocr import use_ocr
-
     with write_lock(settings, on_wait=waiting):
-        ingestor = Ingestor(settings)
+        ingestor = Ingestor(settings.with_(ocr=True) if args.ocr else settings)
         try:
-            with use_ocr(args.ocr):
-                rep = ingestor.ingest(paths, prune=args.prune, progress=None if not args.no_progress else False,
-                                      on_file=report)
+            rep = ingestor.ingest(paths, prune=args.prune, progress=None if not args.no_progress else False,
+                                  on_file=report)
         finally:
             _close(ingestor.store)
     for doc_id in rep.pruned:
