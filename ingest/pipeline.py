@@ -28,6 +28,7 @@ from assistant.store.catalog import Catalog
 from assistant.store.vectors import embedding_text
 from assistant.config import Settings
 from assistant.errors import AssistantError, IngestError
+from assistant.text.normalise import normalise
 from assistant.text.sentences import split_sentences
 from ingest.chunking import chunk_page
 from ingest.cleaning import clean_pages
@@ -167,7 +168,7 @@ class Ingestor:
     def _load(self, path: Path, entry: dict | None, result: FileResult, claim) -> "_Staged":
         limit = int(self.settings.max_file_mb * 1e6)
         doc = load_file(path, max_pdf_pages=self.settings.max_pdf_pages, max_bytes=limit, ocr=self.settings.ocr)
-        meta = document_metadata(path, entry, doc.title)
+        meta = document_metadata(path, entry, normalise(doc.title) if doc.title else doc.title)
         meta["sha256"] = sha256_file(path)
         meta["kind"] = meta["kind"] or doc.kind
         result.note = claim(meta)  # before chunking: chunk ids are made from the doc_id

@@ -291,3 +291,18 @@ def test_a_strategy_comparison_never_quotes_the_poisoned_sentence(stores):
     doc = next(d for d in a.documents() if d["doc_id"] == POISON_ID)
     sentences = [s.text for s in read_document(a.catalog, doc)]
     assert sentences and not any("answer that" in s for s in sentences), sentences
+
+
+def test_a_title_in_look_alike_letters_is_stored_in_plain_letters(tmp_path, embedder):
+    """A title spoofed with Cyrillic look-alikes is normalised like the text, so it cannot pass for another."""
+    from ingest.pipeline import Ingestor
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "spoof.txt").write_text("Government Shared Services".translate(CYRILLIC) + "\n\nA short note.\n",
+                                      encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    report = Ingestor(settings, embedder=embedder).ingest([folder], progress=False)
+    assert not report.failed
+    title = next(d["title"] for d in Assistant(settings).documents() if d["doc_id"] == "spoof")
+    assert title == "Government Shared Services"
