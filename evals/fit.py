@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
-    for ratio in (0.0, 0.25, 0.5, 0.8, 1.01):
+    for ratio in (1.01, 0.8, 0.5, 0.25, 0.0):  # strictest first: a tie keeps answers shorter
         params["second_ratio"] = ratio
         score = correctness(assistant, tuning)["correctness"]
         print(f"  second_ratio {ratio}: tuning correctness {score:.3f}", file=sys.stderr)
