@@ -40,6 +40,10 @@ class Settings:
     max_file_mb: float = 200.0
     max_pdf_pages: int = 5000
     ocr: bool = False  # run OCR (Debian's ocrmypdf) on PDFs without a text layer; `ingest --ocr`
+    # Uploads from the browser (ui/app.py). Private by default: a session's answers cite its own uploads and the
+    # library, never another session's uploads; true lets every session see and cite every upload.
+    shared_uploads: bool = False
+    max_upload_total_mb: float = 400.0  # what one round of uploads may hold in server memory; files past it refused
     answer_mode: str = "grounded"  # grounded | llm
     llm_provider: str = "openai"  # openai (any OpenAI-compatible server) | ollama
     llm_model: str = "llama3.1"

@@ -5,6 +5,7 @@ given to Markdown: see ui/render.py and ui/compare_view.py."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import streamlit as st
 
@@ -23,6 +24,7 @@ AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
 ALL = "All"
 FILTER_NAMES = {"doc_ids": "documents chosen", "publisher": "publisher", "year_from": "published from",
                 "year_to": "published to", "strategy": "strategy"}
+NOTHING = "\0no-document"  # a doc_id no document has: an empty list of doc_ids would mean "every document"
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,6 +70,30 @@ def llm_configured(settings: Settings) -> bool:
 
 
 # -- sidebar ---------------------------------------------------------------------------------------
+def session_token() -> str:
+    """This browser session's id, recorded on its uploads (a reload starts a new session)."""
+    return st.session_state.setdefault("session_token", uuid.uuid4().hex)
+
+
+def visible_documents(assistant, settings: Settings) -> tuple[list[dict], list[str] | None]:
+    """The documents this session may see and cite (the library and its own uploads, or every upload when
+    uploads are shared), and their ids when that is not every document (None: no filter needed)."""
+    from ingest.uploads import visible_doc_ids
+
+    docs = assistant.documents()
+    ids = visible_doc_ids(docs, session_token(), settings.shared_uploads)
+    return (docs if ids is None else [d for d in docs if d["doc_id"] in set(ids)]), ids
+
+
+def scoped(filters: dict, visible: list[str] | None) -> dict:
+    """The filters `ask` is given: the user's, narrowed to the documents this session may cite."""
+    if visible is None:
+        return filters
+    allowed = set(visible)
+    chosen = [d for d in filters["doc_ids"] or visible if d in allowed]
+    return {**filters, "doc_ids": chosen or [NOTHING]}
+
+
 def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
     """The corpus, filters, answer mode, uploads and export; returns (filters, mode)."""
     sb = st.sidebar
@@ -75,7 +101,7 @@ def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
     corpus_box = sb.container()  # filled last, so it lists what an upload just added
 
     sb.header("Filters")
-    docs = assistant.documents()
+    docs, _ = visible_documents(assistant, settings)
     publishers = sorted({d["publisher"] for d in docs if d.get("publisher")})
     publisher = sb.selectbox("Publisher", [ALL] + publishers, key="f_publisher")
     years = sorted({d["year"] for d in docs if d.get("year")})
@@ -109,7 +135,7 @@ def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
     uploads(assistant, settings, key)
 
     with corpus_box:
-        docs = assistant.documents()
+        docs, _ = visible_documents(assistant, settings)
         chunks = sum(d.get("chunks") or 0 for d in docs)
         st.html(render.note_html(f"{len(docs)} document{'s' * (len(docs) != 1)}, {chunks} chunks"))
         if docs:
@@ -118,30 +144,64 @@ def sidebar(assistant, settings: Settings, key: str) -> tuple[dict, str]:
 
 
 def uploads(assistant, settings: Settings, key: str) -> None:
-    """Upload PDF, HTML or text files; each is ingested with a progress bar and reported in one line."""
-    from ingest.uploads import add_upload
+    """Upload PDF, HTML or text files; each is ingested with a progress bar and reported in one line.
 
+    Each round of files is released as soon as it is processed: its buffers are dropped from Streamlit's
+    upload store, and the widget is replaced by a fresh one (a new key), so no file, added or refused, stays
+    referenced by the session. A round past `max_upload_total_mb` has its later files refused unread."""
+    whose = ("Files you add are shared: everyone using this assistant can see them and be answered from them."
+             if settings.shared_uploads else "Files you add are yours alone: only this browser session sees "
+             "them or is answered from them, and they are marked as uploads wherever they are cited.")
+    st.sidebar.html(render.note_html(whose))
+    round_ = st.session_state.setdefault("uploader_round", 0)
     files = st.sidebar.file_uploader(
         "PDF, HTML or text files", type=["pdf", "html", "htm", "txt", "md"], accept_multiple_files=True,
-        key="uploader", help=f"Up to {settings.max_file_mb:g} MB each. Files are checked by their content, "
-        "not only their name.")
-    done: set = st.session_state.setdefault("uploaded_ids", set())
-    new = [f for f in files or [] if f.file_id not in done]
-    if new:
-        ingestor = load_ingestor(assistant, key)
-        bar = st.sidebar.progress(0.0, text="Adding documents")
-        outcomes = []
-        for i, f in enumerate(new):
-            bar.progress(i / len(new), text=f"Adding {md_escape(f.name)} ({i + 1} of {len(new)})")
-            outcomes.append(add_upload(ingestor, settings, f.name, f.getvalue()))
-            done.add(f.file_id)
-        bar.progress(1.0, text=f"Finished: {sum(o.ok for o in outcomes)} of {len(new)} added")
-        st.session_state.upload_outcomes = outcomes
+        key="uploader" if not round_ else f"uploader-{round_}",
+        help=f"Up to {settings.max_file_mb:g} MB each and {settings.max_upload_total_mb:g} MB at once. Files "
+        "are checked by their content, not only their name.")
+    if files:
+        st.session_state.upload_outcomes = add_files(assistant, settings, key, files)
+        st.session_state.uploader_round = round_ + 1
+        st.rerun()  # draws the fresh, empty uploader; the outcomes are kept in the session
     for o in st.session_state.get("upload_outcomes", []):
-        if o.ok:
+        if o.ok and o.title_taken:
+            st.sidebar.warning(md_escape(o.message))
+        elif o.ok:
             st.sidebar.success(md_escape(o.message))
         else:
             st.sidebar.error("Not added: " + md_escape(o.message))
+
+
+def add_files(assistant, settings: Settings, key: str, files: list) -> list:
+    """Ingest one round of uploaded files, releasing each file's memory once it is done with."""
+    from ingest.uploads import UploadOutcome, add_upload
+
+    ingestor = load_ingestor(assistant, key)
+    bar = st.sidebar.progress(0.0, text="Adding documents")
+    limit, held, outcomes = settings.max_upload_total_mb * 1e6, 0, []
+    for i, f in enumerate(files):
+        bar.progress(i / len(files), text=f"Adding {md_escape(f.name)} ({i + 1} of {len(files)})")
+        if held + f.size > limit:
+            outcomes.append(UploadOutcome(f.name, False, f"{f.name}: the files added together pass the "
+                                                         f"{settings.max_upload_total_mb:g} MB limit; add it on "
+                                                         "its own"))
+        else:
+            held += f.size
+            outcomes.append(add_upload(ingestor, settings, f.name, f.getvalue(), session_token()))
+        release(f)
+    bar.progress(1.0, text=f"Finished: {sum(o.ok for o in outcomes)} of {len(files)} added")
+    return outcomes
+
+
+def release(f) -> None:
+    """Drop an uploaded file's bytes: Streamlit keeps them until the session ends or the file is removed."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    remove = getattr(getattr(ctx, "uploaded_file_mgr", None), "remove_file", None)
+    if remove is not None:
+        remove(session_id=ctx.session_id, file_id=f.file_id)
+    f.close()
 
 
 # -- messages --------------------------------------------------------------------------------------
@@ -191,8 +251,9 @@ def history() -> list[dict]:
     return out
 
 
-def chat(assistant, key: str, filters: dict, mode: str) -> None:
-    """The Chat tab: the conversation so far, then the question box under it (inline, inside the tab)."""
+def chat(assistant, key: str, filters: dict, mode: str, visible: list[str] | None = None) -> None:
+    """The Chat tab: the conversation so far, then the question box under it (inline, inside the tab).
+    `visible`: the documents this session may cite (None: all)."""
     active = [FILTER_NAMES[k] for k, v in filters.items() if v]
     if active:
         st.html(render.note_html("Answers use only the filtered documents: " + ", ".join(active) + "."))
@@ -206,7 +267,7 @@ def chat(assistant, key: str, filters: dict, mode: str) -> None:
                 else:
                     show_answer(m["answer"])
         if question:
-            ask_question(assistant, key, question, filters, mode)
+            ask_question(assistant, key, question, scoped(filters, visible), mode)
 
 
 def ask_question(assistant, key: str, question: str, filters: dict, mode: str) -> None:
@@ -229,13 +290,12 @@ def ask_question(assistant, key: str, question: str, filters: dict, mode: str) -
 
 
 # -- compare ---------------------------------------------------------------------------------------
-def compare(assistant) -> None:
+def compare(assistant, docs: list[dict]) -> None:
     """The Compare tab: strategies side by side, then the timeline. Each table is kept per selection in
     the session, so switching back to an earlier selection (or rerunning the page) costs nothing."""
     st.html(view.CSS)
     st.html(render.note_html("Compare strategies or documents aspect by aspect: every cell quotes the reports, "
                              "or says that the corpus does not state it."))
-    docs = assistant.documents()
     options, labels, default = view.column_choices(docs)
     if len(options) < 2:
         st.info("Comparing needs two or more strategies or documents in the corpus.")
@@ -282,7 +342,10 @@ def show_timeline(assistant, docs: list[dict]) -> None:
     wanted = (which, view.corpus_key(docs))
     if wanted not in events_by:
         try:
-            events_by[wanted] = comparing.timeline(assistant, strategy=which)
+            # The timeline reads the whole catalog: another session's private uploads are left out here.
+            seen = {d["doc_id"] for d in docs}
+            events_by[wanted] = [e for e in comparing.timeline(assistant, strategy=which)
+                                 if e.citation.doc_id in seen]
         except AssistantError as exc:
             st.error(md_escape(str(exc)))
             return
@@ -302,14 +365,15 @@ def main() -> None:
                              "open a source card to read the quoted words in their passage."))
 
     filters, mode = sidebar(assistant, settings, key)
-    if not assistant.documents():
+    docs, visible = visible_documents(assistant, settings)
+    if not docs:
         st.info("The corpus is empty. Run `audit-assistant ingest corpus/`, or add files in the sidebar.")
 
     chat_tab, compare_tab = st.tabs(["Chat", "Compare"])
     with chat_tab:
-        chat(assistant, key, filters, mode)
+        chat(assistant, key, filters, mode, visible)
     with compare_tab:
-        compare(assistant)
+        compare(assistant, docs)
     export()
     warm(assistant, key)
 

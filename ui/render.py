@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from assistant.types import Answer, Calculation, Citation
+from ingest.uploads import UPLOADED
 
 CSS = """<style>
 .aa-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;
@@ -46,6 +47,9 @@ CSS = """<style>
   border:1px solid #c4c8d0;font-size:.88rem}
 .aa-docs .aa-doc-title{font-weight:600;display:block}
 .aa-docs .aa-doc-meta{color:#3d4350}
+.aa-upload{background:#fff4e5;color:#3b2800;border:2px solid #8a5300;border-radius:.3rem;padding:.3rem .6rem;
+  margin:0 0 .5rem 0;font-size:.92rem}
+.aa-upload strong{color:#3b2800}
 .aa-note{color:inherit;font-size:.9rem;margin:0 0 .5rem 0}
 /* GOV.UK focus: yellow ring with a black edge, seen on any background (the theme is ui/.streamlit) */
 :focus-visible{outline:3px solid #ffdd00!important;outline-offset:0!important;box-shadow:0 0 0 5px #0b0c0c!important}
@@ -88,10 +92,17 @@ def page_text(page: int | None) -> str:
     return f"page {page}" if page is not None else "no page number"
 
 
+def is_uploaded(c: Citation) -> bool:
+    """Whether a citation quotes a document uploaded through the UI (ingest/uploads.py marks its publisher)."""
+    return c.publisher == UPLOADED
+
+
 def card_label(c: Citation, prefix: str = "Source") -> str:
-    """The plain-text name of a source card: "Source 1: Government Shared Services, page 2"."""
+    """The plain-text name of a source card: "Source 1: Government Shared Services, page 2", and for an
+    upload "..., page 1 (uploaded by a user)"."""
     title = " ".join(str(c.title or c.doc_id).split())
-    return f"{prefix} {c.n}: {title}, {page_text(c.page)}"
+    label = f"{prefix} {c.n}: {title}, {page_text(c.page)}"
+    return label + " (uploaded by a user)" if is_uploaded(c) else label
 
 
 def highlight(context: str | None, quote: str) -> str:
@@ -111,13 +122,18 @@ def highlight(context: str | None, quote: str) -> str:
 
 
 def source_card_html(c: Citation) -> str:
-    """The body of a source card: publisher, date, page, the highlighted passage, the link."""
-    meta = [("Publisher", c.publisher or "not recorded"), ("Published", c.published or "not recorded"),
+    """The body of a source card: publisher, date, page, the highlighted passage, the link. An upload says
+    first, in words, that it is one."""
+    uploaded = is_uploaded(c)
+    meta = [("Source", "a user's upload") if uploaded else ("Publisher", c.publisher or "not recorded"),
+            ("Published", c.published or "not recorded"),
             ("Page", c.page if c.page is not None else "none (single-page document)"), ("Document", c.doc_id)]
     if c.section:  # where in the document: "Part Two > Progress and savings", a table's caption, a footnote
         meta.insert(-1, ("Section", c.section))
     items = "".join(f"<div><dt>{esc(k)}:</dt><dd>{esc(v)}</dd></div>" for k, v in meta)
-    parts = [f'<div class="aa-card"><dl class="aa-meta">{items}</dl>',
+    banner = (f'<p class="aa-upload" role="note"><strong>{esc(UPLOADED)}.</strong> Check it against the '
+              "published reports.</p>" if uploaded else "")
+    parts = [f'<div class="aa-card">{banner}<dl class="aa-meta">{items}</dl>',
              f'<blockquote class="aa-passage" aria-label="{esc(card_label(c))}: quoted passage">'
              f"{highlight(c.context, c.quote)}</blockquote>"]
     url = safe_url(c.url)
@@ -227,9 +243,12 @@ def conversation_markdown(messages: list[dict], now: datetime | None = None) -> 
 def _source_line(c: Citation) -> str:
     where = f"{page_text(c.page)}, {c.section}" if c.section else page_text(c.page)
     bits = [f"[{c.n}] {c.title}, {where} ({c.doc_id})"]
-    when = ", ".join(x for x in (c.publisher, c.published) if x)
+    uploaded = is_uploaded(c)
+    when = ", ".join(x for x in (None if uploaded else c.publisher, c.published) if x)
     if when:
         bits.append(f" — {when}")
+    if uploaded:
+        bits.append(f" — **{UPLOADED}**")
     url = safe_url(c.url)
     if url:
         bits.append(f". <{url}>")
