@@ -51,6 +51,18 @@ class Settings:
     llm_api_key_env: str = "OPENAI_API_KEY"  # the *name* of the variable holding the key, never the key
     llm_timeout_s: float = 60.0
     llm_temperature: float = 0.0
+    # The whole LLM phase (the answer and its one repair), however the server sends its bytes: a read timeout
+    # alone lets a server that drips a byte per read hold a question for ever. 120 s is two slow local-model
+    # answers; past it the grounded answer serves the user better.
+    llm_total_timeout_s: float = 120.0
+    # The largest response body taken from the LLM server. A short cited answer is a few kilobytes; 1 MB leaves
+    # verbose models ample room while a hostile server cannot fill memory. A larger one is cut off: grounded.
+    llm_max_response_bytes: int = 1_000_000
+    # The least cosine similarity (MiniLM) between a sentence of an LLM answer and a sentence of the source it
+    # cites, for the source to count as saying it. Set by hand (0.5), not yet fitted: on the shared-services
+    # report, paraphrases of a source sentence score 0.56-0.83, sentences of the same report on another point
+    # 0.3-0.5, unrelated text under 0.2. Wrong figures and reversals score like paraphrases; other rules catch them.
+    llm_min_similarity: float = 0.5
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

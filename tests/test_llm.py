@@ -57,9 +57,10 @@ def test_unsupported_number_falls_back_to_grounded(corpus_assistant):
 
 def test_check_answer_rules(corpus_assistant):
     chunks = _chunks(corpus_assistant)
-    assert check_answer("No marker here.", chunks)[0].startswith("sentence without a citation")
-    assert "refers to no source" in check_answer("Claim [9].", chunks)[0]
-    assert check_answer("NOT IN SOURCES", chunks) == []
+    embedder = corpus_assistant.embedder
+    assert check_answer("No marker here.", chunks, embedder)[0].detail.startswith("sentence without a citation")
+    assert "refers to no source" in check_answer("Claim [9].", chunks, embedder)[0].detail
+    assert check_answer("NOT IN SOURCES", chunks, embedder) == []
 
 
 def test_llm_mode_through_real_openai_client(corpus_settings, openai_stub):
