@@ -39,6 +39,13 @@ class Settings:
     max_question_chars: int = 4000
     max_file_mb: float = 200.0
     max_pdf_pages: int = 5000
+    # Limits on the work one file may cost, whatever its size (ingest/budget.py). Set by hand, far above real
+    # reports (a dense page of a report is a few thousand characters), not fitted.
+    max_page_chars: int = 100_000
+    max_doc_chars: int = 5_000_000  # about 1,250 dense pages
+    max_chunks_per_doc: int = 10_000
+    parse_timeout_s: float = 300.0  # reading one file, in seconds (plus 600 s for OCR when it is on)
+    parse_memory_mb: int = 2048  # the parser process's address space (RLIMIT_AS), not only its resident memory
     ocr: bool = False  # run OCR (Debian's ocrmypdf) on PDFs without a text layer; `ingest --ocr`
     # Uploads from the browser (ui/app.py). Private by default: a session's answers cite its own uploads and the
     # library, never another session's uploads; true lets every session see and cite every upload.

@@ -30,6 +30,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, IngestError
 from assistant.text.normalise import normalise
 from assistant.text.sentences import split_sentences
+from ingest import budget
 from ingest.chunking import chunk_page
 from ingest.cleaning import clean_pages
 from ingest.loaders import load_file
@@ -166,8 +167,7 @@ class Ingestor:
         return max(1, self.settings.embed_batch_size * 4)
 
     def _load(self, path: Path, entry: dict | None, result: FileResult, claim) -> "_Staged":
-        limit = int(self.settings.max_file_mb * 1e6)
-        doc = load_file(path, max_pdf_pages=self.settings.max_pdf_pages, max_bytes=limit, ocr=self.settings.ocr)
+        doc = budget.load(path, self.settings, loader=load_file)  # in a worker process, within the limits
         meta = document_metadata(path, entry, normalise(doc.title) if doc.title else doc.title)
         meta["sha256"] = sha256_file(path)
         meta["kind"] = meta["kind"] or doc.kind
@@ -184,6 +184,7 @@ class Ingestor:
             page_chunks, section = chunk_page(doc_id, number, text, self.settings.chunk_size,
                                               self.settings.chunk_overlap_sentences, section=section)
             chunks += page_chunks
+            budget.check_chunks(path, len(chunks), self.settings)
         if not chunks:
             raise IngestError(path, "no text left after cleaning")
         result.pages, result.chunks = len(pages), len(chunks)
