@@ -92,12 +92,14 @@ def _thresholds(args) -> tuple[dict[str, float], dict[str, float]]:
 
 def _progress(label: str = ""):
     """A per-case line on standard error: status, id, latency, the first failed check."""
+    from assistant.cli.output import printable  # the case id and failure text come from the set file
+
     prefix = f"[{label}] " if label else ""
 
     def show(result) -> None:
         status = "ok  " if result.score.passed else "FAIL"
         why = f"  {result.score.failures[0]}" if result.score.failures else ""
-        print(f"{prefix}{status} {result.case.id:<12} {result.latency_ms:7.0f} ms{why}", file=sys.stderr)
+        print(printable(f"{prefix}{status} {result.case.id:<12} {result.latency_ms:7.0f} ms{why}"), file=sys.stderr)
 
     return show
 

@@ -701,3 +701,37 @@ def test_a_question_failing_outside_the_assistant_does_not_abort_a_batch(tmp_pat
     assert code == 1 and err == ""
     assert lines[0] == {"question": "Broken question?", "error": "[Errno 111] Connection refused (ConnectionError)"}
     assert "£300 million" in lines[1]["answer"] and len(lines) == 2
+
+
+def test_figures_compare_timeline_and_eval_lines_escape_control_characters(tmp_path, capsys):
+    """Every CLI printer goes through printable: document text with terminal escapes is shown escaped."""
+    from assistant.cli.output import printable
+    from evals.cli import _progress
+
+    assert printable("a\x1b]0;owned\x07b\nc", keep_newlines=True) == "a\\x1b]0;owned\\x07b\nc"
+
+    class _Score:
+        passed, failures = False, ["missing: term \x1b[31mred\x1b[0m"]
+
+    class _Case:
+        id = "case\nok   forged"
+
+    class _Result:
+        score, case, latency_ms = _Score(), _Case(), 1.0
+
+    _progress()(_Result())
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and err.count("\n") == 1 and "case\\nok   forged" in err
+
+    from assistant.cli.main import main
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Escapes note\n\nThe \x1b]0;owned\x07budget was £12 million in 2020.\n",
+                                     encoding="utf-8")
+    store = tmp_path / "store"
+    assert main(["ingest", str(folder), "--store", str(store), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["figures", "--store", str(store), "--grep", "GBP"]) == 0
+    out = capsys.readouterr().out
+    assert "£12 million" in out and "\x1b" not in out and "\x07" not in out

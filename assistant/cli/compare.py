@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.cli.output import printable
 from assistant.config import Settings
 
 FORMATS = ("table", "markdown", "csv", "json")
@@ -59,6 +60,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def _emit(text: str, out: Path | None) -> None:
     if out is None:
+        text = printable(text, keep_newlines=True)  # a terminal shows document text, never its escapes
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -94,7 +96,7 @@ def run_timeline(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([e.to_dict() for e in events], ensure_ascii=False, indent=2))
     elif events:
-        print(format_timeline(events))
+        print(printable(format_timeline(events), keep_newlines=True))
     else:
         print("no dated events found", file=sys.stderr)
     return 0

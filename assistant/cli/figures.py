@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from assistant.cli.output import printable
 from assistant.config import Settings
 
 _COLUMNS = (("doc_id", 40), ("page", 4), ("unit", 14), ("value", 24), ("measure", 32), ("raw", 50))  # widest
@@ -56,6 +57,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     rows = [{name: _cell({**d, "value": _value(d)}[name], cap) for name, cap in _COLUMNS} for d in records]
     widths = {name: max(len(name), *(len(r[name]) for r in rows)) for name, _ in _COLUMNS}
     for row in [{name: name for name in widths}, *rows]:
-        print("  ".join(row[name].ljust(widths[name]) for name in widths).rstrip())
+        print(printable("  ".join(row[name].ljust(widths[name]) for name in widths).rstrip()))
     print(f"{len(records)} figure{'s' if len(records) != 1 else ''}", file=sys.stderr)
     return 0
