@@ -68,14 +68,14 @@ class ReportResolver:
 
     def named(self, text: str, query: str = "", f: Filters = Filters()) -> tuple[str, ...]:
         """The document a question names as "the YEAR report" (or "report of YEAR"), when it names one year."""
-        found = re.findall(rf"\b({Y})(?:'s)? ({_PUBLISHER})(?:report|update|review|press release)\b", text, re.I)
+        found = _year_and_body(text, plural=False)
         years = {y for y, _ in found} | set(re.findall(rf"\breport (?:of|from|in) ({Y})\b", text, re.I))
         if len(years) != 1:
             return ()
         # "the 2019 PAC report": when the words before "report" name a body the publisher data knows, only that
         # body's reports of the year qualify; a library without one names no report (the question is then
         # about a report we do not hold, and nothing is restricted to a wrong one).
-        bodies = {canonical(who.strip()) for _, who in found if who.strip()} & set(body_forms_names())
+        bodies = {body for _, body in found if body}
         if bodies:
             held = [d for d in self.catalog.documents() if str(d.get("year")) in years
                     and canonical(str(d.get("publisher") or "")).strip() in bodies]
@@ -108,15 +108,10 @@ class ReportResolver:
         # when the question's own passages come from it. A year the question calls a report ("the 2014
         # report") names that report whatever its passages say.
         explicit = {d for y, d in picked.items() if y in called}
-        wrong_body = set()
-        for y, who in re.findall(rf"\b({Y})(?:'s)? ({_PUBLISHER})(?:reports?|updates?|reviews?|press releases?)\b",
-                                 text, re.I):
-            body = canonical(who.strip())
-            if body in body_forms_names() and y in picked:  # "the 2019 PAC report": a 2019 NAO report is not it
-                publisher = next((canonical(str(d.get("publisher") or "")) for d in self.catalog.documents()
-                                  if d["doc_id"] == picked[y]), "")
-                if publisher != body:
-                    wrong_body.add(picked[y])
+        publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")) for d in docs}
+        # "the 2019 PAC report": a 2019 NAO report is not it
+        wrong_body = {picked[y] for y, body in _year_and_body(text)
+                      if body and y in picked and publisher.get(picked[y]) != body}
         out = [d for d in out if d not in wrong_body]
         explicit -= wrong_body
         if any(d not in explicit for d in out):
@@ -133,9 +128,17 @@ _YEARS_THEN_REPORT = re.compile(rf"\b{Y}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(
                                 rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
 
 
-def body_forms_names() -> list[str]:
-    """The publisher data's body names as `canonical` writes them ("NAO", "PAC", "HM Treasury")."""
-    return [body["name"] for body in publishers()["body"]]
+def _year_and_body(text: str, plural: bool = True) -> list[tuple[str, str | None]]:
+    """Each "YEAR [publisher] report" of the text: the year, and the body the words before "report" name when
+    the publisher data knows it ("the 2019 PAC report" -> ("2019", "PAC")), else None."""
+    bodies = {body["name"] for body in publishers()["body"]}
+    out = []
+    s = "s?" if plural else ""  # "the 2014 and 2022 reports" names reports; one report is singular
+    for y, who in re.findall(rf"\b({Y})(?:'s)? ({_PUBLISHER})(?:report{s}|update{s}|review{s}|press release{s})\b",
+                             text, re.I):
+        body = canonical(who.strip())
+        out.append((y, body if body in bodies else None))
+    return out
 
 
 def _distinctive_names(docs: list[dict]) -> dict[str, str]:
