@@ -44,6 +44,10 @@ class Settings:
     max_page_chars: int = 100_000
     max_doc_chars: int = 5_000_000  # about 1,250 dense pages
     max_chunks_per_doc: int = 10_000
+    # A PDF's content streams, inflated, counted before the layout parser runs (ingest/pdf_guard.py): a page of
+    # dense text inflates to tens of kilobytes, a detailed vector chart to a few megabytes. Set by hand, not fitted.
+    max_page_stream_mb: float = 20.0
+    max_doc_stream_mb: float = 200.0  # all pages together; a stream drawn by many pages counts for each
     parse_timeout_s: float = 300.0  # reading one file, in seconds (plus 600 s for OCR when it is on)
     parse_memory_mb: int = 2048  # the parser process's address space (RLIMIT_AS), not only its resident memory
     ocr: bool = False  # run OCR (Debian's ocrmypdf) on PDFs without a text layer; `ingest --ocr`

@@ -68,7 +68,8 @@ def load(path: Path, settings: Settings, loader=loaders.load_file) -> loaders.Lo
     A loader other than `ingest.loaders.load_file` (a test's substitute) runs in this process, with the
     character limits only."""
     kwargs = {"max_pdf_pages": settings.max_pdf_pages, "max_bytes": int(settings.max_file_mb * 1e6),
-              "ocr": settings.ocr}
+              "ocr": settings.ocr, "max_page_stream_mb": settings.max_page_stream_mb,
+              "max_doc_stream_mb": settings.max_doc_stream_mb}
     if loader is not loaders.load_file:
         doc = loader(path, **kwargs)
         check_text(path, doc, settings)

@@ -47,10 +47,11 @@ def sniff_kind(path: Path, head: bytes) -> str:
     return kind
 
 
-def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None,
-              ocr: bool = False) -> LoadedDocument:
+def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None, ocr: bool = False,
+              max_page_stream_mb: float | None = None, max_doc_stream_mb: float | None = None) -> LoadedDocument:
     """Load one file; raises IngestError with a one-line reason when it cannot be used. `ocr`: run OCR on a
-    PDF without a text layer (`Settings.ocr`, passed down by the ingestor)."""
+    PDF without a text layer (`Settings.ocr`, passed down by the ingestor); `max_page_stream_mb` and
+    `max_doc_stream_mb`: limits on a PDF's inflated content (`ingest.pdf_guard`; None: unchecked)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -65,7 +66,8 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
         head = fh.read(2048)
     kind = sniff_kind(path, head)
     if kind == "pdf":
-        doc = load_pdf(path, max_pages=max_pdf_pages, ocr=ocr)
+        doc = load_pdf(path, max_pages=max_pdf_pages, ocr=ocr, max_page_stream_mb=max_page_stream_mb,
+                       max_doc_stream_mb=max_doc_stream_mb)
     elif kind == "html":
         doc = load_html(path)
     else:
@@ -75,7 +77,8 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
     return doc
 
 
-def load_pdf(path: Path, max_pages: int = 5000, ocr: bool = False) -> LoadedDocument:
+def load_pdf(path: Path, max_pages: int = 5000, ocr: bool = False, max_page_stream_mb: float | None = None,
+             max_doc_stream_mb: float | None = None) -> LoadedDocument:
     """One page record per PDF page, numbered from 1 as printed by viewers, its text structured by
     `ingest.pdf` (headings, tables, footnotes, columns). A PDF without a text layer is run through OCR
     when `ocr` is true, and refused, saying how, when it is not."""
@@ -83,6 +86,7 @@ def load_pdf(path: Path, max_pages: int = 5000, ocr: bool = False) -> LoadedDocu
     from pypdf.errors import PdfReadError
 
     from ingest import ocr as ocr_mod
+    from ingest import pdf_guard
 
     try:
         reader = PdfReader(str(path))
@@ -92,6 +96,9 @@ def load_pdf(path: Path, max_pages: int = 5000, ocr: bool = False) -> LoadedDocu
         if n > max_pages:
             raise IngestError(path, f"the PDF has {n} pages, over the {max_pages}-page limit")
         meta_title = (reader.metadata.title if reader.metadata else None) or None
+        if max_page_stream_mb is not None or max_doc_stream_mb is not None:
+            # before the layout parser: a page of one 60 MB string costs it minutes, this check a moment
+            pdf_guard.check(path, reader, max_page_stream_mb, max_doc_stream_mb)
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from assistant.cli.main import main
+from assistant.config import Settings
 
 NAO22 = "nao-2022-government-shared-services"
 
@@ -117,6 +119,20 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_the_ui_command_gives_streamlit_the_upload_cap_from_max_file_mb(tmp_path):
+    """Streamlit refuses a file over `server.maxUploadSize` before buffering it; `ui` sets it from max_file_mb,
+    rounded up to Streamlit's whole megabytes. Streamlit's own `config show` reads the options `ui` passes.
+    (tests/test_ui_browser.py uploads a file over the cap to a running `ui`.)"""
+    from assistant.cli.main import ui_command
+
+    settings = Settings.from_env({"AUDIT_ASSISTANT_MAX_FILE_MB": "2.5"})
+    cmd = ui_command(Path("ui/app.py"), 8501, "localhost", settings)
+    assert cmd[1:5] == ["-m", "streamlit", "run", "ui/app.py"]
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show", *cmd[5:]], cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout
+    assert "\nmaxUploadSize = 3\n" in shown and "\nport = 8501\n" in shown
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """Hostile files within the size limit (issue 16: resource exhaustion). Each is made by a fixture here, small on
-disk and huge to parse: a page that is one 60 MB string, 4,999 pages sharing one 70 MB content stream, HTML
-nested 100,000 deep, HTML of unclosed tags, text of millions of lines. Each fails alone within the budget of
-`ingest/budget.py` with one line naming the limit, and a normal file of the same ingest is added."""
+disk and huge to parse: a page that is one 60 MB string, 4,999 pages sharing one 70 MB content stream, a page
+drawing a form that holds a 60 MB string, a page drawing a 100 KB form 1,000 times, HTML nested 100,000 deep,
+HTML of unclosed tags, text of millions of lines. Each fails alone with one line naming the limit, and a
+normal file of the same ingest is added: the PDFs on the inflated-content limits of `ingest/pdf_guard.py`,
+before any parsing; the rest within the budget of `ingest/budget.py`."""
 
 from __future__ import annotations
 
@@ -18,19 +20,17 @@ from ingest import budget
 LOREM = "Lorem ipsum dolor sit amet. "
 
 
-def shared_stream_pdf(path: Path, pages: int, chars: int) -> Path:
-    """A PDF of `pages` pages that all draw one shared, compressed content stream: one string of `chars`
-    characters (a 60 MB string compresses to a few hundred KB)."""
-    content = b"BT /F1 1 Tf 0 0 Td (" + (LOREM.encode() * (chars // len(LOREM) + 1))[:chars] + b") Tj ET"
-    stream = zlib.compress(content, 9)
-    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
-            3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            4: b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"}
-    for i in range(pages):
-        objs[5 + i] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>")
-    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
-    objs[2] = b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages
+def _string_content(chars: int) -> bytes:
+    return b"BT /F1 1 Tf 0 0 Td (" + (LOREM.encode() * (chars // len(LOREM) + 1))[:chars] + b") Tj ET"
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    packed = zlib.compress(data, 9)
+    return b"<< %s/Length %d /Filter /FlateDecode >>\nstream\n" % (extra, len(packed)) + packed + b"\nendstream"
+
+
+def _write_pdf(path: Path, objs: dict[int, bytes]) -> Path:
+    """A PDF of the numbered objects (1 is the catalog), with its cross-reference table."""
     out, offsets = bytearray(b"%PDF-1.4\n"), {}
     for num in sorted(objs):
         offsets[num] = len(out)
@@ -44,15 +44,48 @@ def shared_stream_pdf(path: Path, pages: int, chars: int) -> Path:
     return path
 
 
+def shared_stream_pdf(path: Path, pages: int, chars: int) -> Path:
+    """A PDF of `pages` pages that all draw one shared, compressed content stream: one string of `chars`
+    characters (a 60 MB string compresses to a few hundred KB)."""
+    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            4: _stream(_string_content(chars))}
+    for i in range(pages):
+        objs[5 + i] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                       b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>")
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    objs[2] = b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages
+    return _write_pdf(path, objs)
+
+
+def form_pdf(path: Path, chars: int, draws: int = 1) -> Path:
+    """A one-page PDF whose small content stream draws, `draws` times, a form XObject holding one string of
+    `chars` characters."""
+    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+            3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            4: _stream(_string_content(chars), b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] "
+                                               b"/Resources << /Font << /F1 3 0 R >> >> "),
+            5: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Fm1 4 0 R >> >> "
+               b"/Contents 6 0 R >>",
+            6: _stream(b"q /Fm1 Do Q\n" * draws)}
+    return _write_pdf(path, objs)
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
-HOSTILE = {
+HOSTILE_PDF = {
     "huge-string.pdf": lambda p: shared_stream_pdf(p, 1, 60_000_000),
     "shared-stream.pdf": lambda p: shared_stream_pdf(p, 4999, 70_000_000),
+    "huge-form.pdf": lambda p: form_pdf(p, 60_000_000),
+    "many-draws.pdf": lambda p: form_pdf(p, 100_000, draws=1_000),  # a 1 KB file, 100 MB to interpret
+}
+HOSTILE = {
+    **HOSTILE_PDF,
     "nested.html": lambda p: write(p, "<html><body>" + "<blockquote>" * 100_000 + "deep"
                                    + "</blockquote>" * 100_000 + "</body></html>"),
     "unclosed.html": lambda p: write(p, "<html><body>" + "<p><b><i><span>x " * 200_000 + "</body></html>"),
@@ -80,11 +113,45 @@ def outcome(report) -> dict[str, tuple[str, str | None]]:
     return {Path(r.file).name: (r.status, r.error) for r in report.results}
 
 
-@pytest.mark.parametrize("name", sorted(HOSTILE))
+@pytest.mark.parametrize("name", sorted(HOSTILE_PDF))
+def test_a_pdf_whose_page_inflates_past_the_limit_fails_before_parsing(folder, ingestor, name):
+    path = HOSTILE_PDF[name](folder / name)
+    assert path.stat().st_size < 1_000_000  # within every size limit
+    report = ingestor(parse_timeout_s=120).ingest([folder], progress=False)  # the stream limit comes first
+    assert outcome(report) == {
+        "good.txt": ("added", None),
+        name: ("failed", "page 1's content inflates to over 20 MB, the page limit "
+                         "(AUDIT_ASSISTANT_MAX_PAGE_STREAM_MB)")}
+
+
+def test_a_stream_drawn_by_many_pages_counts_for_each_against_the_document_limit(folder, ingestor):
+    """40 pages drawing one 600 KB stream: each page is under a 1 MB limit, but the parser would read the
+    stream 40 times, 24 MB, over a 10 MB document limit."""
+    shared_stream_pdf(folder / "shared-small.pdf", 40, 600_000)
+    report = ingestor(max_page_stream_mb=1, max_doc_stream_mb=10).ingest([folder], progress=False)
+    assert outcome(report) == {
+        "good.txt": ("added", None),
+        "shared-small.pdf": ("failed", "the pages' content inflates to over 10 MB in all, the document limit "
+                                       "(AUDIT_ASSISTANT_MAX_DOC_STREAM_MB)")}
+
+
+def test_a_report_pdf_passes_the_stream_limits_and_is_ingested(folder, ingestor):
+    """A 4-page report with headings, footnotes, a ruled table and two columns (2.4 KB of content a page)."""
+    from tests.test_pdf_structure import make_report
+
+    make_report(folder / "report.pdf")
+    report = ingestor().ingest([folder], progress=False)  # the default limits
+    assert outcome(report) == {"good.txt": ("added", None), "report.pdf": ("added", None)}
+    assert next(r for r in report.results if Path(r.file).name == "report.pdf").pages == 4
+
+
+@pytest.mark.parametrize("name", sorted(set(HOSTILE) - set(HOSTILE_PDF) | {"huge-string.pdf"}))
 def test_a_hostile_file_fails_on_the_time_limit_and_the_rest_go_on(folder, ingestor, name):
+    """The time limit still bounds what the cheaper limits let through (here, a one-string PDF under a raised
+    stream limit)."""
     path = HOSTILE[name](folder / name)
     assert path.stat().st_size < 3_500_000  # within every size limit
-    report = ingestor(parse_timeout_s=4).ingest([folder], progress=False)
+    report = ingestor(parse_timeout_s=4, max_page_stream_mb=1000).ingest([folder], progress=False)
     assert outcome(report) == {
         "good.txt": ("added", None),
         name: ("failed", "reading the file took longer than the 4 s limit (AUDIT_ASSISTANT_PARSE_TIMEOUT_S)")}
@@ -134,6 +201,17 @@ def test_the_cli_prints_one_failed_line_and_limits_come_from_the_environment(fol
     assert code == 1
     assert err == (f"failed: {folder / 'nested.html'}: reading the file took longer than the 3 s limit "
                    f"(AUDIT_ASSISTANT_PARSE_TIMEOUT_S)\n")
+    assert out.splitlines()[0] == "added     good  (1 pages, 1 chunks)"
+
+
+def test_the_cli_names_the_stream_limit_it_read_from_the_environment(folder, capsys, monkeypatch, tmp_path):
+    shared_stream_pdf(folder / "one-string.pdf", 1, 1_000_000)
+    monkeypatch.setenv("AUDIT_ASSISTANT_MAX_PAGE_STREAM_MB", "0.5")
+    code = main(["ingest", "--store", str(tmp_path / "store"), "--no-progress", str(folder)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == (f"failed: {folder / 'one-string.pdf'}: page 1's content inflates to over 0.5 MB, the page limit "
+                   f"(AUDIT_ASSISTANT_MAX_PAGE_STREAM_MB)\n")
     assert out.splitlines()[0] == "added     good  (1 pages, 1 chunks)"
 
 

@@ -7,6 +7,7 @@ Screenshots and axe reports are written to test-artifacts/ at the repository roo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -81,16 +82,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(ui_store, tmp_path_factory):
+@contextlib.contextmanager
+def _ui_server(store: Path, elsewhere: Path, env_extra: dict | None = None, log_name: str = "streamlit-server.log"):
     """`audit-assistant ui` on a free localhost port, started the way a user does and from another folder (so
     no .streamlit/ of the working directory helps: the theme must come with the app); yields its URL."""
     port = _free_port()
-    elsewhere = tmp_path_factory.mktemp("ui-server")
     log_path = elsewhere / "streamlit.log"
     cmd = [sys.executable, "-m", "assistant.cli.main", "ui", "--port", str(port), "--host", "127.0.0.1"]
     # this checkout's code; no file watcher (others may edit the tree while the tests run)
-    env = {**_env(ui_store), "PYTHONPATH": str(ROOT), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    env = {**_env(store), "PYTHONPATH": str(ROOT), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+           **(env_extra or {})}
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=elsewhere, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -117,7 +118,14 @@ def server(ui_store, tmp_path_factory):
             proc.kill()
             proc.wait()
         if ARTIFACTS.exists():
-            shutil.copy(log_path, ARTIFACTS / "streamlit-server.log")
+            shutil.copy(log_path, ARTIFACTS / log_name)
+
+
+@pytest.fixture(scope="module")
+def server(ui_store, tmp_path_factory):
+    """The app as `audit-assistant ui` serves it, with the default settings, for the whole module."""
+    with _ui_server(ui_store, tmp_path_factory.mktemp("ui-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +142,13 @@ def browser():
 @pytest.fixture
 def page(browser, server, request):
     """A fresh browser session on the app (its own chat history); dialogs are recorded and dismissed."""
-    size = getattr(request, "param", {"width": 1280, "height": 1000})
+    context, pg = _open_app(browser, server, getattr(request, "param", {"width": 1280, "height": 1000}))
+    yield pg
+    context.close()
+
+
+def _open_app(browser, url: str, size: dict):
+    """A new browser context on the app, once its page is drawn; returns (context, page)."""
     context = browser.new_context(viewport=size)
     pg = context.new_page()
     pg.dialogs = []
@@ -145,12 +159,11 @@ def page(browser, server, request):
 
     pg.on("dialog", on_dialog)
     pg.set_default_timeout(WAIT_MS)
-    pg.goto(server)
+    pg.goto(url)
     pg.get_by_role("textbox", name=CHAT).wait_for()
     pg.get_by_text("documents,").first.wait_for()  # the sidebar's corpus summary: the page is drawn
     wait_idle(pg)
-    yield pg
-    context.close()
+    return context, pg
 
 
 # -- helpers -----------------------------------------------------------------------------------------
@@ -429,6 +442,30 @@ def test_upload_error_is_reported_and_the_corpus_is_unchanged(page, ui_store):
     error.scroll_into_view_if_needed()
     shot(page, "upload-error.png", element=sidebar)
     check_axe(page, "upload-error")
+
+
+def test_streamlit_itself_refuses_an_upload_over_max_file_mb(browser, ui_store, tmp_path):
+    """`audit-assistant ui` gives Streamlit the app's size limit (`server.maxUploadSize`, from max_file_mb), so a
+    larger file is refused by Streamlit before it is sent and buffered; the app never sees it."""
+    from assistant.store.catalog import Catalog
+
+    docs = Catalog(ui_store / "catalog.sqlite3").documents()
+    big = tmp_path / "big-note.txt"
+    big.write_text("Big note\n\n" + "The big note says the scheme cost £3 million in 2020. " * 40_000)  # 2.2 MB
+    with _ui_server(ui_store, tmp_path, {"AUDIT_ASSISTANT_MAX_FILE_MB": "1.5"}, "streamlit-upload-cap.log") as url:
+        context, pg = _open_app(browser, url, {"width": 1280, "height": 1000})
+        try:
+            uploader = pg.locator('[data-testid="stFileUploader"]')
+            uploader.get_by_text("2MB per file").wait_for()  # 1.5 MB rounded up to Streamlit's whole MiB
+            uploader.locator("input[type=file]").set_input_files(str(big))
+            uploader.get_by_text("File must be 2.0MB or smaller.").wait_for()
+            wait_idle(pg)
+            sidebar = pg.locator('[data-testid="stSidebar"]').inner_text()
+            assert "big-note.txt" in sidebar and "Not added" not in sidebar and "Added" not in sidebar
+        finally:
+            context.close()
+    assert Catalog(ui_store / "catalog.sqlite3").documents() == docs
+    assert not any((ui_store / "uploads").glob("big-note*"))
 
 
 def test_keyboard_only_ask_open_a_card_and_reach_the_uploader(page):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -339,6 +340,24 @@ def _batch(assistant, args) -> int:
     return 1 if failed else 0
 
 
+def ui_command(app: Path, port: int, host: str, settings: Settings) -> list[str]:
+    """The `streamlit run` command line that `audit-assistant ui` replaces itself with."""
+    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+            "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "minimal", "--theme.base", "light",  # the theme the accessibility tests check
+            "--server.maxUploadSize", str(upload_cap_mb(settings))]
+
+
+def upload_cap_mb(settings: Settings) -> int:
+    """Streamlit's own cap on one uploaded file (`server.maxUploadSize`), from `max_file_mb`.
+
+    Streamlit receives a whole upload into server memory before the app can look at it; with this cap it
+    refuses a larger file itself (the browser checks first; the server answers 413 to a client that does not).
+    Its megabytes are MiB and whole numbers, so the cap is `max_file_mb` rounded up, a little looser (5%) than
+    the app's own check in bytes, which still refuses what falls between, naming the limit."""
+    return max(1, math.ceil(settings.max_file_mb))
+
+
 def cmd_ui(args, settings: Settings) -> int:
     import os
 
@@ -351,9 +370,7 @@ def cmd_ui(args, settings: Settings) -> int:
         env["AUDIT_ASSISTANT_STORE_DIR"] = str(Path(args.store).resolve())
     if args.chroma_url:
         env["AUDIT_ASSISTANT_CHROMA_URL"] = args.chroma_url
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.address", args.host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--client.toolbarMode", "minimal", "--theme.base", "light"]  # the theme the accessibility tests check
+    cmd = ui_command(app, args.port, args.host, settings)
     print(f"Audit Assistant UI at http://{args.host}:{args.port}", flush=True)
     # Streamlit replaces this process, so a signal to it (Ctrl-C, SIGTERM from a service manager) reaches
     # the server itself and stopping the command stops the server: no orphan left on the port.
