@@ -59,6 +59,11 @@ class Citation:
     published: str | None = None
     context: str | None = None  # the passage the quote sits in, for display
     section: str | None = None  # where in the document: "Part Two > Progress and savings", "page 7, note 3"
+    # The footnotes the quoted words refer to: {"n": 3, "page": 7, "text": "..." or None}, "see note 3".
+    notes: tuple[dict[str, Any], ...] = ()
+    # A quoted table row in its table: {"caption", "columns" (the header row, or None), "rows" (the row and
+    # its neighbours, [label, cell, ...] each), "row_at" (the quoted row's index in "rows")}.
+    table: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,6 +4,15 @@ Sentences come from the one splitter, `assistant.text.sentences` (offsets kept, 
 Headings become the section of the chunks under them (a path such as "Part Two > Progress and savings"),
 never text of a chunk. A table row and a footnote, marked as `ingest.structure` describes, are chunks of
 their own: the row's section is the table's caption, the footnote's is "page 7, note 3".
+
+Chunk meta, for the catalog to keep and citations to show (all of it data, bounded in size):
+- a table row: `table` (caption), `row` (label), `cells`, `under` (the section around the table), and for
+  showing the row in its table `columns` (the header row, when the table has one), `rows` (the row and up to
+  TABLE_WINDOW rows either side, each [label, cell, ...] under the columns) and `row_at` (its index there);
+- a footnote: `note` (its number);
+- a passage whose sentences referred to footnotes: `notes`, one {n, page, at, text} per reference, `at` the
+  offset in the chunk's text where the marker stood and `text` the note's text on that page (None if the note
+  is not on the page).
 """
 
 from __future__ import annotations
@@ -15,11 +24,14 @@ from dataclasses import dataclass, field
 from assistant.text.sentences import Span, split_sentences
 from assistant.types import Chunk
 from ingest import structure
-from ingest.tables import is_caption
+from ingest.tables import is_caption, with_unit
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 _LINE = re.compile(r"[^\n]+")
 _NOT_TITLE = re.compile(r"(?:Sources?|Notes?)\s*:", re.I)  # "Source: NAO analysis" under a figure
+# Bounds on what a chunk's meta repeats of its table and notes, so a huge table or note cannot swell the
+# catalog: rows shown either side of a cited row, columns, characters of a cell or a note, notes per chunk.
+TABLE_WINDOW, MAX_COLUMNS, MAX_CELL, MAX_NOTE, MAX_NOTES = 3, 12, 80, 600, 10
 
 
 def is_heading(paragraph: str) -> bool:
@@ -82,15 +94,51 @@ def _units(text: str, page: int | None, path: list[str]) -> tuple[list[_Unit], l
 
 def _table(text: str, lines: list[tuple[int, int]], caption: str, path: list[str]) -> list[_Unit]:
     out = []
+    columns: list[str] | None = None
+    grid: list[list[str]] = []  # every row as [label, cell, ...], for the rows shown around a cited one
+    rows: list[int] = []  # the index in `out` of each row's unit
     for a, b in lines:
+        header = structure.parse_columns(text[a:b])
+        if header is not None and columns is None and not rows:
+            columns = [_bounded(h, MAX_CELL) for h in header[:MAX_COLUMNS]]
+            continue
         row = structure.parse_row(text[a:b])
         if row is None:  # a source line or note under the table: ordinary text, under the table's caption
             out += [_Unit(s, caption) for s in split_sentences(text[a:b], a)]
             continue
         _, label, cells = row
+        grid.append([_bounded(c, MAX_CELL) for c in _under_columns(columns, label, cells)[:MAX_COLUMNS]])
+        rows.append(len(out))
         meta = {"table": caption, "row": label, "cells": cells, "under": structure.to_section(path)}
         out.append(_Unit(Span(a, b, text[a:b]), caption, alone=True, meta=meta))
+    for k, i in enumerate(rows):
+        lo = max(0, k - TABLE_WINDOW)
+        out[i].meta.update(rows=grid[lo:k + TABLE_WINDOW + 1], row_at=k - lo)
+        if columns:
+            out[i].meta["columns"] = columns
     return out
+
+
+def _under_columns(columns: list[str] | None, label: str, cells: list[str]) -> list[str]:
+    """A row line's cells placed under the table's columns, each without its column name ("Actual £52
+    million" under "Actual (£m)" is "£52 million"); as they are when the columns are unknown or do not fit."""
+    if not columns:
+        return [label, *cells]
+    out, j = [label] + [""] * (len(columns) - 1), 1
+    for cell in cells:
+        for k in range(j, len(columns)):
+            names = sorted({columns[k], with_unit(columns[k], "1")[0]} - {""}, key=len, reverse=True)
+            name = next((n for n in names if cell.startswith(n + " ")), None)
+            if name is not None or not columns[k]:
+                out[k], j = (cell[len(name) + 1:] if name is not None else cell), k + 1
+                break
+        else:
+            return [label, *cells]
+    return out
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _notes(text: str, lines: list[tuple[int, int]], page: int | None) -> list[_Unit]:
@@ -114,13 +162,23 @@ def _notes(text: str, lines: list[tuple[int, int]], page: int | None) -> list[_U
 
 
 def chunk_page(doc_id: str, page: int | None, text: str, size: int = 700, overlap: int = 1,
-               meta: dict | None = None, section: str | None = None) -> tuple[list[Chunk], str | None]:
-    """Chunks of one cleaned page, and the section path in force at its end (carried to the next page)."""
+               meta: dict | None = None, section: str | None = None,
+               refs: tuple[tuple[int, int], ...] = ()) -> tuple[list[Chunk], str | None]:
+    """Chunks of one cleaned page, and the section path in force at its end (carried to the next page).
+    `refs`: where the page's footnote markers stood, (offset in `text`, note number), as cleaning found them."""
     meta = meta or {}
     units, path = _units(text, page, structure.from_section(section))
+    notes = {u.meta["note"]: u.span.text for u in units if "note" in u.meta}
 
     def make(a: int, b: int, sec: str | None, extra: dict) -> Chunk:
         body = text[a:b]
+        extra = dict(extra)
+        if "note" not in extra:
+            # A marker belongs to the passage that holds the words it is glued to: it stood just after them.
+            linked = [{"n": n, "page": page, "at": at - a, "text": _bounded(notes[n], MAX_NOTE) if n in notes else None}
+                      for at, n in refs if a < at <= b][:MAX_NOTES]
+            if linked:
+                extra["notes"] = linked
         return Chunk(chunk_id(doc_id, page, a, body), doc_id, body, page, sec, a, b, {**meta, **extra})
 
     chunks: list[Chunk] = []

@@ -1,5 +1,6 @@
 """Cleaning: normalise the text (`assistant.text.normalise`), drop navigation and boilerplate, repeated PDF
-headers/footers, hyphenation and footnote markers."""
+headers/footers, hyphenation and footnote markers. A marked footnote reference ('services[^3]', as the PDF
+reader writes a raised marker) leaves the text too, and the page keeps where it stood and which note it names."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import Counter
 
 from assistant.text.data import navigation_lines
 from assistant.text.normalise import normalise
+from ingest import structure
 from ingest.loaders import Page
 
 # Navigation and boilerplate lines of publisher web pages: publisher data, kept in one file with its source.
@@ -68,6 +70,26 @@ def repeated_margin_lines(pages: list[Page], margin: int = 3, min_share: float =
     return {shape for shape, n in counts.items() if n >= threshold and shape}
 
 
+def take_note_refs(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The text without its footnote references ('[^3]' after a word; a line starting '[^3]:' is the note
+    itself and stays), and (offset in the new text, note number) for each: the offset is where the marker
+    stood, just after the word or punctuation it was glued to."""
+    out, refs, last = [], [], 0
+    removed = 0
+    for m in structure.NOTE_REF.finditer(text):
+        if m.start() == 0 or text[m.start() - 1] == "\n":
+            continue  # '[^3]: text' at the start of a line is a footnote, not a reference to one
+        start = m.start()
+        while start > last and text[start - 1] in " \t":  # 'word [^3]': the space before goes too
+            start -= 1
+        out.append(text[last:start])
+        removed += m.end() - start
+        refs.append((m.end() - removed, int(m.group("n"))))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out), tuple(refs)
+
+
 def normalise_whitespace(text: str) -> str:
     """Trailing spaces off, runs of blank lines to one, non-breaking spaces to spaces."""
     text = text.replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
@@ -90,5 +112,6 @@ def clean_pages(pages: list[Page]) -> list[Page]:
         text = join_hyphenation(text)
         text = strip_boilerplate(text)
         text = strip_footnote_markers(text)
-        cleaned.append(Page(page.number, normalise_whitespace(text)))
+        text, refs = take_note_refs(normalise_whitespace(text))
+        cleaned.append(Page(page.number, text, refs))
     return cleaned

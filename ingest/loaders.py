@@ -14,10 +14,13 @@ SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".m
 
 @dataclass(frozen=True)
 class Page:
-    """The text of one page (PDF) or of a whole document (HTML, text: page None)."""
+    """The text of one page (PDF) or of a whole document (HTML, text: page None). `notes`: once cleaned, where
+    footnote markers stood, as (offset in `text`, note number) (see `ingest.structure`: a marker is data about
+    the text, never text a quote could hold)."""
 
     number: int | None
     text: str
+    notes: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ font, size and position where pypdf gives only text.
 
 What the layout says, and how it is read:
 - the body size is the commonest font size of the document; a bold or larger short line is a heading;
-- a digit in a smaller or raised font glued to the word before it is a footnote marker, dropped from the body;
+- a digit in a smaller or raised font glued to the word before it is a footnote marker, marked as a reference
+  to its note ('[^3]', taken out of the text by cleaning);
 - smaller lines below the body that start with a number are the page's footnotes;
 - ruled tables (pdfplumber's table finder), and three or more rows of short pieces apart by wide gaps (a table
   set without column rules), become row lines under their caption, and their cells leave the body;
@@ -92,10 +93,13 @@ def _line(words: list) -> _Line:
     for i, w in enumerate(words):
         prev = words[i - 1] if i else None
         # A footnote marker: a number glued to the word before it ("services1", "2018-19.2"), set smaller or
-        # raised above the line.
+        # raised above the line. It is written as a reference ("services[^1]"), which cleaning takes out of the
+        # text and keeps beside it, so the passage knows its note and no quote holds the digit.
         if prev is not None and _MARKER.match(w["text"]) and w["x0"] - prev["x1"] < 1.0 \
                 and (float(w["size"]) < MARKER * min(size, float(prev["size"]))
                      or prev["bottom"] - w["bottom"] > 0.25 * size):
+            number = w["text"].rstrip(",;")
+            text += structure.note_ref(number) + w["text"][len(number):]
             continue
         if kept:
             gap = w["x0"] - kept[-1]["x1"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from assistant.store.catalog import Catalog
+from assistant.store.catalog import Catalog, meta_json
 from assistant.store.vectors import embedding_text
 from assistant.config import Settings
 from assistant.errors import AssistantError, IngestError
@@ -176,13 +176,14 @@ class Ingestor:
             gaps = ", ".join(map(str, doc.meta["pages_without_text"]))
             result.note = _joined(result.note, f"pages {gaps} have no text (scanned?); ingest with --ocr")
         doc_id = result.doc_id = meta["doc_id"]
-        pages = clean_pages(doc.pages)
+        cleaned = clean_pages(doc.pages)
         # Text and HTML have no pages of their own: they are one page, numbered 1.
-        pages = [(p.number if p.number is not None else 1, p.text) for p in pages]
+        pages = [(p.number if p.number is not None else 1, p.text) for p in cleaned]
         chunks, section = [], None
-        for number, text in pages:
+        for (number, text), page in zip(pages, cleaned):
             page_chunks, section = chunk_page(doc_id, number, text, self.settings.chunk_size,
-                                              self.settings.chunk_overlap_sentences, section=section)
+                                              self.settings.chunk_overlap_sentences, section=section,
+                                              refs=page.notes)
             chunks += page_chunks
             budget.check_chunks(path, len(chunks), self.settings)
         if not chunks:
@@ -196,8 +197,10 @@ class Ingestor:
         old = self.catalog.document(doc_id)
         new_ids = {c.id for c in doc.chunks}
         stored = self.store.ids(doc_id)
-        if old and old["sha256"] == doc.meta["sha256"] and self.catalog.chunk_ids(doc_id) == new_ids \
-                and new_ids <= stored:
+        # Unchanged only when the catalog also holds the chunks' meta this version makes: a store migrated from
+        # an older schema gets its table and footnote meta by ingesting again, without re-embedding anything.
+        if old and old["sha256"] == doc.meta["sha256"] and new_ids <= stored \
+                and self.catalog.chunk_metas(doc_id) == {c.id: meta_json(c.meta) for c in doc.chunks}:
             doc.result.status = "unchanged"
             if stored - new_ids:  # leftovers of an ingest killed after its catalog swap
                 self.store.delete(sorted(stored - new_ids))

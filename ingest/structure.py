@@ -6,8 +6,13 @@ the same thing, and each mark sits on a line of its own, never inside a sentence
 
     ## Part Two: Progress and savings              a heading (any number of #, then a space)
     Table: Figure 3: Planned and actual spending   a table's caption, first line of its paragraph
+    Columns: Year | Planned | Actual               its header row (when it has one), second line
     Figure 3: Planned and actual spending, row 2021-22: Planned £40 million, Actual £52 million
     [^3]: The supplier was paid in advance.          footnote 3 of the page
+    payroll services[^3] across government          a reference to footnote 3, glued to the word it follows
+
+A reference is taken out of the text when it is cleaned (`ingest.cleaning.take_note_refs`): the page keeps
+where it stood, and the chunker records, in the meta of the passage holding it, the note it refers to.
 
 A section path has two tiers: the part ("Part Two", "Chapter 3", "Appendix One", "Annex A") and the heading
 under it. A heading "Part Two: Progress and savings" names both; the path reads "Part Two > Progress and
@@ -23,7 +28,9 @@ from assistant.text.figures import TABLE_ROW
 SEP = " > "
 HEADING = re.compile(r"^(#{1,6})[ \t]+(?P<text>\S.*?)[ \t]*#*[ \t]*$")
 CAPTION = re.compile(r"^Table:[ \t]*(?P<text>\S.*?)[ \t]*$")
+COLUMNS = re.compile(r"^Columns:[ \t]*(?P<text>.*?)[ \t]*$")
 FOOTNOTE = re.compile(r"^\[\^(?P<n>\d{1,3})\]:[ \t]*")
+NOTE_REF = re.compile(r"\[\^(?P<n>\d{1,3})\](?!:)")
 ROW = TABLE_ROW  # the one pattern: figure extraction reads each cell's header from it
 _NUMBER_WORDS = ("One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Thirteen|Fourteen|Fifteen|"
                  "Sixteen|Seventeen|Eighteen|Nineteen|Twenty")
@@ -47,9 +54,25 @@ def caption_line(caption: str) -> str:
     return f"Table: {' '.join(caption.split())}"
 
 
+def columns_line(header: list[str]) -> str:
+    """A table's header row: 'Columns: Year | Planned | Actual' (a '|' inside a name is written '/')."""
+    return "Columns: " + " | ".join(" ".join(h.replace("|", "/").split()) for h in header)
+
+
+def parse_columns(line: str) -> list[str] | None:
+    """The column names of a 'Columns:' line, or None when the line is not one."""
+    m = COLUMNS.match(line)
+    return [c.strip() for c in m.group("text").split("|")] if m else None
+
+
 def footnote_line(number: int | str, text: str) -> str:
     """A footnote: '[^3]: text'."""
     return f"[^{number}]: {' '.join(text.split())}"
+
+
+def note_ref(number: int | str) -> str:
+    """A reference to footnote `number`, glued to the word before it: '[^3]'."""
+    return f"[^{number}]"
 
 
 def row_prefix(caption: str) -> str:

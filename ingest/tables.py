@@ -67,15 +67,18 @@ def with_unit(header: str, cell: str) -> tuple[str, str]:
 
 
 def table_lines(caption: str, rows: list[list]) -> list[str]:
-    """The table as markup: its caption line, then one row line per data row (see `ingest.structure`)."""
+    """The table as markup: its caption line, its header row, then one row line per data row (see
+    `ingest.structure`)."""
     header, body = header_and_body(rows)
     if not body:
         return []
     lines = [structure.caption_line(caption)]
+    if any(header):
+        lines.append(structure.columns_line(header))
     for row in body:
         label = row[0] or "(unlabelled)"
         cells = [with_unit(header[j] if j < len(header) else "", row[j]) for j in range(1, len(row))]
         if not any(v for _, v in cells):
             continue  # a sub-heading row inside the table
         lines.append(structure.row_line(caption, label.replace(":", " -"), cells))
-    return lines if len(lines) > 1 else []
+    return lines if any(structure.parse_row(l) for l in lines) else []

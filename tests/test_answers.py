@@ -185,3 +185,30 @@ def test_an_undated_document_stays_in_under_a_year_filter(tmp_path):
         catalog.replace_document(meta, [(1, "Text.")], [Chunk(f"{doc_id}-1", doc_id, "Text.", 1)])
     assert catalog.filter_doc_ids(year_from=2020) == ["undated-upload"]
     assert sorted(catalog.filter_doc_ids(year_from=2010, year_to=2015)) == ["dated-2014", "undated-upload"]
+
+
+def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embedder):
+    """"What three risks…" is answered by the sentence that announces them and the three that follow, whatever
+    the items' own words (a report introduces a list this way; no cue words are involved)."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ferry-review.txt").write_text(
+        "Review of the island ferry replacement programme\n\n"
+        "The department began replacing its four island ferries in 2019 at a budgeted cost of £210 million. "
+        "The first vessel entered service in May 2023, eighteen months late.\n\n"
+        "The review identifies three risks to value for money. First, the shipyard has no other orders, so a "
+        "further delay would fall on the department alone. Second, crew training for the new engines has not "
+        "started. Third, two harbours still need deeper berths before the larger vessels can dock.\n\n"
+        "The department should publish a revised timetable by March 2025.\n", encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    answer = Assistant(settings).ask("What are the three risks to value for money the review points to?")
+    assert not answer.declined
+    for words in ("shipyard has no other orders", "crew training", "deeper berths"):
+        assert words in answer.text, answer.text
+    assert len(answer.citations) == 4
+    assert_verifiable(answer, Assistant(settings))

@@ -296,9 +296,10 @@ def test_a_merged_header_and_a_unit_in_the_header_make_rows_that_read_and_measur
                         [["Department", "Savings (£ million)", None], ["", "Forecast", "Achieved"],
                          ["HMRC", "12.5", "9.0"], ["Sub-total", "", ""]])
     assert lines == ["Table: Figure 5: Savings by department, 2022-23",
+                     "Columns: Department | Savings (£ million) Forecast | Savings (£ million) Achieved",
                      "Figure 5: Savings by department, row HMRC: Savings Forecast £12.5 million, "
                      "Savings Achieved £9.0 million"]
-    got = [(f.raw, f.value, f.measure) for f in extract_figures(lines[1]) if f.unit == "GBP"]
+    got = [(f.raw, f.value, f.measure) for f in extract_figures(lines[2]) if f.unit == "GBP"]
     assert got == [("£12.5 million", 12_500_000, "savings forecast"), ("£9.0 million", 9_000_000, "savings achieved")]
 
 

@@ -106,3 +106,16 @@ def test_a_person_named_with_a_role_in_apposition_is_person_evidence():
     assert shows("person", "Amyas Morse, head of the National Audit Office")
     assert not shows("person", "The Cabinet Office, most of the time, said little.")
     assert not shows("person", "In December 2012, the Cabinet Office published its strategy.")
+
+
+def test_bullet_items_and_leader_rows_are_each_their_own_sentence():
+    from assistant.text.sentences import split_sentences
+
+    text = ("Key facts\nTotal cost (final) ........ £447 million\nGateway cost ...... £37 million\n\n"
+            "The main risks are:\n- supplier capacity: two suppliers hold 71% of the market\n"
+            "- workforce: around 1,000 posts are vacant\n\nThe system was due to go live by\n2025. It did not.")
+    got = [s.text for s in split_sentences(text)]
+    assert got == ["Key facts", "Total cost (final) ........ £447 million", "Gateway cost ...... £37 million",
+                   "The main risks are:", "supplier capacity: two suppliers hold 71% of the market",
+                   "workforce: around 1,000 posts are vacant", "The system was due to go live by\n2025.", "It did not."]
+    assert all(text[s.start:s.end] == s.text for s in split_sentences(text))

@@ -51,6 +51,14 @@ CSS = """<style>
   margin:0 0 .5rem 0;font-size:.92rem}
 .aa-upload strong{color:#3b2800}
 .aa-note{color:inherit;font-size:.9rem;margin:0 0 .5rem 0}
+.aa-notes{margin:0 0 .5rem 0;padding:0 0 0 1.2rem;color:#1f2430;font-size:.9rem}
+.aa-table{border-collapse:collapse;width:100%;margin:0 0 .5rem 0;font-size:.9rem;color:#1f2430;background:#ffffff}
+.aa-table caption{text-align:left;font-weight:600;padding-bottom:.3rem;color:#1f2430}
+.aa-table th,.aa-table td{border:1px solid #c4c8d0;padding:.25rem .4rem;text-align:left;color:#1f2430;
+  overflow-wrap:break-word;word-break:normal}
+.aa-table thead th{background:#e8eaee}
+.aa-table tr.aa-cited th,.aa-table tr.aa-cited td{background:#ffe066;color:#111111;font-weight:600;
+  border-top:2px solid #8a6d00;border-bottom:2px solid #8a6d00}
 /* GOV.UK focus: yellow ring with a black edge, seen on any background (the theme is ui/.streamlit) */
 :focus-visible{outline:3px solid #ffdd00!important;outline-offset:0!important;box-shadow:0 0 0 5px #0b0c0c!important}
 </style>"""
@@ -136,6 +144,10 @@ def source_card_html(c: Citation) -> str:
     parts = [f'<div class="aa-card">{banner}<dl class="aa-meta">{items}</dl>',
              f'<blockquote class="aa-passage" aria-label="{esc(card_label(c))}: quoted passage">'
              f"{highlight(c.context, c.quote)}</blockquote>"]
+    if c.table:
+        parts.append(table_html(c.table))
+    if c.notes:
+        parts.append(notes_html(c.notes))
     url = safe_url(c.url)
     if url:
         host = urlsplit(url).netloc
@@ -143,6 +155,38 @@ def source_card_html(c: Citation) -> str:
                      f"Open the source on {esc(host)}<span class=\"aa-sr\"> (opens in a new tab)</span></a></p>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def table_html(table: dict) -> str:
+    """A quoted table row in its table: the caption, the header row, the rows around it, the quoted row
+    marked by colour, weight and words ("quoted row", for a screen reader)."""
+    columns = table.get("columns") or []
+    rows = table.get("rows") or []
+    width = max([len(columns)] + [len(r) for r in rows])
+    head = ""
+    if columns:
+        cells = "".join(f'<th scope="col">{esc(h)}</th>' for h in list(columns) + [""] * (width - len(columns)))
+        head = f"<thead><tr>{cells}</tr></thead>"
+    body = []
+    for i, row in enumerate(rows):
+        row = list(row) + [""] * (width - len(row))
+        cited = i == table.get("row_at")
+        label = esc(row[0]) + ('<span class="aa-sr"> (quoted row)</span>' if cited else "")
+        cells = "".join(f"<td>{esc(v)}</td>" for v in row[1:])
+        attrs = ' class="aa-cited" aria-current="true"' if cited else ""
+        body.append(f'<tr{attrs}><th scope="row">{label}</th>{cells}</tr>')
+    return (f'<table class="aa-table"><caption>{esc(table.get("caption"))}</caption>{head}'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def notes_html(notes) -> str:
+    """The footnotes the quoted words refer to: "See note 3 (page 2): text"."""
+    items = []
+    for note in notes:
+        where = f" (page {note.get('page')})" if note.get("page") is not None else ""
+        text = note.get("text") or "its text is not on that page"
+        items.append(f"<li>See note {esc(note.get('n'))}{esc(where)}: {esc(text)}</li>")
+    return f'<ul class="aa-notes" aria-label="Footnotes the quote refers to">{"".join(items)}</ul>'
 
 
 def _paragraphs(escaped: str) -> str:

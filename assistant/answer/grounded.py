@@ -7,6 +7,7 @@ enough. A calculation question is routed to the calculators; a comparison quotes
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -171,20 +172,29 @@ class GroundedAnswerer(Runnable[dict, Answer]):
     def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
         """The best sentence, and a runner-up of the same report that says something new of the kind asked for:
         a question's answer often spans two sentences ("the revised cost and end date"). How likely the
-        runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`)."""
+        runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`).
+        A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
+        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items."""
         best = cands[0]
+        items = _list_items(q, best)
+        if items:
+            return [best, *items]
         chosen = [best]
         ratio = self.params["second_ratio"]
-        for c in cands[1:4]:
+        wanted = stems(" ".join(q.terms))
+        have = stems(best.text)
+        eligible = []
+        for c in cands[1:6]:
             if c.doc_id != best.doc_id or c.p < ratio * best.p:
                 continue
             if c.text in best.text or best.text in c.text or len(best.text) + len(c.text) > 2 * LONG_QUOTE:
                 continue
             if q.types and not c.f.get("type_hit"):
                 continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
-            chosen.append(c)
-            break
-        return chosen
+            eligible.append(c)
+        adds = [c for c in eligible if (stems(c.text) & wanted) - have]
+        pick = (adds or eligible)[:1]
+        return chosen + pick
 
     def _compare(self, question: str, q: Question, cands: list[F.Candidate], targets: tuple[str, ...]) -> Answer:
         """One sentence from each named report, or a line saying which report is silent."""
@@ -235,6 +245,38 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         calc = Calculation(calc.operation, calc.expression, calc.result, calc.unit, operands)
         text = f"{routed.summary} {marks} Working: {calc.expression}. {marks}"
         return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
+
+
+_ANNOUNCED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
+MAX_ITEMS = 6
+
+
+def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
+    """The items of a list the best sentence announces: it ends with a colon, or it counts things the question
+    names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
+    many as it counts (at most MAX_ITEMS). Structure, not wording: any list a report introduces this way."""
+    from assistant.query.safety import is_instruction
+    from assistant.text.figures import WORD_VALUES
+    from assistant.text.sentences import split_sentences
+
+    text = best.text.rstrip()
+    wanted = stems(" ".join(q.terms))
+    count = None
+    for m in _ANNOUNCED.finditer(text):
+        if stems(m.group(2)) & wanted:
+            n = m.group(1).lower()
+            count = int(n) if n.isdigit() else WORD_VALUES.get(n)
+            break
+    if count is None and not text.endswith(":"):
+        return []
+    if count is not None and (count < 2 or len(text) > LONG_QUOTE):
+        return []
+    chunk = best.chunk.chunk
+    after = [s for s in split_sentences(chunk.text) if s.start >= best.end and not is_instruction(s.text)]
+    items = after[: min(count or MAX_ITEMS, MAX_ITEMS)]
+    if count is not None and len(items) < count:
+        return []  # the list runs past this passage: quoting part of it would look like the whole
+    return [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text) for s in items]
 
 
 def _best_clauses(text: str, wanted: set[str]) -> tuple[int, int]:

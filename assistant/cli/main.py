@@ -281,8 +281,19 @@ def cmd_search(args, settings: Settings) -> int:
         c = r.chunk
         print(printable(f"{i}. {c.doc_id}  page {c.page}  score {r.score:.4f}"
                         + (f"  cosine {r.similarity:.3f}" if r.similarity is not None else "")))
-        print("   " + printable(" ".join(c.text.split())) + "\n")
+        print("   " + printable(" ".join(c.text.split())))
+        for note in c.meta.get("notes") or ():
+            if isinstance(note, dict):
+                print("   " + printable(_note_line(note)))
+        print()
     return 0
+
+
+def _note_line(note: dict) -> str:
+    """'see note 3 (page 2): The remaining 8 systems ...', a footnote a passage's marker refers to."""
+    where = f" (page {note.get('page')})" if note.get("page") is not None else ""
+    text = " ".join(str(note.get("text") or "its text is not on the page").split())
+    return f"see note {note.get('n')}{where}: {text}"
 
 
 def format_answer(answer) -> str:
@@ -292,6 +303,7 @@ def format_answer(answer) -> str:
         page = (f", page {c.page}" if c.page is not None else "") + (f", {c.section}" if c.section else "")
         lines.append(printable(f"[{c.n}] {c.title}{page} ({c.doc_id})") + "\n    "
                      + printable(f"“{' '.join(c.quote.split())}”"))
+        lines += ["    " + printable(_note_line(note)) for note in getattr(c, "notes", ())]
     for calc in answer.calculations:
         lines.append(printable(f"calculation: {calc.expression}"))
     if answer.declined and answer.nearest:

@@ -6,6 +6,7 @@ the catalog does not know (an ingest killed half-way) is never shown.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -15,38 +16,18 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from assistant.errors import ConfigError
+from assistant.store import migrations
 from assistant.types import Chunk
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, file TEXT, sha256 TEXT, title TEXT, publisher TEXT, published TEXT,
-    year INTEGER, kind TEXT, strategy TEXT, url TEXT, licence TEXT, extra TEXT,
-    pages INTEGER, chunks INTEGER, ingested_at TEXT
-);
-CREATE TABLE IF NOT EXISTS pages (doc_id TEXT, page INTEGER, text TEXT, PRIMARY KEY (doc_id, page));
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, doc_id TEXT, page INTEGER, section TEXT,
-    char_start INTEGER, char_end INTEGER, text TEXT
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
--- One vector per sentence of a chunk (offsets in the chunk's text), from the chunk's own embedding pass.
-CREATE TABLE IF NOT EXISTS sentence_vectors (
-    chunk_id TEXT, start INTEGER, "end" INTEGER, vector BLOB, PRIMARY KEY (chunk_id, start)
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, section, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text, section) VALUES (new.rowid, new.text, coalesce(new.section, ''));
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text, section)
-    VALUES ('delete', old.rowid, old.text, coalesce(old.section, ''));
-END;
-"""
 
 DOC_FIELDS = ("doc_id", "file", "sha256", "title", "publisher", "published", "year", "kind", "strategy",
               "url", "licence", "extra", "pages", "chunks", "ingested_at")
+
+# A chunk's own metadata (table row, footnote links) is stored as JSON of at most META_MAX_CHARS; the
+# document's fields are the documents table's and are joined in when a chunk is read, never stored twice.
+META_MAX_CHARS = 8000
+_DOC_META = ("title", "publisher", "published", "url", "strategy", "year")
+
+log = logging.getLogger(__name__)
 
 # Lexical search leaves out query terms found in more than COMMON_SHARE of the chunks once the library holds
 # COMMON_MIN_CHUNKS chunks (see Catalog._without_common); small corpora are searched with every term.
@@ -72,7 +53,7 @@ class Catalog:
         self.read_only = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db.executescript(SCHEMA)  # idempotent DDL; executescript manages its own transaction
+            migrations.migrate(self.db)  # an older store is brought up to date in place
         except (OSError, sqlite3.OperationalError) as exc:
             # A store on a read-only disk or without write permission still answers questions.
             if not self.path.is_file() or not _read_only_error(exc):
@@ -147,6 +128,11 @@ class Catalog:
                 out[r[0]].append(r[1])
         return {d: tuple(v) for d, v in out.items()}
 
+    def chunk_metas(self, doc_id: str) -> dict[str, str | None]:
+        """Each chunk of a document and its stored meta JSON (None for none, as a store migrated from the
+        first schema holds until its documents are ingested again)."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT id, meta FROM chunks WHERE doc_id = ?", (doc_id,))}
+
     def chunk_ids(self, doc_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))}
 
@@ -178,8 +164,10 @@ class Catalog:
                        [row.get(f) for f in DOC_FIELDS])
             db.executemany("INSERT INTO pages VALUES (?, ?, ?)", [(meta["doc_id"], p, t) for p, t in pages])
             db.executemany(
-                "INSERT INTO chunks (id, doc_id, page, section, char_start, char_end, text) VALUES (?,?,?,?,?,?,?)",
-                [(c.id, c.doc_id, c.page, c.section, c.char_start, c.char_end, c.text) for c in chunks])
+                "INSERT INTO chunks (id, doc_id, page, section, char_start, char_end, text, meta) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(c.id, c.doc_id, c.page, c.section, c.char_start, c.char_end, c.text, meta_json(c.meta))
+                 for c in chunks])
 
     def delete_document(self, doc_id: str) -> None:
         with self.transaction() as db:
@@ -321,7 +309,39 @@ def _doc(row: sqlite3.Row) -> dict:
     return d
 
 
+def meta_json(meta: dict | None) -> str | None:
+    """A chunk's own metadata as the meta column holds it: JSON data (anything else as its string), without the
+    document's fields, at most META_MAX_CHARS long: over it, the largest values are left out first and
+    `truncated` says so."""
+    own = {str(k): v for k, v in (meta or {}).items() if k not in _DOC_META}
+    if not own:
+        return None
+    text = json.dumps(own, ensure_ascii=False, default=str)
+    while len(text) > META_MAX_CHARS:
+        big = max((k for k in own if k != "truncated"), key=lambda k: len(json.dumps(own[k], default=str)))
+        del own[big]
+        own["truncated"] = True
+        text = json.dumps(own, ensure_ascii=False, default=str)
+    return text
+
+
+def _own_meta(r: sqlite3.Row) -> dict:
+    """The meta column of a chunk row as a dict ({} for none, for a store not yet migrated, or for a value
+    that is not a JSON object, which is logged: a damaged row still shows its text)."""
+    raw = r["meta"] if "meta" in r.keys() else None
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        log.warning("chunk %s has unreadable metadata; it is shown without it", r["id"])
+        return {}
+    return value
+
+
 def _chunk(r: sqlite3.Row) -> Chunk:
-    meta = {"title": r["title"], "publisher": r["publisher"], "published": r["published"], "url": r["url"],
-            "strategy": json.loads(r["strategy"] or "[]"), "year": r["year"]}
+    meta = {**_own_meta(r), "title": r["title"], "publisher": r["publisher"], "published": r["published"],
+            "url": r["url"], "strategy": json.loads(r["strategy"] or "[]"), "year": r["year"]}
     return Chunk(r["id"], r["doc_id"], r["text"], r["page"], r["section"], r["char_start"], r["char_end"], meta)

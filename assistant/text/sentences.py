@@ -25,9 +25,13 @@ class Span:
 
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+# Lines that are layout, not wrapped prose: a bulleted item, or a "key facts" row with a dot leader
+# ("Transition cost (final) ........ £447 million"). Each is its own unit, so a quote is the one item asked about.
+_BULLET_LINE = re.compile(r"^\s*[-•*–▪·]\s")
+_LEADER_LINE = re.compile(r"\.{4,}|…{2,}|(?:\. ){3,}")
 # A label before a sentence: "1.", "12)", "(a)", "b.", "iv)", or a footnote number glued to the end of the
 # previous sentence ("...in 2018-19.2 The supplier..." -> marker "2" is cut off the next sentence).
-_LABEL = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\))\s+")
+_LABEL = re.compile(r"^(?:[-•*–▪·]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\))\s+")
 # A boundary blingfire misses: a footnote marker glued to a full stop before a capital ("2024-25.2 See").
 _GLUED_MARKER = re.compile(rf"(?:(?<=[a-z%)])|(?<=\d\d-\d\d)|(?<=\b{Y}))\.(\d{{1,2}})\s+(?=[A-Z“\"‘'(£])")
 
@@ -48,8 +52,8 @@ def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span
     """Sentences of `text` with offsets (plus `offset`); a blank line always ends a sentence. With `bare`, a
     piece without words ("15%", "£300 million.") is kept as a sentence too (figures are read from it)."""
     spans: list[Span] = []
-    for para in _PARAGRAPH.finditer(text):
-        base, ptext = para.start(), para.group()
+    blocks = [b for para in _PARAGRAPH.finditer(text) for b in _blocks(para.start(), para.group())]
+    for base, ptext in blocks:
         flat = ptext.replace("\n", " ")  # same length: offsets stay valid
         for start, end in _segment(flat):
             cut = start
@@ -58,6 +62,21 @@ def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span
                 cut = m.end(1)
             _add(spans, ptext, cut, end, base + offset, bare)
     return spans
+
+
+def _blocks(base: int, para: str) -> list[tuple[int, str]]:
+    """A paragraph cut where a line is a list item or a leader row (see _BULLET_LINE, _LEADER_LINE); a plain
+    line break stays a wrap."""
+    lines = para.split("\n")
+    out, start, pos = [], 0, 0
+    for i, line in enumerate(lines[:-1]):
+        pos += len(line) + 1
+        nxt = lines[i + 1]
+        if _BULLET_LINE.match(nxt) or _LEADER_LINE.search(line) or _LEADER_LINE.search(nxt):
+            out.append((base + start, para[start:pos - 1]))
+            start = pos
+    out.append((base + start, para[start:]))
+    return out
 
 
 def _add(spans: list[Span], text: str, start: int, end: int, base: int, bare: bool = False) -> None:
