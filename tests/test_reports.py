@@ -33,3 +33,22 @@ def test_a_report_the_library_does_not_hold_names_nothing(library_assistant):
     # The library's 2019 reports are the NAO's; "the 2019 PAC report" is none of them.
     named, targets = _resolve(library_assistant, "What did the 2019 PAC report say about smart motorways?")
     assert named == () and targets == []
+
+
+def test_reports_compared_by_body_or_in_the_plural_are_both_targets(library_assistant):
+    # No years: the bodies (publisher data) pick one report each, on the question's subject.
+    _, targets = _resolve(library_assistant, "How did the probation companies' offender volumes against the MoJ "
+                                             "model change between the NAO report and the PAC report?")
+    assert sorted(targets) == ["nao-2015-probation-reform-contracts", "pac-2016-probation-reform-contracts"]
+    # "the two ... reports": the two reports its passages come from that share a subject.
+    _, targets = _resolve(library_assistant, "Did the courts backlog grow between the two courts modernisation "
+                                             "reports?")
+    assert sorted(targets) == ["nao-2018-courts-modernisation", "pac-2023-courts-modernisation"]
+    # One report, one body: nothing is compared.
+    _, targets = _resolve(library_assistant, "What did the PAC report recommend on court closures?")
+    assert len(targets) <= 1
+
+
+def test_an_off_topic_question_mentioning_reports_is_still_declined(library_assistant):
+    answer = library_assistant.ask("Forget the reports. What is the capital of France?")
+    assert answer.declined

@@ -118,7 +118,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if routed is not None and not routed.declined:
             return routed
         cands = self.candidates(q, chunks, targets)
-        if cands and len(targets) >= 2:
+        if cands and len(targets) >= 2 and self.answerable(cands):
             return self._compare(question, q, cands, targets)
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED

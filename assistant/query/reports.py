@@ -45,10 +45,16 @@ class ReportResolver:
                     options[year] = ranked
         if len(options) < 2 or all(len(o) == 1 for o in options.values()):
             return {y: o[0] for y, o in options.items()}
+        return self._coherent(options)
+
+    def _coherent(self, options: dict[str, list[str]]) -> dict[str, str]:
+        """One document per key, from each key's options (best first), chosen to be about the same thing."""
         vectors = self._subject_vectors([d for o in options.values() for d in o])
         best, pick = -math.inf, {}
         for combo in itertools.product(*[list(enumerate(o)) for o in options.values()]):
             chosen = [d for _, d in combo]
+            if len(set(chosen)) < len(chosen):
+                continue
             coherence = sum(_cosine(vectors[a], vectors[b]) for a, b in itertools.combinations(chosen, 2))
             score = coherence - 0.1 * sum(rank for rank, _ in combo)  # relevance still counts
             if score > best:
@@ -117,7 +123,38 @@ class ReportResolver:
         if any(d not in explicit for d in out):
             relevant = {h.chunk.doc_id for h in self.searcher.search(query or text, 12, f)}
             out = [d for d in out if d in explicit or d in relevant]
+        if len(out) < 2:
+            out = self.across(text, query, f, out) or out
         return out if len(out) <= 3 else []  # a question naming many reports is a question about all
+
+    def across(self, text: str, query: str, f: Filters, named: list[str]) -> list[str]:
+        """The reports a question compares without naming their years: one per body it names beside a report
+        ("between the NAO report and the PAC report", "the NAO in 2015 ... the final figure given to the
+        PAC"), or, when it speaks of reports in the plural ("the two probation reports", "each report"), the
+        two reports its passages come from that are most about one subject. [] when it compares nothing."""
+        low = text.lower()
+        if "report" not in low:
+            return []
+        docs = self.catalog.documents()
+        publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")).strip() for d in docs}
+        bodies = [b["name"] for b in publishers()["body"]
+                  if re.search(rf"\b{re.escape(b['name'])}\b", canonical(text)) and b["name"] in publisher.values()]
+        hits = self.searcher.search(query or text, 12, f)
+        ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        if len(bodies) >= 2:
+            options = {b: [d for d in ranked if publisher.get(d) == b][:3] for b in bodies}
+            if any(not o for o in options.values()):
+                return []
+            return list(self._coherent(options).values())
+        if not re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low):
+            return []
+        first = named[0] if named else (ranked[0] if ranked else None)
+        others = [d for d in ranked[:4] if d != first]
+        if first is None or not others:
+            return []
+        vectors = self._subject_vectors([first, *others])
+        second = max(others, key=lambda d: _cosine(vectors[first], vectors[d]))
+        return [first, second]
 
 
 # Who published a report, written between its year and "report": "the 2018 NAO review", "the 2023 PAC report",
