@@ -135,6 +135,23 @@ def test_the_ui_command_gives_streamlit_the_upload_cap_from_max_file_mb(tmp_path
     assert "\nmaxUploadSize = 3\n" in shown and "\nport = 8501\n" in shown
 
 
+def test_the_ui_hides_error_details_from_the_browser():
+    """An error the app does not catch shows no traceback in the browser: `ui` passes showErrorDetails "none"
+    (Streamlit's strictest value) and the app's own config.toml says the same for `streamlit run ui/app.py`.
+    (tests/test_ui_errors.py checks what the browser shows for the errors the app catches.)"""
+    import tomllib
+
+    from assistant.cli.main import ui_command
+
+    cmd = ui_command(Path("ui/app.py"), 8501, "localhost", Settings())
+    assert cmd[cmd.index("--client.showErrorDetails") + 1] == "none"
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show", *cmd[5:]], capture_output=True,
+                           text=True, check=True).stdout
+    assert '\nshowErrorDetails = "none"\n' in shown
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / "ui" / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+
+
 @pytest.mark.slow
 def test_the_ui_command_serves_the_app_and_sigterm_stops_the_server(corpus_settings):
     import signal

@@ -4,6 +4,7 @@ given to Markdown: see ui/render.py and ui/compare_view.py."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -25,6 +26,8 @@ ALL = "All"
 FILTER_NAMES = {"doc_ids": "documents chosen", "publisher": "publisher", "year_from": "published from",
                 "year_to": "published to", "strategy": "strategy"}
 NOTHING = "\0no-document"  # a doc_id no document has: an empty list of doc_ids would mean "every document"
+
+log = logging.getLogger("audit_assistant.ui")
 
 
 @st.cache_resource(show_spinner=False)
@@ -281,9 +284,9 @@ def ask_question(assistant, key: str, question: str, filters: dict, mode: str) -
             who = load_llm_assistant(assistant, key) if mode == "llm" else assistant
             with st.spinner("Searching the reports"):
                 answer = who.ask(question, history=past, filters=filters)
-        except AssistantError as exc:
+        except Exception as exc:  # the assistant's own error, or a store or server gone: one line, no traceback
             st.session_state.messages.pop()
-            st.error(md_escape(str(exc)))
+            show_error(exc, assistant.settings)
         else:
             st.session_state.messages.append({"role": "assistant", "answer": answer})
             show_answer(answer, stream=True)
@@ -312,8 +315,8 @@ def compare(assistant, docs: list[dict]) -> None:
             try:
                 with st.spinner("Comparing: reading the reports aspect by aspect"):
                     tables[wanted] = comparing.compare_strategies(assistant, columns, aspects)
-            except AssistantError as exc:
-                st.error(md_escape(str(exc)))
+            except Exception as exc:
+                show_error(exc, assistant.settings)
         if wanted in tables:
             st.session_state.cmp_shown = wanted
     shown = st.session_state.get("cmp_shown")
@@ -346,16 +349,43 @@ def show_timeline(assistant, docs: list[dict]) -> None:
             seen = {d["doc_id"] for d in docs}
             events_by[wanted] = [e for e in comparing.timeline(assistant, strategy=which)
                                  if e.citation.doc_id in seen]
-        except AssistantError as exc:
-            st.error(md_escape(str(exc)))
+        except Exception as exc:
+            show_error(exc, assistant.settings)
             return
     st.html(view.timeline_html(events_by[wanted], scope="the corpus" if which is None else which))
+
+
+# -- errors ----------------------------------------------------------------------------------------
+def error_line(exc: Exception, settings: Settings | None) -> str:
+    """One line for the user about an error: the assistant's own message (written for users), or for any
+    other (a Chroma server gone, a disk) what failed and its kind, with the traceback in the server's log."""
+    if isinstance(exc, AssistantError):
+        return " ".join(str(exc).split())
+    log.error("the page failed: %s", type(exc).__name__, exc_info=exc)
+    package = type(exc).__module__.split(".")[0]
+    if settings is not None and settings.chroma_url and package in {"chromadb", "httpx", "httpcore"}:
+        return (f"The Chroma server at {settings.chroma_url} did not answer ({type(exc).__name__}): check that it "
+                "is running. The details are in the server's log.")
+    return f"Something went wrong ({type(exc).__name__}); the details are in the server's log."
+
+
+def show_error(exc: Exception, settings: Settings | None) -> None:
+    st.error(md_escape(error_line(exc, settings)))
 
 
 def main() -> None:
     st.set_page_config(page_title="Audit Assistant", layout="centered")
     st.html(render.CSS)
-    settings = Settings.from_env()
+    settings = None
+    try:
+        settings = Settings.from_env()
+        page(settings)
+    except Exception as exc:  # never a traceback in the browser (client.showErrorDetails hides any that escape)
+        show_error(exc, settings)
+
+
+def page(settings: Settings) -> None:
+    """The page: title, sidebar, the Chat and Compare tabs, export; the model is loaded last."""
     key = cache_key(settings)
     assistant = load_assistant(settings, key)
     st.session_state.setdefault("messages", [])

@@ -357,6 +357,9 @@ def ui_command(app: Path, port: int, host: str, settings: Settings) -> list[str]
     return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
             "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "minimal", "--theme.base", "light",  # the theme the accessibility tests check
+            # An error the app does not catch shows a generic line in the browser, never its traceback (server
+            # paths and code); the details go to the server's log. The app itself shows its errors in one line.
+            "--client.showErrorDetails", "none",
             "--server.maxUploadSize", str(upload_cap_mb(settings))]
 
 
