@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def load(path: Path, settings: Settings, loader=loaders.load_file) -> loaders.Lo
     """The file's pages, read in the worker under the settings' time and memory budget.
 
     A loader other than `ingest.loaders.load_file` (a test's substitute) runs in this process, with the
-    character limits only."""
+    character limits only. Inside `reusing(path, doc, settings)` on this thread, the same unchanged file under
+    the same settings is not read again: that read's result is returned."""
+    held = getattr(_reused, "held", None)
+    if held is not None and held[0] is not None and held[0] == _identity(path) and held[2] == settings:
+        return held[1]
     kwargs = {"max_pdf_pages": settings.max_pdf_pages, "max_bytes": int(settings.max_file_mb * 1e6),
               "ocr": settings.ocr, "max_page_stream_mb": settings.max_page_stream_mb,
               "max_doc_stream_mb": settings.max_doc_stream_mb}
@@ -76,6 +81,29 @@ def load(path: Path, settings: Settings, loader=loaders.load_file) -> loaders.Lo
         return doc
     with _lock:
         return _pool.run(Path(path), kwargs, settings)
+
+
+@contextmanager
+def reusing(path: Path, doc: loaders.LoadedDocument, settings: Settings):
+    """Within this block, on this thread, `load` of `path` (unchanged since) under `settings` returns `doc`, a
+    result of `load` itself: the UI's upload path reads a file once, under the budget, for both its title and
+    its ingest. Other threads (other browser sessions) are not affected."""
+    before = getattr(_reused, "held", None)
+    _reused.held = (_identity(path), doc, settings)
+    try:
+        yield
+    finally:
+        _reused.held = before
+
+
+def _identity(path: Path) -> tuple | None:
+    """A file as itself and as it is now: a rewrite in between makes another identity (None: it is gone)."""
+    try:
+        path = Path(path).resolve()
+        st = path.stat()
+    except OSError:
+        return None
+    return str(path), st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def shutdown() -> None:
@@ -247,4 +275,5 @@ def _serve(memory_mb: int, idle_s: float) -> None:
 
 _pool = _Pool()
 _lock = threading.Lock()
+_reused = threading.local()
 atexit.register(shutdown)

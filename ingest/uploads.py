@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.errors import AssistantError, StoreBusyError
+from assistant.errors import AssistantError, IngestError, StoreBusyError
 from assistant.store.vectors import write_lock
+from ingest import budget
 from ingest.loaders import SUPPORTED
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,13 @@ def _add(ingestor, name: str, dest: Path, data: bytes, session: str | None) -> U
     backup = _set_aside(dest)
     try:
         dest.write_bytes(data)
-        title, taken = _title_for(ingestor, dest)
-        _write_entry(manifest, before, {"file": dest.name, "title": title, "publisher": UPLOADED, "kind": "upload",
-                                        "uploaded": True, "session": session or ""})
-        result = _ingest(ingestor, dest)
+        doc, result = _read(ingestor, dest)
+        if doc is not None:
+            title, taken = _title_for(ingestor, dest, doc.title)
+            _write_entry(manifest, before, {"file": dest.name, "title": title, "publisher": UPLOADED,
+                                            "kind": "upload", "uploaded": True, "session": session or ""})
+            with budget.reusing(dest, doc, ingestor.settings):  # the ingest takes this read, not a second one
+                result = _ingest(ingestor, dest)
     except BaseException:
         _restore(dest, backup)
         _restore_manifest(manifest, before)
@@ -139,14 +143,13 @@ def _add(ingestor, name: str, dest: Path, data: bytes, session: str | None) -> U
     return UploadOutcome(name, True, message, result.doc_id, result.status, title, taken)
 
 
-def _title_for(ingestor, dest: Path) -> tuple[str, str | None]:
+def _title_for(ingestor, dest: Path, inferred: str | None) -> tuple[str, str | None]:
     """The title to store an upload under, and the title it would have had when another document holds it.
 
-    The title is the one ingestion would infer (the loader's, normalised, else the file name), read before
-    ingesting, so that the stored document never carries another document's title."""
+    `inferred` is the loader's title, as ingestion would take it (normalised, else the file name), so that the
+    stored document never carries another document's title."""
     from assistant.text.normalise import normalise
 
-    inferred = _inferred_title(dest)
     title = " ".join((normalise(inferred) if inferred else "").split()) or dest.stem
     mine = str(dest.resolve())
     others = {_title_key(d.get("title") or ""): d.get("title") for d in ingestor.catalog.documents()
@@ -163,24 +166,18 @@ def _title_key(title: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", normalise(str(title)).casefold()).split())
 
 
-def _inferred_title(path: Path) -> str | None:
-    """The title the loader gives a file; None when it gives none or cannot read the file (ingesting then
-    says why). A PDF's is its metadata title, read without parsing its pages."""
-    from ingest.loaders import load_file
+def _read(ingestor, dest: Path):
+    """The upload read once, in the parser worker under the time and memory budget (ingest/budget.py), never
+    in the UI server's own process: (the document, None), or (None, a failed result saying why in one line)."""
+    from ingest.pipeline import FileResult
 
     try:
-        if path.suffix.lower() == ".pdf":
-            from pypdf import PdfReader
-
-            meta = PdfReader(str(path)).metadata
-            title = meta.title if meta else None
-            return str(title).strip() or None if title else None
-        return load_file(path).title
-    except AssistantError:
-        return None
-    except Exception:  # a corrupt file: ingesting reports it in one line; nothing to title
-        log.debug("reading the title of upload %s failed", path, exc_info=True)
-        return None
+        return budget.load(dest, ingestor.settings), None
+    except IngestError as exc:
+        return None, FileResult(str(dest), error=exc.reason)
+    except Exception as exc:  # the worker could not be started (a disk, a limit): the log keeps the traceback
+        log.exception("reading upload %s failed", dest)
+        return None, FileResult(str(dest), error=f"the file could not be read ({type(exc).__name__})")
 
 
 def _write_entry(manifest: Path, before: str | None, entry: dict) -> None:

@@ -156,3 +156,38 @@ def test_uploads_are_released_after_processing_and_a_round_is_bounded(store, mon
     assert [u.key for u in uploaders] == ["uploader-1"] and not uploaders[0].value
     assert "uploader" not in at.session_state
     assert [d["doc_id"] for d in Catalog(store / "catalog.sqlite3").documents() if d["kind"] == "upload"] == ["small"]
+
+
+NESTED = ("<html><body>" + "<blockquote>" * 100_000 + "deep" + "</blockquote>" * 100_000 + "</body></html>").encode()
+WIDGETS = ("<html><head><title>Widget programme review</title></head><body><main><p>The Widget Office reported "
+           "that the widget programme cost £12 million in 2023.</p></main></body></html>").encode()
+
+
+def test_an_upload_is_read_once_under_the_parse_budget_for_its_title_and_its_ingest(store, monkeypatch):
+    """The title comes from the budgeted read in the parser worker, which the ingest then reuses: a normal upload
+    gets its inferred title with one read, and HTML nested 100,000 deep (as tests/test_hostile_files.py makes)
+    fails in one line naming the time limit, never parsed in the server's own process."""
+    from ingest import budget
+
+    reads: list[str] = []
+    real = budget._Pool.run
+
+    def spy(self, path, kwargs, settings):
+        reads.append(path.name)
+        return real(self, path, kwargs, settings)
+
+    monkeypatch.setattr(budget._Pool, "run", spy)
+    monkeypatch.setenv("AUDIT_ASSISTANT_PARSE_TIMEOUT_S", "5")
+    at = session()
+    upload(at, "widgets.html", WIDGETS)
+    assert [s.value.replace("\\", "") for s in at.sidebar.success] == ["widgets.html: added (1 pages, 1 chunks)"]
+    catalog = Catalog(store / "catalog.sqlite3")
+    assert catalog.document("widgets")["title"] == "Widget programme review"
+    assert reads == ["widgets.html"]  # the title's read, taken again by the ingest
+
+    upload(at, "deep.html", NESTED)
+    assert [e.value.replace("\\", "") for e in at.sidebar.error] == [
+        "Not added: deep.html: reading the file took longer than the 5 s limit (AUDIT_ASSISTANT_PARSE_TIMEOUT_S)"]
+    assert reads == ["widgets.html", "deep.html"]
+    assert catalog.document("deep") is None and not (store / "uploads" / "deep.html").exists()
+    assert "deep.html" not in (store / "uploads" / "manifest.toml").read_text()
