@@ -212,3 +212,17 @@ def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embed
         assert words in answer.text, answer.text
     assert len(answer.citations) == 4
     assert_verifiable(answer, Assistant(settings))
+
+
+def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library_assistant):
+    """"And how many actions…" names no report: the previous question and answer do."""
+    history = [{"role": "user", "content": "When did the Department publish its smart motorway safety stocktake?"},
+               {"role": "assistant", "content": "In March 2020."}]
+    prepared = library_assistant.prepare("And how many actions did it set out?", history)
+    assert prepared["targets"] == ("nao-2021-smart-motorways",)
+    answer = library_assistant.ask("And how many actions did it set out?", history)
+    assert answer.citations and answer.citations[0].doc_id == "nao-2021-smart-motorways"
+    assert "18" in answer.text
+    # A question that stands alone is not tied to the last turn's report.
+    assert library_assistant.prepare("What is the Apprenticeship Levy's annual budget for England?",
+                                     history)["targets"] == ()

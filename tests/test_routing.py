@@ -359,3 +359,15 @@ def test_the_previous_question_neither_chooses_the_calculation_nor_overrides_a_w
     r = route_calculation("What percentage of recommendations are still being implemented?", CHUNKS,
                           context="What is the shortfall in funding?")
     assert r.calculation.result == "71.4%"
+
+
+@pytest.mark.parametrize("question", [
+    "By what percentage did the shortfall the clusters forecast by 2024-25 exceed what the Treasury approved?",
+    "By how much did what the clusters forecast they need up to 2024-25 exceed the funding the Treasury approved?",
+])
+def test_a_period_inside_a_side_dates_it_and_is_never_an_operand(question):
+    r = route(question)
+    assert r is not None
+    units = {o.unit for o in r.calculation.operands} if r.calculation else set()
+    assert "financial_year" not in units and "year" not in units
+    assert "financial year" not in (r.error or ""), r.error

@@ -137,8 +137,18 @@ class Assistant:
             f, targets = replace(f, doc_ids=named), named
         else:
             targets = tuple(self.reports.targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
+        if not targets and q.context_terms and not f.doc_ids:
+            targets = self._previous_report(history, f)
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets}
+
+    def _previous_report(self, history: list[dict] | None, f: Filters) -> tuple[str, ...]:
+        """A follow-up ("And what were the contracts worth?") is about the report the last turn was about: the
+        one whose passages best match the previous question and answer together."""
+        turn = " ".join(str(t.get("content", "")) for t in (history or [])[-2:] if t.get("role") in ("user", "assistant"))
+        turn = analyse(turn[: self.settings.max_question_chars]).clean if turn.strip() else ""
+        hits = self.searcher.search(turn, 3, f) if turn else []
+        return (hits[0].chunk.doc_id,) if hits else ()
 
     def _retrieve(self, q, history, f: Filters, k: int, targets: tuple[str, ...] = ()) -> list[ScoredChunk]:
         """Passages for the answerer: a wider pool than `k` (sentences are chosen from it), gathered

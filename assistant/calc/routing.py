@@ -208,6 +208,8 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     if timed:  # years and periods place the question in time; they are never operands of a sum of money
         years = list(dict.fromkeys(YEAR.findall(ask.text)))
         ask = _Ask(_untimed(ask.text), _untimed(ask.subject), ask.similar)
+        if sides is not None:  # "spending by the end of 2014-15 exceed the budget": the year dates a side
+            sides = tuple(" ".join(_untimed(s).split()) for s in sides)
         if sides is None and len(years) == 2:  # "between March 2019 and March 2020": one measure at two times
             pair = _at_times(cands, years, ask.subject, units)
             if pair is not None:
