@@ -226,3 +226,27 @@ def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library
     # A question that stands alone is not tied to the last turn's report.
     assert library_assistant.prepare("What is the Apprenticeship Levy's annual budget for England?",
                                      history)["targets"] == ()
+
+
+def test_a_question_in_full_words_matches_a_sentence_using_the_documents_abbreviation(tmp_path, embedder):
+    """The report defines "flood warning service (FWS)" once; later sentences say "FWS". A question in full
+    words finds them through the document's own definition, with no thesaurus."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "warnings.txt").write_text(
+        "Review of regional flood warnings\n\n"
+        "The Environment Agency runs the flood warning service (FWS) for households in England.\n\n"
+        "By March 2023 the FWS had sent 4.2 million alerts to registered households.\n", encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    assistant = Assistant(settings)
+    prepared = assistant.prepare("How many alerts had the flood warning service sent by March 2023?")
+    cands = assistant.grounded.candidates(prepared["analysis"], prepared["chunks"], prepared["targets"])
+    fws = next(c for c in cands if c.text.startswith("By March 2023 the FWS"))
+    # every content word of the question is in that sentence once "FWS" reads as "flood warning service"
+    assert fws.f["lex"] > 0.99, fws.f["lex"]
+    assert "4.2 million" in assistant.ask("How many alerts had the flood warning service sent by March 2023?").text

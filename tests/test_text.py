@@ -119,3 +119,19 @@ def test_bullet_items_and_leader_rows_are_each_their_own_sentence():
                    "The main risks are:", "supplier capacity: two suppliers hold 71% of the market",
                    "workforce: around 1,000 posts are vacant", "The system was due to go live by\n2025.", "It did not."]
     assert all(text[s.start:s.end] == s.text for s in split_sentences(text))
+
+
+def test_abbreviations_are_read_from_the_documents_own_definitions():
+    from assistant.text.abbreviations import bridges, definitions, widen
+    from assistant.text.terms import stems
+
+    text = ("The Ministry of Justice (MoJ) sold 18 Community Supervision Companies (CSCs). HM Courts & Tribunals "
+            "Service (HMCTS) runs the courts. Trusts with an electronic patient record (EPR) rose (see Figure 2).")
+    found = definitions(text)
+    assert found == {"MOJ": "Ministry of Justice", "CSC": "Community Supervision Companies",
+                     "HMCTS": "HM Courts & Tribunals Service", "EPR": "electronic patient record"}
+    links = bridges(found)
+    # a sentence saying "EPR" answers a question saying "electronic patient record", and the other way round
+    assert stems("electronic patient record") <= widen(stems("176 trusts had an EPR"), links)
+    assert "epr" in widen(stems("176 trusts had an electronic patient record"), links)
+    assert widen(stems("nothing defined here"), links) == stems("nothing defined here")

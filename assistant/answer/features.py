@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
+from assistant.text.abbreviations import widen
 from assistant.text.patterns import COUNT, MONEY, PERCENT, shows
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import stem, stems
@@ -69,12 +70,13 @@ def idf(terms: list[str], doc_stems: list[frozenset[str]]) -> dict[str, float]:
     return {t: math.log(1 + (n + 1) / (sum(1 for s in doc_stems if stem(t) in s) + 0.5)) for t in terms}
 
 
-def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scope: list[frozenset[str]]) -> None:
+def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scope: list[frozenset[str]],
+            links: list[tuple[str, frozenset[str]]] = ()) -> None:
     """Share of the question's term weight each sentence has, in itself and in its passage's context; and the
     share no passage of the retrieved reports has at all (`absent`, the same for every sentence)."""
     wanted = {stem(t): w for t, w in weights.items()}
     total = sum(wanted.values()) or 1.0
-    seen = set().union(*scope) if scope else set()
+    seen = widen(set().union(*scope), links) if scope else set()
     absent = sum(w for s, w in wanted.items() if s not in seen and not s.isdigit()) / total
     top = max(wanted, key=wanted.get) if wanted else None
     rare = sorted(wanted, key=wanted.get, reverse=True)[:2]  # the question's two rarest terms
@@ -86,8 +88,8 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         if key not in contexts:
             about = " ".join([str(meta.get("title") or ""), *list(meta.get("strategy") or []),
                               c.chunk.chunk.section or "", c.chunk.chunk.text])
-            contexts[key] = stems(about)
-        have, context = stems(c.text), contexts[key]
+            contexts[key] = widen(stems(about), links)
+        have, context = widen(stems(c.text), links), contexts[key]
         # The question's focus: its words that are not the report's subject (its title). Every sentence of a
         # report on "shared services" shares those; the ones that answer share the rest.
         if c.doc_id not in topics:

@@ -50,19 +50,29 @@ class _DocStems:
         self.lock = threading.Lock()
 
     def get(self, doc_ids: list[str]) -> list[frozenset[str]]:
-        out: list[frozenset[str]] = []
+        return [s for hit in self._read(doc_ids) for s in hit[1]]
+
+    def links(self, doc_ids: list[str]) -> list[tuple[str, frozenset[str]]]:
+        """The abbreviations the documents define, as stem links (see assistant/text/abbreviations.py)."""
+        return list(dict.fromkeys(link for hit in self._read(doc_ids) for link in hit[2]))
+
+    def _read(self, doc_ids: list[str]) -> list[tuple]:
+        from assistant.text.abbreviations import bridges, definitions
+
+        out = []
         for d, ids in self.catalog.chunk_ids_of(doc_ids).items():
             with self.lock:
                 hit = self.data.get(d)
             if hit is None or hit[0] != ids:
                 texts = self.catalog.chunk_texts(d)
-                hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts])
+                links = tuple(bridges(definitions("\n\n".join(t for _, t in texts))))
+                hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts], links)
             with self.lock:
                 self.data[d] = hit
                 self.data.move_to_end(d)
                 while len(self.data) > self.size:
                     self.data.popitem(last=False)
-            out.extend(hit[1])
+            out.append(hit)
         return out
 
 
@@ -144,10 +154,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if not cands:
             return []
         terms = list(q.terms) + list(q.context_terms)
-        scope = self._doc_stems.get(list(dict.fromkeys(c.doc_id for c in cands))) if self._doc_stems else []
+        docs = list(dict.fromkeys(c.doc_id for c in cands))
+        scope = self._doc_stems.get(docs) if self._doc_stems else []
+        links = self._doc_stems.links(docs) if self._doc_stems else []
         rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
         weights = {t: w * (0.5 if t in q.context_terms else 1.0) for t, w in rarity.items()}
-        F.lexical(cands, q, weights, scope)
+        F.lexical(cands, q, weights, scope, links)
         F.shape(cands, q, targets)
         # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).
         cheap = sorted(cands, key=lambda c: -(c.f["lex"] + 0.5 * c.f["lex_ctx"] + c.f["chunk_sim"]
