@@ -250,3 +250,23 @@ def test_a_question_in_full_words_matches_a_sentence_using_the_documents_abbrevi
     # every content word of the question is in that sentence once "FWS" reads as "flood warning service"
     assert fws.f["lex"] > 0.99, fws.f["lex"]
     assert "4.2 million" in assistant.ask("How many alerts had the flood warning service sent by March 2023?").text
+
+
+def test_a_runner_up_that_adds_nothing_asked_for_is_left_out(tmp_path, embedder):
+    """The best sentence has the amount and every word of the question; a second sentence with an amount but
+    no further question word would only lengthen the answer."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pilot.txt").write_text(
+        "Review of the tenancy support pilot\n\n"
+        "The department spent £12 million on the tenancy support pilot in 2021.\n\n"
+        "In 2022 the department spent £3 million more on evaluating the tenancy support pilot.\n", encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    answer = Assistant(settings).ask("How much did the department spend on the tenancy support pilot?")
+    assert "£12 million" in answer.text
+    assert len(answer.citations) == 1, answer.text

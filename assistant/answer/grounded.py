@@ -204,8 +204,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             if q.types and not c.f.get("type_hit"):
                 continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
             eligible.append(c)
-        adds = [c for c in eligible if (stems(c.text) & wanted) - have]
-        pick = (adds or eligible)[:1]
+        # A runner-up must add something asked for: question words the best lacks, or the kind of answer asked
+        # for when the best does not show it. One that only repeats the best lengthens the answer.
+        lacking_type = bool(q.types) and not best.f.get("type_hit")
+        adds = [c for c in eligible if lacking_type or (stems(c.text) & wanted) - have]
+        pick = adds[:1]
         return chosen + pick
 
     def _compare(self, question: str, q: Question, cands: list[F.Candidate], targets: tuple[str, ...]) -> Answer:
@@ -233,10 +236,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         """A calculation's answer, a declined one saying which figure is missing, or None (not a calculation)."""
         from assistant.calc.routing import route_calculation
         from assistant.query.safety import withhold_instructions  # no operand from a sentence aimed at an AI
+        from assistant.store.figures import stored_figures  # the figures found at ingestion, not found again
 
         context = previous_question(history) if q.context_terms else None
+        figures = None if self.catalog is None else (lambda cs: stored_figures(self.catalog.db, cs))
         routed = route_calculation(q.clean, [withhold_instructions(sc.chunk) for sc in chunks], context=context,
-                                   similar=self._meaning)
+                                   similar=self._meaning, figures=figures)
         if routed is None:
             return None
         citations, numbers = [], []
