@@ -104,7 +104,7 @@ def test_a_store_of_the_old_schema_opens_migrates_in_place_and_still_answers(tmp
 
     answer = Assistant(settings).ask(TABLE_Q)
 
-    assert _version(settings.sqlite_path) == migrations.LATEST == 2
+    assert _version(settings.sqlite_path) == migrations.LATEST == 3
     assert _columns(settings.sqlite_path)[-1] == "meta"
     assert not answer.declined and "£52 million" in answer.text
     row = next(c for c in answer.citations if "£52 million" in c.quote)

@@ -19,6 +19,7 @@ from assistant.cli import figures as cli_figures
 from assistant.config import Settings
 from assistant.store.figures import delete_document, index_document, list_figures
 from assistant.text.figures import UNITS, extract_figures, has_status, status_of
+from assistant.text.sentences import split_clauses
 from assistant.types import Chunk
 
 D = Decimal
@@ -156,6 +157,30 @@ def test_offsets_point_at_the_raw_text_and_its_sentence():
 def test_tricky_wording(text, expected):
     got = [(f.raw, f.unit, f.value, f.low, f.high) for f in extract_figures(text)]
     assert got == expected
+
+
+@pytest.mark.parametrize("text, counted", [
+    ("There were 13 vacancies among its staff.", [("13 vacancies", "vacancies")]),  # a stop word ends the phrase
+    ("Of the 14 schemes completed since April 2015, 9 were finished late.", [("14 schemes", "schemes completed")]),
+    ("It found 60 such cases.", [("60 such cases", "such cases")]),  # a quantifier before a plural noun stays
+    ("It opened 22 further schemes.", [("22 further schemes", "further schemes")]),
+    ("In total 3 were approved.", []),  # an auxiliary never opens what a count counts
+    ("2 The Ministry's estimate rose.", []),  # a footnote marker before a sentence is no count
+])
+def test_what_a_count_counts_ends_at_a_library_stop_word(text, counted):
+    assert [(f.raw, f.measure) for f in extract_figures(text) if f.unit == "count"] == counted
+
+
+@pytest.mark.parametrize("text", ["The programme cost £10 million (against a budget of £8 million).",
+                                  "The programme cost £10 million – against a budget of £8 million – in all."])
+def test_a_figure_is_measured_from_its_own_clause_and_an_aside_is_a_clause(text):
+    assert [(f.raw, f.measure) for f in extract_figures(text)] == [("£10 million", "cost"), ("£8 million", "budget")]
+
+
+def test_the_one_clause_splitter_cuts_at_asides_only_when_asked():
+    s = "It cost £5 million (the budget) – and more."
+    assert split_clauses(s) == [0, 34, 43]  # what quoting a long sentence cuts at (assistant.answer.grounded)
+    assert split_clauses(s, asides=True) == [0, 20, 31, 34, 43]
 
 
 def test_decimal_points_do_not_end_sentences():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from assistant.calc.calculators import Quantity
 from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
@@ -178,12 +179,20 @@ def _about(chunk: Chunk) -> str:
     return " ".join([str(meta.get("title") or ""), *map(str, meta.get("strategy") or ()), chunk.section or ""])
 
 
-def candidates(chunks: list[Chunk]) -> list[Candidate]:
-    """Every figure of the chunks once (overlapping chunks repeat figures), in chunk order, with range ends."""
+# Looks up the figures stored for chunks at ingestion, by chunk id; a chunk it leaves out is read from its text.
+# (`assistant.store.figures.stored_figures` on the catalog, passed in by the answerer.)
+FigureLookup = Callable[[list[Chunk]], dict[str, list[Figure]]]
+
+
+def candidates(chunks: list[Chunk], figures: FigureLookup | None = None) -> list[Candidate]:
+    """Every figure of the chunks once (overlapping chunks repeat figures), in chunk order, with range ends.
+
+    `figures` gives the chunks' stored figures; without it, or for a chunk it has none for, they are extracted."""
     seen, out = set(), []
+    stored = figures(chunks) if figures is not None and chunks else {}
     passage_stems = [frozenset(_stems(" ".join([c.text, _about(c)]))) for c in chunks]
     for rank, chunk in enumerate(chunks):
-        for f in extract_figures(chunk.text):
+        for f in stored[chunk.id] if chunk.id in stored else extract_figures(chunk.text):
             where = (chunk.doc_id, chunk.page, chunk.char_start + f.start)
             if where in seen:
                 continue

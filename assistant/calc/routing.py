@@ -11,8 +11,8 @@ from assistant.calc import calculators as calc
 from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
-from assistant.calc.operands import (Candidate, Query, Refusal, _ranked, candidates, concepts, end_of, find, names_no_end_noun, pick, stated,
-                               top_two)
+from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _ranked, candidates, concepts, end_of, find,
+                               names_no_end_noun, pick, stated, top_two)
 from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
 from assistant.types import Calculation, Chunk
 
@@ -149,17 +149,18 @@ def _about(result: CalculationResult) -> str:
 
 
 def route_calculation(question: str, chunks: list[Chunk], context: str | None = None,
-                      similar=None) -> RoutedCalculation | None:
+                      similar=None, figures: FigureLookup | None = None) -> RoutedCalculation | None:
     """The calculation a question asks for, worked out from the retrieved chunks; None if it asks for none.
 
     `context` is the previous question of the conversation: a question that refers back to it ("What
     percentage is that?") takes its subject from it. Which calculation is asked comes from `question` alone.
+    `figures` looks up the chunks' figures stored at ingestion (see `operands.candidates`).
     """
     op = next((name for name, p in _OPERATIONS if p.search(question)), None)
     if op is None:
         return None
     subject = f"{question} {context}" if context and _REFERS_BACK.search(question) else question
-    cands = candidates(chunks)
+    cands = candidates(chunks, figures)
     picked: list[Candidate] = []
     try:
         routed = _ROUTES[op](_Ask(question, subject, similar), cands, picked)

@@ -5,7 +5,7 @@ lacks, in order, each with its version bump in one write transaction, so a store
 is brought up to date in place and a crash half-way leaves either the old or the new version, never a mix.
 A store made before migrations were numbered has version 0 and the first migration's tables: migration 1
 (CREATE ... IF NOT EXISTS) leaves them as they are. The figures index (`assistant.store.figures`) lives in
-the same file with its own idempotent DDL and does not use the version.
+the same file and has been under these migrations since migration 3 (its table, made before, is kept).
 
 Add a migration by appending a function; never change one that has shipped.
 """
@@ -72,13 +72,46 @@ def m002_chunk_meta(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE chunks ADD COLUMN meta TEXT")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_tables, m002_chunk_meta)
+# The figures table as `assistant.store.figures` made it before migration 3, when it had its own DDL.
+_FIGURES = """
+CREATE TABLE IF NOT EXISTS figures (
+    doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, page INTEGER, pos INTEGER NOT NULL,
+    raw TEXT NOT NULL, value TEXT NOT NULL, low TEXT, high TEXT, unit TEXT NOT NULL, measure TEXT,
+    of_total TEXT, iso_date TEXT, sentence TEXT NOT NULL, sentence_start INTEGER NOT NULL,
+    sentence_end INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS figures_doc ON figures (doc_id, page, pos);
+"""
+
+
+def m003_figures(db: sqlite3.Connection) -> None:
+    """The figures table holds every figure of each chunk, for answering from it: `listed` marks the one row
+    per place in a page that listings show (overlapping chunks repeat a figure; rows stored before were one
+    per place already), and `figure_chunks` names the chunks whose figures are all stored, with a hash of
+    the text they were read from and the extractor's version, so a chunk not named there is read from its
+    text."""
+    for sql in statements(_FIGURES):
+        db.execute(sql)
+    if "listed" not in {r[1] for r in db.execute("PRAGMA table_info(figures)")}:
+        db.execute("ALTER TABLE figures ADD COLUMN listed INTEGER NOT NULL DEFAULT 1")
+    db.execute("CREATE INDEX IF NOT EXISTS figures_chunk ON figures (chunk_id, start)")
+    db.execute("CREATE TABLE IF NOT EXISTS figure_chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, "
+               "text_hash TEXT NOT NULL, extractor INTEGER NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS figure_chunks_doc ON figure_chunks (doc_id)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_tables, m002_chunk_meta, m003_figures)
 LATEST = len(MIGRATIONS)
 
 
 def version(db: sqlite3.Connection) -> int:
     """The schema version of a catalog file (0: made before versions, or empty)."""
     return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def has(db: sqlite3.Connection, migration: Callable[[sqlite3.Connection], None]) -> bool:
+    """Whether the file has had `migration` (a read-only store is never migrated on opening)."""
+    return version(db) > MIGRATIONS.index(migration)
 
 
 def migrate(db: sqlite3.Connection) -> int:

@@ -9,13 +9,18 @@ import bisect
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from assistant.text.patterns import Y
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import split_clauses, split_sentences
+from assistant.text.terms import AUXILIARIES, stop_words
 
 UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  # "years" is a duration
+# The store keeps each chunk's figures with this number (`assistant.store.figures`): raise it with any change
+# to what `extract_figures` finds, so that figures stored by an older extractor are read from the text again.
+EXTRACTOR_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,6 @@ _PATTERNS = [(kind, re.compile(p, re.I)) for kind, p in (
 # Numbers after these words are references to the report's furniture, not figures.
 _REFERENCE = re.compile(r"(?:figure|fig\.|table|paragraph|para\.?|page|p\.|section|chapter|appendix|annex|"
                         r"part|note|hc|session|no\.|number|box|volume|vol\.|step|phase|tier)\s*$", re.I)
-_NOUN_STOP = set("""of to in by for from with that which who whose are is were was be been being have has had
-and or at on as than will would could can should may might must not also still only into over under per each
-these those this the a an its their it they we he she said says do does did made make need needs""".split())
 _WORD = re.compile(r"\s*([“\"‘']?)([A-Za-z][A-Za-z'’\-]*)([”\"’']?)")
 
 
@@ -117,8 +119,24 @@ def _value(num: str, scale: str | None = None) -> Decimal:
     return normalise(d)
 
 
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    """Words that end the noun phrase after a count: the one terms module's stop words and auxiliaries."""
+    return stop_words() | AUXILIARIES
+
+
+def _plural(text: str, pos: int, limit: int) -> bool:
+    """Whether the word at `pos` looks like a plural noun ("cases"): a word in -s, not "-ss", not a possessive
+    ("Ministry's") and no stop word."""
+    m = _WORD.match(text, pos, limit)
+    lw = m.group(2).lower() if m else ""
+    return (lw.endswith("s") and not lw.endswith(("ss", "'s", "’s")) and lw not in _stop()
+            and lw not in WORD_VALUES)
+
+
 def _noun_after(text: str, pos: int, limit: int) -> tuple[str, int]:
     """The short noun phrase after a count ("140,000 customers" -> "customers") and where it ends."""
+    stop = _stop()
     words: list[str] = []
     end = pos
     while len(words) < 5:
@@ -127,13 +145,14 @@ def _noun_after(text: str, pos: int, limit: int) -> tuple[str, int]:
             break
         w = m.group(2)
         lw = w.lower()
-        if lw in _NOUN_STOP or lw in WORD_VALUES:
-            break
+        if lw in WORD_VALUES or (lw in stop and (words or lw in AUXILIARIES or not w.islower()
+                                                  or not _plural(text, m.end(), limit))):
+            break  # a function word ends the phrase; "60 such cases", "22 further schemes" keep their quantifier
         if words and lw.endswith(("ed", "ly")):
             # "bids received from": a participle before a preposition starts the verb phrase, whereas
             # "shared service centres" keeps its adjective.
             nxt = _WORD.match(text, m.end(), limit)
-            if not nxt or nxt.group(2).lower() in _NOUN_STOP:
+            if not nxt or nxt.group(2).lower() in stop:
                 break
         words.append(w.strip("'’"))
         end = m.end()
@@ -213,56 +232,6 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
 
 # --- sentences and clauses ------------------------------------------------------------------------
 
-_SENT_END = re.compile(r"[.!?]+[\"”’')\]]*(?P<fn>\d{1,2})?(?=\s|$)")
-_LIST_MARKER = re.compile(r"[ \t]*(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]|[•*\-–])[ \t]+")
-_ABBREVIATIONS = {"e.g", "i.e", "etc", "no", "nos", "mr", "mrs", "ms", "dr", "vs", "para", "paras", "fig",
-                  "approx", "incl", "cf", "p", "pp"}
-_CLAUSE_BREAK = re.compile(r"[;:()\[\]]|,\s|\s[—–]\s|\s(?:and|but|while|whereas|although|though|which|because)\s")
-
-
-def _blocks(text: str) -> Iterable[tuple[int, int]]:
-    """Paragraph-like units: a single line break is kept only when the next line clearly continues."""
-    cur: list[int] | None = None
-    prev_end = -2
-    for m in re.finditer(r"[^\n]+", text):
-        line = m.group()
-        if not line.strip():
-            prev_end = -2
-            continue
-        s = line.lstrip()
-        continues = (m.start() == prev_end + 1 and cur is not None and not _LIST_MARKER.match(line)
-                     and (s[0].islower() or s[0] in "£(" ))
-        if continues:
-            cur[1] = m.end()
-        else:
-            if cur:
-                yield cur[0], cur[1]
-            cur = [m.start(), m.end()]
-        prev_end = m.end()
-    if cur:
-        yield cur[0], cur[1]
-
-
-def _is_boundary(text: str, e: re.Match, limit: int) -> bool:
-    dot = e.start()
-    word = re.search(r"[\w.]*$", text[max(0, dot - 10):dot]).group().lower().lstrip(".")
-    if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-        return False
-    if e.group("fn") and text[dot - 1:dot].isdigit():
-        # "£9.8 million" is a decimal point; "by 2028.2 The" is a sentence end with footnote 2.
-        nxt = text[e.end():limit].lstrip()[:1]
-        return bool(nxt) and (nxt.isupper() or nxt in "“\"‘'")
-    return True
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
-
-
 def sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of `text` (the one splitter, `assistant.text.sentences`): list markers
     and footnote digits glued to a full stop are left out."""
@@ -270,15 +239,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def clause_span(text: str, sent: tuple[int, int], start: int, end: int) -> tuple[int, int]:
-    """The clause of a sentence around text[start:end]: between the nearest commas, semicolons or conjunctions."""
-    lo, hi = sent
-    for m in _CLAUSE_BREAK.finditer(text, sent[0], sent[1]):
-        if m.end() <= start:
-            lo = m.end()
-        elif m.start() >= end:
-            hi = m.start()
-            break
-    return lo, hi
+    """The clause of a sentence around text[start:end] (the one clause splitter's, asides cut off); a cut
+    inside the figure ("between £44 million and £95 million") is not one."""
+    cuts = [sent[0] + c for c in split_clauses(text[sent[0]:sent[1]], asides=True)]
+    return max(c for c in cuts if c <= start), min(c for c in cuts if c >= end)
 
 
 def clause(text: str, figure: Figure) -> str:

@@ -93,8 +93,14 @@ def _add(spans: list[Span], text: str, start: int, end: int, base: int, bare: bo
 
 # Where a long sentence may be cut into clauses: after , ; : and before a conjunction that starts a clause.
 _CLAUSE_CUT = re.compile(r"[,;:]\s+|\s+(?=(?:and|but|which|while|although|because|whereas)\b)")
+# The edges of an aside: a bracket, or a dash between spaces ("£5 million (the funding approved)").
+_ASIDE_CUT = re.compile(r"[()\[\]]|\s[—–]\s")
 
 
-def split_clauses(sentence: str) -> list[int]:
-    """Offsets inside `sentence` where a clause may start (0 and len(sentence) included)."""
-    return [0] + [m.end() for m in _CLAUSE_CUT.finditer(sentence)] + [len(sentence)]
+def split_clauses(sentence: str, asides: bool = False) -> list[int]:
+    """Offsets inside `sentence` where a clause may start (0 and len(sentence) included). With `asides`, a
+    bracketed or dashed aside is a clause of its own too (what a figure measures is read from its clause)."""
+    cuts = [m.end() for m in _CLAUSE_CUT.finditer(sentence)]
+    if asides:
+        cuts = sorted(set(cuts) | {m.end() for m in _ASIDE_CUT.finditer(sentence)})
+    return [0] + cuts + [len(sentence)]
