@@ -128,7 +128,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if routed is not None and not routed.declined:
             return routed
         cands = self.candidates(q, chunks, targets)
-        if cands and len(targets) >= 2 and self.answerable(cands):
+        # A comparison is answered when the question is answerable or one report it names has a sentence likely
+        # to answer by itself ("Who won the 2018 World Cup?" names a report of 2018 and is declined).
+        if cands and len(targets) >= 2 and (self.answerable(cands) or max(
+                (c.p for c in cands if c.doc_id in targets), default=0.0) >= self.params["threshold"]):
             return self._compare(question, q, cands, targets)
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
@@ -218,7 +221,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         for d in targets:
             own = [c for c in cands if c.doc_id == d]
             if own and max(c.p for c in own) >= floor:
-                picks.append(own[0])
+                picks.extend(self._choose(q, own))
             else:
                 silent.append(d)
         if not picks:
@@ -269,8 +272,8 @@ MAX_ITEMS = 6
 
 
 def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
-    """The items of a list the best sentence announces: it ends with a colon, or it counts things the question
-    names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
+    """The items of a list the best sentence announces: it ends with a colon, or it ends by counting things the
+    question names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
     many as it counts (at most MAX_ITEMS). Structure, not wording: any list a report introduces this way."""
     from assistant.query.safety import is_instruction
     from assistant.text.figures import WORD_VALUES
@@ -280,7 +283,9 @@ def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
     wanted = stems(" ".join(q.terms))
     count = None
     for m in _ANNOUNCED.finditer(text):
-        if stems(m.group(2)) & wanted:
+        # the sentence ends on what it counts ("...highlights three risks.", "...made 5 recommendations:"), so
+        # it names a list rather than mentioning a number in passing ("...support these three clusters to...")
+        if stems(m.group(2)) & wanted and (len(text) <= 120 or len(text[m.end():].split()) <= 2):
             n = m.group(1).lower()
             count = int(n) if n.isdigit() else WORD_VALUES.get(n)
             break

@@ -137,6 +137,8 @@ class Assistant:
             f, targets = replace(f, doc_ids=named), named
         else:
             targets = tuple(self.reports.targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
+        if len(targets) < 2 and q.clean and not f.doc_ids:  # reports compared without being named
+            targets = tuple(self.reports.across(q.clean, query, f, list(targets))) or targets
         if not targets and q.context_terms and not f.doc_ids:
             targets = self._previous_report(history, f)
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []

@@ -123,8 +123,6 @@ class ReportResolver:
         if any(d not in explicit for d in out):
             relevant = {h.chunk.doc_id for h in self.searcher.search(query or text, 12, f)}
             out = [d for d in out if d in explicit or d in relevant]
-        if len(out) < 2:
-            out = self.across(text, query, f, out) or out
         return out if len(out) <= 3 else []  # a question naming many reports is a question about all
 
     def across(self, text: str, query: str, f: Filters, named: list[str]) -> list[str]:
