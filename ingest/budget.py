@@ -225,7 +225,11 @@ def _receive(stream, timeout: float | None):
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             raise TimeoutError
-        ready, _, _ = select.select([fd], [], [], left)
+        # poll(), not select(): select() cannot watch a descriptor above 1023, which a long-running server
+        # (the UI, a test session) reaches
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        ready = poller.poll(None if left is None else max(0, int(left * 1000)))
         if not ready:
             raise TimeoutError
         part = os.read(fd, min(need - len(buf), 1 << 20))

@@ -7,6 +7,7 @@ before any parsing; the rest within the budget of `ingest/budget.py`."""
 
 from __future__ import annotations
 
+import os
 import zlib
 from pathlib import Path
 
@@ -225,3 +226,26 @@ def test_one_worker_reads_many_files_and_a_failure_replaces_it(folder):
         budget.load(write(folder / "lines.txt", "ab\n" * 10_000_000), settings.with_(parse_memory_mb=250))
     assert budget._pool.proc is None  # killed; the next file starts a fresh worker
     assert budget.load(good, settings).title == "Good note" and budget._pool.proc.pid != first
+
+
+def test_the_parse_worker_is_reached_past_descriptor_1023(tmp_path):
+    """A long-running server (the UI) holds many descriptors: the worker's pipe can be numbered above 1023,
+    which select() cannot watch. The read still works."""
+    import resource
+
+    from ingest import budget
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        budget.shutdown()  # a fresh worker, started while the descriptors are held
+        path = tmp_path / "note.txt"
+        path.write_text("A short note\n\nThe programme cost £5 million.\n", encoding="utf-8")
+        doc = budget.load(path, Settings())
+        assert "£5 million" in "".join(p.text for p in doc.pages)
+    finally:
+        for fd in held:
+            os.close(fd)
+        budget.shutdown()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
