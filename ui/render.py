@@ -256,7 +256,8 @@ def stream_prefixes(text: str, step: int = 3) -> Iterator[str]:
 
 
 def conversation_markdown(messages: list[dict], now: datetime | None = None) -> str:
-    """The conversation as a Markdown document, each answer followed by its sources and quotes."""
+    """The conversation as a Markdown document, each answer followed by its sources and quotes, a quoted table
+    row with its table and a quote's footnotes."""
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     out = ["# Audit Assistant conversation", "", f"Exported {stamp}.", ""]
     turn = 0
@@ -296,7 +297,40 @@ def _source_line(c: Citation) -> str:
     url = safe_url(c.url)
     if url:
         bits.append(f". <{url}>")
-    return "- " + "".join(bits) + "\n\n" + _quote_block(f"“{' '.join(c.quote.split())}”", indent="  ")
+    out = "- " + "".join(bits) + "\n\n" + _quote_block(f"“{' '.join(c.quote.split())}”", indent="  ")
+    extras = _table_markdown(c.table) + _notes_markdown(c.notes)
+    return out + "".join(f"\n\n  {line}" for line in extras)
+
+
+def _notes_markdown(notes) -> list[str]:
+    """The footnotes a quote refers to, one line each: "see note 3 (page 2): text", the text escaped."""
+    lines = []
+    for note in notes:
+        where = f" (page {note.get('page')})" if note.get("page") is not None else ""
+        text = md_escape(note.get("text")) if note.get("text") else "its text is not on that page"
+        lines.append(f"see note {md_escape(note.get('n'))}{where}: {text}")
+    return lines
+
+
+def _table_markdown(table: dict | None) -> list[str]:
+    """A quoted table row under its caption and header, as a Markdown table (a plain line when the table has
+    no header row); every cell escaped, so a '|' in a cell stays in its cell."""
+    if not table:
+        return []
+    rows = table.get("rows") or []
+    at = table.get("row_at")
+    row = list(rows[at]) if isinstance(at, int) and 0 <= at < len(rows) else []
+    lines = [f"Table: {md_escape(table.get('caption'))} (quoted row)"]
+    columns = list(table.get("columns") or [])
+    if not columns:
+        return lines + ["Row: " + " · ".join(md_escape(v) for v in row)]
+    width = max(len(columns), len(row))
+
+    def cells(values: list) -> str:
+        return "| " + " | ".join(md_escape(v) for v in list(values) + [""] * (width - len(values))) + " |"
+
+    # one paragraph: the lines of a table must follow each other
+    return lines + ["\n  ".join([cells(columns), "| " + " | ".join(["---"] * width) + " |", cells(row)])]
 
 
 def _quote_block(text: str, indent: str = "") -> str:
