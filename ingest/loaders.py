@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import IngestError
-from ingest import structure
+from ingest import html_notes, structure
 
 SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
 
@@ -169,13 +169,15 @@ _HEADINGS = {"h1", "h2", "h3", "h4"}
 
 def load_html(path: Path) -> LoadedDocument:
     """The main text of an HTML page: <main>/<article> when present, without navigation or scripts.
-    Headings h1-h4 are marked as headings and tables become row lines (see `ingest.structure`)."""
+    Headings h1-h4 are marked as headings, tables become row lines and footnotes are marked and linked
+    (see `ingest.structure` and `ingest.html_notes`)."""
     from bs4 import BeautifulSoup
 
     from ingest.tables import is_caption
 
     soup = BeautifulSoup(_decode(path, path.read_bytes()), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
+    notes = html_notes.mark_footnotes(soup)  # before the noise goes: notes often sit in a <footer> or <aside>
     for tag in soup(_HTML_NOISE):
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
@@ -209,7 +211,7 @@ def load_html(path: Path) -> LoadedDocument:
             blocks.append(structure.heading(text) if el.name in _HEADINGS else text)
     if not blocks:
         blocks = [" ".join(root.get_text(" ", strip=True).split())]
-    return LoadedDocument(path, "html", [Page(None, "\n\n".join(blocks))], title=title or None)
+    return LoadedDocument(path, "html", [Page(None, "\n\n".join(blocks + notes))], title=title or None)
 
 
 def _span(value) -> int:
