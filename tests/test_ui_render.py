@@ -76,9 +76,24 @@ def test_safe_url(url, ok):
 
 def test_md_escape_leaves_no_markdown_or_html_active():
     out = render.md_escape(PAYLOAD)
-    assert out == (r'\<img src\=x onerror\=\"alert\(1\)\"\> \<script\>alert\(2\)\</script\> '
-                   r"\[click\]\(javascript\:alert\(3\)\) \:red\[x\] \$x\$")
-    assert render.md_escape("a\n\n# b") == r"a \# b"
+    assert out == (r'\<img src=x onerror="alert(1)"\> \<script\>alert(2)\</script\> '
+                   r"\[click\](javascript\:alert(3)) \:red\[x\] \$x\$")
+    assert render.md_escape("a\n\n# b") == "a # b"  # folded to one line, so '#' no longer starts one
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("# b", r"\# b"), ("> quoted", r"\> quoted"), ("- item", r"\- item"), ("+ item", r"\+ item"), ("---", r"\---"),
+    ("12. item", r"12\. item"), ("3) item", r"3\) item"), ("| a | b |", r"\| a \| b \|"), ("`code`", r"\`code\`"),
+    ("**bold** _it_ ~~s~~", r"\*\*bold\*\* \_it\_ \~\~s\~\~"), ("a\\b", r"a\\b"),
+    ("&lt;b&gt; & co", r"\&lt;b\&gt; & co"),
+    (":smile: and :red[x]", r"\:smile: and \:red\[x\]"), ("![i](x.png)", r"!\[i\](x.png)"),
+    # ordinary punctuation reads as written
+    ("Government Shared Services (uploaded: gss.txt), page 1",) * 2,
+    ("O'Neill's review of 2020-21: \"cost\", 3.5 million! Really? 1 + 1 = 2; #1 - done.",
+     "O'Neill's review of 2020-21: \"cost\", 3.5 million! Really? 1 + 1 = 2; #1 - done."),
+    ("2019. The start", r"2019\. The start"), ("2019-20 figures", "2019-20 figures")])
+def test_md_escape_escapes_only_what_makes_markup(text, expected):
+    assert render.md_escape(text) == expected
 
 
 def test_answer_markers_get_accessible_names_and_text_is_escaped():
@@ -134,6 +149,24 @@ def test_conversation_markdown_has_questions_answers_and_quoted_sources():
             "Office, 2022-11-30. <https://www.nao.org.uk/press-releases/government-shared-services/>") in md
     assert "  > “the Treasury only approved a funding package of £300 million”" in md
     assert "**Not answered from the corpus** (grounded): The corpus does not say." in md
+
+
+def test_conversation_markdown_escapes_questions_answers_calculations_and_links():
+    """What is not ours is text: a question opening a heading, an answer quoting a document that tries to make
+    its marker a link or a link definition, a calculation's operands, a URL that tries to end its autolink."""
+    c = citation(title="Report [x](javascript:alert(1))", url="https://ex.org/a><img src=x onerror=alert(2)>")
+    text = "It cost <b>£5</b> [1](javascript:alert(3)).\n\n[1]: javascript:alert(4)\n\n# Heading [1][2]"
+    calc = Calculation("difference", "<i>£9</i> − £5 = £4", "£4 | x", "GBP", (Operand("£9", "GBP", 1, "*a*"),))
+    md = render.conversation_markdown(
+        [{"role": "user", "content": "# Big\n\n<script>x</script>"},
+         {"role": "assistant", "answer": Answer("q", text, False, (c,), calculations=(calc,))}])
+    assert "## Question 1\n\n> \\# Big\n>\n> \\<script\\>x\\</script\\>\n" in md
+    assert (r"**Answer** (grounded): It cost \<b\>£5\</b\> [1]\(javascript\:alert(3))." "\n\n"
+            r"[1]\: javascript\:alert(4)" "\n\n" r"\# Heading [1][2]") in md
+    assert (r"Calculation (difference): \*a\* £9 GBP [1]. Working: \<i\>£9\</i\> − £5 = £4. "
+            r"Result: £4 \| x.") in md
+    assert (r"- [1] Report \[x\](javascript\:alert(1)), page 2 (nao-2022-government-shared-services) — National "
+            r"Audit Office, 2022-11-30. <https://ex.org/a%3E%3Cimg%20src=x%20onerror=alert(2)%3E>") in md
 
 
 @pytest.mark.parametrize("name, expected", [

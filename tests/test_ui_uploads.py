@@ -74,7 +74,7 @@ def test_a_spoofing_upload_is_renamed_marked_and_cited_only_in_its_own_session(s
     answer = ask(a, QUESTION)
     assert "£12 million" in answer.text and answer.citations[0].doc_id == "gss"
     label = [e.label for e in a.main.expander][0]
-    assert label == r"Source 1\: Government Shared Services \(uploaded\: gss\.txt\), page 1 \(uploaded by a user\)"
+    assert label == "Source 1: Government Shared Services (uploaded: gss.txt), page 1 (uploaded by a user)"
     page = "\n".join(h.value for h in a.main.html)
     assert f'<p class="aa-upload" role="note"><strong>{UPLOADED}.</strong>' in page
     from ui.render import conversation_markdown
@@ -111,7 +111,7 @@ def test_shared_uploads_are_cited_in_every_session_still_marked(store, monkeypat
     assert "Files you add are shared" in sidebar_text(b) and "3 documents, " in sidebar_text(b)
     answer = ask(b, QUESTION)
     assert answer.citations[0].doc_id == "gss" and "£12 million" in answer.text
-    assert [e.label for e in b.main.expander][0].endswith(r"\(uploaded by a user\)")
+    assert [e.label for e in b.main.expander][0].endswith("(uploaded by a user)")
 
 
 def test_another_session_cannot_replace_an_upload_of_the_same_name(store):

@@ -2,8 +2,9 @@
 
 Documents are untrusted (officials upload files nobody vetted), so every piece of document text that
 reaches the page goes through `esc` (for HTML, shown with `st.html`, which neither parses Markdown nor
-runs scripts) or `md_escape` (for Streamlit labels and messages, which are Markdown). The only markup
-in the output is ours. Colours are set on every element we draw, so contrast holds in either theme.
+runs scripts) or `md_escape` (for Streamlit labels and messages and the conversation export, which are
+Markdown). The only markup in the output is ours. Colours are set on every element we draw, so contrast
+holds in either theme.
 """
 
 from __future__ import annotations
@@ -63,7 +64,13 @@ CSS = """<style>
 :focus-visible{outline:3px solid #ffdd00!important;outline-offset:0!important;box-shadow:0 0 0 5px #0b0c0c!important}
 </style>"""
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&\"'=^])")
+# What can make Markdown (CommonMark, GFM, Streamlit's extras) out of plain text, and nothing more, so that
+# ordinary punctuation reads as written. Anywhere: the marks of emphasis, code, links, images, HTML, tables,
+# strike-through and Streamlit's LaTeX ($); a colon glued to what follows (a scheme such as "javascript:",
+# Streamlit's ":red[" and ":smile:"); an ampersand that starts an entity ("&lt;"). At the start, what opens a
+# block: a heading, quote, list or rule ("#", ">", "-", "+", "=", "1." or "1)" before a space).
+_MD_ANYWHERE = re.compile(r"[\\`*_\[\]<>|~$]|:(?=\S)|&(?=#?\w+;)")
+_MD_LEADING = re.compile(r"[#>+=-]|\d{1,9}[.)](?=\s|$)")
 _MARKER = re.compile(r"\[(\d+)\]")
 _SCHEMES = {"http", "https"}
 
@@ -74,10 +81,19 @@ def esc(value: object) -> str:
 
 
 def md_escape(value: object) -> str:
-    """Text made literal for Streamlit Markdown (labels, st.error): every punctuation mark escaped,
-    whitespace runs folded, so no link, image, HTML tag or directive can form."""
-    text = " ".join(("" if value is None else str(value)).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text made literal for Markdown (Streamlit labels and messages, the conversation export): whitespace runs
+    folded to one line and every mark that could make a link, image, HTML tag, emphasis, table cell, block or
+    Streamlit directive escaped; commas, full stops, apostrophes, hyphens and brackets are left as written."""
+    return _md_literal(" ".join(("" if value is None else str(value)).split()), at_start=True)
+
+
+def _md_literal(text: str, at_start: bool) -> str:
+    """One line of text escaped; `at_start` when it begins a line, where a block could open."""
+    lead = _MD_LEADING.match(text) if at_start else None
+    head = ""
+    if lead:
+        head, text = lead.group(0)[:-1] + "\\" + lead.group(0)[-1], text[lead.end():]
+    return head + _MD_ANYWHERE.sub(r"\\\g<0>", text)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -257,47 +273,77 @@ def stream_prefixes(text: str, step: int = 3) -> Iterator[str]:
 
 def conversation_markdown(messages: list[dict], now: datetime | None = None) -> str:
     """The conversation as a Markdown document, each answer followed by its sources and quotes, a quoted table
-    row with its table and a quote's footnotes."""
+    row with its table and a quote's footnotes. Every piece of text that is not ours (a question, an answer,
+    which quotes documents, and all document text) goes through `md_escape`: data, never markup."""
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     out = ["# Audit Assistant conversation", "", f"Exported {stamp}.", ""]
     turn = 0
     for m in messages:
         if m["role"] == "user":
             turn += 1
-            out += [f"## Question {turn}", "", _quote_block(m["content"]), ""]
+            out += [f"## Question {turn}", "", _quote_block(_md_paragraphs(m["content"])), ""]
             continue
         answer: Answer = m["answer"]
         if answer.declined:
-            out += [f"**Not answered from the corpus** ({answer.mode}): {answer.text}", ""]
+            out += [f"**Not answered from the corpus** ({md_escape(answer.mode)}): {_md_paragraphs(answer.text)}",
+                    ""]
             if answer.nearest:
                 out += ["Nearest passages:", ""]
                 out += [_source_line(c) for c in answer.nearest] + [""]
             continue
-        out += [f"**Answer** ({answer.mode}): {answer.text}", ""]
+        out += [f"**Answer** ({md_escape(answer.mode)}): {_md_paragraphs(answer.text, markers=True)}", ""]
         for calc in answer.calculations:
-            ops = "; ".join(f"{o.label or 'operand'} {o.value} {o.unit}"
+            ops = "; ".join(" ".join(md_escape(x) for x in (o.label or "operand", o.value, o.unit))
                             + (f" [{o.citation}]" if o.citation is not None else "") for o in calc.operands)
-            out += [f"Calculation ({calc.operation}): {ops}. Working: {calc.expression}. Result: {calc.result}.",
-                    ""]
+            out += [f"Calculation ({md_escape(calc.operation)}): {ops}. Working: {md_escape(calc.expression)}. "
+                    f"Result: {md_escape(calc.result)}.", ""]
         if answer.citations:
             out += ["Sources:", ""]
             out += [_source_line(c) for c in answer.citations] + [""]
     return "\n".join(out).rstrip() + "\n"
 
 
+def _md_paragraphs(text: object, markers: bool = False) -> str:
+    """Text made literal paragraph by paragraph (`md_escape` folds each to one line); with markers, an answer's
+    [n] markers, which are ours, stay readable, and what follows one cannot join it into a link, a reference
+    definition or a reference ("[1](", "[1]:", "[1][")."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", "" if text is None else str(text)) if p.strip()]
+    if not markers:
+        return "\n\n".join(md_escape(p) for p in paragraphs)
+    out = []
+    for p in paragraphs:
+        pieces = _MARKER.split(" ".join(p.split()))  # text, n, text, n, ..., text
+        line = ""
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                line += f"[{piece}]"
+                continue
+            escaped = _md_literal(piece, at_start=i == 0)
+            if i and escaped and escaped[0] in "(:":
+                escaped = "\\" + escaped
+            line += escaped
+        out.append(line)
+    return "\n\n".join(out)
+
+
+def _md_url(url: str) -> str:
+    """A URL fit for a Markdown autolink ("<...>"): the characters that would end it or break it encoded."""
+    return url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+
+
 def _source_line(c: Citation) -> str:
-    where = f"{page_text(c.page)}, {c.section}" if c.section else page_text(c.page)
-    bits = [f"[{c.n}] {c.title}, {where} ({c.doc_id})"]
+    where = page_text(c.page) + (f", {md_escape(c.section)}" if c.section else "")
+    bits = [f"[{c.n}] {md_escape(c.title)}, {where} ({md_escape(c.doc_id)})"]
     uploaded = is_uploaded(c)
-    when = ", ".join(x for x in (None if uploaded else c.publisher, c.published) if x)
+    when = ", ".join(md_escape(x) for x in (None if uploaded else c.publisher, c.published) if x)
     if when:
         bits.append(f" — {when}")
     if uploaded:
         bits.append(f" — **{UPLOADED}**")
     url = safe_url(c.url)
     if url:
-        bits.append(f". <{url}>")
-    out = "- " + "".join(bits) + "\n\n" + _quote_block(f"“{' '.join(c.quote.split())}”", indent="  ")
+        bits.append(f". <{_md_url(url)}>")
+    out = "- " + "".join(bits) + "\n\n" + _quote_block(f"“{md_escape(c.quote)}”", indent="  ")
     extras = _table_markdown(c.table) + _notes_markdown(c.notes)
     return out + "".join(f"\n\n  {line}" for line in extras)
 
@@ -306,7 +352,7 @@ def _notes_markdown(notes) -> list[str]:
     """The footnotes a quote refers to, one line each: "see note 3 (page 2): text", the text escaped."""
     lines = []
     for note in notes:
-        where = f" (page {note.get('page')})" if note.get("page") is not None else ""
+        where = f" (page {md_escape(note.get('page'))})" if note.get("page") is not None else ""
         text = md_escape(note.get("text")) if note.get("text") else "its text is not on that page"
         lines.append(f"see note {md_escape(note.get('n'))}{where}: {text}")
     return lines
