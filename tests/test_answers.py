@@ -187,31 +187,37 @@ def test_an_undated_document_stays_in_under_a_year_filter(tmp_path):
     assert sorted(catalog.filter_doc_ids(year_from=2010, year_to=2015)) == ["dated-2014", "undated-upload"]
 
 
-def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embedder):
-    """"What three risks…" is answered by the sentence that announces them and the three that follow, whatever
-    the items' own words (a report introduces a list this way; no cue words are involved)."""
+def _assistant_over(tmp_path, name: str, text: str):
+    """An Assistant over one generated report (real pipeline, real model)."""
     from assistant.answer.pipeline import Assistant
     from assistant.config import Settings
     from ingest.pipeline import ingest_paths
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "ferry-review.txt").write_text(
+    (docs / name).write_text(text, encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    return Assistant(settings)
+
+
+def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embedder):
+    """"What three risks…" is answered by the sentence that announces them and the three that follow, whatever
+    the items' own words (a report introduces a list this way; no cue words are involved)."""
+    assistant = _assistant_over(tmp_path, "ferry-review.txt",
         "Review of the island ferry replacement programme\n\n"
         "The department began replacing its four island ferries in 2019 at a budgeted cost of £210 million. "
         "The first vessel entered service in May 2023, eighteen months late.\n\n"
         "The review identifies three risks to value for money. First, the shipyard has no other orders, so a "
         "further delay would fall on the department alone. Second, crew training for the new engines has not "
         "started. Third, two harbours still need deeper berths before the larger vessels can dock.\n\n"
-        "The department should publish a revised timetable by March 2025.\n", encoding="utf-8")
-    settings = Settings(store_dir=tmp_path / "store")
-    assert not ingest_paths(settings, [docs], progress=False).failed
-    answer = Assistant(settings).ask("What are the three risks to value for money the review points to?")
+        "The department should publish a revised timetable by March 2025.\n")
+    answer = assistant.ask("What are the three risks to value for money the review points to?")
     assert not answer.declined
     for words in ("shipyard has no other orders", "crew training", "deeper berths"):
         assert words in answer.text, answer.text
     assert len(answer.citations) == 4
-    assert_verifiable(answer, Assistant(settings))
+    assert_verifiable(answer, assistant)
 
 
 def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library_assistant):
@@ -231,19 +237,10 @@ def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library
 def test_a_question_in_full_words_matches_a_sentence_using_the_documents_abbreviation(tmp_path, embedder):
     """The report defines "flood warning service (FWS)" once; later sentences say "FWS". A question in full
     words finds them through the document's own definition, with no thesaurus."""
-    from assistant.answer.pipeline import Assistant
-    from assistant.config import Settings
-    from ingest.pipeline import ingest_paths
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "warnings.txt").write_text(
+    assistant = _assistant_over(tmp_path, "warnings.txt",
         "Review of regional flood warnings\n\n"
         "The Environment Agency runs the flood warning service (FWS) for households in England.\n\n"
-        "By March 2023 the FWS had sent 4.2 million alerts to registered households.\n", encoding="utf-8")
-    settings = Settings(store_dir=tmp_path / "store")
-    assert not ingest_paths(settings, [docs], progress=False).failed
-    assistant = Assistant(settings)
+        "By March 2023 the FWS had sent 4.2 million alerts to registered households.\n")
     prepared = assistant.prepare("How many alerts had the flood warning service sent by March 2023?")
     cands = assistant.grounded.candidates(prepared["analysis"], prepared["chunks"], prepared["targets"])
     fws = next(c for c in cands if c.text.startswith("By March 2023 the FWS"))
@@ -255,18 +252,10 @@ def test_a_question_in_full_words_matches_a_sentence_using_the_documents_abbrevi
 def test_a_runner_up_that_adds_nothing_asked_for_is_left_out(tmp_path, embedder):
     """The best sentence has the amount and every word of the question; a second sentence with an amount but
     no further question word would only lengthen the answer."""
-    from assistant.answer.pipeline import Assistant
-    from assistant.config import Settings
-    from ingest.pipeline import ingest_paths
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "pilot.txt").write_text(
+    assistant = _assistant_over(tmp_path, "pilot.txt",
         "Review of the tenancy support pilot\n\n"
         "The department spent £12 million on the tenancy support pilot in 2021.\n\n"
-        "In 2022 the department spent £3 million more on evaluating the tenancy support pilot.\n", encoding="utf-8")
-    settings = Settings(store_dir=tmp_path / "store")
-    assert not ingest_paths(settings, [docs], progress=False).failed
-    answer = Assistant(settings).ask("How much did the department spend on the tenancy support pilot?")
+        "In 2022 the department spent £3 million more on evaluating the tenancy support pilot.\n")
+    answer = assistant.ask("How much did the department spend on the tenancy support pilot?")
     assert "£12 million" in answer.text
     assert len(answer.citations) == 1, answer.text

@@ -78,20 +78,8 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with migrations.immediate(self.db) as db:
             yield db
-        except BaseException:
-            # SQLite may have rolled back already (a full disk does): a ROLLBACK then fails with "no transaction
-            # is active" and would hide the real error, which is the one to raise.
-            if db.in_transaction:
-                try:
-                    db.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-            raise
-        db.execute("COMMIT")
 
     # -- documents -----------------------------------------------------------------------------
     def document(self, doc_id: str) -> dict | None:

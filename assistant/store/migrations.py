@@ -13,7 +13,8 @@ Add a migration by appending a function; never change one that has shipped.
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from assistant.errors import ConfigError
 
@@ -109,6 +110,24 @@ def version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (BEGIN IMMEDIATE), committed, or rolled back on any error. SQLite may have rolled
+    back already (a full disk does): a ROLLBACK then fails with "no transaction is active" and would hide the
+    real error, which is the one raised."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        raise
+    db.execute("COMMIT")
+
+
 def has(db: sqlite3.Connection, migration: Callable[[sqlite3.Connection], None]) -> bool:
     """Whether the file has had `migration` (a read-only store is never migrated on opening)."""
     return version(db) > MIGRATIONS.index(migration)
@@ -122,20 +141,11 @@ def migrate(db: sqlite3.Connection) -> int:
                           f"{version(db)}, this one knows {LATEST}); upgrade audit-assistant to open it")
     # Always takes the write lock, even when nothing is to do: two processes opening an old store at once
     # migrate one after the other, and a read-only store is found here, on opening, as before migrations.
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):
         current = version(db)  # again, under the lock: another process may have migrated meanwhile
         for n in range(current + 1, LATEST + 1):
             MIGRATIONS[n - 1](db)
             db.execute(f"PRAGMA user_version = {n}")
-    except BaseException:
-        if db.in_transaction:  # SQLite may have rolled back already (a full disk); the first error is the one
-            try:
-                db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-        raise
-    db.execute("COMMIT")
     return version(db)
 
 
