@@ -259,3 +259,16 @@ def test_a_runner_up_that_adds_nothing_asked_for_is_left_out(tmp_path, embedder)
     answer = assistant.ask("How much did the department spend on the tenancy support pilot?")
     assert "£12 million" in answer.text
     assert len(answer.citations) == 1, answer.text
+
+
+def test_a_why_answer_that_gives_no_reason_is_followed_by_the_sentence_that_explains(tmp_path, embedder):
+    """Reports state what happened, then why, in the next sentence, whatever verb they explain with."""
+    assistant = _assistant_over(tmp_path, "depots.txt",
+        "Review of the bus depot rebuilding programme\n\n"
+        "The average cost of rebuilding a depot has risen from £10 million for depots finished before 2020 to "
+        "£14 million for depots now being built. The department attributes the increase to higher steel prices "
+        "and a shortage of specialist welders.\n\n"
+        "Twelve depots have been rebuilt so far, against a plan of twenty.\n")
+    answer = assistant.ask("Why has the cost of rebuilding a bus depot gone up?")
+    assert "higher steel prices" in answer.text, answer.text
+    assert_verifiable(answer, assistant)

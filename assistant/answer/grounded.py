@@ -194,6 +194,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         items = _list_items(q, best)
         if items:
             return [best, *items]
+        reason = _reason_after(q, best)
+        if reason:
+            return [best, *reason]
         chosen = [best]
         ratio = self.params["second_ratio"]
         wanted = stems(" ".join(q.terms))
@@ -299,6 +302,27 @@ def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
     return [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text) for s in items]
+
+
+def _reason_after(q: Question, best: F.Candidate) -> list[F.Candidate]:
+    """For "why", a best sentence that states what happened but gives no reason is followed by the next
+    sentence of its passage, where reports put the explanation ("Highways England attributes the increase
+    to…"); a next sentence that introduces a list ("The main reasons are:") brings its items."""
+    from assistant.query.safety import is_instruction
+    from assistant.text.patterns import shows
+    from assistant.text.sentences import split_sentences
+
+    if q.types != ("reason",) or shows("reason", best.text):  # a why-question alone; a reason not yet given
+        return []
+    chunk = best.chunk.chunk
+    after = [s for s in split_sentences(chunk.text) if s.start >= best.end and not is_instruction(s.text)]
+    if not after:
+        return []
+    first = F.Candidate(best.chunk, best.passage_rank, after[0].start, after[0].end, after[0].text)
+    if first.text.rstrip().endswith(":"):
+        items = after[1:1 + MAX_ITEMS]
+        return [first] + [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text) for s in items]
+    return [first]
 
 
 def _best_clauses(text: str, wanted: set[str]) -> tuple[int, int]:
