@@ -23,23 +23,9 @@ NOTE_Q = "When did the widget replacement programme begin?"
 
 def make_report(path: Path) -> Path:
     """One page: a sentence with footnote marker 1, a ruled table with a hostile caption, the hostile note."""
-    from fpdf import FPDF
+    from test_ui_tables import make_widget_report
 
-    from benchmarks.report_pdf import heading, new_page, notes, para, table
-
-    pdf = FPDF()
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(15, 15, 15)
-    pdf.set_title("Widget programme")
-    new_page(pdf, 1)
-    heading(pdf, "Part One: The widget programme")
-    para(pdf, SENTENCE[:-1] + ".^1 It planned to replace every widget in government offices by 2023.")
-    table(pdf, CAPTION, [("Year", "Planned", "Actual"), ("2019-20", "£5 million", "£6 million"),
-                         ("2020-21", "£7 million", "£9 million"), ("2021-22", "£8 million", "£8 million")],
-          source="Source: Department for Widgets", widths=(70, 40, 40))
-    notes(pdf, [(1, NOTE)])
-    pdf.output(str(path))
-    return path
+    return make_widget_report(path, caption=CAPTION, last_row="2021-22", note=NOTE)
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,10 @@ NOTE_Q = "When did the widget replacement programme begin?"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def make_widget_report(path: Path) -> Path:
-    """One page: a Part heading, a sentence with footnote marker 1, a ruled table whose caption, a row label and
-    the note hold HTML, and the note at the foot of the page."""
+def make_widget_report(path: Path, caption: str = CAPTION, last_row: str = XSS_ROW, note: str = XSS_NOTE) -> Path:
+    """One page: a Part heading, a sentence with footnote marker 1, a ruled table (its caption and last row
+    label given: they hold HTML here), and the note at the foot of the page. tests/test_ui_export.py builds its
+    report with this too."""
     from fpdf import FPDF
 
     from benchmarks.report_pdf import heading, new_page, notes, para, table
@@ -40,10 +41,10 @@ def make_widget_report(path: Path) -> Path:
     heading(pdf, "Part One: The widget programme")
     para(pdf, "The Department for Widgets began the widget replacement programme in 2019.^1 It planned to replace "
               "every widget in government offices by 2023.")
-    table(pdf, CAPTION, [("Year", "Planned", "Actual"), ("2019-20", "£5 million", "£6 million"),
-                         ("2020-21", "£7 million", "£9 million"), (XSS_ROW, "£8 million", "£8 million")],
+    table(pdf, caption, [("Year", "Planned", "Actual"), ("2019-20", "£5 million", "£6 million"),
+                         ("2020-21", "£7 million", "£9 million"), (last_row, "£8 million", "£8 million")],
           source="Source: Department for Widgets", widths=(70, 40, 40))
-    notes(pdf, [(1, XSS_NOTE)])
+    notes(pdf, [(1, note)])
     pdf.output(str(path))
     return path
 

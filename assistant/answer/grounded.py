@@ -274,13 +274,20 @@ _ANNOUNCED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[
 MAX_ITEMS = 6
 
 
+def _following(best: F.Candidate) -> list[F.Candidate]:
+    """The sentences after `best` in its passage (none addressed to an answerer), as candidates to quote."""
+    from assistant.query.safety import is_instruction
+    from assistant.text.sentences import split_sentences
+
+    return [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text)
+            for s in split_sentences(best.chunk.chunk.text) if s.start >= best.end and not is_instruction(s.text)]
+
+
 def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
     """The items of a list the best sentence announces: it ends with a colon, or it ends by counting things the
     question names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
     many as it counts (at most MAX_ITEMS). Structure, not wording: any list a report introduces this way."""
-    from assistant.query.safety import is_instruction
     from assistant.text.figures import WORD_VALUES
-    from assistant.text.sentences import split_sentences
 
     text = best.text.rstrip()
     wanted = stems(" ".join(q.terms))
@@ -296,33 +303,24 @@ def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
         return []
     if count is not None and (count < 2 or len(text) > LONG_QUOTE):
         return []
-    chunk = best.chunk.chunk
-    after = [s for s in split_sentences(chunk.text) if s.start >= best.end and not is_instruction(s.text)]
-    items = after[: min(count or MAX_ITEMS, MAX_ITEMS)]
+    items = _following(best)[: min(count or MAX_ITEMS, MAX_ITEMS)]
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
-    return [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text) for s in items]
+    return items
 
 
 def _reason_after(q: Question, best: F.Candidate) -> list[F.Candidate]:
     """For "why", a best sentence that states what happened but gives no reason is followed by the next
     sentence of its passage, where reports put the explanation ("Highways England attributes the increase
     to…"); a next sentence that introduces a list ("The main reasons are:") brings its items."""
-    from assistant.query.safety import is_instruction
     from assistant.text.patterns import shows
-    from assistant.text.sentences import split_sentences
 
     if q.types != ("reason",) or shows("reason", best.text):  # a why-question alone; a reason not yet given
         return []
-    chunk = best.chunk.chunk
-    after = [s for s in split_sentences(chunk.text) if s.start >= best.end and not is_instruction(s.text)]
-    if not after:
-        return []
-    first = F.Candidate(best.chunk, best.passage_rank, after[0].start, after[0].end, after[0].text)
-    if first.text.rstrip().endswith(":"):
-        items = after[1:1 + MAX_ITEMS]
-        return [first] + [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text) for s in items]
-    return [first]
+    after = _following(best)
+    if after and after[0].text.rstrip().endswith(":"):
+        return after[: 1 + MAX_ITEMS]
+    return after[:1]
 
 
 def _best_clauses(text: str, wanted: set[str]) -> tuple[int, int]:

@@ -137,6 +137,9 @@ class ReportResolver:
         publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")).strip() for d in docs}
         bodies = [b["name"] for b in publishers()["body"]
                   if re.search(rf"\b{re.escape(b['name'])}\b", canonical(text)) and b["name"] in publisher.values()]
+        plural = re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low)
+        if len(bodies) < 2 and not plural:
+            return []  # decided before searching: most questions compare nothing
         hits = self.searcher.search(query or text, 12, f)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
         if len(bodies) >= 2:
@@ -144,8 +147,6 @@ class ReportResolver:
             if any(not o for o in options.values()):
                 return []
             return list(self._coherent(options).values())
-        if not re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low):
-            return []
         first = named[0] if named else (ranked[0] if ranked else None)
         others = [d for d in ranked[:4] if d != first]
         if first is None or not others:
