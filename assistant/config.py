@@ -36,6 +36,53 @@ class Settings:
     # question names, when no figure shares its words. Set by hand (0.45: related sentences of one report
     # score 0.3-0.5, a sentence about the thing named 0.5-0.7); not yet fitted.
     operand_min_similarity: float = 0.45
+    # How a figure of the passages is scored against a phrase of a calculation question (assistant/calc/operands.py):
+    # each word of the phrase scores by where it sits around the figure. Set by hand, not fitted; the three
+    # weights only rank the places (the measure the figure names, its clause, its sentence), and the
+    # thresholds below are counted in them.
+    operand_measure_weight: int = 3  # a word in what the figure measures ("funding approved")
+    operand_clause_weight: int = 2  # a word in the figure's clause
+    operand_sentence_weight: int = 1  # a word elsewhere in its sentence
+    operand_min_score: int = 2  # the least score that names a figure: one word in its clause, or two in its sentence
+    # The share of a phrase's words a figure's passage must hold (2/3, by hand): "the Department for Education"
+    # is not "the Treasury", however well "approved" matches.
+    operand_coverage: float = 2 / 3
+    # Added when the figure has the status the phrase asks about (by hand, as much as a word in its measure):
+    # "still being implemented" names the five, not the two.
+    operand_status_bonus: int = 3
+    # Which reports a question names (assistant/query/reports.py). Set by hand, not fitted.
+    report_search_hits: int = 12  # passages searched to rank the reports a year or a body may name (twice top_k)
+    report_candidates: int = 3  # reports of one year (or one body) considered, best first, when choosing among several
+    # What one step down a year's candidates costs against how alike the chosen reports' subjects are (summed
+    # cosine similarity, MiniLM). By hand (0.1): small beside the similarities, so a lower-ranked report wins
+    # when it is clearly more about the same thing as the others, and rank decides between near equals.
+    report_rank_penalty: float = 0.1
+    report_max_targets: int = 3  # by hand: a question naming more reports than this is about the whole library
+    report_compare_pool: int = 4  # "the two reports": the second is chosen from the first this many reports found
+    # The strategy comparison table (assistant/compare/table.py); the aspects' cue words and their weights are
+    # data (assistant/compare/aspects.toml). Set by hand, not fitted.
+    compare_passages: int = 8  # passages retrieved per aspect and column
+    compare_shortlist: int = 12  # the best-scored sentences per cell that are embedded (the model is the cost)
+    compare_cue_cap: float = 3.0  # a sentence's cue weights count up to this: piling up cue words wins nothing more
+    compare_figure_bonus: float = 1.0  # for a sentence holding a figure the aspect compares (a cost, a deadline)
+    compare_rank_weight: float = 0.5  # times how high its passage ranks in retrieval (1 for the first, down to 0)
+    compare_meaning_weight: float = 1.5  # times the cosine similarity of the sentence and the aspect's question
+    compare_keep_share: float = 0.6  # a cell keeps sentences scoring at least this share of its best one
+    # The timeline (assistant/compare/timeline.py). Set by hand for reading, not fitted: a quote longer than
+    # timeline_quote_max_chars is cut to the clauses around its date, keeping at least timeline_quote_min_chars.
+    timeline_quote_max_chars: int = 240
+    timeline_quote_min_chars: int = 80
+    # A date counts as a deadline when a deadline word ("deadline", "expires", "at the latest") stands this many
+    # characters before it or after it (by hand: a clause before, a few words after).
+    deadline_cue_chars_before: int = 60
+    deadline_cue_chars_after: int = 20
+    # Lexical search in a large library leaves out query words found in more than lexical_common_share of the
+    # chunks, once it holds lexical_common_min_chunks (assistant/store/catalog.py). By hand, for speed: "services"
+    # in 30% of 100k chunks made a search three times slower without changing its top results.
+    lexical_common_share: float = 0.10
+    lexical_common_min_chunks: int = 5000
+    # Candidates each of the dense and lexical searches returns before fusion (at least three times k); by hand.
+    retrieval_candidates: int = 30
     max_question_chars: int = 4000
     max_file_mb: float = 200.0
     max_pdf_pages: int = 5000

@@ -143,15 +143,17 @@ def test_with_answer_mode_shares_components(corpus_assistant):
     assert llm.grounded is corpus_assistant.grounded
 
 
-def test_lexical_search_leaves_out_words_most_chunks_have_once_the_library_is_large(corpus_assistant, monkeypatch):
+def test_lexical_search_leaves_out_words_most_chunks_have_once_the_library_is_large(corpus_assistant):
     import assistant.store.catalog as catalog_module
+    from assistant.config import Settings
 
-    catalog = corpus_assistant.catalog
+    small = corpus_assistant.catalog
     query = "shared services funding envelope approved by HM Treasury"
     terms = catalog_module.query_terms(query)
-    assert catalog._without_common(terms) == terms  # 23 chunks: a small corpus is searched with every word
-    before = catalog.lexical_search(query, 5)
-    monkeypatch.setattr(catalog_module, "COMMON_MIN_CHUNKS", 1)  # as if the library were large
+    assert small._without_common(terms) == terms  # 23 chunks: a small corpus is searched with every word
+    before = small.lexical_search(query, 5)
+    # the same file, as if the library were large (Settings.lexical_common_min_chunks)
+    catalog = catalog_module.Catalog(small.path, Settings(lexical_common_min_chunks=1))
     kept = catalog._without_common(terms)
     df = catalog.document_frequency(terms)
     n = catalog.db.execute("SELECT max(rowid) FROM chunks").fetchone()[0]

@@ -311,6 +311,27 @@ def test_timeline_of_one_strategy(corpus_assistant):
     assert "nao-2014" not in json.dumps([e.to_dict() for e in events])
 
 
+def test_the_hand_set_weights_are_the_assistants_settings(corpus_assistant, starting):
+    from types import SimpleNamespace
+
+    def tuned(**changes):
+        a = corpus_assistant
+        return SimpleNamespace(settings=a.settings.with_(**changes), catalog=a.catalog, embedder=a.embedder,
+                               store=a.store)
+
+    assert any(len(cell.citations) > 1 for r in starting.rows for cell in r.cells)
+    best_only = compare_strategies(tuned(compare_keep_share=1.0), [NGSS, SSS])  # only sentences as good as the best
+    assert all(len(cell.citations) == 1 for r in best_only.rows for cell in r.cells)
+    events = timeline(corpus_assistant)
+    assert any(e.text.startswith("…") or e.text.endswith("…") for e in events)  # long quotes cut to their clauses
+    whole = timeline(tuned(timeline_quote_max_chars=10_000))
+    assert all(e.text == e.citation.quote for e in whole if e.source == "text")
+    deadlines = [e.kind for e in events].count("deadline")
+    # with no room around a date for "deadline" or "at the latest", only dates the extractor calls deadlines are
+    narrow = timeline(tuned(deadline_cue_chars_before=0, deadline_cue_chars_after=0))
+    assert [e.kind for e in narrow].count("deadline") < deadlines
+
+
 # --- exports ------------------------------------------------------------------------------------------
 
 def test_markdown_csv_and_json_exports(corpus_assistant):

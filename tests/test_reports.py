@@ -56,3 +56,22 @@ def test_reports_compared_by_body_or_in_the_plural_are_both_targets(library_assi
 def test_an_off_topic_question_mentioning_reports_is_still_declined(library_assistant):
     answer = library_assistant.ask("Forget the reports. What is the capital of France?")
     assert answer.declined
+
+
+def test_the_hand_set_limits_of_report_resolution_are_settings(library_assistant):
+    from assistant.config import Settings
+    from assistant.query.reports import ReportResolver
+
+    a = library_assistant
+
+    def resolver(**changes) -> ReportResolver:
+        return ReportResolver(a.catalog, a.searcher, a.embedder, Settings(**changes))
+
+    question = "Did the courts backlog grow between the two courts modernisation reports?"
+    assert sorted(resolver().across(question, question, Filters(), [])) == ["nao-2018-courts-modernisation",
+                                                                           "pac-2023-courts-modernisation"]
+    # the second report is chosen among the first report_compare_pool reports found: with one, none is left
+    assert resolver(report_compare_pool=1).across(question, question, Filters(), []) == []
+    question = "By when did the 2018 shared services strategy aim to move to the cloud?"
+    assert resolver().targets(question, question, Filters()) == ["nao-2022-government-shared-services"]
+    assert resolver(report_max_targets=0).targets(question, question, Filters()) == []  # "many" reports: all

@@ -371,3 +371,32 @@ def test_a_period_inside_a_side_dates_it_and_is_never_an_operand(question):
     units = {o.unit for o in r.calculation.operands} if r.calculation else set()
     assert "financial_year" not in units and "year" not in units
     assert "financial year" not in (r.error or ""), r.error
+
+
+# --- the hand-set weights are settings ------------------------------------------------------------
+
+_APPROVED = ("HM Treasury approved funding of £300 million for the programme. The departments asked for "
+             "£500 million in total.")
+
+
+def test_the_least_operand_score_is_a_setting():
+    from assistant.config import Settings
+
+    chunk = Chunk(id="c", doc_id="d", text=_APPROVED, page=1, char_start=0, char_end=len(_APPROVED))
+    question = "What is the gap between the funding HM Treasury approved and what the departments asked for?"
+    assert route_calculation(question, [chunk]).calculation.result == "£200 million"
+    strict = route_calculation(question, [chunk], settings=Settings(operand_min_score=99))
+    assert strict.calculation is None
+    assert strict.error.startswith("I could not find a figure for “the funding HM Treasury approved”")
+
+
+def test_the_share_of_a_phrase_a_passage_must_hold_is_a_setting():
+    from assistant.calc.operands import Refusal, candidates, pick
+    from assistant.config import Settings
+
+    chunk = Chunk(id="c", doc_id="d", text=_APPROVED, page=1, char_start=0, char_end=len(_APPROVED))
+    cands = candidates([chunk])
+    # two of the phrase's three words ("funding", "approved"; not "schools") meet the default two thirds
+    assert pick(cands, "the funding approved for schools", ("GBP",)).figure.raw == "£300 million"
+    with pytest.raises(Refusal):
+        pick(cands, "the funding approved for schools", ("GBP",), settings=Settings(operand_coverage=1.0))

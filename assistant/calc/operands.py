@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from assistant.calc.calculators import Quantity
+from assistant.config import Settings
 from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
 from assistant.text.terms import AUXILIARIES, stop_words
 from assistant.text.terms import stem as _stem_word
@@ -34,10 +35,8 @@ _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greate
          ("low", re.compile(r"\b(?:lowest|minimum|smallest)\b|(?<!much )(?<!many )(?<!far )\blower\b(?! than)", re.I)))
 _END_WORDS = {"high": "highest", "low": "lowest"}
 _AMOUNTS = ("GBP", "count", "percent")  # the units a status ("the rejected bids") can qualify
-_MIN_SCORE = 2  # one word in the figure's clause, or two in its sentence
-_COVERAGE = 2 / 3  # share of a side's words its figure's passage must hold: "the Department for Education" is not
-                   # "the Treasury", however well "approved" matches
-_STATUS_BONUS = 3  # as much as a word in the figure's measure: "still being implemented" names the five, not the two
+# The weights and thresholds of `Candidate.score` are the `operand_*` settings (set by hand, see config.py).
+_DEFAULTS = Settings()
 
 
 class Refusal(Exception):
@@ -114,18 +113,19 @@ class Candidate:
     passage: frozenset[str]
     end: str | None = None
 
-    def score(self, q: Query) -> int:
-        """How well the figure answers to the query: 3 a word in its measure, 2 in its clause, 1 in its sentence.
+    def score(self, q: Query, s: Settings = _DEFAULTS) -> int:
+        """How well the figure answers to the query: per word, the weight of where it sits (its measure, its
+        clause, its sentence), plus a bonus for the status the query asks about (the `operand_*` settings).
 
         0 when its passage lacks a name the question uses ("the Department for Education") or too many words.
         """
         if any(not g & self.passage for g in q.names):
             return 0
-        if sum(1 for g in q.concepts if g & self.passage) < _COVERAGE * len(q.concepts):
+        if sum(1 for g in q.concepts if g & self.passage) < s.operand_coverage * len(q.concepts):
             return 0
-        bonus = _STATUS_BONUS if q.status and self.status == q.status else 0
-        return bonus + sum(3 if g & self.measure else 2 if g & self.clause else 1 if g & self.sentence else 0
-                           for g in q.concepts)
+        bonus = s.operand_status_bonus if q.status and self.status == q.status else 0
+        return bonus + sum(s.operand_measure_weight if g & self.measure else s.operand_clause_weight if g & self.clause
+                           else s.operand_sentence_weight if g & self.sentence else 0 for g in q.concepts)
 
     @property
     def status(self) -> str | None:
@@ -210,17 +210,17 @@ def _admitted(pool: list[Candidate], q: Query) -> list[Candidate]:
     return kept or pool
 
 
-def _ranked(pool: list[Candidate], q: Query) -> list[tuple[int, int, Candidate]]:
-    return sorted(((c.score(q), -c.rank, c) for c in _admitted(pool, q)), key=lambda t: t[:2], reverse=True)
+def _ranked(pool: list[Candidate], q: Query, s: Settings) -> list[tuple[int, int, Candidate]]:
+    return sorted(((c.score(q, s), -c.rank, c) for c in _admitted(pool, q)), key=lambda t: t[:2], reverse=True)
 
 
-def find(cands: list[Candidate], f: Figure, side: str) -> Candidate:
+def find(cands: list[Candidate], f: Figure, side: str, settings: Settings | None = None) -> Candidate:
     """The passage figure of the value `f` that the question quotes (a range's end will do), to cite it."""
     same = [c for c in cands if c.key == (f.unit, f.value, f.low, f.high)]
     if not same:
         raise Refusal(f"I could not find {f.raw} in the passages I retrieved")
-    q = Query.of(side)
-    return max(same, key=lambda c: (c.score(q), c.end is None, -c.rank))
+    q, s = Query.of(side), settings or _DEFAULTS
+    return max(same, key=lambda c: (c.score(q, s), c.end is None, -c.rank))
 
 
 def _by_meaning(similar, side: str, pool: list[Candidate]) -> list[tuple[float, Candidate]]:
@@ -236,20 +236,22 @@ def _by_meaning(similar, side: str, pool: list[Candidate]) -> list[tuple[float, 
 
 
 def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple = (),
-         content: str | None = None, beside: str | None = None, similar=None) -> Candidate:
+         content: str | None = None, beside: str | None = None, similar=None,
+         settings: Settings | None = None) -> Candidate:
     """The figure of the passages that `side` of the question names; `content` lends it words. Of figures
     that match equally well, one from document `beside` (the other operand's) is the one meant: a library
     has many reports whose "funding HM Treasury approved" is some other programme's."""
+    s = settings or _DEFAULTS
     quoted = stated(side)
     if quoted:  # the question quotes the figure: find it in the passages, to cite it
-        return find(cands, quoted[0], side)
+        return find(cands, quoted[0], side, s)
     q = Query.of(side, content)
     ranked: list[tuple[int, int, Candidate]] = []
     for end in dict.fromkeys((q.end, None)):  # "the maximum cost" is a range's end, or a single figure
-        ranked = _ranked([c for c in cands if c.end == end and c.figure.unit in units and c.key not in avoid], q)
-        if ranked and ranked[0][0] >= _MIN_SCORE:
+        ranked = _ranked([c for c in cands if c.end == end and c.figure.unit in units and c.key not in avoid], q, s)
+        if ranked and ranked[0][0] >= s.operand_min_score:
             break
-    if not ranked or ranked[0][0] < _MIN_SCORE:
+    if not ranked or ranked[0][0] < s.operand_min_score:
         pool = [c for c in cands if c.end is None and c.figure.unit in units and c.key not in avoid]
         meant = _by_meaning(similar, side if content is None else content, pool)
         if meant:
@@ -267,10 +269,11 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
     return best
 
 
-def top_two(cands: list[Candidate], question: str, units: tuple[str, ...], similar=None) -> tuple[Candidate, Candidate]:
+def top_two(cands: list[Candidate], question: str, units: tuple[str, ...], similar=None,
+            settings: Settings | None = None) -> tuple[Candidate, Candidate]:
     """The two best-matching figures of different values, for questions that do not name both sides."""
     try:
-        return _top_two(cands, question, units)
+        return _top_two(cands, question, units, settings or _DEFAULTS)
     except Refusal:
         meant = _by_meaning(similar, question, [c for c in cands if c.end is None and c.figure.unit in units])
         firsts = [c for _, c in meant]
@@ -280,11 +283,12 @@ def top_two(cands: list[Candidate], question: str, units: tuple[str, ...], simil
         return firsts[0], second
 
 
-def _top_two(cands: list[Candidate], question: str, units: tuple[str, ...]) -> tuple[Candidate, Candidate]:
+def _top_two(cands: list[Candidate], question: str, units: tuple[str, ...],
+             settings: Settings) -> tuple[Candidate, Candidate]:
     q = Query.of(question)
     best: dict[tuple, tuple[int, int, Candidate]] = {}
-    for s, r, c in _ranked([c for c in cands if c.end is None and c.figure.unit in units], q):
-        if s >= _MIN_SCORE and c.key not in best:
+    for s, r, c in _ranked([c for c in cands if c.end is None and c.figure.unit in units], q, settings):
+        if s >= settings.operand_min_score and c.key not in best:
             best[c.key] = (s, r, c)
     ranked = list(best.values())
     if len(ranked) < 2:

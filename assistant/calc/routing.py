@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from assistant.calc import calculators as calc
 from assistant.calc.calculators import CalculationResult, Quantity
+from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _ranked, candidates, concepts, end_of, find,
@@ -106,15 +107,17 @@ _TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:(?:{M
 @dataclass(frozen=True)
 class _Ask:
     """The question, and its subject: the question plus the previous one when it refers back to it; `similar`
-    scores sentences against a phrase by meaning (see operands.pick), when the caller has a model."""
+    scores sentences against a phrase by meaning (see operands.pick), when the caller has a model; `settings`
+    holds the weights operands are scored with."""
 
     text: str
     subject: str
     similar: Any = None
+    settings: Settings = field(default_factory=Settings)
 
 
 def _pick(ask: _Ask, cands: list[Candidate], *args, **kwargs) -> Candidate:
-    return pick(cands, *args, similar=ask.similar, **kwargs)
+    return pick(cands, *args, similar=ask.similar, settings=ask.settings, **kwargs)
 
 
 class _NotACalculation(Exception):
@@ -149,12 +152,14 @@ def _about(result: CalculationResult) -> str:
 
 
 def route_calculation(question: str, chunks: list[Chunk], context: str | None = None,
-                      similar=None, figures: FigureLookup | None = None) -> RoutedCalculation | None:
+                      similar=None, figures: FigureLookup | None = None,
+                      settings: Settings | None = None) -> RoutedCalculation | None:
     """The calculation a question asks for, worked out from the retrieved chunks; None if it asks for none.
 
     `context` is the previous question of the conversation: a question that refers back to it ("What
     percentage is that?") takes its subject from it. Which calculation is asked comes from `question` alone.
-    `figures` looks up the chunks' figures stored at ingestion (see `operands.candidates`).
+    `figures` looks up the chunks' figures stored at ingestion (see `operands.candidates`); `settings` gives
+    the weights operands are scored with (the `operand_*` settings; their defaults when None).
     """
     op = next((name for name, p in _OPERATIONS if p.search(question)), None)
     if op is None:
@@ -163,7 +168,7 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
     cands = candidates(chunks, figures)
     picked: list[Candidate] = []
     try:
-        routed = _ROUTES[op](_Ask(question, subject, similar), cands, picked)
+        routed = _ROUTES[op](_Ask(question, subject, similar, settings or Settings()), cands, picked)
     except _NotACalculation:
         return None
     except Refusal as exc:
@@ -208,23 +213,23 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         sides = None  # "between March 2019 and March 2020, how many more homes": two times of one measure
     if timed:  # years and periods place the question in time; they are never operands of a sum of money
         years = list(dict.fromkeys(YEAR.findall(ask.text)))
-        ask = _Ask(_untimed(ask.text), _untimed(ask.subject), ask.similar)
+        ask = replace(ask, text=_untimed(ask.text), subject=_untimed(ask.subject))
         if sides is not None:  # "spending by the end of 2014-15 exceed the budget": the year dates a side
             sides = tuple(" ".join(_untimed(s).split()) for s in sides)
         if sides is None and len(years) == 2:  # "between March 2019 and March 2020": one measure at two times
-            pair = _at_times(cands, years, ask.subject, units)
+            pair = _at_times(cands, years, ask.subject, units, ask.settings)
             if pair is not None:
                 picked[:] = list(pair)
                 return pair[0], pair[1], False
     quoted = [f for f in stated(ask.text) if f.unit in units]
     if sides is None and len(quoted) == 2:  # "How many years after the 2018 launch is the 2028 deadline?"
-        a = find(cands, quoted[0], ask.text)
+        a = find(cands, quoted[0], ask.text, ask.settings)
         picked.append(a)
-        b = find(cands, quoted[1], ask.text)
+        b = find(cands, quoted[1], ask.text, ask.settings)
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation
-        a, b = top_two(cands, ask.subject, units, similar=ask.similar)
+        a, b = top_two(cands, ask.subject, units, similar=ask.similar, settings=ask.settings)
     else:
         # "the highest and lowest cost": an end whose noun is on the other side borrows that side's words
         both = " ".join(sides)
@@ -237,11 +242,11 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
 
 
-def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...]):
+def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings):
     """The best figure for the subject dated in each of two years (its sentence names the year), or None."""
     q = Query.of(subject)
     pool = [c for c in cands if c.end is None and c.figure.unit in units]
-    ranked = [c for s, _, c in _ranked(pool, q) if s >= 1]
+    ranked = [c for s, _, c in _ranked(pool, q, settings) if s > 0]  # some word of the subject near it
     out = []
     for year in years:
         # a figure dated in this year whose sentence does not also name the other year (a comparison
@@ -333,26 +338,29 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     return result, evidence, summary
 
 
-def _ratio(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    a, b, ordered = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")))
+def _compared(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
+              fn) -> tuple[Candidate, Candidate, CalculationResult]:
+    """Both operands, in the question's order or, where it gives none, the larger first, and `fn` of them."""
+    a, b, ordered = _two_sided(ask, cands, picked, units)
     if not ordered:
         a, b = _by_size(a, b, picked)
-    result = calc.ratio(a.quantity, b.quantity)
-    summary = f"{_cap(a.named())} is {_about(result)}{result.result} {b.named()}."
-    return result, [_evidence(a), _evidence(b)], summary
+    return a, b, fn(a.quantity, b.quantity)
+
+
+def _ratio(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
+    a, b, result = _compared(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), calc.ratio)
+    return result, [_evidence(a), _evidence(b)], f"{_cap(a.named())} is {_about(result)}{result.result} {b.named()}."
 
 
 def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     units = _units(ask.text.replace("per cent", ""), ("GBP", "count"))
-    a, b, ordered = _two_sided(ask, cands, picked, units)
-    if re.search(r"\bfrom\b.+\bto\b", ask.text, re.I):
+    if re.search(r"\bfrom\b.+\bto\b", ask.text, re.I):  # "from X to Y": a change, in the question's order
+        a, b, _ = _two_sided(ask, cands, picked, units)
         result = calc.percent_change(a.quantity, b.quantity)
         summary = f"From {a.named()} to {b.named()} is a change of {_about(result)}{result.result}."
-        return result, [_evidence(a), _evidence(b)], summary
-    if not ordered:
-        a, b = _by_size(a, b, picked)
-    result = calc.exceeds_by_percent(a.quantity, b.quantity)
-    summary = f"{_cap(a.named())} exceeds {b.named()} by {_about(result)}{result.result}."
+    else:
+        a, b, result = _compared(ask, cands, picked, units, calc.exceeds_by_percent)
+        summary = f"{_cap(a.named())} exceeds {b.named()} by {_about(result)}{result.result}."
     return result, [_evidence(a), _evidence(b)], summary
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tomllib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Iterable
 
 from assistant.calc import calculators
+from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import Figure, extract_figures
 from assistant.text.patterns import Y
@@ -59,39 +62,18 @@ class Aspect:
         return {"key": self.key, "label": self.label, "query": self.query}
 
 
-# Hand-written cues, because audit prose states each aspect with stock phrases ("broadly on track", "the
-# NAO recommends"); a table can be audited, and a cue missing costs a sentence, never a wrong one.
-ASPECTS: tuple[Aspect, ...] = (
-    Aspect("objectives", "Objectives", "objectives of the strategy: what it aimed or set out to do",
-           ((r"\bobjectives\s*:|\baim(?:s|ed)? to\b|\bset out how\b|\bintended to\b", 2.0),
-            (r"\bobjectives?\b|\bgoals?\b|\bpurpose\b", 1.0))),
-    Aspect("savings", "Expected savings or benefits", "expected savings and benefits of the strategy",
-           ((r"\bsavings?\b|\bsave\b", 1.5), (r"\bbenefits?\b", 1.0)), units=("GBP", "percent"),
-           measures=("savings per annum", "savings")),
-    Aspect("costs", "Implementation cost and funding", "implementation cost, spending and funding",
-           ((r"implementation cost|\btotal cost\b|\bcost to date\b|implementation has cost", 2.5),
-            (r"\bspen(?:t|ding|d)\b|\bfunding\b|\bforecast\b|\bbudget\b", 1.5),
-            # not the running costs a strategy means to cut ("operating costs", "reduce the cost of administering")
-            (r"(?<!operating )(?<!reducing )(?<!reduce the )\bcosts?\b(?! of (?:administering|running|operating))",
-             1.0)),
-           units=("GBP",), measures=("implementation cost", "cost", "spending to date", "funding forecast",
-                                     "funding requested", "funding approved", "funding", "budget", "spending"),
-           max_sentences=3),
-    Aspect("deadlines", "Deadlines and timescales", "deadlines and timescales: by when it must be delivered",
-           ((rf"\bby {Y}\b|\bat the latest\b|\bdeadlines?\b", 2.0),
-            (r"\btimetable\b|\btimescales?\b|\blater than (?:originally )?planned\b|\bten-year\b", 1.5),
-            (r"\bexpir\w*", 1.0)), units=("year", "date"), measures=("deadline",), max_sentences=3),
-    Aspect("governance", "Governance", "governance, responsibility and accountability for delivery",
-           ((r"\bgovernance\b", 2.0), (r"\bresponsib\w*|\baccountab\w*|\bdecision-making\b|\boversight\b", 1.5),
-            (r"\bdelegated\b|\bstrategic management\b|\brole of\b", 1.0))),
-    Aspect("monitoring", "How progress is monitored", "how progress and benefits are monitored, tracked and reported",
-           ((r"\bmonitor\w*", 2.0), (r"\bperformance indicators?\b|\bmanagement information\b|\bbenchmarks?\b", 2.0),
-            (r"\btracked\b|\breporting\b|\bmeasur\w*", 1.0))),
-    Aspect("verdict", "The NAO's verdict", "the NAO's overall conclusion: is it on track, is it value for money",
-           ((r"\bon track\b", 2.5), (r"\bvalue for money\b", 1.0), (r"\bmade progress\b", 0.5))),
-    Aspect("recommendations", "Recommendations", "what the NAO recommends should be done",
-           ((r"\brecommend(?:s|ed|ations?)?\b", 2.0), (r"\bshould\b", 1.0)), max_sentences=3),
-)
+def _load_aspects() -> tuple[Aspect, ...]:
+    """The aspects of the data file `aspects.toml` (hand-written cue words and weights), in row order."""
+    data = tomllib.loads(_ASPECTS_FILE.read_text(encoding="utf-8"))
+    out = []
+    for a in data["aspect"]:
+        cues = tuple((c["pattern"].replace("{year}", Y), float(c["weight"])) for c in a.pop("cues"))
+        out.append(Aspect(cues=cues, **{k: tuple(v) if isinstance(v, list) else v for k, v in a.items()}))
+    return tuple(out)
+
+
+_ASPECTS_FILE = Path(__file__).with_name("aspects.toml")
+ASPECTS: tuple[Aspect, ...] = _load_aspects()
 ASPECT_KEYS = {a.key: a for a in ASPECTS}
 
 
@@ -280,10 +262,15 @@ class _Vectors:
 
 
 def compare_strategies(assistant, columns: Iterable[str | Column], aspects: Iterable[str | Aspect] | None = None,
-                       k: int = 8) -> Comparison:
-    """Compare two or more strategies (or documents) aspect by aspect, every cell cited or "not stated"."""
+                       k: int | None = None) -> Comparison:
+    """Compare two or more strategies (or documents) aspect by aspect, every cell cited or "not stated".
+
+    Its hand-set weights are the assistant's `compare_*` settings; `k` passages per aspect and column
+    (`compare_passages` by default)."""
     from assistant.query.retrieval import Filters, Searcher
 
+    settings: Settings = assistant.settings
+    k = k or settings.compare_passages
     docs = {d["doc_id"]: d for d in assistant.catalog.documents()}
     cols = [c if isinstance(c, Column) else resolve_columns(list(docs.values()), [c])[0] for c in columns]
     if len({c.label for c in cols}) < 2:
@@ -292,46 +279,53 @@ def compare_strategies(assistant, columns: Iterable[str | Column], aspects: Iter
     sentences = {d: read_document(assistant.catalog, docs[d]) for c in cols for d in c.doc_ids}
     vectors = _Vectors(assistant.embedder)
     vectors.prime(a.query for a in chosen)
-    searcher = Searcher(vectors, assistant.store, assistant.catalog)
+    searcher = Searcher(vectors, assistant.store, assistant.catalog, settings.retrieval_candidates)
     shortlists = {}
     for aspect in chosen:
         for col in cols:  # retrieval within the column's own documents, so every column gets its share
             hits = searcher.search(aspect.query, k, Filters(doc_ids=col.doc_ids))
             usable = [s for d in col.doc_ids for s in sentences[d] if usable_for(s, col, docs[d])]
-            shortlists[aspect.key, col.label] = _shortlist(aspect, usable, hits, k)
+            shortlists[aspect.key, col.label] = _shortlist(aspect, usable, hits, k, settings)
     vectors.prime(s.text for short in shortlists.values() for _, _, s in short)
     numbers, rows = _Citations(), []
     for aspect in chosen:
         cells = []
         for col in cols:
-            picked = _pick(aspect, shortlists[aspect.key, col.label], vectors)
+            picked = _pick(aspect, shortlists[aspect.key, col.label], vectors, settings)
             cells.append(Cell(col.label, tuple(numbers.cite(s, docs[s.doc_id]) for s in picked),
                               tuple(s.about for s in picked)))
         rows.append(_with_figures(Row(aspect, tuple(cells)), cols))
     return Comparison(tuple(cols), tuple(rows))
 
 
-def _shortlist(aspect: Aspect, sentences: list[Sentence], hits: list, k: int) -> list[tuple[float, int, Sentence]]:
-    """Sentences that use the aspect's cue words, scored by cues, the aspect's figures and retrieval rank;
-    the dozen best (only they are embedded), each with its position in reading order."""
+def _shortlist(aspect: Aspect, sentences: list[Sentence], hits: list, k: int,
+               settings: Settings) -> list[tuple[float, int, Sentence]]:
+    """Sentences that use the aspect's cue words, scored by cues (capped), the aspect's figures and retrieval
+    rank; the `compare_shortlist` best (only they are embedded), each with its position in reading order."""
     def prior(s: Sentence) -> float:
         ranks = [i for i, h in enumerate(hits) if h.chunk.doc_id == s.doc_id and h.chunk.page == s.page
                  and h.chunk.char_start <= s.start and s.end <= h.chunk.char_end]
         return 1.0 - min(ranks) / k if ranks else 0.0
 
-    scored = [(min(3.0, aspect.cue_score(s.text)) + (1.0 if aspect.units and aspect.figures(s.text) else 0.0)
-               + 0.5 * prior(s), i, s) for i, s in enumerate(sentences) if aspect.cue_score(s.text) > 0]
-    return sorted(scored, key=lambda x: (-x[0], x[1]))[:12]
+    def score(s: Sentence) -> float:
+        figures = settings.compare_figure_bonus if aspect.units and aspect.figures(s.text) else 0.0
+        return (min(settings.compare_cue_cap, aspect.cue_score(s.text)) + figures
+                + settings.compare_rank_weight * prior(s))
+
+    scored = [(score(s), i, s) for i, s in enumerate(sentences) if aspect.cue_score(s.text) > 0]
+    return sorted(scored, key=lambda x: (-x[0], x[1]))[:settings.compare_shortlist]
 
 
-def _pick(aspect: Aspect, shortlist: list[tuple[float, int, Sentence]], vectors: _Vectors) -> list[Sentence]:
+def _pick(aspect: Aspect, shortlist: list[tuple[float, int, Sentence]], vectors: _Vectors,
+          settings: Settings) -> list[Sentence]:
     """The best supporting sentences (meaning added to the shortlist's score), in reading order."""
     if not shortlist:
         return []
-    ranked = sorted(((p + 1.5 * max(0.0, vectors.similarity(aspect.query, s.text)), i, s) for p, i, s in shortlist),
+    meaning = settings.compare_meaning_weight
+    ranked = sorted(((p + meaning * max(0.0, vectors.similarity(aspect.query, s.text)), i, s) for p, i, s in shortlist),
                     key=lambda x: -x[0])
     best = ranked[0][0]
-    picked = [(i, s) for score, i, s in ranked if score >= 0.6 * best][: aspect.max_sentences]
+    picked = [(i, s) for score, i, s in ranked if score >= settings.compare_keep_share * best][: aspect.max_sentences]
     return [s for _, s in sorted(picked, key=lambda x: x[0])]
 
 

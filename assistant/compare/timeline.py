@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from assistant.config import Settings
 from assistant.compare.strategies import Column, Sentence, ordered_strategies, read_document, resolve_columns, usable_for
 from assistant.text.figures import Figure, extract_figures
 from assistant.answer.citations import make_citation
@@ -50,16 +51,18 @@ def _long_date(iso: str) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def _excerpt(text: str, start: int, end: int, limit: int = 240) -> str:
-    """The sentence, or for a long one the clauses around text[start:end], with ellipses where cut."""
-    if len(text) <= limit:
+def _excerpt(text: str, start: int, end: int, settings: Settings) -> str:
+    """The sentence, or for a long one the clauses around text[start:end] (at least `timeline_quote_min_chars`
+    of them), with ellipses where cut."""
+    if len(text) <= settings.timeline_quote_max_chars:
         return text
+    least = settings.timeline_quote_min_chars
     cuts = [0] + [m.end() for m in _CUTS.finditer(text)] + [len(text)]
     lo = max(c for c in cuts if c <= start)
     hi = min(c for c in cuts if c >= end)
-    while hi - lo < 80 and (lo > 0 or hi < len(text)):
+    while hi - lo < least and (lo > 0 or hi < len(text)):
         hi = min([c for c in cuts if c > hi] or [len(text)])
-        if hi - lo < 80 and lo > 0:
+        if hi - lo < least and lo > 0:
             lo = max(c for c in cuts if c < lo)
     piece = text[lo:hi].strip(" ,;:(")
     return ("…" if lo > 0 else "") + piece + ("…" if hi < len(text) else "")
@@ -76,22 +79,26 @@ def _dating(f: Figure) -> tuple[str, str] | None:
     return None
 
 
-def _text_events(s: Sentence, doc: dict, cite) -> list[Event]:
+def _text_events(s: Sentence, doc: dict, cite, settings: Settings) -> list[Event]:
     out = []
+    before, after = settings.deadline_cue_chars_before, settings.deadline_cue_chars_after
     for f in extract_figures(s.text):
         dated = _dating(f)
         if dated is None:
             continue
         iso, kind = dated
-        if f.measure == "deadline" or (kind == "event" and _DEADLINE.search(s.text[max(0, f.start - 60):f.end + 20])):
+        near = s.text[max(0, f.start - before):f.end + after]
+        if f.measure == "deadline" or (kind == "event" and _DEADLINE.search(near)):
             kind = "deadline"
         strategies = () if s.previous else (s.about or tuple(ordered_strategies(doc)))
-        out.append(Event(iso, f.raw, kind, _excerpt(s.text, f.start, f.end), strategies, cite(s)))
+        out.append(Event(iso, f.raw, kind, _excerpt(s.text, f.start, f.end, settings), strategies, cite(s)))
     return out
 
 
 def timeline(assistant, strategy: str | None = None) -> list[Event]:
-    """Every dated event and deadline in date order, each cited; only those of one strategy when given."""
+    """Every dated event and deadline in date order, each cited; only those of one strategy when given. How
+    quotes are cut and which dates are deadlines follow the assistant's `timeline_*` and `deadline_*` settings."""
+    settings: Settings = assistant.settings
     docs = assistant.catalog.documents()
     column: Column | None = resolve_columns(docs, [strategy])[0] if strategy else None
     if column:
@@ -118,7 +125,7 @@ def timeline(assistant, strategy: str | None = None) -> list[Event]:
 
         for s in read_document(assistant.catalog, doc):
             if column is None or usable_for(s, column, doc):
-                events += _text_events(s, doc, cite)
+                events += _text_events(s, doc, cite, settings)
     order = {d["doc_id"]: i for i, d in enumerate(docs)}
     events.sort(key=lambda e: (e.date, KINDS.index(e.kind), order[e.citation.doc_id]))
     return events

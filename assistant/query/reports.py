@@ -9,6 +9,7 @@ import math
 import re
 from dataclasses import replace
 
+from assistant.config import Settings
 from assistant.query.retrieval import Filters
 from assistant.text.data import canonical, publishers
 from assistant.text.patterns import YEAR, Y
@@ -16,10 +17,12 @@ from assistant.text.terms import tokens
 
 
 class ReportResolver:
-    """Resolves the reports a question names against the catalog (and, for ties, by meaning)."""
+    """Resolves the reports a question names against the catalog (and, for ties, by meaning); its hand-set
+    limits and weights are the `report_*` settings."""
 
-    def __init__(self, catalog, searcher, embedder):
+    def __init__(self, catalog, searcher, embedder, settings: Settings | None = None):
         self.catalog, self.searcher, self.embedder = catalog, searcher, embedder
+        self.settings = settings or Settings()
         self._subjects: dict[str, list[float]] = {}
 
     def by_year(self, years: set[str], query: str, f: Filters, reports: set[str] = frozenset()) -> dict[str, str]:
@@ -34,13 +37,14 @@ class ReportResolver:
         for d in self.catalog.documents():
             if str(d.get("year")) in years and (not f.doc_ids or d["doc_id"] in f.doc_ids):
                 published.setdefault(str(d.get("year")), []).append(d["doc_id"])
+        s = self.settings
         options: dict[str, list[str]] = {}
         for year, docs in published.items():
             if len(docs) == 1:
                 options[year] = docs
             elif query and year in reports:
-                hits = self.searcher.search(query, 12, replace(f, doc_ids=tuple(docs)))
-                ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
+                hits = self.searcher.search(query, s.report_search_hits, replace(f, doc_ids=tuple(docs)))
+                ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:s.report_candidates]
                 if ranked:
                     options[year] = ranked
         if len(options) < 2 or all(len(o) == 1 for o in options.values()):
@@ -56,7 +60,7 @@ class ReportResolver:
             if len(set(chosen)) < len(chosen):
                 continue
             coherence = sum(_cosine(vectors[a], vectors[b]) for a, b in itertools.combinations(chosen, 2))
-            score = coherence - 0.1 * sum(rank for rank, _ in combo)  # relevance still counts
+            score = coherence - self.settings.report_rank_penalty * sum(rank for rank, _ in combo)  # relevance counts
             if score > best:
                 best, pick = score, dict(zip(options, chosen))
         return pick
@@ -121,9 +125,10 @@ class ReportResolver:
         out = [d for d in out if d not in wrong_body]
         explicit -= wrong_body
         if any(d not in explicit for d in out):
-            relevant = {h.chunk.doc_id for h in self.searcher.search(query or text, 12, f)}
+            hits = self.searcher.search(query or text, self.settings.report_search_hits, f)
+            relevant = {h.chunk.doc_id for h in hits}
             out = [d for d in out if d in explicit or d in relevant]
-        return out if len(out) <= 3 else []  # a question naming many reports is a question about all
+        return out if len(out) <= self.settings.report_max_targets else []  # naming many reports is asking about all
 
     def across(self, text: str, query: str, f: Filters, named: list[str]) -> list[str]:
         """The reports a question compares without naming their years: one per body it names beside a report
@@ -140,15 +145,16 @@ class ReportResolver:
         plural = re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low)
         if len(bodies) < 2 and not plural:
             return []  # decided before searching: most questions compare nothing
-        hits = self.searcher.search(query or text, 12, f)
+        s = self.settings
+        hits = self.searcher.search(query or text, s.report_search_hits, f)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
         if len(bodies) >= 2:
-            options = {b: [d for d in ranked if publisher.get(d) == b][:3] for b in bodies}
+            options = {b: [d for d in ranked if publisher.get(d) == b][:s.report_candidates] for b in bodies}
             if any(not o for o in options.values()):
                 return []
             return list(self._coherent(options).values())
         first = named[0] if named else (ranked[0] if ranked else None)
-        others = [d for d in ranked[:4] if d != first]
+        others = [d for d in ranked[:s.report_compare_pool] if d != first]
         if first is None or not others:
             return []
         vectors = self._subject_vectors([first, *others])

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.store import migrations
 from assistant.types import Chunk
@@ -24,14 +25,15 @@ DOC_FIELDS = ("doc_id", "file", "sha256", "title", "publisher", "published", "ye
 
 # A chunk's own metadata (table row, footnote links) is stored as JSON of at most META_MAX_CHARS; the
 # document's fields are the documents table's and are joined in when a chunk is read, never stored twice.
+# A bound of the stored format, not a tuning: over ten times a chunk's own text (chunk_size, 700), and what
+# caps the row a hostile document can make one chunk hold.
 META_MAX_CHARS = 8000
 _DOC_META = ("title", "publisher", "published", "url", "strategy", "year")
 
 log = logging.getLogger(__name__)
 
-# Lexical search leaves out query terms found in more than COMMON_SHARE of the chunks once the library holds
-# COMMON_MIN_CHUNKS chunks (see Catalog._without_common); small corpora are searched with every term.
-COMMON_SHARE, COMMON_MIN_CHUNKS = 0.10, 5000
+# SQLite allows 999 host parameters in one statement in older builds; ids are deleted in batches well below it.
+_ID_BATCH = 500
 
 
 def query_terms(text: str) -> list[str]:
@@ -43,10 +45,14 @@ def query_terms(text: str) -> list[str]:
 
 
 class Catalog:
-    """Thread-safe access to the catalog file; one connection per thread, WAL for concurrent readers."""
+    """Thread-safe access to the catalog file; one connection per thread, WAL for concurrent readers.
 
-    def __init__(self, path: Path):
+    `settings` gives the lexical search's hand-set thresholds (`lexical_common_*`); their defaults when None."""
+
+    def __init__(self, path: Path, settings: Settings | None = None):
         self.path = Path(path)
+        settings = settings or Settings()
+        self.common_share, self.common_min_chunks = settings.lexical_common_share, settings.lexical_common_min_chunks
         if self.path.parent.exists() and not self.path.parent.is_dir():
             raise ConfigError(f"the store {self.path.parent} is a file, not a folder; give --store a folder")
         self._local = threading.local()
@@ -140,8 +146,8 @@ class Catalog:
         with self.transaction() as db:
             old = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id = ?", (meta["doc_id"],))]
             gone = [i for i in old if i not in keep]
-            for i in range(0, len(gone), 500):
-                part = gone[i:i + 500]
+            for i in range(0, len(gone), _ID_BATCH):
+                part = gone[i:i + _ID_BATCH]
                 db.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN ({','.join('?' * len(part))})", part)
             if sentence_vectors:
                 db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?, ?)",
@@ -242,18 +248,19 @@ class Catalog:
         return [(r[0], -float(r[1])) for r in self.db.execute(sql, [match, *doc_ids, limit])]
 
     def _without_common(self, terms: list[str]) -> list[str]:
-        """In a large library, the query terms less those in over COMMON_SHARE of all chunks (at least the two
-        rarest present are kept). BM25 gives such words almost no weight, but FTS5 scores every chunk that
-        has them: "services" in 30% of 100k chunks made a lexical search three times slower without changing
-        its top results (a learned stop list, as search engines' "common terms" queries do)."""
+        """In a library of `common_min_chunks` or more, the query terms less those in over `common_share` of all
+        chunks (at least the two rarest present are kept); a smaller one is searched with every term. BM25
+        gives such words almost no weight, but FTS5 scores every chunk that has them: "services" in 30% of 100k
+        chunks made a lexical search three times slower without changing its top results (a learned stop
+        list, as search engines' "common terms" queries do)."""
         if len(terms) <= 2:
             return terms
         n = self.db.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0  # an upper bound, instant
-        if n < COMMON_MIN_CHUNKS:
+        if n < self.common_min_chunks:
             return terms
         df = self.document_frequency(terms)
         present = sorted((t for t in terms if df[t]), key=lambda t: df[t])
-        rare = [t for t in present if df[t] <= COMMON_SHARE * n]
+        rare = [t for t in present if df[t] <= self.common_share * n]
         return rare if len(rare) >= 2 else (present[:2] or terms)
 
     def document_frequency(self, terms: Iterable[str], forms: dict[str, list[str]] | None = None) -> dict[str, int]:

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 from assistant.store.vectors import embedding_text
 
+# Vectors read back per request to check they are readable, and chunks embedded again per batch on repair:
+# sizes of work per call, not tunings (a few hundred vectors of 384 floats is a small request and model batch).
 _READ_BATCH = 500
+_REPAIR_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,8 @@ def _reembed(catalog, store, embedder, ids: list[str]) -> None:
         store.delete([c.id for c in chunks])  # an unreadable entry is replaced, not upserted over
     except Exception:
         pass  # upsert below replaces what delete could not remove; the re-check says if it did not
-    for i in range(0, len(chunks), 256):
-        part = chunks[i:i + 256]
+    for i in range(0, len(chunks), _REPAIR_BATCH):
+        part = chunks[i:i + _REPAIR_BATCH]
         store.add(part, embedder.embed_documents([embedding_text(c) for c in part]))
 
 
@@ -129,4 +132,4 @@ def open_for_check(settings):
     except Exception:  # chromadb raises NotFoundError (1.x) or ValueError (older) for a missing collection
         meta = {}
     return ChromaStore(client, settings.collection, meta.get("embedding_model", settings.embedding_model),
-                       int(meta.get("dimension", 384)))
+                       int(meta.get("dimension", 384)))  # the default model's (MiniLM-L6) vector size

@@ -36,9 +36,12 @@ _WORD_GAP = re.compile(r"[ \t]{2,}")
 # of five or more single letters joined by single spaces is therefore spelling, not words, and is joined up; a
 # run of fewer is left exactly as it is ("options a b and c" is a sentence). Digits are never joined: a table
 # row of one-digit cells ("1 2 3 4 5") is common in PDF text and means five numbers.
+# A constant of the normaliser, not a setting: stored text was normalised with it at ingestion, and a question
+# must be normalised the same way to meet it (see the module's docstring).
 _SPACED = 5
 # Word breaks are looked for in at most this many run-together letters (a long sentence): the search costs
-# time in proportion, and a longer run is not a sentence someone is meant to read.
+# time in proportion, and a longer run is not a sentence someone is meant to read. A bound on work, fixed for
+# the same reason as _SPACED.
 _SEGMENT_MAX = 600
 
 
@@ -180,7 +183,7 @@ def _twin() -> re.Pattern:
 _WORD = re.compile(rf"{_LETTER}+")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # a cache, not a tuning: every letter a text is likely to use fits
 def _is_latin(ch: str) -> bool:
     return "LATIN" in unicodedata.name(ch, "")
 

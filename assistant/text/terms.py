@@ -31,7 +31,7 @@ AUXILIARIES = frozenset("do does did is are was were be been being has have had 
 _STEMMERS = threading.local()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536)  # a cache, not a tuning: the distinct words of a large library fit
 def stem(word: str) -> str:
     """The Snowball (Porter2) stem: "clusters"/"cluster" and "approved"/"approve" meet."""
     stemmer = getattr(_STEMMERS, "stemmer", None)

@@ -1,0 +1,23 @@
+"""The one `Settings`: hand-set weights and thresholds are fields with their defaults, read from the environment
+like every other setting (their effect is tested beside the code that uses them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import ConfigError
+
+
+def test_hand_set_weights_and_thresholds_come_from_the_environment():
+    s = Settings.from_env({"AUDIT_ASSISTANT_OPERAND_MIN_SCORE": "4", "AUDIT_ASSISTANT_OPERAND_COVERAGE": "0.5",
+                           "AUDIT_ASSISTANT_COMPARE_KEEP_SHARE": "0.8", "AUDIT_ASSISTANT_REPORT_MAX_TARGETS": "2",
+                           "AUDIT_ASSISTANT_LEXICAL_COMMON_MIN_CHUNKS": "100"})
+    assert (s.operand_min_score, s.operand_coverage, s.compare_keep_share, s.report_max_targets,
+            s.lexical_common_min_chunks) == (4, 0.5, 0.8, 2, 100)
+    assert Settings.from_env({}).operand_min_score == Settings().operand_min_score == 2
+
+
+def test_a_weight_that_is_not_a_number_is_a_clear_error():
+    with pytest.raises(ConfigError, match="AUDIT_ASSISTANT_COMPARE_MEANING_WEIGHT='high' is not a valid float"):
+        Settings.from_env({"AUDIT_ASSISTANT_COMPARE_MEANING_WEIGHT": "high"})
