@@ -150,6 +150,7 @@ def openai_stub():
 
 
 UI_APP = str(ROOT / "ui" / "app.py")
+UI_TIMEOUT = 180  # seconds for an AppTest run: the first run in a process loads the embedding model
 
 
 @pytest.fixture
@@ -158,7 +159,19 @@ def app(corpus_settings, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("AUDIT_ASSISTANT_STORE", str(corpus_settings.store_dir))
-    at = AppTest.from_file(UI_APP, default_timeout=180)
+    at = AppTest.from_file(UI_APP, default_timeout=UI_TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def ask(at, question: str):
+    """Ask a question in the chat UI (an AppTest) and return the Answer it shows."""
+    at.chat_input(key="question").set_value(question).run()
+    assert not at.exception, at.exception
+    return at.session_state["messages"][-1]["answer"]
+
+
+def html_of(at) -> str:
+    """The HTML the UI's main area renders (source cards, tables), as one string."""
+    return "\n".join(h.value for h in at.main.html)

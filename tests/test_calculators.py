@@ -70,11 +70,21 @@ def test_share_of_recommendations_implemented_in_full():
     assert c.quantity.value == D(2) / D(7) * 100
 
 
-def test_share_with_a_range_for_the_whole():
-    c = calc.share("£300 million", "£382 million to £403 million")
-    assert c.result == "74.4% to 78.5%"
-    assert c.expression == ("low: £300 million ÷ £403 million × 100 ≈ 74.4%; "
-                            "high: £300 million ÷ £382 million × 100 ≈ 78.5%")
+@pytest.mark.parametrize("fn, a, b, result, low, high", [
+    pytest.param(calc.share, "£300 million", "£382 million to £403 million", "74.4% to 78.5%",
+                 "£300 million ÷ £403 million × 100 ≈ 74.4%", "£300 million ÷ £382 million × 100 ≈ 78.5%",
+                 id="share of a range: its high end gives the low share"),
+    pytest.param(calc.total, "between £44 million and £95 million", "£9.8 million", "£53.8 million to £104.8 million",
+                 "£44 million + £9.8 million = £53.8 million", "£95 million + £9.8 million = £104.8 million",
+                 id="implementation cost range and spending to date"),
+    pytest.param(calc.annual_to_total, "£400 million to £600 million", "10 years", "£4 billion to £6 billion",
+                 "£400 million × 10 years = £4 billion", "£600 million × 10 years = £6 billion",
+                 id="annual savings over ten years"),
+])
+def test_a_range_operand_is_worked_out_at_each_end(fn, a, b, result, low, high):
+    c = fn(a, b)
+    assert c.result == result
+    assert c.expression == f"low: {low}; high: {high}"
 
 
 def test_ratio_how_many_times():
@@ -100,18 +110,7 @@ def test_midpoint_of_a_range_and_of_two_figures():
     assert calc.midpoint("2", "7").result == "4.5"
 
 
-def test_total_of_implementation_cost_range_and_spending_to_date():
-    c = calc.total("between £44 million and £95 million", "£9.8 million")
-    assert c.result == "£53.8 million to £104.8 million"
-    assert c.expression == ("low: £44 million + £9.8 million = £53.8 million; "
-                            "high: £95 million + £9.8 million = £104.8 million")
-
-
-def test_annual_savings_over_ten_years_and_back():
-    up = calc.annual_to_total("£400 million to £600 million", "10 years")
-    assert up.result == "£4 billion to £6 billion"
-    assert up.expression == ("low: £400 million × 10 years = £4 billion; "
-                             "high: £600 million × 10 years = £6 billion")
+def test_a_total_spread_over_years():
     down = calc.total_to_annual("£300 million", 3)
     assert (down.result, down.expression) == ("£100 million", "£300 million ÷ 3 years = £100 million")
 

@@ -194,25 +194,19 @@ def test_a_file_over_the_memory_limit_fails_with_the_limit_named(folder, ingesto
                                 "(AUDIT_ASSISTANT_PARSE_MEMORY_MB)")}
 
 
-def test_the_cli_prints_one_failed_line_and_limits_come_from_the_environment(folder, capsys, monkeypatch, tmp_path):
-    HOSTILE["nested.html"](folder / "nested.html")
-    monkeypatch.setenv("AUDIT_ASSISTANT_PARSE_TIMEOUT_S", "3")
+@pytest.mark.parametrize("name, make, variable, value, message", [
+    ("nested.html", HOSTILE["nested.html"], "PARSE_TIMEOUT_S", "3", "reading the file took longer than the 3 s limit"),
+    ("one-string.pdf", lambda p: shared_stream_pdf(p, 1, 1_000_000), "MAX_PAGE_STREAM_MB", "0.5",
+     "page 1's content inflates to over 0.5 MB, the page limit"),
+])
+def test_the_cli_prints_one_failed_line_naming_the_limit_it_read_from_the_environment(
+        name, make, variable, value, message, folder, capsys, monkeypatch, tmp_path):
+    make(folder / name)
+    monkeypatch.setenv(f"AUDIT_ASSISTANT_{variable}", value)
     code = main(["ingest", "--store", str(tmp_path / "store"), "--no-progress", str(folder)])
     out, err = capsys.readouterr()
     assert code == 1
-    assert err == (f"failed: {folder / 'nested.html'}: reading the file took longer than the 3 s limit "
-                   f"(AUDIT_ASSISTANT_PARSE_TIMEOUT_S)\n")
-    assert out.splitlines()[0] == "added     good  (1 pages, 1 chunks)"
-
-
-def test_the_cli_names_the_stream_limit_it_read_from_the_environment(folder, capsys, monkeypatch, tmp_path):
-    shared_stream_pdf(folder / "one-string.pdf", 1, 1_000_000)
-    monkeypatch.setenv("AUDIT_ASSISTANT_MAX_PAGE_STREAM_MB", "0.5")
-    code = main(["ingest", "--store", str(tmp_path / "store"), "--no-progress", str(folder)])
-    out, err = capsys.readouterr()
-    assert code == 1
-    assert err == (f"failed: {folder / 'one-string.pdf'}: page 1's content inflates to over 0.5 MB, the page limit "
-                   f"(AUDIT_ASSISTANT_MAX_PAGE_STREAM_MB)\n")
+    assert err == f"failed: {folder / name}: {message} (AUDIT_ASSISTANT_{variable})\n"
     assert out.splitlines()[0] == "added     good  (1 pages, 1 chunks)"
 
 

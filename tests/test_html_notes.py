@@ -33,7 +33,10 @@ in 2021-22<sup>2</sup>, more than it planned.</p>
 </ol></section></footer></body></html>"""
 
 
-def chunks_of(path: Path) -> list:
+def chunks_of(folder: Path, html: str) -> list:
+    """The chunks the loader, cleaner and chunker make of an HTML page (written to `folder` first)."""
+    path = folder / "page.html"
+    path.write_text(html)
     out = []
     for page in clean_pages(load_file(path).pages):
         out += chunk_page("doc", page.number, page.text, refs=page.notes)[0]
@@ -41,9 +44,7 @@ def chunks_of(path: Path) -> list:
 
 
 def test_html_references_are_taken_out_and_linked_and_notes_chunked_alone(tmp_path):
-    path = tmp_path / "review.html"
-    path.write_text(PAGE)
-    chunks = chunks_of(path)
+    chunks = chunks_of(tmp_path, PAGE)
     body = next(c for c in chunks if SENTENCE in c.text)
     assert body.text == (f"{SENTENCE} The programme spent £40 million in 2021-22, more than it planned.\n\n"
                          "Each office had 40 m2 of space. The programme was extended in 2022.")  # m²: not a note
@@ -55,11 +56,9 @@ def test_html_references_are_taken_out_and_linked_and_notes_chunked_alone(tmp_pa
 
 
 def test_a_heading_titled_notes_over_a_plain_list_marks_its_items_as_notes(tmp_path):
-    path = tmp_path / "plain.html"
-    path.write_text("<html><body><p>The scheme paid £3 million.<sup>1</sup> It closed in 2020.<sup>2</sup></p>"
-                    "<h2>Notes</h2><ol><li>1. Of which £1 million was recovered.</li><li>Figures unaudited.</li>"
-                    "</ol></body></html>")
-    chunks = chunks_of(path)
+    chunks = chunks_of(tmp_path, "<html><body><p>The scheme paid £3 million.<sup>1</sup> It closed in 2020.<sup>2</sup>"
+                                 "</p><h2>Notes</h2><ol><li>1. Of which £1 million was recovered.</li>"
+                                 "<li>Figures unaudited.</li></ol></body></html>")
     assert [c.text for c in chunks] == ["The scheme paid £3 million. It closed in 2020.",
                                         "Of which £1 million was recovered.", "Figures unaudited."]
     assert [(n["n"], n["text"]) for n in chunks[0].meta["notes"]] == \

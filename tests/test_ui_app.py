@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.store.catalog import Catalog
+from conftest import UI_APP, UI_TIMEOUT, ask, html_of
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
-TIMEOUT = 180  # the first run in a process loads the embedding model
 TREASURY = "How much funding did HM Treasury approve for the clusters?"
 
 pytestmark = pytest.mark.slow
@@ -29,16 +26,6 @@ def asks(monkeypatch):
 
     monkeypatch.setattr(Assistant, "ask", spy)
     return calls
-
-
-def ask(at, question: str):
-    at.chat_input(key="question").set_value(question).run()
-    assert not at.exception, at.exception
-    return at.session_state["messages"][-1]["answer"]
-
-
-def html_of(at) -> str:
-    return "\n".join(h.value for h in at.main.html)
 
 
 def test_treasury_question_is_answered_with_a_cited_source_card(app):
@@ -128,7 +115,7 @@ def test_llm_mode_falls_back_visibly_and_grounded_can_be_chosen(corpus_settings,
     for name, value in {"STORE": corpus_settings.store_dir, "MODE": "llm", "LLM_BASE_URL": "http://127.0.0.1:9/v1",
                         "LLM_TIMEOUT_S": "2"}.items():
         monkeypatch.setenv(f"AUDIT_ASSISTANT_{name}", str(value))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(UI_APP, default_timeout=UI_TIMEOUT).run()
     mode = at.sidebar.radio(key="mode")
     assert mode.value == "llm"
     assert mode.options == ["Grounded: quotes from the sources only",
@@ -168,7 +155,7 @@ def test_good_upload_is_ingested_inside_the_store_folder(tmp_path, monkeypatch):
 
     store = tmp_path / "fresh-store"
     monkeypatch.setenv("AUDIT_ASSISTANT_STORE", str(store))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(UI_APP, default_timeout=UI_TIMEOUT).run()
     assert [i.value for i in at.main.info][0].startswith("The corpus is empty.")
     text = ("Widget audit\n\nThe Widget Office reported that the widget programme cost £12 million in 2023, "
             "against a budget of £10 million.\n")

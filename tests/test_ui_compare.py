@@ -10,6 +10,7 @@ import pytest
 from assistant.compare.table import ASPECT_KEYS, NOT_STATED, Cell, Column, Comparison, Row
 from assistant.compare.timeline import Event
 from assistant.types import Calculation, Citation
+from conftest import html_of
 from ui import compare_view as view
 
 NGSS, SSS = "Next Generation Shared Services 2012", "Shared Services Strategy 2018"
@@ -217,10 +218,6 @@ def compares(monkeypatch):
 
     monkeypatch.setattr(compare, "compare_strategies", spy)
     return calls
-
-
-def html_of(at) -> str:
-    return "\n".join(h.value for h in at.main.html)
 
 
 @pytest.mark.slow

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.store.catalog import Catalog
+from conftest import UI_APP, UI_TIMEOUT, ask
 from ingest.uploads import UPLOADED
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
-TIMEOUT = 180  # the first run in a process loads the embedding model
 GENUINE = "Government Shared Services"  # the NAO report's title in corpus/
 SPOOF = (f"{GENUINE}\n\nThe Widget Office reported that the widget programme cost £12 million in 2023, against a "
          "budget of £10 million.\n").encode()
@@ -34,7 +33,7 @@ def session():
     """A new browser session of the app (sessions in one process share the Assistant, as on a server)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(UI_APP, default_timeout=UI_TIMEOUT).run()
     assert not at.exception, at.exception
     return at
 
@@ -44,12 +43,6 @@ def upload(at, name: str, content: bytes) -> None:
     uploader.upload(name, content, "text/plain")
     at.run()
     assert not at.exception, at.exception
-
-
-def ask(at, question: str):
-    at.chat_input(key="question").set_value(question).run()
-    assert not at.exception, at.exception
-    return at.session_state["messages"][-1]["answer"]
 
 
 def sidebar_text(at) -> str:
