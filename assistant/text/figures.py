@@ -20,6 +20,9 @@ from assistant.text.terms import AUXILIARIES, stop_words
 UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  # "years" is a duration
 # The store keeps each chunk's figures with this number (`assistant.store.figures`): raise it with any change
 # to what `extract_figures` finds, so that figures stored by an older extractor are read from the text again.
+# The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
+# which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
+# were found with them, so they change only with this number.
 EXTRACTOR_VERSION = 1
 
 
