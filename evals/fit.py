@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
     assistant = Assistant(Settings.from_env(store_dir=args.store))
     params = dict(load_params())
-    answerer = GroundedAnswerer(assistant.embedder, assistant.catalog, params)
+    answerer = GroundedAnswerer(assistant.embedder, assistant.catalog, params, assistant.settings)
     assistant.__dict__["grounded"] = answerer  # the answerer being fitted answers for the assistant
     tuning = load_set(args.tuning)
     rows, labels, per_case, labelled = examples(assistant, answerer, tuning)

@@ -274,3 +274,19 @@ def test_a_why_answer_that_gives_no_reason_is_followed_by_the_sentence_that_expl
     answer = assistant.ask("Why has the cost of rebuilding a bus depot gone up?")
     assert "higher steel prices" in answer.text, answer.text
     assert_verifiable(answer, assistant)
+
+
+def test_the_assistants_settings_reach_the_calculation_it_routes(tmp_path, embedder):
+    """`ask()` weighs operands with the assistant's own settings: a least operand score no figure can reach,
+    and no meaning match to fall back on, leave nothing to calculate with."""
+    from assistant.answer.pipeline import Assistant
+
+    assistant = _assistant_over(tmp_path, "grants.txt",
+        "Review of the depot grant scheme\n\n"
+        "HM Treasury approved funding of £300 million for the depot grant scheme. The councils asked for "
+        "£500 million of funding in total.\n")
+    question = "What is the shortfall between the funding the councils asked for and the funding HM Treasury approved?"
+    routed = assistant.ask(question)
+    assert routed.calculations and routed.calculations[0].result == "£200 million", routed.text
+    strict = Assistant(assistant.settings.with_(operand_min_score=99, operand_min_similarity=1.01))
+    assert not strict.ask(question).calculations

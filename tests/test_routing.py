@@ -373,6 +373,19 @@ def test_a_period_inside_a_side_dates_it_and_is_never_an_operand(question):
     assert "financial year" not in (r.error or ""), r.error
 
 
+def test_the_times_of_a_shares_sides_date_them_and_are_never_its_figures():
+    """"What share of the funding allowed for 2020-25 had been spent by March 2023?": neither the period nor
+    the month is the part or the whole."""
+    chunk = Chunk(id="leak-0", doc_id="leak", page=1, char_start=0, char_end=200, text=(
+        "Ofwat allowed companies £1.6 billion of leakage funding for 2020-25. By March 2023 companies had "
+        "spent £0.9 billion of it."))
+    r = route_calculation("What share of the leakage funding allowed for 2020-25 had companies actually spent "
+                          "by March 2023?", [chunk], similar=_MEANING[0])
+    assert r is not None and r.error is None, r and r.error
+    assert {o.unit for o in r.calculation.operands} == {"GBP"}, r.calculation
+    assert r.calculation.result == "56.3%"
+
+
 # --- the hand-set weights are settings ------------------------------------------------------------
 
 _APPROVED = ("HM Treasury approved funding of £300 million for the programme. The departments asked for "

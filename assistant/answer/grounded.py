@@ -18,6 +18,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
+from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, previous_question
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import stems
@@ -102,15 +103,16 @@ class MeaningMatch:
 class GroundedAnswerer(Runnable[dict, Answer]):
     """A `Runnable` from {"question", "history", "chunks", "analysis", "targets"} to a cited `Answer`."""
 
-    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None, operand_floor: float = 0.45,
-                 query_vector=None):
+    def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None,
+                 settings: Settings | None = None, query_vector=None):
         self.embedder = embedder
+        self.settings = settings or Settings()
         # The retriever's cached query embedding when given: the question was just embedded to search.
         self._query_vector = query_vector or embedder.embed_query
         self.catalog = catalog
         self.params = params or load_params()
         self._vectors = F.VectorCache(embedder)
-        self._meaning = MeaningMatch(embedder, self._vectors, operand_floor, catalog)
+        self._meaning = MeaningMatch(embedder, self._vectors, self.settings.operand_min_similarity, catalog)
         self._doc_stems = _DocStems(catalog) if catalog is not None else None
 
     # -- the contract ----------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         context = previous_question(history) if q.context_terms else None
         figures = None if self.catalog is None else (lambda cs: stored_figures(self.catalog.db, cs))
         routed = route_calculation(q.clean, [withhold_instructions(sc.chunk) for sc in chunks], context=context,
-                                   similar=self._meaning, figures=figures)
+                                   similar=self._meaning, figures=figures, settings=self.settings)
         if routed is None:
             return None
         citations, numbers = [], []

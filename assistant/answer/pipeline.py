@@ -52,21 +52,21 @@ class Assistant:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return Catalog(self.settings.sqlite_path)
+        return Catalog(self.settings.sqlite_path, self.settings)
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.embedder, self.store, self.catalog)
+        return Searcher(self.embedder, self.store, self.catalog, self.settings.retrieval_candidates)
 
     @cached_property
     def reports(self) -> ReportResolver:
-        return ReportResolver(self.catalog, self.searcher, self.embedder)
+        return ReportResolver(self.catalog, self.searcher, self.embedder, self.settings)
 
     @cached_property
     def grounded(self) -> Runnable:
         from assistant.answer.grounded import GroundedAnswerer
 
-        return GroundedAnswerer(self.embedder, self.catalog, operand_floor=self.settings.operand_min_similarity,
+        return GroundedAnswerer(self.embedder, self.catalog, settings=self.settings,
                                 query_vector=self.searcher.query_vector)
 
     @cached_property

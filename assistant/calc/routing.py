@@ -304,6 +304,9 @@ def _years_between(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     m = next((p.search(ask.text) for p in _SHARE_SIDES if p.search(ask.text)), None)
     part_text, whole_text = (m.group("part"), m.group("whole")) if m else (ask.subject, "")
+    # "What share of the funding allowed for 2020-25 had companies spent by March 2023?": the times place
+    # each side, they are not its figure (a share is never of a year)
+    part_text, whole_text = (" ".join(_untimed(t).split()) for t in (part_text, whole_text))
     try:
         if _pick(ask, cands, part_text + " " + whole_text, ("count", "GBP", "percent")).figure.unit == "percent":
             return None  # the passage states the percentage itself: nothing to calculate
