@@ -319,6 +319,20 @@ def test_average_over_a_count_the_passage_contradicts_is_refused():
                        "out the average.")
 
 
+def test_an_average_divides_by_a_count_of_what_the_question_is_about():
+    """"£1.3 billion allocated to 84 trusts" gives an average per trust; the "nine months" of a delay in the
+    sentence of a programme's cost is not a count to share a cost among."""
+    chunks = [Chunk(id="fund-0", doc_id="fund", page=1, char_start=0, char_end=120,
+                    text="By the end of August 2022, £1.3 billion had been allocated to 84 trusts."),
+              Chunk(id="courts-0", doc_id="courts", page=1, char_start=0, char_end=160,
+                    text="The Crown Court programme is now expected to finish in December 2024, three years and "
+                         "nine months later than first planned, and to cost £1.34 billion.")]
+    r = route_calculation("What is the average allocation per trust?", chunks[:1], similar=_MEANING[0])
+    assert r.calculation.result == "£15.48 million", r.calculation
+    assert route_calculation("What's the average wait between charge and trial in the Crown Court?", chunks[1:],
+                             similar=_MEANING[0]) is None
+
+
 @pytest.mark.parametrize("question", ["What is the average annual saving?",
                                       "Is the programme's performance above average?"])
 def test_average_with_nothing_to_divide_is_not_routed(question):

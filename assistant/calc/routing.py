@@ -404,8 +404,11 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
             raise
         raise _NotACalculation from None  # "is it above average?": no total, no count, no calculation
     picked.append(whole)
+    # The count divides by what the question is about: "£1.3 billion allocated to 84 trusts" for an average
+    # per trust; the "nine months" of "nine months later ... to cost £1.34 billion" is no count of anything asked.
+    asked_about = set().union(*concepts(ask.subject))
     beside = [c for c in cands if c.chunk is whole.chunk and c.figure.sentence_start == whole.figure.sentence_start
-              and c.figure.unit == "count" and c.end is None and c.key != whole.key]
+              and c.figure.unit == "count" and c.end is None and c.key != whole.key and c.measure & asked_about]
     if asked:
         clash = [c for c in beside if c.figure.value != asked[0].value
                  and any(g & c.measure for g in concepts(asked[0].raw))]
