@@ -83,6 +83,42 @@ class Settings:
     lexical_common_min_chunks: int = 5000
     # Candidates each of the dense and lexical searches returns before fusion (at least three times k); by hand.
     retrieval_candidates: int = 30
+    # The passages the answerer reads (assistant/answer/pipeline.py). Set by hand, not fitted: sentences are
+    # chosen from a wider pool than top_k, and a question naming several reports gets passages of each.
+    answer_passages: int = 10  # the least passages read, whatever top_k
+    answer_passages_per_report: int = 3  # the least passages of each report a question names
+    report_followup_hits: int = 3  # passages searched for the report a follow-up continues (the best one's report)
+    # The grounded answerer's rules (assistant/answer/grounded.py), each set by hand, not fitted;
+    # what it fits (feature weights, thresholds, the runner-up ratio) is in assistant/answer/params.json.
+    answer_quote_max_chars: int = 300  # a longer sentence is quoted as its clauses that carry the question's words
+    answer_quote_min_chars: int = 40  # the least of those clauses quoted: a shorter window reads as a fragment
+    answer_runner_up_window: int = 5  # sentences after the best searched for a second to quote (or a rival figure)
+    answer_nearest_shown: int = 3  # passages quoted with a declined answer, for the reader to judge
+    # In a comparison a named report is quoted when its best sentence reaches this share of the fitted answering
+    # threshold, else named as silent (half: each report is asked for its part, which needs less certainty
+    # than answering alone).
+    answer_compare_floor: float = 0.5
+    answer_context_term_weight: float = 0.5  # a follow-up's words carried from the last turn, against its own (1)
+    # A best sentence announcing a list ("The review identifies three risks.") is followed by its items. It
+    # announces one when it counts things the question names and is short or ends on what it counts; a number
+    # in passing does not ("...support these three clusters to grow").
+    answer_list_max_items: int = 6  # the most items quoted; a longer list is not quoted in part
+    answer_list_short_chars: int = 120  # a sentence this short announces what it counts wherever the count stands
+    answer_list_tail_words: int = 2  # a longer one must end within this many words of what it counts
+    # Which sentences are embedded now, when params.json's fitted `pool` is above 0 (embedding is the main
+    # cost): the most promising by these weights of their cheap features (assistant/answer/features.py).
+    answer_prerank_lex_weight: float = 1.0  # the question's words in the sentence (`lex`)
+    answer_prerank_lex_ctx_weight: float = 0.5  # its words in the passage around it (`lex_ctx`): half
+    answer_prerank_chunk_sim_weight: float = 1.0  # the passage's meaning against the question's (`chunk_sim`)
+    answer_prerank_type_weight: float = 0.5  # the kind of answer asked for shown (`type_hit`): half
+    answer_prerank_rank_weight: float = 0.5  # the passage's rank, 1 for the first (`chunk_rrank`): half
+    # Parts of the definitions of features the fitted model weighs (assistant/answer/features.py). Set by hand;
+    # params.json was fitted with these values, so refit it (`python -m evals.fit`) after changing one.
+    feature_min_sentence_chars: int = 20  # shorter spans are headings or labels, not sentences that can answer
+    feature_short_chars: int = 40  # `short` is 1 for a sentence of fewer characters than this
+    feature_length_cap_chars: int = 400  # `length` grows with a sentence's characters up to this, then stays 1
+    feature_measure_window_chars: int = 40  # `measure_hit`: a question's word within this many characters of a figure
+    feature_rare_terms: int = 2  # `rare_hit`: the share of the question's this many rarest words a sentence holds
     max_question_chars: int = 4000
     max_file_mb: float = 200.0
     max_pdf_pages: int = 5000
@@ -121,6 +157,9 @@ class Settings:
     # report, paraphrases of a source sentence score 0.56-0.83, sentences of the same report on another point
     # 0.3-0.5, unrelated text under 0.2. Wrong figures and reversals score like paraphrases; other rules catch them.
     llm_min_similarity: float = 0.5
+    # The retrieved passages given to the model as numbered sources. By hand, not fitted: top_k's default;
+    # each more lengthens the prompt and the check's embedding work.
+    llm_max_sources: int = 6
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

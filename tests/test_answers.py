@@ -206,6 +206,8 @@ def _assistant_over(tmp_path, name: str, text: str):
 def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embedder):
     """"What three risks…" is answered by the sentence that announces them and the three that follow, whatever
     the items' own words (a report introduces a list this way; no cue words are involved)."""
+    from assistant.answer.pipeline import Assistant
+
     assistant = _assistant_over(tmp_path, "ferry-review.txt",
         "Review of the island ferry replacement programme\n\n"
         "The department began replacing its four island ferries in 2019 at a budgeted cost of £210 million. "
@@ -214,12 +216,16 @@ def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embed
         "further delay would fall on the department alone. Second, crew training for the new engines has not "
         "started. Third, two harbours still need deeper berths before the larger vessels can dock.\n\n"
         "The department should publish a revised timetable by March 2025.\n")
-    answer = assistant.ask("What are the three risks to value for money the review points to?")
+    question = "What are the three risks to value for money the review points to?"
+    answer = assistant.ask(question)
     assert not answer.declined
     for words in ("shipyard has no other orders", "crew training", "deeper berths"):
         assert words in answer.text, answer.text
     assert len(answer.citations) == 4
     assert_verifiable(answer, assistant)
+    # A list longer than the items the settings allow is not quoted in part (part would look like the whole).
+    capped = Assistant(assistant.settings.with_(answer_list_max_items=2)).ask(question)
+    assert capped.text == "The review identifies three risks to value for money. [1]", capped.text
 
 
 def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library_assistant):
@@ -290,3 +296,39 @@ def test_the_assistants_settings_reach_the_calculation_it_routes(tmp_path, embed
     assert routed.calculations and routed.calculations[0].result == "£200 million", routed.text
     strict = Assistant(assistant.settings.with_(operand_min_score=99, operand_min_similarity=1.01))
     assert not strict.ask(question).calculations
+
+
+def test_the_assistants_settings_decide_how_long_a_quote_is_and_how_many_passages_a_decline_shows(tmp_path, embedder):
+    """A sentence longer than `answer_quote_max_chars` is quoted as its clauses that answer, whole under a
+    larger limit; a declined answer quotes `answer_nearest_shown` passages for the reader to judge."""
+    from assistant.answer.pipeline import Assistant
+
+    long_sentence = (
+        "The council's programme to rebuild its three bus depots, which was approved by the cabinet in March 2019 "
+        "after a long consultation with drivers, unions and residents about where the new sites should be, is now "
+        "expected to cost £84 million, compared with the £52 million budgeted when it began, because steel prices "
+        "rose, two sites needed flood defences and the contractor went into administration in 2022.")
+    assistant = _assistant_over(tmp_path, "depot.txt", "Review of the bus depot rebuilding programme\n\n"
+        f"{long_sentence}\n\nThe first depot opened in 2021. The council has not yet chosen a site for the third "
+        "depot.\n")
+    question = "How much is the depot programme now expected to cost?"
+    cut = assistant.ask(question)
+    assert [c.quote for c in cut.citations] == [long_sentence[: long_sentence.index(", because")]]
+    assert cut.text.endswith("when it began… [1]"), cut.text
+    whole = Assistant(assistant.settings.with_(answer_quote_max_chars=1000)).ask(question)
+    assert [c.quote for c in whole.citations] == [long_sentence] and whole.text == f"{long_sentence} [1]"
+
+    off_topic = "Who won the 2018 World Cup?"
+    assert len(assistant.ask(off_topic).nearest) == 3
+    terse = Assistant(assistant.settings.with_(answer_nearest_shown=1)).ask(off_topic)
+    assert terse.declined and len(terse.nearest) == 1
+
+
+def test_the_assistants_settings_decide_how_many_passages_the_answerer_reads(corpus_assistant):
+    """The answerer reads at least `answer_passages` passages, whatever k."""
+    from assistant.answer.pipeline import Assistant
+
+    question = "How much funding did HM Treasury approve for the clusters?"
+    assert len(corpus_assistant.prepare(question, k=1)["chunks"]) == 10
+    narrow = Assistant(corpus_assistant.settings.with_(answer_passages=3))
+    assert len(narrow.prepare(question, k=1)["chunks"]) == 3

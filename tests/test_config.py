@@ -12,9 +12,14 @@ from assistant.errors import ConfigError
 def test_hand_set_weights_and_thresholds_come_from_the_environment():
     s = Settings.from_env({"AUDIT_ASSISTANT_OPERAND_MIN_SCORE": "4", "AUDIT_ASSISTANT_OPERAND_COVERAGE": "0.5",
                            "AUDIT_ASSISTANT_COMPARE_KEEP_SHARE": "0.8", "AUDIT_ASSISTANT_REPORT_MAX_TARGETS": "2",
-                           "AUDIT_ASSISTANT_LEXICAL_COMMON_MIN_CHUNKS": "100"})
+                           "AUDIT_ASSISTANT_LEXICAL_COMMON_MIN_CHUNKS": "100",
+                           "AUDIT_ASSISTANT_ANSWER_QUOTE_MAX_CHARS": "500",
+                           "AUDIT_ASSISTANT_ANSWER_COMPARE_FLOOR": "0.3", "AUDIT_ASSISTANT_FEATURE_SHORT_CHARS": "30",
+                           "AUDIT_ASSISTANT_LLM_MAX_SOURCES": "4"})
     assert (s.operand_min_score, s.operand_coverage, s.compare_keep_share, s.report_max_targets,
             s.lexical_common_min_chunks) == (4, 0.5, 0.8, 2, 100)
+    assert (s.answer_quote_max_chars, s.answer_compare_floor, s.feature_short_chars, s.llm_max_sources) == \
+        (500, 0.3, 30, 4)
     assert Settings.from_env({}).operand_min_score == Settings().operand_min_score == 2
 
 

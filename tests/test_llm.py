@@ -3,6 +3,7 @@ HTTP stub that speaks the chat-completions protocol."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -76,6 +77,18 @@ def test_llm_mode_through_real_openai_client(corpus_settings, openai_stub):
     path, body = OpenAIStub.requests[0]
     assert path == "/v1/chat/completions" and body["model"] == "stub-model"
     assert "[1]" in body["messages"][1]["content"] and "Sources" in body["messages"][1]["content"]
+
+
+def test_the_settings_decide_how_many_sources_the_model_is_given(corpus_settings, openai_stub):
+    """The prompt numbers the first `llm_max_sources` of the passages retrieved (ten here), no more."""
+    server, url = openai_stub
+    OpenAIStub.reply = "NOT IN SOURCES"
+    for limit in (6, 2):
+        settings = replace(corpus_settings, answer_mode="llm", llm_base_url=url, llm_model="stub-model",
+                           llm_max_sources=limit)
+        Assistant(settings).ask(Q)
+        prompt = OpenAIStub.requests[-1][1]["messages"][1]["content"]
+        assert [int(n) for n in re.findall(r"^\[(\d+)\] ", prompt, re.M)] == list(range(1, limit + 1))
 
 
 def test_injected_figure_from_llm_is_rejected(corpus_settings, openai_stub):

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
@@ -25,7 +26,8 @@ from assistant.types import ScoredChunk
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
             "type_x_dense", "rare_x_dense")
-MIN_CHARS = 20  # shorter spans are headings or labels, not sentences that can answer
+# The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
+_DEFAULTS = Settings()
 
 
 @dataclass
@@ -51,13 +53,14 @@ class Candidate:
         return c.doc_id, c.page, c.char_start + self.start
 
 
-def sentences(chunks: list[ScoredChunk]) -> list[Candidate]:
+def sentences(chunks: list[ScoredChunk], settings: Settings | None = None) -> list[Candidate]:
     """Candidate sentences of the retrieved passages, each once (overlapping chunks repeat sentences)."""
+    min_chars = (settings or _DEFAULTS).feature_min_sentence_chars
     seen, out = set(), []
     for rank, sc in enumerate(chunks):
         for span in split_sentences(sc.chunk.text):
             c = Candidate(sc, rank, span.start, span.end, span.text)
-            if c.key in seen or len(span.text) < MIN_CHARS or is_instruction(span.text):
+            if c.key in seen or len(span.text) < min_chars or is_instruction(span.text):
                 continue
             seen.add(c.key)
             out.append(c)
@@ -71,15 +74,16 @@ def idf(terms: list[str], doc_stems: list[frozenset[str]]) -> dict[str, float]:
 
 
 def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scope: list[frozenset[str]],
-            links: list[tuple[str, frozenset[str]]] = ()) -> None:
+            links: list[tuple[str, frozenset[str]]] = (), settings: Settings | None = None) -> None:
     """Share of the question's term weight each sentence has, in itself and in its passage's context; and the
     share no passage of the retrieved reports has at all (`absent`, the same for every sentence)."""
+    n_rare = (settings or _DEFAULTS).feature_rare_terms
     wanted = {stem(t): w for t, w in weights.items()}
     total = sum(wanted.values()) or 1.0
     seen = widen(set().union(*scope), links) if scope else set()
     absent = sum(w for s, w in wanted.items() if s not in seen and not s.isdigit()) / total
     top = max(wanted, key=wanted.get) if wanted else None
-    rare = sorted(wanted, key=wanted.get, reverse=True)[:2]  # the question's two rarest terms
+    rare = sorted(wanted, key=wanted.get, reverse=True)[:n_rare]  # the question's rarest terms
     contexts: dict[str, set[str]] = {}
     topics: dict[str, set[str]] = {}
     for c in cands:
@@ -109,7 +113,7 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
 _QUANTITY = re.compile(f"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}", re.I)
 
 
-def measures(sentence: str, wanted: set[str], window: int = 40) -> bool | None:
+def measures(sentence: str, wanted: set[str], window: int = Settings.feature_measure_window_chars) -> bool | None:
     """Whether a figure of the sentence measures what the question counts (one of its stems within a few
     words of the figure); None when the sentence has no figure."""
     hits = list(_QUANTITY.finditer(sentence))
@@ -118,12 +122,13 @@ def measures(sentence: str, wanted: set[str], window: int = 40) -> bool | None:
     return any(wanted & stems(sentence[max(0, m.start() - window):m.end() + window]) for m in hits)
 
 
-def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...]) -> None:
+def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], settings: Settings | None = None) -> None:
     """Answer type, what a figure measures, retrieval rank, named report and length features."""
+    s = settings or _DEFAULTS
     top = max((c.chunk.score for c in cands), default=1.0) or 1.0
     wanted = {stem(t) for t in q.measured}
     for c in cands:
-        hit = measures(c.text, wanted) if wanted else None
+        hit = measures(c.text, wanted, s.feature_measure_window_chars) if wanted else None
         c.f["measure_hit"] = float(hit is True)
         c.f["measure_miss"] = float(hit is False)
         shown = [t for t in q.types if shows(t, c.text)]
@@ -133,8 +138,8 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...]) -> None
         c.f["chunk_rrank"] = 1.0 / (1 + c.passage_rank)
         c.f["target_in"] = float(bool(targets) and c.doc_id in targets)
         c.f["target_out"] = float(bool(targets) and c.doc_id not in targets)
-        c.f["short"] = float(len(c.text) < 40)
-        c.f["length"] = min(len(c.text), 400) / 400
+        c.f["short"] = float(len(c.text) < s.feature_short_chars)
+        c.f["length"] = min(len(c.text), s.feature_length_cap_chars) / s.feature_length_cap_chars
         c.f["_retrieval"] = c.chunk.score / top
 
 
@@ -207,11 +212,13 @@ def linear(f: dict[str, float], weights: dict[str, float]) -> float:
 def probability(f: dict[str, float], weights: dict[str, float]) -> float:
     """The fitted logistic model: the probability that the sentence answers the question."""
     z = sum(w * (1.0 if name == "bias" else f.get(name, 0.0)) for name, w in weights.items())
+    # Clamped against overflow in exp: beyond 30 the probability is 1 or 0 to within 1e-13, a guard, not a tuning.
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 class VectorCache:
-    """Sentence vectors, kept so a sentence is embedded once per process (bounded, LRU, thread-safe)."""
+    """Sentence vectors, kept so a sentence is embedded once per process (bounded, LRU, thread-safe). Its size
+    is not a Settings field: it bounds memory and changes no answer (an evicted sentence is embedded again)."""
 
     def __init__(self, embedder, size: int = 20000):
         self.embedder, self.size, self.data = embedder, size, OrderedDict()

@@ -25,7 +25,6 @@ from assistant.text.terms import stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
 
 PARAMS_FILE = Path(__file__).with_name("params.json")
-LONG_QUOTE = 300  # characters; a longer sentence is cut to the clauses that carry the question's words
 NOT_SUPPORTED = "The corpus does not say what this question asks: no passage in the reports supports an answer."
 
 
@@ -44,7 +43,8 @@ def load_params(path: str = str(PARAMS_FILE)) -> dict[str, Any]:
 class _DocStems:
     """The stems of each chunk of a document, cached (bounded, LRU) and checked against the document's chunk
     ids so a re-ingested document is read again. Why by hand: term rarity is weighed within the reports a
-    question retrieves, and counting through FTS would visit every chunk of a large library."""
+    question retrieves, and counting through FTS would visit every chunk of a large library. Its size is not
+    a Settings field: it bounds memory and changes no answer (an evicted document is read again)."""
 
     def __init__(self, catalog, size: int = 256):
         self.catalog, self.size, self.data = catalog, size, OrderedDict()
@@ -137,12 +137,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return self._compare(question, q, cands, targets)
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
-            return decline(question, reason, [(c.chunk.chunk, c.text) for c in cands[:3]])
+            return decline(question, reason, self._nearest(cands))
         chosen = self._choose(q, cands)
-        rival = _disagreeing(chosen[0], cands[1:6], self.params["threshold"])
+        rival = _disagreeing(chosen[0], self._runners_up(cands), self.params["threshold"])
         if rival is not None:
-            return _disagreement(question, q, chosen[0], rival)
-        return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks))
+            return _disagreement(question, q, chosen[0], rival, self.settings)
+        return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks), self.settings)
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
         """Whether the best sentences are likely enough to answer: the fitted decline model when there is one,
@@ -152,10 +152,19 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return F.probability(F.question_features(cands), model) >= self.params["decline_threshold"]
         return max(c.p for c in cands) >= self.params["threshold"]
 
+    def _nearest(self, cands: list[F.Candidate]) -> list[tuple]:
+        """The passages quoted with a declined answer: its best sentences."""
+        return [(c.chunk.chunk, c.text) for c in cands[: self.settings.answer_nearest_shown]]
+
+    def _runners_up(self, cands: list[F.Candidate]) -> list[F.Candidate]:
+        """The sentences ranked just after the best, where a second sentence to quote is looked for."""
+        return cands[1: 1 + self.settings.answer_runner_up_window]
+
     # -- scoring ---------------------------------------------------------------------------------------
     def candidates(self, q: Question, chunks: list[ScoredChunk], targets: tuple[str, ...] = ()) -> list[F.Candidate]:
         """Every sentence of the passages with its features and probability of answering, best first."""
-        cands = F.sentences(chunks)
+        s = self.settings
+        cands = F.sentences(chunks, s)
         if not cands:
             return []
         terms = list(q.terms) + list(q.context_terms)
@@ -163,12 +172,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         scope = self._doc_stems.get(docs) if self._doc_stems else []
         links = self._doc_stems.links(docs) if self._doc_stems else []
         rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
-        weights = {t: w * (0.5 if t in q.context_terms else 1.0) for t, w in rarity.items()}
-        F.lexical(cands, q, weights, scope, links)
-        F.shape(cands, q, targets)
+        weights = {t: w * (s.answer_context_term_weight if t in q.context_terms else 1.0) for t, w in rarity.items()}
+        F.lexical(cands, q, weights, scope, links, s)
+        F.shape(cands, q, targets, s)
         # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).
-        cheap = sorted(cands, key=lambda c: -(c.f["lex"] + 0.5 * c.f["lex_ctx"] + c.f["chunk_sim"]
-                                              + 0.5 * c.f["type_hit"] + 0.5 * c.f["chunk_rrank"]))
+        cheap = sorted(cands, key=lambda c: -(
+            s.answer_prerank_lex_weight * c.f["lex"] + s.answer_prerank_lex_ctx_weight * c.f["lex_ctx"]
+            + s.answer_prerank_chunk_sim_weight * c.f["chunk_sim"] + s.answer_prerank_type_weight * c.f["type_hit"]
+            + s.answer_prerank_rank_weight * c.f["chunk_rrank"]))
         pool = cheap[: int(self.params["pool"])]  # 0: the stored sentence vectors alone
         qv = self._query_vector(" ".join([q.clean, *q.context_terms]))
         if self.catalog is not None:
@@ -193,10 +204,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
         sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items."""
         best = cands[0]
-        items = _list_items(q, best)
+        items = _list_items(q, best, self.settings)
         if items:
             return [best, *items]
-        reason = _reason_after(q, best)
+        reason = _reason_after(q, best, self.settings.answer_list_max_items)
         if reason:
             return [best, *reason]
         chosen = [best]
@@ -204,10 +215,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         wanted = stems(" ".join(q.terms))
         have = stems(best.text)
         eligible = []
-        for c in cands[1:6]:
+        for c in self._runners_up(cands):
             if c.doc_id != best.doc_id or c.p < ratio * best.p:
                 continue
-            if c.text in best.text or best.text in c.text or len(best.text) + len(c.text) > 2 * LONG_QUOTE:
+            too_long = len(best.text) + len(c.text) > 2 * self.settings.answer_quote_max_chars
+            if c.text in best.text or best.text in c.text or too_long:
                 continue
             if q.types and not c.f.get("type_hit"):
                 continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
@@ -222,7 +234,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
     def _compare(self, question: str, q: Question, cands: list[F.Candidate], targets: tuple[str, ...]) -> Answer:
         """One sentence from each named report, or a line saying which report is silent."""
         picks, silent = [], []
-        floor = 0.5 * self.params["threshold"]
+        floor = self.settings.answer_compare_floor * self.params["threshold"]
         for d in targets:
             own = [c for c in cands if c.doc_id == d]
             if own and max(c.p for c in own) >= floor:
@@ -230,8 +242,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             else:
                 silent.append(d)
         if not picks:
-            return decline(question, NOT_SUPPORTED, [(c.chunk.chunk, c.text) for c in cands[:3]])
-        answer = _compose(question, q, picks, [])
+            return decline(question, NOT_SUPPORTED, self._nearest(cands))
+        answer = _compose(question, q, picks, [], self.settings)
         if silent:
             titles = {c.doc_id: str(c.chunk.chunk.meta.get("title") or c.doc_id) for c in cands}
             names = ", ".join(titles.get(d, d) for d in silent)
@@ -272,8 +284,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
 
 
+# A number and, up to two words on, the plural noun it counts ("three risks", "5 key recommendations").
 _ANNOUNCED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
-MAX_ITEMS = 6
 
 
 def _following(best: F.Candidate) -> list[F.Candidate]:
@@ -285,33 +297,36 @@ def _following(best: F.Candidate) -> list[F.Candidate]:
             for s in split_sentences(best.chunk.chunk.text) if s.start >= best.end and not is_instruction(s.text)]
 
 
-def _list_items(q: Question, best: F.Candidate) -> list[F.Candidate]:
+def _list_items(q: Question, best: F.Candidate, settings: Settings) -> list[F.Candidate]:
     """The items of a list the best sentence announces: it ends with a colon, or it ends by counting things the
     question names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
-    many as it counts (at most MAX_ITEMS). Structure, not wording: any list a report introduces this way."""
+    many as it counts (at most `answer_list_max_items`). Structure, not wording: any list a report introduces
+    this way."""
     from assistant.text.figures import WORD_VALUES
 
+    max_items, short = settings.answer_list_max_items, settings.answer_list_short_chars
     text = best.text.rstrip()
     wanted = stems(" ".join(q.terms))
     count = None
     for m in _ANNOUNCED.finditer(text):
         # the sentence ends on what it counts ("...highlights three risks.", "...made 5 recommendations:"), so
         # it names a list rather than mentioning a number in passing ("...support these three clusters to...")
-        if stems(m.group(2)) & wanted and (len(text) <= 120 or len(text[m.end():].split()) <= 2):
+        if stems(m.group(2)) & wanted and (len(text) <= short
+                                           or len(text[m.end():].split()) <= settings.answer_list_tail_words):
             n = m.group(1).lower()
             count = int(n) if n.isdigit() else WORD_VALUES.get(n)
             break
     if count is None and not text.endswith(":"):
         return []
-    if count is not None and (count < 2 or len(text) > LONG_QUOTE):
+    if count is not None and (count < 2 or len(text) > settings.answer_quote_max_chars):  # one thing is no list
         return []
-    items = _following(best)[: min(count or MAX_ITEMS, MAX_ITEMS)]
+    items = _following(best)[: min(count or max_items, max_items)]
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
     return items
 
 
-def _reason_after(q: Question, best: F.Candidate) -> list[F.Candidate]:
+def _reason_after(q: Question, best: F.Candidate, max_items: int) -> list[F.Candidate]:
     """For "why", a best sentence that states what happened but gives no reason is followed by the next
     sentence of its passage, where reports put the explanation ("Highways England attributes the increase
     to…"); a next sentence that introduces a list ("The main reasons are:") brings its items."""
@@ -321,37 +336,40 @@ def _reason_after(q: Question, best: F.Candidate) -> list[F.Candidate]:
         return []
     after = _following(best)
     if after and after[0].text.rstrip().endswith(":"):
-        return after[: 1 + MAX_ITEMS]
+        return after[: 1 + max_items]
     return after[:1]
 
 
-def _best_clauses(text: str, wanted: set[str]) -> tuple[int, int]:
-    """Offsets of the clause window of a long sentence that covers most of the question's stems."""
+def _best_clauses(text: str, wanted: set[str], max_chars: int, min_chars: int) -> tuple[int, int]:
+    """Offsets of the clause window of a long sentence (`min_chars` to `max_chars` long) that covers most of
+    the question's stems; among windows covering as many, the longest."""
     cuts = split_clauses(text)
     best, span = -1.0, (0, len(text))
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
             start, end = cuts[i], cuts[j]
-            if end - start > LONG_QUOTE:
+            if end - start > max_chars:
                 break
             piece = text[start:end]
+            # the length only breaks ties: a thousandth a character is under one stem in any window under 1,000
             score = len(stems(piece) & wanted) + 0.001 * len(piece)
-            if score > best and end - start >= 40:
+            if score > best and end - start >= min_chars:
                 best, span = score, (start, end)
     start, end = span
     piece = text[start:end]
     return start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip(" ,;:"))
 
 
-def _compose(question: str, q: Question, chosen: list[F.Candidate], premise: list[str]) -> Answer:
+def _compose(question: str, q: Question, chosen: list[F.Candidate], premise: list[str],
+             settings: Settings) -> Answer:
     citations, parts = [], []
     wanted = stems(" ".join([q.clean, *q.context_terms]))
     if premise:
         parts.append("The corpus does not support the figure given in the question; here is what it says.")
     for c in chosen:
         quote = c.text
-        if len(quote) > LONG_QUOTE:
-            s, e = _best_clauses(quote, wanted)
+        if len(quote) > settings.answer_quote_max_chars:
+            s, e = _best_clauses(quote, wanted, settings.answer_quote_max_chars, settings.answer_quote_min_chars)
             quote = quote[s:e]
         n = len(citations) + 1
         citations.append(make_citation(n, c.chunk.chunk, quote))
@@ -386,9 +404,9 @@ def _same_value(f, g) -> bool:
     return lo_f is not None and lo_g is not None and lo_f <= hi_g and lo_g <= hi_f
 
 
-def _disagreement(question: str, q: Question, best: F.Candidate, rival: F.Candidate) -> Answer:
+def _disagreement(question: str, q: Question, best: F.Candidate, rival: F.Candidate, settings: Settings) -> Answer:
     """Both figures, each after the name of the source that gives it, and a sentence saying they differ."""
-    answer = _compose(question, q, [best, rival], [])
+    answer = _compose(question, q, [best, rival], [], settings)
     parts = []
     for c, cite in zip((best, rival), answer.citations):
         meta = c.chunk.chunk.meta

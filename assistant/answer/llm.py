@@ -39,6 +39,12 @@ SYSTEM = (
 _MARK = re.compile(r"\[(\d+)\]")
 # Figures whose point is a quantity: a claim resting on such a sentence must state it (see check_answer).
 _QUANTITIES = ("GBP", "percent")
+# How much of a failed check the messages carry. Lengths of messages, not tunings of the answer: a claim is
+# quoted by its first characters (enough to find it), the repair prompt names the first problems (the model
+# fixes those and the check runs again), the user is told the first distinct reasons.
+_CLAIM_CHARS = 80
+_REPAIR_PROBLEMS = 5
+_REASONS_SHOWN = 3
 
 
 class LLMDeadlineError(LLMError):
@@ -213,7 +219,8 @@ def check_answer(text: str, chunks: list[ScoredChunk], embedder,
         if not bare:
             continue
         if not marks:
-            problems.append(Problem("a sentence has no citation", f"sentence without a citation: {bare[:80]!r}"))
+            problems.append(Problem("a sentence has no citation",
+                                    f"sentence without a citation: {bare[:_CLAIM_CHARS]!r}"))
             continue
         bad = [m for m in marks if not 1 <= m <= len(chunks)]
         if bad:
@@ -236,8 +243,8 @@ def check_answer(text: str, chunks: list[ScoredChunk], embedder,
         close = [s for score, s in scored if score >= min_similarity]
         if not close:
             problems.append(Problem("a sentence does not say what its source says",
-                                    f"{bare[:80]!r} is not close in meaning to any sentence of source(s) {marks} "
-                                    f"(best cosine {scored[0][0]:.2f}, least {min_similarity})"))
+                                    f"{bare[:_CLAIM_CHARS]!r} is not close in meaning to any sentence of source(s) "
+                                    f"{marks} (best cosine {scored[0][0]:.2f}, least {min_similarity})"))
         evidence = [g for s in (close or candidates) for g in extract_figures(s)]
         figures = extract_figures(bare)
         for f in figures:
@@ -249,7 +256,7 @@ def check_answer(text: str, chunks: list[ScoredChunk], embedder,
         # figure, so a claim whose best source sentence is about an amount or a rate must state it.
         if close and not figures and any(g.unit in _QUANTITIES for g in extract_figures(close[0])):
             problems.append(Problem("a sentence leaves out the figure of the source sentence it cites",
-                                    f"{bare[:80]!r} leaves out the figure of the source sentence it cites "
+                                    f"{bare[:_CLAIM_CHARS]!r} leaves out the figure of the source sentence it cites "
                                     f"in {marks}: state the figure as the source does"))
     return problems
 
@@ -276,7 +283,7 @@ def _failure(exc: BaseException, settings_total: float, cap: int) -> str:
 class LLMAnswerer(Runnable[dict, Answer]):
     """A `Runnable` with the grounded answerer's input and output, answering with a chat model."""
 
-    def __init__(self, model, fallback: Runnable, embedder=None, max_sources: int = 6,
+    def __init__(self, model, fallback: Runnable, embedder=None, max_sources: int = Settings.llm_max_sources,
                  min_similarity: float = Settings.llm_min_similarity,
                  total_timeout_s: float = Settings.llm_total_timeout_s,
                  max_response_bytes: int = Settings.llm_max_response_bytes):
@@ -293,7 +300,7 @@ class LLMAnswerer(Runnable[dict, Answer]):
         from assistant.store.embeddings import make_embedder
 
         embedder = getattr(fallback, "embedder", None) or make_embedder(settings)  # loaded once per process
-        return cls(make_chat_model(settings), fallback, embedder,
+        return cls(make_chat_model(settings), fallback, embedder, max_sources=settings.llm_max_sources,
                    min_similarity=settings.llm_min_similarity, total_timeout_s=settings.llm_total_timeout_s,
                    max_response_bytes=settings.llm_max_response_bytes)
 
@@ -311,7 +318,7 @@ class LLMAnswerer(Runnable[dict, Answer]):
             if problems:
                 log.info("LLM answer failed the check, asking for a repair: %r", [p.detail for p in problems])
                 messages += [AIMessage(text), HumanMessage(
-                    "Your answer breaks the rules: " + "; ".join(p.detail for p in problems[:5]) +
+                    "Your answer breaks the rules: " + "; ".join(p.detail for p in problems[:_REPAIR_PROBLEMS]) +
                     ". Rewrite it using only the sources, with [n] after every sentence.")]
                 text = self._call(messages, config, deadline)
                 problems = check_answer(text, chunks, self.embedder, self.min_similarity)
@@ -324,7 +331,7 @@ class LLMAnswerer(Runnable[dict, Answer]):
             log.info("LLM answer failed the check after one repair: %r", [p.detail for p in problems])
             summaries = list(dict.fromkeys(p.summary for p in problems))
             return self._fall_back(input, "the LLM answer failed the citation check after one repair: "
-                                   + "; ".join(summaries[:3]))
+                                   + "; ".join(summaries[:_REASONS_SHOWN]))
         if text == "NOT IN SOURCES":
             grounded = self.fallback.invoke(input, config)
             return replace(grounded, mode="llm", text=grounded.text if grounded.declined else

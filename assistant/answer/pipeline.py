@@ -149,17 +149,17 @@ class Assistant:
         one whose passages best match the previous question and answer together."""
         turn = " ".join(str(t.get("content", "")) for t in (history or [])[-2:] if t.get("role") in ("user", "assistant"))
         turn = analyse(turn[: self.settings.max_question_chars]).clean if turn.strip() else ""
-        hits = self.searcher.search(turn, 3, f) if turn else []
+        hits = self.searcher.search(turn, self.settings.report_followup_hits, f) if turn else []
         return (hits[0].chunk.doc_id,) if hits else ()
 
     def _retrieve(self, q, history, f: Filters, k: int, targets: tuple[str, ...] = ()) -> list[ScoredChunk]:
         """Passages for the answerer: a wider pool than `k` (sentences are chosen from it), gathered
         per document when the question names two or more reports or strategies."""
         query = retrieval_query(q, history) or q.clean
-        pool = max(k, 10)
+        pool = max(k, self.settings.answer_passages)
         if not targets:
             return self.searcher.search(query, pool, f)
-        per = max(3, pool // len(targets) + 1)
+        per = max(self.settings.answer_passages_per_report, pool // len(targets) + 1)
         found = [self.searcher.search(query, per, replace(f, doc_ids=(d,))) for d in targets]
         if len(targets) == 1:  # one report named: its passages first, then the rest of the corpus
             found.append(self.searcher.search(query, pool, f))
