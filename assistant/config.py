@@ -92,6 +92,9 @@ class Settings:
     # what it fits (feature weights, thresholds, the runner-up ratio) is in assistant/answer/params.json.
     answer_quote_max_chars: int = 300  # a longer sentence is quoted as its clauses that carry the question's words
     answer_quote_min_chars: int = 40  # the least of those clauses quoted: a shorter window reads as a fragment
+    # By hand: the most sentences a plain answer quotes (the best and the runners-up that each add question
+    # words the ones before lack); answers stay short (median at most 300 characters).
+    answer_max_sentences: int = 2
     answer_runner_up_window: int = 5  # sentences after the best searched for a second to quote (or a rival figure)
     answer_nearest_shown: int = 3  # passages quoted with a declined answer, for the reader to judge
     # In a comparison a named report is quoted when its best sentence reaches this share of the fitted answering

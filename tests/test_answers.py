@@ -332,3 +332,22 @@ def test_the_assistants_settings_decide_how_many_passages_the_answerer_reads(cor
     assert len(corpus_assistant.prepare(question, k=1)["chunks"]) == 10
     narrow = Assistant(corpus_assistant.settings.with_(answer_passages=3))
     assert len(narrow.prepare(question, k=1)["chunks"]) == 3
+
+
+def test_how_many_sentences_an_answer_quotes_is_a_setting(tmp_path, embedder):
+    """Each sentence after the best must bring question words the ones before lack; how many it may take in
+    all is `answer_max_sentences` (two by default, to keep answers short)."""
+    from assistant.answer.pipeline import Assistant
+
+    assistant = _assistant_over(tmp_path, "depots.txt",
+        "Review of the depot rebuilding programme\n\n"
+        "The depot rebuilding programme will now finish in March 2026, two years late. "
+        "The programme's director since 2021 has been Dr Amara Osei, who reports to the board. "
+        "The programme's budget rose in 2023 to £480 million after steel prices increased.\n")
+    question = "When will the depot rebuilding programme finish, who is its director, and what is its budget in 2023?"
+    two = assistant.ask(question)
+    three = Assistant(assistant.settings.with_(answer_max_sentences=3)).ask(question)
+    assert len(two.citations) == 2, two.text
+    assert len(three.citations) == 3, three.text
+    assert all(part in three.text for part in ("March 2026", "Amara Osei", "£480 million")), three.text
+    assert_verifiable(three, assistant)

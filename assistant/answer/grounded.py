@@ -227,9 +227,16 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         # A runner-up must add something asked for: question words the best lacks, or the kind of answer asked
         # for when the best does not show it. One that only repeats the best lengthens the answer.
         lacking_type = bool(q.types) and not best.f.get("type_hit")
-        adds = [c for c in eligible if lacking_type or (stems(c.text) & wanted) - have]
-        pick = adds[:1]
-        return chosen + pick
+        for c in eligible:  # best first: each added sentence must bring what the ones before it lack
+            if len(chosen) >= self.settings.answer_max_sentences:
+                break
+            if sum(len(x.text) for x in chosen) + len(c.text) > 2 * self.settings.answer_quote_max_chars:
+                continue  # the answer stays short: what it quotes, together, within two long quotes
+            if lacking_type or (stems(c.text) & wanted) - have:
+                chosen.append(c)
+                have |= stems(c.text)
+                lacking_type = False
+        return chosen
 
     def _compare(self, question: str, q: Question, cands: list[F.Candidate], targets: tuple[str, ...]) -> Answer:
         """One sentence from each named report, or a line saying which report is silent."""
