@@ -31,9 +31,10 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import IngestError
 from ingest import loaders
+from ingest.ocr import TIMEOUT_S as OCR_TIMEOUT_S  # added to the parse time when OCR is on
 
 IDLE_S = 60.0  # a worker with nothing to do for this long exits; the next file starts a fresh one
-OCR_TIMEOUT_S = 600  # ingest.ocr's own limit on ocrmypdf, added to the parse time when OCR is on
+CLOSE_WAIT_S = 2  # a worker told to stop (its input closed) has this long to exit before it is killed
 
 
 def env_name(field: str) -> str:
@@ -124,7 +125,7 @@ class _Pool:
         if self.proc is not None:
             try:
                 self.proc.stdin.close()  # end of input: the worker exits
-                self.proc.wait(timeout=2)
+                self.proc.wait(timeout=CLOSE_WAIT_S)
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._kill()

@@ -21,6 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from assistant.config import Settings
 from assistant.text.sentences import Span, split_sentences
 from assistant.types import Chunk
 from ingest import structure
@@ -32,6 +33,9 @@ _NOT_TITLE = re.compile(r"(?:Sources?|Notes?)\s*:", re.I)  # "Source: NAO analys
 # Bounds on what a chunk's meta repeats of its table and notes, so a huge table or note cannot swell the
 # catalog: rows shown either side of a cited row, columns, characters of a cell or a note, notes per chunk.
 TABLE_WINDOW, MAX_COLUMNS, MAX_CELL, MAX_NOTE, MAX_NOTES = 3, 12, 80, 600, 10
+# The longest line without marks taken for a section title (set by hand): a title is a few words; a longer line
+# without closing punctuation is a wrapped sentence or a list item. A marked heading ('## ...') may be any length.
+TITLE_MAX_CHARS = 80
 
 
 def is_heading(paragraph: str) -> bool:
@@ -41,8 +45,8 @@ def is_heading(paragraph: str) -> bool:
         return True
     if _NOT_TITLE.match(p) or is_caption(p):
         return False  # a source line or a figure's caption names no section
-    return 0 < len(p) <= 80 and "\n" not in p and not re.search(r"[.!?:;,”\"]$", p) and p[0].isupper() \
-        and "," not in p
+    return 0 < len(p) <= TITLE_MAX_CHARS and "\n" not in p and not re.search(r"[.!?:;,”\"]$", p) \
+        and p[0].isupper() and "," not in p
 
 
 def _heading_text(paragraph: str) -> str:
@@ -161,7 +165,8 @@ def _notes(text: str, lines: list[tuple[int, int]], page: int | None) -> list[_U
     return [u for u in out if u.span.text.strip()]
 
 
-def chunk_page(doc_id: str, page: int | None, text: str, size: int = 700, overlap: int = 1,
+def chunk_page(doc_id: str, page: int | None, text: str, size: int = Settings.chunk_size,
+               overlap: int = Settings.chunk_overlap_sentences,
                meta: dict | None = None, section: str | None = None,
                refs: tuple[tuple[int, int], ...] = ()) -> tuple[list[Chunk], str | None]:
     """Chunks of one cleaned page, and the section path in force at its end (carried to the next page).

@@ -28,6 +28,13 @@ _NOTE_AFTER_WORD = re.compile(r"(?<=[a-z]{3})(\d{1,2})(?=[\s,;:.)]|$)")
 _NOTE_AFTER_PUNCT = re.compile(r"(?<=[a-z)][.,;:!?”’\"])(\d{1,2})(?=\s|$)")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
 
+# Running headers and footers, set by hand from how reports are laid out: not fitted, and not Settings, since they
+# say what a running line is rather than a preference (the stored text and its chunk offsets are cleaned with them).
+MARGIN_LINES = 3  # lines searched at the top and at the bottom of a page: a title, a chapter, a page number
+RUNNING_SHARE = 0.5  # share of the pages a line's shape must be on: left and right pages often run different lines
+RUNNING_MIN_PAGES = 2  # and on this many pages at least: a line on one page only is that page's own text
+RUNNING_MIN_DOC_PAGES = 3  # fewer cannot tell: on two pages, any line both open or close with would be taken
+
 
 def strip_boilerplate(text: str) -> str:
     """Remove navigation lines, whole or glued to neighbouring text."""
@@ -57,16 +64,16 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip().lower())
 
 
-def repeated_margin_lines(pages: list[Page], margin: int = 3, min_share: float = 0.5) -> set[str]:
+def repeated_margin_lines(pages: list[Page], margin: int = MARGIN_LINES, min_share: float = RUNNING_SHARE) -> set[str]:
     """Line shapes found in the top or bottom margin of most pages: running headers and footers."""
-    if len(pages) < 3:
+    if len(pages) < RUNNING_MIN_DOC_PAGES:
         return set()
     counts: Counter[str] = Counter()
     for page in pages:
         lines = [l for l in page.text.splitlines() if l.strip()]
         edge = set(_shape(l) for l in lines[:margin] + lines[-margin:])
         counts.update(edge)
-    threshold = max(2, int(len(pages) * min_share + 0.5))
+    threshold = max(RUNNING_MIN_PAGES, int(len(pages) * min_share + 0.5))  # the share rounded half up
     return {shape for shape, n in counts.items() if n >= threshold and shape}
 
 

@@ -6,10 +6,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.config import Settings
 from assistant.errors import IngestError
 from ingest import html_notes, structure
 
 SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
+# Set by hand, each a bound on what is read, not a tuning:
+HEAD_BYTES = 2048  # the start of a file read to tell its format: a PDF's signature, an HTML tag, a binary's NUL byte
+HTML_HEAD_BYTES = 512  # an HTML page opens with its doctype or <html>, <head> or <body> tag within these bytes
+TITLE_MAX_CHARS = 200  # a text file's title is its first line, cut here: a file without line breaks is one line
+MAX_SPAN = 1000  # an HTML cell spans at most this many columns or rows (the HTML standard clamps colspan at 1000)
+DATA_TABLE_MIN_ROWS = 2  # a table of data has a header and a row at least; one row is a box set out for layout
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ def sniff_kind(path: Path, head: bytes) -> str:
         raise IngestError(path, f"unsupported file type {ext or '(none)'!r}; use .pdf, .html, .htm, .txt or .md")
     kind = SUPPORTED[ext]
     looks_pdf = head.lstrip()[:5] == b"%PDF-"
-    looks_html = bool(re.match(rb"\s*(<!doctype html|<html|<head|<body)", head[:512], re.I))
+    looks_html = bool(re.match(rb"\s*(<!doctype html|<html|<head|<body)", head[:HTML_HEAD_BYTES], re.I))
     if kind == "pdf" and not looks_pdf:
         what = "HTML" if looks_html else "not a PDF"
         raise IngestError(path, f"the file is named .pdf but its content is {what}")
@@ -50,8 +57,9 @@ def sniff_kind(path: Path, head: bytes) -> str:
     return kind
 
 
-def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = None, ocr: bool = False,
-              max_page_stream_mb: float | None = None, max_doc_stream_mb: float | None = None) -> LoadedDocument:
+def load_file(path: Path, max_pdf_pages: int = Settings.max_pdf_pages, max_bytes: int | None = None,
+              ocr: bool = False, max_page_stream_mb: float | None = None,
+              max_doc_stream_mb: float | None = None) -> LoadedDocument:
     """Load one file; raises IngestError with a one-line reason when it cannot be used. `ocr`: run OCR on a
     PDF without a text layer (`Settings.ocr`, passed down by the ingestor); `max_page_stream_mb` and
     `max_doc_stream_mb`: limits on a PDF's inflated content (`ingest.pdf_guard`; None: unchecked)."""
@@ -66,7 +74,7 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
     if max_bytes is not None and size > max_bytes:
         raise IngestError(path, f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
     with path.open("rb") as fh:
-        head = fh.read(2048)
+        head = fh.read(HEAD_BYTES)
     kind = sniff_kind(path, head)
     if kind == "pdf":
         doc = load_pdf(path, max_pages=max_pdf_pages, ocr=ocr, max_page_stream_mb=max_page_stream_mb,
@@ -80,8 +88,8 @@ def load_file(path: Path, max_pdf_pages: int = 5000, max_bytes: int | None = Non
     return doc
 
 
-def load_pdf(path: Path, max_pages: int = 5000, ocr: bool = False, max_page_stream_mb: float | None = None,
-             max_doc_stream_mb: float | None = None) -> LoadedDocument:
+def load_pdf(path: Path, max_pages: int = Settings.max_pdf_pages, ocr: bool = False,
+             max_page_stream_mb: float | None = None, max_doc_stream_mb: float | None = None) -> LoadedDocument:
     """One page record per PDF page, numbered from 1 as printed by viewers, its text structured by
     `ingest.pdf` (headings, tables, footnotes, columns). A PDF without a text layer is run through OCR
     when `ocr` is true, and refused, saying how, when it is not."""
@@ -158,7 +166,7 @@ def load_text(path: Path) -> LoadedDocument:
         if line.strip():
             title = line.strip().lstrip("#").strip()
             break
-    return LoadedDocument(path, "text", [Page(None, text)], title=title[:200] if title else None)
+    return LoadedDocument(path, "text", [Page(None, text)], title=title[:TITLE_MAX_CHARS] if title else None)
 
 
 # Elements that are never the main text of a page.
@@ -215,13 +223,13 @@ def load_html(path: Path) -> LoadedDocument:
 
 
 def _span(value) -> int:
-    return max(1, min(int(value), 1000)) if str(value or "").isdigit() else 1
+    return max(1, min(int(value), MAX_SPAN)) if str(value or "").isdigit() else 1
 
 
 def _is_data_table(table) -> bool:
     """A table of data, not one used for page layout (which holds paragraphs, lists or other tables)."""
     return table.find(["table", "p", "h1", "h2", "h3", "h4", "ul", "ol", "blockquote"]) is None \
-        and len(table.find_all("tr")) >= 2
+        and len(table.find_all("tr")) >= DATA_TABLE_MIN_ROWS
 
 
 def _html_table(table, n: int, before: str | None = None) -> list[str]:

@@ -16,6 +16,11 @@ from typing import Iterator
 from assistant.errors import IngestError
 
 INSTALL = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng"
+# The longest ocrmypdf may take over one PDF, in seconds (set by hand: tesseract reads a page in a few seconds, so
+# ten minutes holds a scanned report of a hundred pages or more). The parse worker's limit grows by this with OCR on.
+TIMEOUT_S = 600
+
+
 def available() -> bool:
     """Whether ocrmypdf and tesseract are installed."""
     return bool(shutil.which("ocrmypdf") and shutil.which("tesseract"))
@@ -28,7 +33,7 @@ def no_text_message() -> str:
 
 
 @contextmanager
-def ocr_copy(path: Path, timeout: int = 600) -> Iterator[Path]:
+def ocr_copy(path: Path, timeout: int = TIMEOUT_S) -> Iterator[Path]:
     """A temporary copy of the PDF with a text layer on every page that had none; pages keep their numbers."""
     if not available():
         raise IngestError(path, f"--ocr needs ocrmypdf and tesseract, which are not installed ({INSTALL})")

@@ -27,6 +27,7 @@ from assistant.errors import IngestError
 PIECE = 1 << 20  # inflate a stream a megabyte at a time
 MAX_NAMES = 10_000  # distinct names counted per stream; a real page draws a few dozen
 MAX_DEPTH = 100  # forms drawn inside forms, deeper than this, are left to the parser's own limits
+NAME_TAIL = 256  # bytes of a piece read again with the next: a PDF name is at most 127 bytes, so a split 'Do' is whole
 _DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do(?![^\s/\[\]()<>{}%])")
 _FLATE = {"/FlateDecode", "/Fl"}
 _NONE: dict = {}
@@ -179,7 +180,7 @@ def _scan(pieces, limit: int) -> _Stream:
             # a match wholly inside the tail was counted with the piece before
             if m.end() > len(tail) and (name in draws or len(draws) < MAX_NAMES):
                 draws[name] += 1
-        tail = piece[-256:]  # a name split between two pieces is found in the next
+        tail = piece[-NAME_TAIL:]  # a name split between two pieces is found in the next
         if size > limit:
             break
     return _Stream(size, tuple(draws.items()))

@@ -37,6 +37,10 @@ from ingest.loaders import load_file
 from ingest.manifest import document_metadata, load_manifest
 from ingest.sources import DocIds, discover, walk  # noqa: F401 (discover: evals use it from here)
 
+# Embedder batches gathered (small files together) before they are embedded and stored in one go, and the size of
+# each add to the store (set by hand: fewer, larger writes to the store).
+BATCHES_PER_ROUND = 4
+
 log = logging.getLogger(__name__)
 
 
@@ -164,7 +168,7 @@ class Ingestor:
 
     @property
     def _embed_batch(self) -> int:
-        return max(1, self.settings.embed_batch_size * 4)
+        return max(1, self.settings.embed_batch_size * BATCHES_PER_ROUND)
 
     def _load(self, path: Path, entry: dict | None, result: FileResult, claim) -> "_Staged":
         doc = budget.load(path, self.settings, loader=load_file)  # in a worker process, within the limits
@@ -267,7 +271,7 @@ class Ingestor:
     def _embed_and_add(self, chunks: list, label: str, show: bool) -> None:
         from tqdm import tqdm
 
-        batch = max(1, self.settings.embed_batch_size * 4)
+        batch = self._embed_batch
         with tqdm(total=len(chunks), desc=label[:40], unit="chunk", disable=not show or not chunks,
                   leave=False, file=sys.stderr) as bar:
             for i in range(0, len(chunks), batch):
