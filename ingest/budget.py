@@ -196,8 +196,14 @@ class _Pool:
         if kind == "ingest":
             raise IngestError(path, reply[1])
         # Another error of a parser: the same line the ingestor writes for one raised in its own process.
-        name, text = reply[1], " ".join(reply[2].split())
-        raise IngestError(path, f"the file could not be processed ({name}{': ' + text[:200] if text else ''})")
+        raise IngestError(path, unprocessable(reply[1], reply[2]))
+
+
+def unprocessable(kind: str, message: str) -> str:
+    """One line for an unexpected error of a parser, in the worker or in the ingestor's own process: its kind
+    and the start of its message."""
+    text = " ".join(message.split())
+    return f"the file could not be processed ({kind}{': ' + text[:200] if text else ''})"
 
 
 class _IdleExit(Exception):

@@ -318,8 +318,7 @@ class Ingestor:
 
 def _reason(exc: BaseException) -> str:
     """One line for an unexpected error: what kind it is and its first line."""
-    text = " ".join(str(exc).split())
-    return f"the file could not be processed ({type(exc).__name__}{': ' + text[:200] if text else ''})"
+    return budget.unprocessable(type(exc).__name__, str(exc))
 
 
 def _joined(first: str | None, second: str) -> str:
