@@ -214,24 +214,19 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         ratio = self.params["second_ratio"]
         wanted = stems(" ".join(q.terms))
         have = stems(best.text)
-        eligible = []
-        for c in self._runners_up(cands):
-            if c.doc_id != best.doc_id or c.p < ratio * best.p:
-                continue
-            too_long = len(best.text) + len(c.text) > 2 * self.settings.answer_quote_max_chars
-            if c.text in best.text or best.text in c.text or too_long:
-                continue
-            if q.types and not c.f.get("type_hit"):
-                continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
-            eligible.append(c)
         # A runner-up must add something asked for: question words the best lacks, or the kind of answer asked
         # for when the best does not show it. One that only repeats the best lengthens the answer.
         lacking_type = bool(q.types) and not best.f.get("type_hit")
-        for c in eligible:  # best first: each added sentence must bring what the ones before it lack
+        limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
+        for c in self._runners_up(cands):  # best first: each added sentence must bring what those before it lack
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
-            if sum(len(x.text) for x in chosen) + len(c.text) > 2 * self.settings.answer_quote_max_chars:
-                continue  # the answer stays short: what it quotes, together, within two long quotes
+            if c.doc_id != best.doc_id or c.p < ratio * best.p or c.text in best.text or best.text in c.text:
+                continue
+            if sum(len(x.text) for x in chosen) + len(c.text) > limit:
+                continue
+            if q.types and not c.f.get("type_hit"):
+                continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
             if lacking_type or (stems(c.text) & wanted) - have:
                 chosen.append(c)
                 have |= stems(c.text)
