@@ -276,6 +276,32 @@ def test_sources_that_disagree_are_both_shown_and_said_to_disagree(memo_store):
     assert re.search(r"funding memo|treasury-memo", answer.text, re.I)
 
 
+OTHER_ID = "estates-update"
+OTHER = ("Regional Estates Programme\n\n"
+         "In this update, HM Treasury approved funding of £107 million for the Regional Estates Programme.\n")
+
+
+@pytest.fixture(scope="module")
+def other_programme_store(tmp_path_factory, corpus_copy, embedder) -> Settings:
+    """corpus/ plus a note giving HM Treasury's funding of another programme: a figure of the same kind
+    (funding approved) about a different thing."""
+    folder = tmp_path_factory.mktemp("other-programme")
+    shutil.copytree(corpus_copy, folder / "corpus")
+    (folder / "corpus" / f"{OTHER_ID}.txt").write_text(OTHER, encoding="utf-8")
+    settings = Settings(store_dir=folder / "store")
+    assert not Ingestor(settings, embedder=embedder).ingest([folder / "corpus"], progress=False).failed
+    return settings
+
+
+def test_a_figure_about_another_programme_is_not_a_disagreement(other_programme_store):
+    """The NAO's £300 million for the clusters does not hold "Regional Estates Programme", so it is no rival to
+    the note's £107 million: one figure, one source, and no claim that the sources differ."""
+    answer = Assistant(other_programme_store).ask(
+        "How much funding did HM Treasury approve for the Regional Estates Programme?")
+    assert "£107 million" in answer.text and not re.search(r"\b(disagree|conflict|differ)", answer.text, re.I)
+    assert {c.doc_id for c in answer.citations} == {OTHER_ID}, answer.text
+
+
 @pytest.mark.parametrize("variant", ["footnote", "cyrillic"])
 def test_a_question_quoting_the_poisoned_figure_is_told_the_sources_do_not_support_it(stores, variant):
     """The false-premise check reads the passages without their poisoned sentences: £5 billion is unsupported."""

@@ -427,3 +427,14 @@ def test_the_share_of_a_phrase_a_passage_must_hold_is_a_setting():
     assert pick(cands, "the funding approved for schools", ("GBP",)).figure.raw == "£300 million"
     with pytest.raises(Refusal):
         pick(cands, "the funding approved for schools", ("GBP",), settings=Settings(operand_coverage=1.0))
+
+
+def test_how_much_a_count_grew_is_not_taken_for_money():
+    """"How much" asks for a quantity of any kind: the growth of a backlog of cases is a count, and the money
+    figures beside it are not its operands."""
+    text = ("The backlog grew to 62,400 cases in September 2022, from 39,300 cases in March 2020. "
+            "The programme has cost £235 million so far, against £190 million planned.")
+    chunks = [Chunk(id="backlog-0", doc_id="backlog", text=text, page=1, char_start=0, char_end=len(text))]
+    r = route_calculation("By how much did the backlog of cases grow between March 2020 and September 2022?", chunks)
+    assert r.error is None and r.operation == "difference", r.summary
+    assert r.calculation.result == "23,100" and "£" not in r.summary, r.summary

@@ -20,12 +20,12 @@ from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
 from assistant.text.patterns import COUNT, MONEY, PERCENT, shows
 from assistant.text.sentences import split_sentences
-from assistant.text.terms import stem, stems
+from assistant.text.terms import content_terms, stem, stems
 from assistant.types import ScoredChunk
 
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
-            "type_x_dense", "rare_x_dense")
+            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min")
 # The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
 _DEFAULTS = Settings()
 
@@ -42,6 +42,7 @@ class Candidate:
     f: dict[str, float] = field(default_factory=dict)
     p: float = 0.0  # probability that it answers (the binary model): decides whether to answer at all
     rank: float = 0.0  # its score among the question's sentences (the ranking model): decides which one
+    held: frozenset = frozenset()  # the question's stems the sentence holds (abbreviations widened)
 
     @property
     def doc_id(self) -> str:
@@ -105,9 +106,40 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["lex_ctx"] = sum(w for s, w in wanted.items() if s not in have and s in context) / total
         c.f["missing_top"] = float(top is not None and top not in have and top not in context)
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
+        c.held = frozenset(s for s in wanted if s in have)
+        c.f["_focus"] = frozenset(focus)  # kept for `soft`
     best = max((c.f["lex"] for c in cands), default=0.0)
     for c in cands:
         c.f["lex_gap"] = c.f["lex"] - best
+
+
+def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:
+    """The lexical evidence again, with each question word matched by meaning: its best cosine similarity
+    (static word vectors distilled from the shipped model, `words`) to any word of the sentence, 1 when the
+    stems match. `soft_lex` and `soft_focus` weigh the words by rarity, as `lex` and `focus` do; `soft_min` is the
+    least-matched focus word: a question asking about something the sentence never mentions, in any words."""
+    import numpy as np
+
+    terms = [t for t in weights if not t.isdigit()]
+    if not terms or words is None:
+        for c in cands:
+            c.f.pop("_focus", None)
+            c.f.update(soft_lex=0.0, soft_focus=0.0, soft_min=0.0)
+        return
+    per = [[w for w in content_terms(c.text) if not w.isdigit()] for c in cands]
+    vocab = list(dict.fromkeys(w for ws in per for w in ws))
+    sims = np.clip(words.similarity(terms, vocab), 0.0, 1.0) if vocab else np.zeros((len(terms), 0))
+    col = {w: i for i, w in enumerate(vocab)}
+    stems_of = [stem(t) for t in terms]
+    w = np.asarray([weights[t] for t in terms], dtype=float)
+    for c, ws in zip(cands, per):
+        best = sims[:, [col[x] for x in ws]].max(axis=1) if ws else np.zeros(len(terms))
+        focus = c.f.pop("_focus", frozenset())
+        best = np.where([s in c.held for s in stems_of], 1.0, best)
+        c.f["soft_lex"] = float((w * best).sum() / (w.sum() or 1.0))
+        mask = np.asarray([s in focus for s in stems_of])
+        c.f["soft_focus"] = float((w * best)[mask].sum() / (w[mask].sum() or 1.0)) if mask.any() else 1.0
+        c.f["soft_min"] = float(best[mask].min()) if mask.any() else 1.0
 
 
 _QUANTITY = re.compile(f"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}", re.I)
@@ -152,13 +184,14 @@ def dense(cands: list[Candidate], qv: list[float], vectors: list[list[float]]) -
 
 def late(cands: list[Candidate], qv: list[float], stored: dict[tuple[str, int], bytes]) -> None:
     """Cosine of the question and each sentence's stored vector (pooled from its passage's own embedding pass
-    at ingestion); a sentence without one (an older store) gets its passage's similarity."""
+    at ingestion). A sentence without one (an older store, or a passage replaced by an ingest while the question
+    was answered) gets its own embedding's similarity when it was embedded (`dense`), else its passage's."""
     import numpy as np
 
     q = np.asarray(qv, dtype=np.float32)
     for c in cands:
         raw = stored.get((c.chunk.chunk.id, c.start))
-        c.f["late"] = float(np.frombuffer(raw, dtype=np.float32) @ q) if raw else c.f["chunk_sim"]
+        c.f["late"] = float(np.frombuffer(raw, dtype=np.float32) @ q) if raw else c.f.get("dense", c.f["chunk_sim"])
     best = max((c.f["late"] for c in cands), default=0.0)
     for c in cands:
         c.f["late_gap"] = c.f["late"] - best

@@ -10,7 +10,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,13 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         self._meaning = MeaningMatch(embedder, self._vectors, self.settings.operand_min_similarity, catalog)
         self._doc_stems = _DocStems(catalog) if catalog is not None else None
 
+    @cached_property
+    def words(self):
+        """Static word vectors of the settings' model (distilled on first use; see assistant/store/wordvectors)."""
+        from assistant.store.wordvectors import make_word_vectors
+
+        return make_word_vectors(self.settings)
+
     # -- the contract ----------------------------------------------------------------------------------
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         question = input["question"]
@@ -174,6 +181,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
         weights = {t: w * (s.answer_context_term_weight if t in q.context_terms else 1.0) for t, w in rarity.items()}
         F.lexical(cands, q, weights, scope, links, s)
+        F.soft(cands, weights, self.words)
         F.shape(cands, q, targets, s)
         # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).
         cheap = sorted(cands, key=lambda c: -(
@@ -182,10 +190,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             + s.answer_prerank_rank_weight * c.f["chunk_rrank"]))
         pool = cheap[: int(self.params["pool"])]  # 0: the stored sentence vectors alone
         qv = self._query_vector(" ".join([q.clean, *q.context_terms]))
-        if self.catalog is not None:
-            F.late(cands, qv, self.catalog.sentence_vectors({c.chunk.chunk.id for c in cands}))
         if pool:
             F.dense(pool, qv, self._vectors.get([c.text for c in pool]))
+        if self.catalog is not None:
+            F.late(cands, qv, self.catalog.sentence_vectors({c.chunk.chunk.id for c in cands}))
         for c in cheap[len(pool):]:  # not embedded: the stored sentence vector's similarity stands in
             c.f["dense"] = c.f.get("late", c.f["chunk_sim"])
         F.finish_dense(cands)
@@ -390,7 +398,9 @@ def _disagreeing(best: F.Candidate, others: list[F.Candidate], threshold: float)
     if not mine:
         return None
     for c in others:
-        if c.doc_id == best.doc_id or c.p < threshold:
+        # A rival is about the same thing: it holds every word of the question that the best holds (HM
+        # Treasury's funding for the clusters is no rival to its funding for another programme).
+        if c.doc_id == best.doc_id or c.p < threshold or not best.held <= c.held:
             continue
         for g in extract_figures(c.text):
             for f in mine:

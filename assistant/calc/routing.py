@@ -93,7 +93,7 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
 _UNIT_CUES = (("count", re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               ("GBP", re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                 r"|shortfall|overspen|afford|how much|cash|financ", re.I)),
+                                 r"|shortfall|overspen|afford|cash|financ", re.I)),
               ("percent", re.compile(r"percentage points|%|per ?cent", re.I)))
 # A question that leans on the previous one for its subject: "What percentage is that?", "And the cost?".
 _REFERS_BACK = re.compile(r"\b(?:is|was|are|were|of|than|from) (?:that|this|it|those|these|them)\b"
