@@ -70,3 +70,16 @@ def test_a_sentence_without_a_stored_vector_uses_its_own_embedding():
     embedded.f["dense"] = 0.7
     F.late([embedded, not_embedded], [1.0, 0.0], stored={})
     assert embedded.f["late"] == 0.7 and not_embedded.f["late"] == 0.2
+
+
+def test_words_are_looked_up_from_many_threads_at_once(words):
+    """Readers ask at once (the UI, server mode): the tokenizer underneath refuses concurrent use, so lookups
+    are serialised where they must be and none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def look(n: int):
+        return words.vectors([f"word{n}x{i}" for i in range(200)]).shape
+
+    with ThreadPoolExecutor(8) as pool:
+        shapes = list(pool.map(look, range(16)))
+    assert all(s[0] == 200 for s in shapes)

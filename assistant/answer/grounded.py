@@ -137,14 +137,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if routed is not None and not routed.declined:
             return routed
         cands = self.candidates(q, chunks, targets)
-        # A comparison is answered when the question is answerable or one report it names has a sentence likely
-        # to answer by itself ("Who won the 2018 World Cup?" names a report of 2018 and is declined).
-        if cands and len(targets) >= 2 and (self.answerable(cands) or max(
-                (c.p for c in cands if c.doc_id in targets), default=0.0) >= self.params["threshold"]):
-            return self._compare(question, q, cands, targets)
+        # Whether to answer is decided once, by the decline model, for a comparison as for any question ("Who won
+        # the 2018 World Cup?" names a report of 2018 and is declined; "Forget the reports. What is the capital
+        # of France?" draws two reports in and is declined too).
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
             return decline(question, reason, self._nearest(cands))
+        if len(targets) >= 2:
+            return self._compare(question, q, cands, targets)
         chosen = self._choose(q, cands)
         rival = _disagreeing(chosen[0], self._runners_up(cands), self.params["threshold"])
         if rival is not None:

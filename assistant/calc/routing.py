@@ -91,10 +91,14 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?P<part>.+?)\bas an? (?:percentage|proportion|share|fraction) of (?P<whole>.+)",
 ))
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
-_UNIT_CUES = (("count", re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
-              ("GBP", re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                 r"|shortfall|overspen|afford|cash|financ", re.I)),
-              ("percent", re.compile(r"percentage points|%|per ?cent", re.I)))
+_UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
+              (("GBP",), re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
+                                    r"|shortfall|overspen|afford|cash|financ", re.I)),
+              (("percent",), re.compile(r"percentage points|%|per ?cent", re.I)),
+              # English grammar, not the corpus's idiom: "how much" asks for an amount of something uncountable
+              # (money, a percentage), "how many" for a count; "by how much" asks of either ("by how much did the
+              # backlog of cases grow").
+              (("GBP", "percent"), re.compile(r"(?<!\bby )\bhow much\b", re.I)))
 # A question that leans on the previous one for its subject: "What percentage is that?", "And the cost?".
 _REFERS_BACK = re.compile(r"\b(?:is|was|are|were|of|than|from) (?:that|this|it|those|these|them)\b"
                           r"|\b(?:that|this|it)\s*\?\s*$|^\s*(?:and|what about|how about)\b", re.I)
@@ -136,7 +140,7 @@ def _sides(question: str, patterns: tuple[re.Pattern, ...] = _SIDES) -> tuple[st
 
 
 def _units(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    return next(((u,) for u, cue in _UNIT_CUES if cue.search(question)), default)
+    return next((u for u, cue in _UNIT_CUES if cue.search(question)), default)
 
 
 def _evidence(c: Candidate, label: str | None = None) -> Evidence:

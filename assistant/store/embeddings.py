@@ -88,11 +88,11 @@ class SentenceTransformerEmbedder(Embeddings):
 
         if not texts:
             return [], []
-        with self._lock:
+        with self._lock:  # the tokenizer too: a Rust tokenizer refuses concurrent use ("Already borrowed")
             out = self.model.encode(list(texts), batch_size=self.batch_size, output_value=None,
                                     convert_to_numpy=False, show_progress_bar=False)
-        enc = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,
-                                   max_length=self.model.max_seq_length)
+            enc = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,
+                                       max_length=self.model.max_seq_length)
         vectors, per_text = [], []
         for i, item in enumerate(out):
             tokens = item["token_embeddings"].float().cpu().numpy()

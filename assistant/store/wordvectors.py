@@ -71,7 +71,7 @@ class WordVectors:
     def __init__(self, model, size: int = 100000):
         # `size` bounds memory, not answers: an evicted word is looked up again.
         self.model, self.size, self.cache = model, size, OrderedDict()
-        self.lock = threading.Lock()
+        self.lock, self.encoding = threading.Lock(), threading.Lock()
 
     def vectors(self, words: list[str]):
         import numpy as np
@@ -79,7 +79,8 @@ class WordVectors:
         with self.lock:
             missing = [w for w in dict.fromkeys(words) if w not in self.cache]
         if missing:
-            raw = np.asarray(self.model.encode(missing), dtype=np.float32)
+            with self.encoding:  # the Rust tokenizer refuses concurrent use ("Already borrowed")
+                raw = np.asarray(self.model.encode(missing), dtype=np.float32)
             raw /= np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-9)
             with self.lock:
                 self.cache.update(zip(missing, raw))
