@@ -101,7 +101,7 @@ class MeaningMatch:
 
 
 class GroundedAnswerer(Runnable[dict, Answer]):
-    """A `Runnable` from {"question", "history", "chunks", "analysis", "targets"} to a cited `Answer`."""
+    """A `Runnable` from {"question", "history", "chunks", "analysis", "targets", "named_targets"} to an `Answer`."""
 
     def __init__(self, embedder, catalog=None, params: dict[str, Any] | None = None,
                  settings: Settings | None = None, query_vector=None):
@@ -137,9 +137,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if routed is not None and not routed.declined:
             return routed
         cands = self.candidates(q, chunks, targets)
-        # Whether to answer is decided once, by the decline model, for a comparison as for any question ("Who won
-        # the 2018 World Cup?" names a report of 2018 and is declined; "Forget the reports. What is the capital
-        # of France?" draws two reports in and is declined too).
+        # A comparison of reports the question names (by year, body or strategy) is answered when the question is
+        # answerable or one of them has a sentence likely to answer by itself ("Who won the 2018 World Cup?" names
+        # a report of 2018 and is declined). Reports drawn in without being named ("Forget the reports. What is
+        # the capital of France?") earn no such allowance: the decline model alone decides.
+        named = tuple(input.get("named_targets") or ())
+        if cands and len(targets) >= 2 and len(named) >= 2 and max(
+                (c.p for c in cands if c.doc_id in named), default=0.0) >= self.params["threshold"]:
+            return self._compare(question, q, cands, targets)
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
             return decline(question, reason, self._nearest(cands))

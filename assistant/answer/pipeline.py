@@ -137,12 +137,14 @@ class Assistant:
             f, targets = replace(f, doc_ids=named), named
         else:
             targets = tuple(self.reports.targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
+        named_targets = targets  # named by year, body or strategy; `across` and a follow-up's report are inferred
         if len(targets) < 2 and q.clean and not f.doc_ids:  # reports compared without being named
             targets = tuple(self.reports.across(q.clean, query, f, list(targets))) or targets
         if not targets and q.context_terms and not f.doc_ids:
             targets = self._previous_report(history, f)
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
-        return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets}
+        return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets,
+                "named_targets": named_targets}
 
     def _previous_report(self, history: list[dict] | None, f: Filters) -> tuple[str, ...]:
         """A follow-up ("And what were the contracts worth?") is about the report the last turn was about: the
