@@ -23,6 +23,9 @@ class Settings:
     """Every knob of the assistant, with defaults that work offline out of the box."""
 
     store_dir: Path = Path(".audit-assistant/store")
+    # What is made once per machine and shared by every store (the word vectors distilled from the embedding
+    # model): $XDG_CACHE_HOME/audit-assistant, else ~/.cache/audit-assistant.
+    cache_dir: Path = Path("~/.cache/audit-assistant")
     corpus_dir: Path = Path("corpus")
     collection: str = "audit_assistant"
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 : use a Chroma server instead of the embedded store
@@ -166,7 +169,7 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("store_dir", "corpus_dir"):  # a str path is as good as a Path (frozen: set through object)
+        for name in ("store_dir", "corpus_dir", "cache_dir"):  # a str path is as good as a Path (frozen: set so)
             if isinstance(getattr(self, name), str):
                 object.__setattr__(self, name, Path(getattr(self, name)))
         if self.answer_mode not in {"grounded", "llm"}:
@@ -194,8 +197,10 @@ class Settings:
         key_env = values.get("llm_api_key_env", cls.llm_api_key_env)
         extra = {"llm_api_key": env[key_env]} if env.get(key_env) else {}
         values["extra"] = extra
+        if "cache_dir" not in values and env.get("XDG_CACHE_HOME"):  # the platform's cache, when it names one
+            values["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "audit-assistant"
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("store_dir", "corpus_dir"):
+        for key in ("store_dir", "corpus_dir", "cache_dir"):
             if key in values:
                 values[key] = Path(values[key])
         return cls(**values)
@@ -203,7 +208,7 @@ class Settings:
     def with_(self, **changes) -> "Settings":
         """A copy with some settings changed (None values are ignored)."""
         changes = {k: v for k, v in changes.items() if v is not None}
-        for key in ("store_dir", "corpus_dir"):
+        for key in ("store_dir", "corpus_dir", "cache_dir"):
             if key in changes:
                 changes[key] = Path(changes[key])
         return replace(self, **changes)

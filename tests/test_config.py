@@ -3,6 +3,8 @@ like every other setting (their effect is tested beside the code that uses them)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.config import Settings
@@ -26,3 +28,12 @@ def test_hand_set_weights_and_thresholds_come_from_the_environment():
 def test_a_weight_that_is_not_a_number_is_a_clear_error():
     with pytest.raises(ConfigError, match="AUDIT_ASSISTANT_COMPARE_MEANING_WEIGHT='high' is not a valid float"):
         Settings.from_env({"AUDIT_ASSISTANT_COMPARE_MEANING_WEIGHT": "high"})
+
+
+def test_the_cache_folder_follows_the_platform_unless_named():
+    """Word vectors are made once per machine: in $XDG_CACHE_HOME when the platform names it, in the folder
+    AUDIT_ASSISTANT_CACHE_DIR names when set (it wins), else in ~/.cache."""
+    assert Settings.from_env({}).cache_dir == Path("~/.cache/audit-assistant")
+    assert Settings.from_env({"XDG_CACHE_HOME": "/x/cache"}).cache_dir == Path("/x/cache/audit-assistant")
+    named = {"XDG_CACHE_HOME": "/x/cache", "AUDIT_ASSISTANT_CACHE_DIR": "/y/words"}
+    assert Settings.from_env(named).cache_dir == Path("/y/words")

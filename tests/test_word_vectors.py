@@ -34,7 +34,7 @@ def test_the_table_is_distilled_once_and_then_read_from_the_cache(words, monkeyp
 
     monkeypatch.setattr(model2vec.distill, "distill", no_second_distil)
     path = resolve_model_path(Settings().embedding_model)
-    again = wordvectors.WordVectors(wordvectors._distil(path, wordvectors._table_dir(path)))
+    again = wordvectors.WordVectors(wordvectors._distil(path, wordvectors._table_dir(path, Settings().cache_dir)))
     assert again.similarity(["staff"], ["employees"])[0, 0] == pytest.approx(
         float(words.similarity(["staff"], ["employees"])[0, 0]), abs=1e-5)
 

@@ -3,8 +3,8 @@ report's words by meaning ("staff" ~ "employees", "spent" ~ "cost") rather than 
 
 `model2vec.distill` runs every token of the model's vocabulary through the model once (about 15 s on two CPU
 cores) and keeps the results as a static table; nothing is downloaded. The table is made on first use and kept
-in the user's cache directory, keyed by the model and the model2vec version, so every store and process on the
-machine shares one copy.
+in `Settings.cache_dir`, keyed by the model and the model2vec version, so every store and process on the machine
+shares one copy.
 """
 
 from __future__ import annotations
@@ -28,20 +28,11 @@ log = logging.getLogger(__name__)
 _PCA_DIMS = 256
 
 
-def cache_root() -> Path:
-    """Where distilled tables are kept: $AUDIT_ASSISTANT_CACHE, else $XDG_CACHE_HOME/audit-assistant."""
-    explicit = os.environ.get("AUDIT_ASSISTANT_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "audit-assistant"
-
-
-def _table_dir(model_path: Path) -> Path:
+def _table_dir(model_path: Path, cache_dir: Path) -> Path:
     import model2vec
 
     key = hashlib.sha256(f"{model_path.resolve()}|{model2vec.__version__}|{_PCA_DIMS}".encode()).hexdigest()[:16]
-    return cache_root() / "word-vectors" / key
+    return cache_dir.expanduser() / "word-vectors" / key
 
 
 def _distil(model_path: Path, target: Path):
@@ -95,11 +86,11 @@ class WordVectors:
 
 
 @lru_cache(maxsize=2)
-def _load(model_spec: str) -> WordVectors:
+def _load(model_spec: str, cache_dir: Path) -> WordVectors:
     path = resolve_model_path(model_spec)
-    return WordVectors(_distil(path, _table_dir(path)))
+    return WordVectors(_distil(path, _table_dir(path, cache_dir)))
 
 
 def make_word_vectors(settings: Settings) -> WordVectors:
     """The word vectors of the settings' embedding model, distilled on first use, loaded once per process."""
-    return _load(settings.embedding_model)
+    return _load(settings.embedding_model, settings.cache_dir)
