@@ -75,3 +75,17 @@ def test_the_hand_set_limits_of_report_resolution_are_settings(library_assistant
     question = "By when did the 2018 shared services strategy aim to move to the cloud?"
     assert resolver().targets(question, question, Filters()) == ["nao-2022-government-shared-services"]
     assert resolver(report_max_targets=0).targets(question, question, Filters()) == []  # "many" reports: all
+
+
+def test_a_comparison_quotes_what_is_asked_not_the_words_that_name_the_reports(library_assistant):
+    """"by 2018 ... the PAC reported in 2023" chose the two reports; their sentences are chosen on the rest of the
+    question (buildings gone), not on "2018" and "report", which match the report's front matter."""
+    answer = library_assistant.ask("Court closures: how many buildings had gone by 2018, and how many by the time "
+                                   "the PAC reported in 2023?")
+    quotes = {c.doc_id: [] for c in answer.citations}
+    for c in answer.citations:
+        quotes[c.doc_id].append(c.quote)
+    assert set(quotes) == {"nao-2018-courts-modernisation", "pac-2023-courts-modernisation"}, answer.text
+    assert not any("Comptroller and Auditor General" in q for qs in quotes.values() for q in qs), answer.text
+    assert "buildings" in quotes["nao-2018-courts-modernisation"][0], answer.text
+    assert any("closed 126 buildings" in q for q in quotes["pac-2023-courts-modernisation"]), answer.text

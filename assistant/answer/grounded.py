@@ -10,6 +10,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -144,12 +145,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         named = tuple(input.get("named_targets") or ())
         if cands and len(targets) >= 2 and len(named) >= 2 and max(
                 (c.p for c in cands if c.doc_id in named), default=0.0) >= self.params["threshold"]:
-            return self._compare(question, q, cands, targets)
+            return self._compare(question, q, chunks, cands, targets)
         if not cands or not self.answerable(cands):
             reason = routed.text if routed is not None else NOT_SUPPORTED
             return decline(question, reason, self._nearest(cands))
         if len(targets) >= 2:
-            return self._compare(question, q, cands, targets)
+            return self._compare(question, q, chunks, cands, targets)
         chosen = self._choose(q, cands)
         rival = _disagreeing(chosen[0], self._runners_up(cands), self.params["threshold"])
         if rival is not None:
@@ -246,8 +247,19 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 lacking_type = False
         return chosen
 
-    def _compare(self, question: str, q: Question, cands: list[F.Candidate], targets: tuple[str, ...]) -> Answer:
-        """One sentence from each named report, or a line saying which report is silent."""
+    def _compare(self, question: str, q: Question, chunks: list[ScoredChunk], cands: list[F.Candidate],
+                 targets: tuple[str, ...]) -> Answer:
+        """One sentence from each named report, or a line saying which report is silent. The sentences are
+        chosen on what the question asks of the reports, without the words that name them ("the 2018 NAO
+        review"): those chose the reports, and in them they match front matter ("Report by the Comptroller and
+        Auditor General … 24 May 2018"), not the answer."""
+        from assistant.query.reports import naming_words
+
+        naming = naming_words(q.clean)
+        asked = tuple(t for t in q.terms if t not in naming)
+        if naming and asked and asked != q.terms:
+            q = replace(q, terms=asked)
+            cands = self.candidates(q, chunks, targets)
         picks, silent = [], []
         floor = self.settings.answer_compare_floor * self.params["threshold"]
         for d in targets:

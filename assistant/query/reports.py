@@ -170,6 +170,20 @@ _YEARS_THEN_REPORT = re.compile(rf"\b{Y}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(
                                 rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
 
 
+# "the 2018 NAO review", "the PAC's 2023 report", "the 2014 report": the words that name a report
+_NAMES_A_REPORT = re.compile(rf"(?:\b{Y}(?:'s)?\s+)?(?:(?-i:[A-Z][A-Za-z&]*)(?:['’]s)?\s+){{0,3}}(?:{Y}\s+)?"
+                             rf"(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+
+
+def naming_words(text: str) -> set[str]:
+    """The tokens with which a question names reports (their years, publishers and "report"), and every other
+    year it gives: in a comparison they say which reports to quote, not what to quote from them."""
+    out = {m.group() for m in re.finditer(rf"\b{Y}\b(?!-\d)", text)}
+    for m in _NAMES_A_REPORT.finditer(text):
+        out.update(tokens(m.group()))
+    return out
+
+
 def _year_and_body(text: str, plural: bool = True) -> list[tuple[str, str | None]]:
     """Each "YEAR [publisher] report" of the text: the year, and the body the words before "report" name when
     the publisher data knows it ("the 2019 PAC report" -> ("2019", "PAC")), else None."""
