@@ -52,7 +52,7 @@ def test_soft_evidence_matches_a_question_word_by_meaning(words):
     weights = {"staff": 2.0, "department": 1.0}
     for c in cands:
         c.held = frozenset(F.stem(t) for t in weights if F.stem(t) in F.stems(c.text))
-        c.f["_focus"] = frozenset({"staff"})
+        c.focus = frozenset({"staff"})
     F.soft(cands, weights, words)
     about_employees, about_weather = cands
     assert about_employees.f["soft_focus"] > about_weather.f["soft_focus"] + 0.3

@@ -43,6 +43,7 @@ class Candidate:
     p: float = 0.0  # probability that it answers (the binary model): decides whether to answer at all
     rank: float = 0.0  # its score among the question's sentences (the ranking model): decides which one
     held: frozenset = frozenset()  # the question's stems the sentence holds (abbreviations widened)
+    focus: frozenset = frozenset()  # the question's stems that are not its report's subject (its title)
 
     @property
     def doc_id(self) -> str:
@@ -106,8 +107,7 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["lex_ctx"] = sum(w for s, w in wanted.items() if s not in have and s in context) / total
         c.f["missing_top"] = float(top is not None and top not in have and top not in context)
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
-        c.held = frozenset(s for s in wanted if s in have)
-        c.f["_focus"] = frozenset(focus)  # kept for `soft`
+        c.held, c.focus = frozenset(s for s in wanted if s in have), frozenset(focus)
     best = max((c.f["lex"] for c in cands), default=0.0)
     for c in cands:
         c.f["lex_gap"] = c.f["lex"] - best
@@ -123,7 +123,6 @@ def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:
     terms = [t for t in weights if not t.isdigit()]
     if not terms or words is None:
         for c in cands:
-            c.f.pop("_focus", None)
             c.f.update(soft_lex=0.0, soft_focus=0.0, soft_min=0.0)
         return
     per = [[w for w in content_terms(c.text) if not w.isdigit()] for c in cands]
@@ -134,10 +133,9 @@ def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:
     w = np.asarray([weights[t] for t in terms], dtype=float)
     for c, ws in zip(cands, per):
         best = sims[:, [col[x] for x in ws]].max(axis=1) if ws else np.zeros(len(terms))
-        focus = c.f.pop("_focus", frozenset())
         best = np.where([s in c.held for s in stems_of], 1.0, best)
         c.f["soft_lex"] = float((w * best).sum() / (w.sum() or 1.0))
-        mask = np.asarray([s in focus for s in stems_of])
+        mask = np.asarray([s in c.focus for s in stems_of])
         c.f["soft_focus"] = float((w * best)[mask].sum() / (w[mask].sum() or 1.0)) if mask.any() else 1.0
         c.f["soft_min"] = float(best[mask].min()) if mask.any() else 1.0
 
