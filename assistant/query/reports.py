@@ -98,7 +98,7 @@ class ReportResolver:
         """Documents the question names: by their publication year, a strategy's year or its name."""
         # A year names a report (see _by_year) unless it is part of a financial year ("2024-25"); strategy
         # years and names ("2018 strategy", "cluster model") always do.
-        years = set(re.findall(rf"\b{Y}\b(?!-\d)", text))
+        years = set(_YEAR_ALONE.findall(text))
         low = text.lower()
         called = _report_years(text)
         picked = self.by_year(years, query or text, f, years) if years else {}
@@ -165,20 +165,23 @@ class ReportResolver:
 # Who published a report, written between its year and "report": "the 2018 NAO review", "the 2023 PAC report",
 # "the 2021 Cabinet Office update" (up to three capitalised words or an acronym; matched case-sensitively).
 _PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
+_REPORT_NOUN = r"(?:reports?|updates?|reviews?|press releases?)"
+# A year on its own, not the first half of a financial year ("2024-25")
+_YEAR_ALONE = re.compile(rf"\b{Y}\b(?!-\d)")
 # "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
 _YEARS_THEN_REPORT = re.compile(rf"\b{Y}\b(?:(?:'s)?(?:,\s*|\s+(?:and|or|,)\s+)(?:the\s+)?{Y}\b)*"
-                                rf"(?:'s)?\s+{_PUBLISHER}(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+                                rf"(?:'s)?\s+{_PUBLISHER}{_REPORT_NOUN}\b", re.I)
 
 
 # "the 2018 NAO review", "the PAC's 2023 report", "the 2014 report": the words that name a report
 _NAMES_A_REPORT = re.compile(rf"(?:\b{Y}(?:'s)?\s+)?(?:(?-i:[A-Z][A-Za-z&]*)(?:['’]s)?\s+){{0,3}}(?:{Y}\s+)?"
-                             rf"(?:reports?|updates?|reviews?|press releases?)\b", re.I)
+                             rf"{_REPORT_NOUN}\b", re.I)
 
 
 def naming_words(text: str) -> set[str]:
     """The tokens with which a question names reports (their years, publishers and "report"), and every other
     year it gives: in a comparison they say which reports to quote, not what to quote from them."""
-    out = {m.group() for m in re.finditer(rf"\b{Y}\b(?!-\d)", text)}
+    out = set(_YEAR_ALONE.findall(text))
     for m in _NAMES_A_REPORT.finditer(text):
         out.update(tokens(m.group()))
     return out
