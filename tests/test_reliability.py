@@ -214,7 +214,8 @@ def test_ingesting_a_changed_document_while_questions_are_asked(tmp_path, corpus
                 # see one known version, and they must agree only when the round sat inside one held window.
                 inside = opened is not None and window[0] == opened
                 if len(cited) != 1 or len(found) != 1 or "unknown" in cited | found or (inside and cited != found):
-                    problems.append(f"mixed or unknown versions: cited {cited}, searched {found}")
+                    problems.append(f"mixed or unknown versions: cited {cited}, searched {found}, window {opened} -> "
+                                        f"{window[0]}, answer {b.text[:300]!r}, cited {[c.doc_id for c in b.citations]}")
                 else:
                     v = next(iter(cited))
                     seen.add(v)
@@ -267,6 +268,38 @@ def test_ingesting_a_changed_document_while_questions_are_asked(tmp_path, corpus
     assert problems == []
     assert seen == set(range(1, VERSIONS + 1))
     assert ingestor.store.ids("changing") == ingestor.catalog.chunk_ids("changing") == version_ids[VERSIONS]
+
+
+def test_a_question_reads_one_version_of_the_catalog_while_an_ingest_commits(tmp_path, embedder):
+    """A question's reads of the catalog (its search's FTS rowids and their chunk ids, the passages, the evidence
+    the answerer reads) see the catalog as it was at its first read, whatever an ingest commits meanwhile.
+    Without it, SQLite hands a replaced chunk's rowid to a chunk of the new version, and a search started before
+    the swap returned the new version's chunks under the old version's rankings."""
+    from assistant.answer.pipeline import Assistant
+    from ingest.pipeline import Ingestor
+
+    settings = Settings(store_dir=tmp_path / "store")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "changing.txt").write_text(_changing_text(1), encoding="utf-8")
+    ingestor = Ingestor(settings, embedder=embedder)
+    ingestor.ingest([docs], progress=False)
+    assistant = Assistant(settings)
+
+    def texts(hits) -> set[str]:
+        return {h.chunk.text for h in hits}
+
+    before = assistant.search(CHANGING_Q)
+    assert any("£107 million" in t for t in texts(before))
+    with assistant.catalog.snapshot():
+        assert texts(assistant.search(CHANGING_Q)) == texts(before)
+        (docs / "changing.txt").write_text(_changing_text(2), encoding="utf-8")
+        assert [r.status for r in ingestor.ingest([docs], progress=False).results] == ["updated"]
+        during = assistant.search(CHANGING_Q)
+        assert during and all("update number 1" in t.lower() for t in texts(during)), texts(during)
+    after = assistant.search(CHANGING_Q)
+    assert any("£207 million" in t for t in texts(after))
+    assert all("update number 2" in t.lower() for t in texts(after))
 
 
 # -- crash safety -------------------------------------------------------------------------------------------

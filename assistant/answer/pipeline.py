@@ -116,10 +116,11 @@ class Assistant:
         if cold:  # the first question of this Assistant opens the stores and loads the model: timed apart
             _ = self.searcher, self.answerer
         t0 = time.perf_counter()
-        prepared = self.prepare(question, history, filters, k)
-        t1 = time.perf_counter()
-        answer = self.answerer.invoke(prepared)
-        t2 = time.perf_counter()
+        with self.catalog.snapshot():  # the passages found and the evidence read to answer: one version of each
+            prepared = self.prepare(question, history, filters, k)
+            t1 = time.perf_counter()
+            answer = self.answerer.invoke(prepared)
+            t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t_load) * 1000}
         if cold:
             timings["load"] = (t0 - t_load) * 1000

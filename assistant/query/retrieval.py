@@ -75,8 +75,12 @@ class Searcher:
         return vector
 
     def search(self, query: str, k: int = 6, filters: Filters | None = None) -> list[ScoredChunk]:
-        """The k best chunks for the query, fused from dense and lexical rankings."""
-        filters = filters or Filters()
+        """The k best chunks for the query, fused from dense and lexical rankings, read from one version of the
+        catalog (see `Catalog.snapshot`)."""
+        with self.catalog.snapshot():
+            return self._search(query, k, filters or Filters())
+
+    def _search(self, query: str, k: int, filters: Filters) -> list[ScoredChunk]:
         doc_ids = None
         if filters.active:
             doc_ids = self.catalog.filter_doc_ids(list(filters.doc_ids) or None, filters.publisher,

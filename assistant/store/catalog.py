@@ -83,6 +83,24 @@ class Catalog:
         return conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read this thread makes in the block sees one version of the catalog: a read transaction, which
+        WAL pins to the file as it was at the block's first read. A question reads the catalog many times (its
+        lexical search alone twice: FTS rowids, then their chunk ids); an ingest committing between two reads
+        would otherwise mix versions, and SQLite reuses a deleted chunk's rowid for the next chunk inserted.
+        Nested blocks share the outer one's snapshot; the ingest's commits wait for nothing."""
+        db = self.db
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if db.in_transaction:
+                db.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with migrations.immediate(self.db) as db:
             yield db
