@@ -327,3 +327,17 @@ def test_any_text_gives_consistent_figures(text):
         assert f.sentence_start <= f.start < f.end <= f.sentence_end
         assert f.unit in UNITS
         assert (f.low is None) == (f.high is None) and (f.low is None or f.low < f.high)
+
+
+def test_a_bare_grouped_number_counts_what_its_sentence_counted_before_it():
+    """"62,400 cases ..., compared with 39,300 at the end of March 2020": the 39,300 is cases too. A bare
+    grouped number with no count before it says nothing of what it counts, and a bare small digit is a
+    reference or a footnote: neither is a figure."""
+    from assistant.text.figures import extract_figures
+
+    got = [(f.raw, f.unit, f.measure) for f in extract_figures(
+        "62,400 cases were waiting in September 2022, compared with 39,300 at the end of March 2020.")]
+    assert ("39,300", "count", "cases") in got
+    assert not [f for f in extract_figures("The index stood at 12,500 in 2019.") if f.unit == "count"]
+    assert not [f for f in extract_figures("It listed 40 sites, as set out in note 3 and in 4 more.")
+                if f.raw in ("3", "4")]

@@ -438,3 +438,39 @@ def test_how_much_a_count_grew_is_not_taken_for_money():
     r = route_calculation("By how much did the backlog of cases grow between March 2020 and September 2022?", chunks)
     assert r.error is None and r.operation == "difference", r.summary
     assert r.calculation.result == "23,100" and "£" not in r.summary, r.summary
+
+
+def test_a_comparison_sentence_that_names_its_measure_once_gives_both_operands():
+    """"62,400 cases ... in September 2022, compared with 39,300 at the end of March 2020": the bare 39,300
+    counts the same cases, and the two figures of one measure at two times are the operands, not a count of
+    something else that shares a year with one of them."""
+    text = ("In 2020 the service moved 232 staff to new offices across the region. "
+            "Waiting lists have grown: 62,400 cases were open at the tribunal in September 2022, compared with "
+            "39,300 at the end of March 2020.")
+    chunks = [Chunk(id="waits-0", doc_id="waits", text=text, page=1, char_start=0, char_end=len(text))]
+    for q in ("By how much did the tribunal's waiting list grow between March 2020 and September 2022?",
+              "By how much did the tribunal's waiting list grow between the end of March 2020 and September 2022, "
+              "in cases and as a percentage?"):
+        r = route_calculation(q, chunks)
+        assert r.error is None and r.operation == "difference", r.summary
+        assert r.calculation.result == "23,100", r.summary
+
+
+def test_in_percentage_terms_asks_for_a_percentage_change():
+    text = ("The new licensing system went live in May 2021, at a cost of £45 million compared with the "
+            "£30 million budgeted when the contract was let.")
+    chunks = [Chunk(id="lic-0", doc_id="lic", text=text, page=1, char_start=0, char_end=len(text))]
+    r = route_calculation("In percentage terms, how far over budget did the licensing system come in?", chunks,
+                          similar=_MEANING[0])
+    assert r.error is None and r.operation == "percent_change", r.summary
+    assert r.calculation.result == "50%", r.summary
+
+
+def test_figures_tied_on_a_side_are_told_apart_by_the_whole_question():
+    """"the budget" alone fits two figures; the rest of the question (the fleet renewal) says which."""
+    text = ("The department budgeted £120 million for the fleet renewal. By March 2022 it had spent £150 million "
+            "on the fleet renewal. Separately, the depot upgrade cost £9 million against a budget of £7 million.")
+    chunks = [Chunk(id="fleet-0", doc_id="fleet", text=text, page=1, char_start=0, char_end=len(text))]
+    r = route_calculation("By what percentage did spending on the fleet renewal exceed the budget?", chunks)
+    assert r.error is None, r.summary
+    assert r.calculation.result == "25%" and "£9 million" not in r.summary and "£7 million" not in r.summary, r.summary

@@ -237,10 +237,12 @@ def _by_meaning(similar, side: str, pool: list[Candidate]) -> list[tuple[float, 
 
 def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple = (),
          content: str | None = None, beside: str | None = None, similar=None,
-         settings: Settings | None = None) -> Candidate:
+         settings: Settings | None = None, context: str | None = None) -> Candidate:
     """The figure of the passages that `side` of the question names; `content` lends it words. Of figures
     that match equally well, one from document `beside` (the other operand's) is the one meant: a library
-    has many reports whose "funding HM Treasury approved" is some other programme's."""
+    has many reports whose "funding HM Treasury approved" is some other programme's. Figures still tied are
+    told apart by the whole question, `context`: "the budget" of "did the spending on the transition exceed
+    the budget" is the transition's, not another project's."""
     s = settings or _DEFAULTS
     quoted = stated(side)
     if quoted:  # the question quotes the figure: find it in the passages, to cite it
@@ -263,6 +265,10 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         tied = [c for c in [best, *rivals] if c.chunk.doc_id == beside]
         if tied and all(c.key == tied[0].key for c in tied):
             best, rivals = tied[0], []
+    if rivals and context:
+        tied = _ranked([best, *rivals], Query.of(context), s)
+        if tied[0][0] > tied[1][0]:
+            best, rivals = tied[0][2], []
     if rivals:
         raise Refusal(f"More than one figure could be “{side.strip(' ?')}”: {best.figure.raw} "
                       f"({best.label}) and {rivals[0].figure.raw} ({rivals[0].label})")

@@ -61,6 +61,7 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
                       r"|how long (?:was|is) the delay"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
+                       r"|in percentage terms"
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower)"),
     ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
               r"|(?:percentage|proportion|fraction) of"),
@@ -94,7 +95,7 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 _UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               (("GBP",), re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
                                     r"|shortfall|overspen|afford|cash|financ", re.I)),
-              (("percent",), re.compile(r"percentage points|%|per ?cent", re.I)),
+              (("percent",), re.compile(r"percentage points|%|per ?cent\b", re.I)),
               # English grammar, not the corpus's idiom: "how much" asks for an amount of something uncountable
               # (money, a percentage), "how many" for a count; "by how much" asks of either ("by how much did the
               # backlog of cases grow").
@@ -241,7 +242,8 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         a = _pick(ask, cands, sides[0], units, content=lent[0])
         picked.append(a)
         same = units if stated(sides[1]) or a.figure.unit in calc.CALENDAR else (a.figure.unit,)
-        b = _pick(ask, cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id)
+        b = _pick(ask, cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id,
+                  context=ask.subject)
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
 
@@ -251,15 +253,22 @@ def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tup
     q = Query.of(subject)
     pool = [c for c in cands if c.end is None and c.figure.unit in units]
     ranked = [c for s, _, c in _ranked(pool, q, settings) if s > 0]  # some word of the subject near it
-    out = []
-    for year in years:
-        # a figure dated in this year whose sentence does not also name the other year (a comparison
-        # sentence "62,400 in 2022, compared with 39,300 in 2020" names both: the year nearest the figure wins)
-        near = [c for c in ranked if year in c.figure.sentence and c not in out and _nearest_year(c, years) == year]
-        if not near:
-            return None
-        out.append(near[0])
-    return out[0], out[1]
+    # A comparison sentence names its measure once ("62,400 cases were waiting to be heard in the Crown Court
+    # in September 2022, compared with 39,300 at the end of March 2020"): a figure of the same measure in the
+    # sentence of a ranked one stands with it, though the subject's words sit by the other figure only.
+    placed = {(c.chunk.id, c.figure.sentence_start) for c in ranked}
+    ranked += [c for c in pool if c not in ranked and (c.chunk.id, c.figure.sentence_start) in placed
+               and any(r.chunk.id == c.chunk.id and r.figure.sentence_start == c.figure.sentence_start
+                       and r.figure.measure == c.figure.measure and r.figure.unit == c.figure.unit for r in ranked)]
+    # Per year, the figures dated in it: a sentence naming both years ("62,400 in 2022, compared with 39,300 in
+    # 2020") dates each figure by the year nearest it. The pair is one measure at two times: the best-ranked
+    # pair of the same unit and measure, else of the same unit.
+    near = [[c for c in ranked if year in c.figure.sentence and _nearest_year(c, years) == year] for year in years]
+    pairs = [(a, b) for a in near[0] for b in near[1] if a is not b and a.figure.unit == b.figure.unit]
+    same = [(a, b) for a, b in pairs if a.figure.measure == b.figure.measure]
+    if not (same or pairs):
+        return None
+    return min(same or pairs, key=lambda p: ranked.index(p[0]) + ranked.index(p[1]))
 
 
 def _nearest_year(c: Candidate, years: list[str]) -> str | None:

@@ -23,7 +23,7 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,11 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
                                                   "of_total": normalise(total), "noun": noun}
     noun, noun_end = _noun_after(text, end, len(text))
     if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]):
-        return None  # a bare digit with nothing counted is a reference, a footnote or noise
+        if "," not in g["n"]:
+            return None  # a bare digit with nothing counted is a reference, a footnote or noise
+        # A bare grouped number ("compared with 39,300") is no footnote: it counts what an earlier count of its
+        # sentence counts, or it is dropped (see extract_figures)
+        return start, end, {"value": _value(g["n"], g.get("s")), "unit": "count", "noun": "", "bare": True}
     if kind == "count_word" and g["n"].lower() == "one":
         return None  # "no one objected", "one reason": only "one of the seven" counts
     value = _value(g["n"], g.get("s"))
@@ -379,6 +383,8 @@ def extract_figures(text: str) -> list[Figure]:
     last_count: dict[tuple[int, int], tuple[Decimal, int]] = {}
     for start, end, sent, fields in sorted(found, key=lambda x: x[0]):
         noun = fields.pop("noun", "") or ""
+        if fields.pop("bare", False) and not last_noun.get(sent):
+            continue  # a bare grouped number with no count before it in its sentence: nothing says what it counts
         if fields["unit"] == "count":
             # An elliptical count ("two of the seven recommendations ... and five are ...") counts the same things.
             noun = noun or last_noun.get(sent, "")
