@@ -108,6 +108,14 @@ def test_a_person_named_with_a_role_in_apposition_is_person_evidence():
     assert not shows("person", "In December 2012, the Cabinet Office published its strategy.")
 
 
+def test_a_name_with_post_nominal_letters_is_person_evidence():
+    from assistant.text.patterns import shows
+
+    assert shows("person", "Joan Baird MP, Chair of the Committee, said the targets had been missed.")
+    assert shows("person", "Priya Nair KC, the panel's counsel, said it had not been consulted.")
+    assert not shows("person", "The NHS, CQC and DHSC said nothing.")
+
+
 def test_bullet_items_and_leader_rows_are_each_their_own_sentence():
     from assistant.text.sentences import split_sentences
 
