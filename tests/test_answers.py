@@ -351,3 +351,24 @@ def test_how_many_sentences_an_answer_quotes_is_a_setting(tmp_path, embedder):
     assert len(three.citations) == 3, three.text
     assert all(part in three.text for part in ("March 2026", "Amara Osei", "£480 million")), three.text
     assert_verifiable(three, assistant)
+
+
+def test_a_best_sentence_that_is_an_item_of_an_announced_list_brings_the_whole_list(embedder):
+    """When the sentence that best matches is the list's first item ("First, the shipyard ..."), the answer is
+    the sentence announcing the list and every item, not one item and the announcer after it."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import GroundedAnswerer
+    from assistant.query.analysis import analyse
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    text = ("The review identifies three risks to value for money. First, the shipyard has no other orders, so a "
+            "further delay would fall on the department alone. Second, crew training for the new engines has not "
+            "started. Third, two harbours still need deeper berths before the larger vessels can dock.")
+    sc = ScoredChunk(Chunk("ferry-1", "ferry", text, 1, char_start=0, char_end=len(text)), 1.0)
+    sents = split_sentences(text)
+    cands = [F.Candidate(sc, 0, s.start, s.end, s.text, p=0.9 - i / 10) for i, s in enumerate(sents)]
+    cands = [cands[1], cands[0], *cands[2:]]  # the first item ranked best, the announcer next
+    q = analyse("What three risks to value for money did the review find with the shipyard and crews?")
+    chosen = GroundedAnswerer(embedder)._choose(q, cands)
+    assert [c.text for c in chosen] == [s.text for s in sents], [c.text for c in chosen]

@@ -143,3 +143,14 @@ def test_abbreviations_are_read_from_the_documents_own_definitions():
     assert stems("electronic patient record") <= widen(stems("176 trusts had an EPR"), links)
     assert "epr" in widen(stems("176 trusts had an electronic patient record"), links)
     assert widen(stems("nothing defined here"), links) == stems("nothing defined here")
+
+
+def test_a_clause_that_sets_the_scene_does_not_set_the_answer_type():
+    from assistant.query.analysis import analyse
+
+    assert analyse("When the regulator fined three firms in 2021, what did it do with the money?").types == ()
+    assert analyse("When the NAO reported in 2018, how much had been spent?").types == ("amount",)
+    assert analyse("When did the NAO report on the programme?").types == ("date",)
+    assert analyse("When will it finish, and how much will it cost?").types == ("amount", "date")
+    assert analyse("EPR coverage in 2022 - no. of trusts?").types == ("count",)
+    assert analyse("When will the depot open, and who runs it?").types == ("date", "person")

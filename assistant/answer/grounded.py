@@ -221,6 +221,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         items = _list_items(q, best, self.settings)
         if items:
             return [best, *items]
+        whole = _list_of(q, best, self.settings)
+        if whole:
+            return whole
         reason = _reason_after(q, best, self.settings.answer_list_max_items)
         if reason:
             return [best, *reason]
@@ -317,11 +320,27 @@ _ANNOUNCED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[
 
 def _following(best: F.Candidate) -> list[F.Candidate]:
     """The sentences after `best` in its passage (none addressed to an answerer), as candidates to quote."""
+    return [c for c in _passage(best) if c.start >= best.end]
+
+
+def _passage(best: F.Candidate) -> list[F.Candidate]:
+    """The sentences of `best`'s passage (none addressed to an answerer), in order, as candidates to quote."""
     from assistant.query.safety import is_instruction
     from assistant.text.sentences import split_sentences
 
     return [F.Candidate(best.chunk, best.passage_rank, s.start, s.end, s.text)
-            for s in split_sentences(best.chunk.chunk.text) if s.start >= best.end and not is_instruction(s.text)]
+            for s in split_sentences(best.chunk.chunk.text) if not is_instruction(s.text)]
+
+
+def _list_of(q: Question, best: F.Candidate, settings: Settings) -> list[F.Candidate]:
+    """When the best sentence is an item of a list asked for ("First, splitting the service creates new hand-offs"
+    after "The NAO highlights three risks."), the sentence that announces the list and all its items; else []."""
+    before = [c for c in _passage(best) if c.end <= best.start][-settings.answer_list_max_items:]
+    for announcer in reversed(before):
+        items = _list_items(q, announcer, settings)
+        if items and any(i.start == best.start for i in items):
+            return [announcer, *items]
+    return []
 
 
 def _list_items(q: Question, best: F.Candidate, settings: Settings) -> list[F.Candidate]:

@@ -18,7 +18,7 @@ _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*
 ANSWER_TYPES = (
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|\bper ?cent\b|%", re.I)),
     ("amount", re.compile(r"\bhow much\b", re.I)),
-    ("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bno\. of\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|month|day)\b|\bhow (?:long|soon)\b", re.I)),
     ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b", re.I)),
@@ -59,8 +59,17 @@ def measured_terms(text: str) -> tuple[str, ...]:
     return tuple(content_terms(" ".join(words)))
 
 
+# A "when" (or "after", "once", "if") clause that sets the scene before the question proper: "When Ofwat made four
+# companies restate their figures, what did it do to their leakage?" asks "what", not "when".
+# "When will it finish, who ...?" is itself a question: an auxiliary straight after "when" asks it.
+_SCENE = re.compile(r"^\s*(?:when|after|once|if|as)\b(?!\s+(?:will|would|did|does|do|is|are|was|were|has|have|had|can|"
+                    r"could|should|shall|may|might|must)\b)[^,?]*,\s*(?=(?:what|which|who|whom|whose|how|why|where|"
+                    r"did|does|do|was|were|is|are|has|have|had)\b)", re.I)
+
+
 def question_types(text: str) -> tuple[str, ...]:
     """The answer types a question asks for."""
+    text = _SCENE.sub("", text)
     return tuple(name for name, pattern in ANSWER_TYPES if pattern.search(text))
 
 
