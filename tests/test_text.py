@@ -154,3 +154,12 @@ def test_a_clause_that_sets_the_scene_does_not_set_the_answer_type():
     assert analyse("When will it finish, and how much will it cost?").types == ("amount", "date")
     assert analyse("EPR coverage in 2022 - no. of trusts?").types == ("count",)
     assert analyse("When will the depot open, and who runs it?").types == ("date", "person")
+
+
+def test_the_day_of_a_date_and_a_financial_years_end_are_no_counts():
+    from assistant.text.patterns import shows
+
+    assert not shows("count", "Progress by region (trusts with a system / all trusts, 31 August 2022)")
+    assert not shows("count", "Funding is confirmed for 2024-25 only.")
+    assert shows("count", "On 12 January 2023 the committee heard from 3 officials.")
+    assert shows("count", "176 of the 213 trusts had a system.")

@@ -16,7 +16,9 @@ PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|per ?cent\b)", re.I)
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                 "hundred|thousand|dozen")
-COUNT = re.compile(rf"\b(?!{Y}\b)\d[\d,]*(?:\.\d+)?\b|\b(?:{NUMBER_WORDS})\b", re.I)
+# A count: not a year, not the day of a date ("31 August 2022"), not the second half of a financial year ("2024-25").
+COUNT = re.compile(rf"\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)\d[\d,]*(?:\.\d+)?\b"
+                   rf"|\b(?:{NUMBER_WORDS})\b", re.I)
 DATE = re.compile(rf"{YEAR.pattern}|\b(?:{MONTHS})\b", re.I)
 # A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying. The
 # apposition is a role, as British reports write one: "Daniel Okafor, Chief Executive of HMCTS" (capitalised
