@@ -410,8 +410,25 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     """A total shared among a count: the count is the one in the total's sentence, else the question's own."""
     units = ("count",) if _UNIT_CUES[0][1].search(ask.text) else ("GBP",)  # "average number of", else money
     asked = [f for f in extract_figures(ask.text) if f.unit == "count" and f.value > 0]  # "each of the three bids"
-    try:  # the total is not the count of things itself ("the three bids")
-        whole = _pick(ask, cands, ask.subject, units, avoid=tuple(("count", f.value, None, None) for f in asked))
+    asked_about = set().union(*concepts(ask.subject))
+
+    def counted(c: Candidate) -> list[Candidate]:
+        """The counts of what the question is about in the total's own sentence ("allocated to 84 trusts")."""
+        return [o for o in cands if o.chunk is c.chunk and o.figure.sentence_start == c.figure.sentence_start
+                and o.figure.unit == "count" and o.end is None and o.key != c.key and o.measure & asked_about
+                and o.figure.value > 1]  # a total among one thing is no average
+
+    # An average per thing is a total shared among a count of those things: a total whose sentence counts them
+    # is the one meant, over totals that match the question's words as well but count nothing it asks about.
+    sharable = [c for c in cands if c.figure.unit in units and counted(c)]
+    avoid = tuple(("count", f.value, None, None) for f in asked)  # the total is not the count ("the three bids")
+    try:
+        try:
+            whole = _pick(ask, sharable or cands, ask.subject, units, avoid=avoid)
+        except Refusal:
+            if not sharable:
+                raise
+            whole = _pick(ask, cands, ask.subject, units, avoid=avoid)
     except Refusal:
         if asked:
             raise
@@ -419,9 +436,7 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     picked.append(whole)
     # The count divides by what the question is about: "£1.3 billion allocated to 84 trusts" for an average
     # per trust; the "nine months" of "nine months later ... to cost £1.34 billion" is no count of anything asked.
-    asked_about = set().union(*concepts(ask.subject))
-    beside = [c for c in cands if c.chunk is whole.chunk and c.figure.sentence_start == whole.figure.sentence_start
-              and c.figure.unit == "count" and c.end is None and c.key != whole.key and c.measure & asked_about]
+    beside = counted(whole)
     if asked:
         clash = [c for c in beside if c.figure.value != asked[0].value
                  and any(g & c.measure for g in concepts(asked[0].raw))]
