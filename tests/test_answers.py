@@ -372,3 +372,35 @@ def test_a_best_sentence_that_is_an_item_of_an_announced_list_brings_the_whole_l
     q = analyse("What three risks to value for money did the review find with the shipyard and crews?")
     chosen = GroundedAnswerer(embedder)._choose(q, cands)
     assert [c.text for c in chosen] == [s.text for s in sents], [c.text for c in chosen]
+
+
+def test_a_list_announced_at_the_end_of_a_passage_is_read_on_into_the_next(tmp_path):
+    """"The review recommends that the department should:" ends one passage and its items start the next: the
+    items are quoted from the next passage of the page, not left out."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import _list_items
+    from assistant.config import Settings
+    from assistant.query.analysis import analyse
+    from assistant.store.catalog import Catalog
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    first = ("The ferry programme is two years late. The review recommends that the department should:")
+    second = ("The review recommends that the department should:\n- publish a revised timetable by March 2025;\n"
+              "- agree crew training with the operator;\n- deepen the berths at both harbours.")
+    at = len(first) - len("The review recommends that the department should:")
+    chunks = [Chunk("ferry-a", "ferry", first, 1, char_start=0, char_end=len(first)),
+              Chunk("ferry-b", "ferry", second, 1, char_start=at, char_end=at + len(second))]
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    catalog.replace_document({"doc_id": "ferry", "file": "ferry.txt", "sha256": "x", "title": "Ferry review"},
+                             [(1, first[:at] + second)], chunks)
+    sc = ScoredChunk(catalog.chunks(["ferry-a"])["ferry-a"], 1.0)
+    s = split_sentences(first)[-1]
+    announcer = F.Candidate(sc, 0, s.start, s.end, s.text)
+    q = analyse("What does the review recommend the department should do?")
+    assert _list_items(q, announcer, Settings()) == []  # the passage alone holds none of the items
+    items = _list_items(q, announcer, Settings(), catalog)
+    assert [i.text.strip("- ;.") for i in items] == ["publish a revised timetable by March 2025",
+                                                     "agree crew training with the operator",
+                                                     "deepen the berths at both harbours"]
+    assert all(i.chunk.chunk.id == "ferry-b" and i.text in i.chunk.chunk.text for i in items)

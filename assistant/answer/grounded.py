@@ -218,13 +218,13 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
         sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items."""
         best = cands[0]
-        items = _list_items(q, best, self.settings)
+        items = _list_items(q, best, self.settings, self.catalog)
         if items:
             return [best, *items]
-        whole = _list_of(q, best, self.settings)
+        whole = _list_of(q, best, self.settings, self.catalog)
         if whole:
             return whole
-        reason = _reason_after(q, best, self.settings.answer_list_max_items)
+        reason = _reason_after(q, best, self.settings.answer_list_max_items, self.catalog)
         if reason:
             return [best, *reason]
         chosen = [best]
@@ -318,9 +318,18 @@ class GroundedAnswerer(Runnable[dict, Answer]):
 _ANNOUNCED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
 
 
-def _following(best: F.Candidate) -> list[F.Candidate]:
-    """The sentences after `best` in its passage (none addressed to an answerer), as candidates to quote."""
-    return [c for c in _passage(best) if c.start >= best.end]
+def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:
+    """The sentences after `best` in its passage (none addressed to an answerer), as candidates to quote; with
+    the catalog, carried on into the next passage of its page, where a list announced at the end of a passage
+    continues."""
+    out = [c for c in _passage(best) if c.start >= best.end]
+    nxt = catalog.next_chunk(best.chunk.chunk) if catalog is not None else None
+    if nxt is not None:
+        # Passages overlap by a sentence: the next one's sentences that start after the last one taken
+        done = best.chunk.chunk.char_start + (out[-1].end if out else best.end)
+        first = F.Candidate(ScoredChunk(nxt, best.chunk.score), best.passage_rank, 0, 0, "")
+        out += [c for c in _passage(first) if nxt.char_start + c.start >= done]
+    return out
 
 
 def _passage(best: F.Candidate) -> list[F.Candidate]:
@@ -332,18 +341,18 @@ def _passage(best: F.Candidate) -> list[F.Candidate]:
             for s in split_sentences(best.chunk.chunk.text) if not is_instruction(s.text)]
 
 
-def _list_of(q: Question, best: F.Candidate, settings: Settings) -> list[F.Candidate]:
+def _list_of(q: Question, best: F.Candidate, settings: Settings, catalog=None) -> list[F.Candidate]:
     """When the best sentence is an item of a list asked for ("First, splitting the service creates new hand-offs"
     after "The NAO highlights three risks."), the sentence that announces the list and all its items; else []."""
     before = [c for c in _passage(best) if c.end <= best.start][-settings.answer_list_max_items:]
     for announcer in reversed(before):
-        items = _list_items(q, announcer, settings)
+        items = _list_items(q, announcer, settings, catalog)
         if items and any(i.start == best.start for i in items):
             return [announcer, *items]
     return []
 
 
-def _list_items(q: Question, best: F.Candidate, settings: Settings) -> list[F.Candidate]:
+def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None) -> list[F.Candidate]:
     """The items of a list the best sentence announces: it ends with a colon, or it ends by counting things the
     question names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
     many as it counts (at most `answer_list_max_items`). Structure, not wording: any list a report introduces
@@ -366,13 +375,13 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings) -> list[F.Ca
         return []
     if count is not None and (count < 2 or len(text) > settings.answer_quote_max_chars):  # one thing is no list
         return []
-    items = _following(best)[: min(count or max_items, max_items)]
+    items = _following(best, catalog)[: min(count or max_items, max_items)]
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
     return items
 
 
-def _reason_after(q: Question, best: F.Candidate, max_items: int) -> list[F.Candidate]:
+def _reason_after(q: Question, best: F.Candidate, max_items: int, catalog=None) -> list[F.Candidate]:
     """For "why", a best sentence that states what happened but gives no reason is followed by the next
     sentence of its passage, where reports put the explanation ("Highways England attributes the increase
     to…"); a next sentence that introduces a list ("The main reasons are:") brings its items."""
@@ -380,7 +389,7 @@ def _reason_after(q: Question, best: F.Candidate, max_items: int) -> list[F.Cand
 
     if q.types != ("reason",) or shows("reason", best.text):  # a why-question alone; a reason not yet given
         return []
-    after = _following(best)
+    after = _following(best, catalog)
     if after and after[0].text.rstrip().endswith(":"):
         return after[: 1 + max_items]
     return after[:1]

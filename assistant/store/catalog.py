@@ -231,6 +231,14 @@ class Catalog:
         rows = self.db.execute("SELECT text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)).fetchall()
         return "\n\n".join(r[0] for r in rows)
 
+    def next_chunk(self, chunk: Chunk) -> Chunk | None:
+        """The chunk after this one on its page (its text carries on from this one's), or None."""
+        row = self.db.execute(
+            "SELECT c.*, d.title, d.publisher, d.published, d.url, d.strategy, d.year FROM chunks c "
+            "JOIN documents d USING (doc_id) WHERE c.doc_id = ? AND c.page IS ? AND c.char_start > ? "
+            "ORDER BY c.char_start LIMIT 1", (chunk.doc_id, chunk.page, chunk.char_start)).fetchone()
+        return _chunk(row) if row else None
+
     def iter_chunks(self, doc_id: str | None = None) -> Iterator[Chunk]:
         sql = ("SELECT c.*, d.title, d.publisher, d.published, d.url, d.strategy, d.year FROM chunks c "
                "JOIN documents d USING (doc_id)")
