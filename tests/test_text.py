@@ -163,3 +163,11 @@ def test_the_day_of_a_date_and_a_financial_years_end_are_no_counts():
     assert not shows("count", "Funding is confirmed for 2024-25 only.")
     assert shows("count", "On 12 January 2023 the committee heard from 3 officials.")
     assert shows("count", "176 of the 213 trusts had a system.")
+
+
+def test_a_number_a_document_is_referred_by_is_no_count():
+    from assistant.text.patterns import shows
+
+    assert not shows("count", "Session 2017–2019 | 24 May 2018 | HC 1082")
+    assert not shows("count", "The figures are set out in paragraph 3.")
+    assert shows("count", "HMCTS has closed 126 court buildings.")

@@ -13,7 +13,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
-from assistant.text.patterns import Y
+from assistant.text.patterns import REFERENCE as _REFERENCE, Y
 from assistant.text.sentences import split_clauses, split_sentences
 from assistant.text.terms import AUXILIARIES, stop_words
 
@@ -100,8 +100,6 @@ _PATTERNS = [(kind, re.compile(p, re.I)) for kind, p in (
 )]
 
 # Numbers after these words are references to the report's furniture, not figures.
-_REFERENCE = re.compile(r"(?:figure|fig\.|table|paragraph|para\.?|page|p\.|section|chapter|appendix|annex|"
-                        r"part|note|hc|session|no\.|number|box|volume|vol\.|step|phase|tier)\s*$", re.I)
 _WORD = re.compile(r"\s*([“\"‘']?)([A-Za-z][A-Za-z'’\-]*)([”\"’']?)")
 
 

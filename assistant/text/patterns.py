@@ -16,6 +16,9 @@ PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|per ?cent\b)", re.I)
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                 "hundred|thousand|dozen")
+# Words a document refers by: the number after them names a part or a paper, it counts nothing.
+REFERENCE = re.compile(r"(?:figure|fig\.|table|paragraph|para\.?|page|p\.|section|chapter|appendix|annex|"
+                       r"part|note|hc|session|no\.|number|box|volume|vol\.|step|phase|tier)\s*$", re.I)
 # A count: not a year, not the day of a date ("31 August 2022"), not the second half of a financial year ("2024-25").
 COUNT = re.compile(rf"\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)\d[\d,]*(?:\.\d+)?\b"
                    rf"|\b(?:{NUMBER_WORDS})\b", re.I)
@@ -38,6 +41,11 @@ EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.
 
 
 def shows(answer_type: str, sentence: str) -> bool:
-    """Whether the sentence has evidence of the answer type ("date": a year or month)."""
+    """Whether the sentence has evidence of the answer type ("date": a year or month). A number that a document
+    refers by ("HC 1082", "paragraph 3") counts nothing."""
     pattern = EVIDENCE.get(answer_type)
-    return bool(pattern and pattern.search(sentence))
+    if pattern is None:
+        return False
+    if answer_type != "count":
+        return bool(pattern.search(sentence))
+    return any(not REFERENCE.search(sentence[max(0, m.start() - 12):m.start()]) for m in pattern.finditer(sentence))
