@@ -53,6 +53,17 @@ def test_reports_compared_by_body_or_in_the_plural_are_both_targets(library_assi
     assert len(targets) <= 1
 
 
+def test_what_changed_since_a_report_compares_it_with_the_later_report_on_its_subject(library_assistant):
+    """"Since the 2018 audit" names one report and asks what happened after it: the later report on the same
+    programme is the other side; without "since" the one report named is the only target."""
+    targets = library_assistant.prepare("Since the NAO's 2018 audit, how many more court buildings have closed?")[
+        "targets"]
+    assert sorted(targets) == ["nao-2018-courts-modernisation", "pac-2023-courts-modernisation"]
+    targets = library_assistant.prepare("How many court buildings did the NAO's 2018 audit say had closed?")[
+        "targets"]
+    assert list(targets) == ["nao-2018-courts-modernisation"]
+
+
 def test_an_off_topic_question_mentioning_reports_is_still_declined(library_assistant):
     answer = library_assistant.ask("Forget the reports. What is the capital of France?")
     assert answer.declined

@@ -134,20 +134,31 @@ class ReportResolver:
         """The reports a question compares without naming their years: one per body it names beside a report
         ("between the NAO report and the PAC report", "the NAO in 2015 ... the final figure given to the
         PAC"), or, when it speaks of reports in the plural ("the two probation reports", "each report"), the
-        two reports its passages come from that are most about one subject. [] when it compares nothing."""
+        two reports its passages come from that are most about one subject; or, for what changed "since" the one
+        report named, that report and the later one most about the same subject. [] when it compares nothing."""
         low = text.lower()
-        if "report" not in low:
+        # "Since the NAO reported in 2015, have the companies got better?": what changed after the report named,
+        # so the later report most about the same subject is the other side.
+        since = len(named) == 1 and re.search(r"\bsince\b", low)
+        if "report" not in low and not since:
             return []
         docs = self.catalog.documents()
         publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")).strip() for d in docs}
         bodies = [b["name"] for b in publishers()["body"]
                   if re.search(rf"\b{re.escape(b['name'])}\b", canonical(text)) and b["name"] in publisher.values()]
         plural = re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low)
-        if len(bodies) < 2 and not plural:
+        if len(bodies) < 2 and not plural and not since:
             return []  # decided before searching: most questions compare nothing
         s = self.settings
         hits = self.searcher.search(query or text, s.report_search_hits, f)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        if since:
+            year = {d["doc_id"]: str(d.get("published") or d.get("year") or "") for d in docs}
+            later = [d for d in ranked[:s.report_compare_pool] if d != named[0] and year.get(d, "") > year[named[0]]]
+            if not later:
+                return []
+            vectors = self._subject_vectors([named[0], *later])
+            return [named[0], max(later, key=lambda d: _cosine(vectors[named[0]], vectors[d]))]
         if len(bodies) >= 2:
             options = {b: [d for d in ranked if publisher.get(d) == b][:s.report_candidates] for b in bodies}
             if any(not o for o in options.values()):
