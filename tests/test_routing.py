@@ -485,3 +485,27 @@ def test_an_average_per_thing_shares_the_total_whose_sentence_counts_those_thing
     r = route_calculation("What is the average Digital Fund funding per trust?", chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "average", r.summary
     assert r.calculation.result.startswith("£15.4"), r.summary
+
+
+@pytest.mark.parametrize("question, operation, result", [
+    ("Of the £90m agreed for the depots, how much was left to pay after the £35m paid in 2021?", "difference",
+     "£55 million"),
+    ("avg grant per council from the £300m allocated?", "average", "£5 million"),
+    ("depot programme: % rise in cost per depot, 2019 estimate vs now?", "percent_change", "25%"),
+    ("how much of the £300m allocated to councils had been spent by March 2023, as a percentage?", "share", "40%"),
+])
+def test_ordinary_wordings_of_a_calculation_are_routed(question, operation, result):
+    text = ("In 2021 the department agreed £90 million for the depots and paid £35 million of it that year. "
+            "By March 2023, £300 million had been allocated to 60 councils, of which £120 million had been spent. "
+            "The cost per depot rose from £8 million in the 2019 estimate to £10 million now.")
+    chunks = [Chunk("depots-0", "depots", text, 1, char_start=0, char_end=len(text))]
+    r = route_calculation(question, chunks, similar=_MEANING[0])
+    assert r is not None and r.error is None and r.operation == operation, r and r.summary
+    assert r.calculation.result == result, r.summary
+
+
+def test_one_value_found_on_both_sides_is_no_difference():
+    text = "The target is a 15% cut. The programme has delivered a 15% cut in the south, ahead of the north."
+    chunks = [Chunk("cut-0", "cut", text, 1, char_start=0, char_end=len(text))]
+    r = route_calculation("How much further does the cut need to go to hit the 15% target?", chunks)
+    assert r is None or r.calculation is None, r.summary

@@ -62,17 +62,18 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                       r"|how long (?:was|is) the delay"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
                        r"|in percentage terms"
-                       r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower)"),
+                       r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
+                       r"|drop|decrease|growth|overrun|overspend)"),
     ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
-              r"|(?:percentage|proportion|fraction) of"),
+              r"|(?:percentage|proportion|fraction) of|how (?:much|many) of\b.*\bas a (?:percentage|proportion|share)\s*\??\s*$"),
     ("ratio", r"how many times|\bratio\b"
               r"|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
     ("midpoint", r"mid-?point|half-?way|middle of (?:the|that) range"),
     ("per_year", rf"over (?:the )?(?:next )?{_NUMBER_WORD}[ -]years?\b"),
-    ("average", r"\baverage\b|\bmean (?:value|cost|amount|size)\b"),
+    ("average", r"\baverage\b|\bavg\b|\bmean (?:value|cost|amount|size)\b"),
     ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
-                   r"|greater|bigger|larger|smaller)|by how much|\bexceed(?:s|ed)?\b|\bminus\b|\bsubtract"
-                   r"|\bsurplus\b|\boverspen[dt]\b"),
+                   r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
+                   r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
 ))
 # Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
@@ -87,8 +88,8 @@ _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 # Only a total splits on a bare "and": elsewhere "what is the gap and why?" would be read as two figures.
 _TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),)
 _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
-    r"(?:percentage|proportion|share|fraction|per ?cent) of (?P<whole>.+?)\s(?:was|were|is|are|had|has|have|did|"
-    r"does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
+    r"(?:percentage|proportion|share|fraction|per ?cent|how much|how many) of (?P<whole>.+?)\s(?:was|were|is|are|"
+    r"had|has|have|did|does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
     r"(?P<part>.+?)\bas an? (?:percentage|proportion|share|fraction) of (?P<whole>.+)",
 ))
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
@@ -297,6 +298,8 @@ def _by_size(a: Candidate, b: Candidate, picked: list, larger_first: bool = True
 def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")))
     a, b = _by_size(a, b, picked)  # a gap, or "how much less", is the larger less the smaller
+    if a.quantity == b.quantity:  # one value found twice is not two figures to compare
+        raise Refusal(f"I found {a.figure.raw} on both sides and no second figure to compare it with")
     result = calc.difference(a.quantity, b.quantity)
     word = next((w for w in ("shortfall", "gap", "surplus", "overspend") if w in ask.text.lower()), "difference")
     summary = f"The {word} between {a.named()} and {b.named()} is {result.result}."
