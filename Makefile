@@ -11,7 +11,7 @@ QUESTION ?= How much funding did HM Treasury approve for the clusters?
 help:
 	@echo "make run    - set up, ingest corpus/, start the chat UI at http://localhost:8501"
 	@echo "make test   - set up with test extras, run the whole test suite"
-	@echo "make eval   - run the tuning, validation and sealed sets against ours and the baseline"
+	@echo "make eval   - run the tuning (and tuning-extra), validation and sealed sets against ours and the baseline"
 	@echo "make fit    - refit assistant/answer/params.json on the tuning set (prints validation scores)"
 	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
 
@@ -61,7 +61,7 @@ LIBRARY := corpus/ evals/library/tuning evals/library/validation evals/library/s
 
 eval: $(RUN_STAMP)
 	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
-	for set in tuning validation sealed; do \
+	for set in tuning tuning-extra validation sealed; do \
 	  $(VENV)/bin/audit-assistant eval evals/sets/$$set --store out/library-store --baseline $(patsubst %,--corpus %,$(LIBRARY)) --out out/eval-$$set --quiet || exit 1; \
 	done
 
