@@ -214,8 +214,9 @@ def test_ingesting_a_changed_document_while_questions_are_asked(tmp_path, corpus
                 # see one known version, and they must agree only when the round sat inside one held window.
                 inside = opened is not None and window[0] == opened
                 if len(cited) != 1 or len(found) != 1 or "unknown" in cited | found or (inside and cited != found):
+                    docs = [c.doc_id for c in b.citations]
                     problems.append(f"mixed or unknown versions: cited {cited}, searched {found}, window {opened} -> "
-                                        f"{window[0]}, answer {b.text[:300]!r}, cited {[c.doc_id for c in b.citations]}")
+                                    f"{window[0]}, answer {b.text[:300]!r}, cited {docs}")
                 else:
                     v = next(iter(cited))
                     seen.add(v)

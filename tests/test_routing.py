@@ -473,14 +473,15 @@ def test_figures_tied_on_a_side_are_told_apart_by_the_whole_question():
     chunks = [Chunk(id="fleet-0", doc_id="fleet", text=text, page=1, char_start=0, char_end=len(text))]
     r = route_calculation("By what percentage did spending on the fleet renewal exceed the budget?", chunks)
     assert r.error is None, r.summary
-    assert r.calculation.result == "25%" and "£9 million" not in r.summary and "£7 million" not in r.summary, r.summary
+    assert r.calculation.result == "25%", r.summary
+    assert "£9 million" not in r.summary and "£7 million" not in r.summary, r.summary
 
 
 def test_an_average_per_thing_shares_the_total_whose_sentence_counts_those_things():
     """Two totals fit "the fund's allocation" as well; the one shared "among 84 trusts" is the total for an
     average per trust, and a total beside a count of one is no average."""
-    text = ("The Digital Fund has £2.1 billion of funding for trusts. By August 2022, £1.3 billion of Digital Fund funding "
-            "had gone to 84 trusts. Package 1 (one trust) had £24 million of Digital Fund funding.")
+    text = ("The Digital Fund has £2.1 billion of funding for trusts. By August 2022, £1.3 billion of Digital Fund "
+            "funding had gone to 84 trusts. Package 1 (one trust) had £24 million of Digital Fund funding.")
     chunks = [Chunk("fund-0", "fund", text, 1, char_start=0, char_end=len(text))]
     r = route_calculation("What is the average Digital Fund funding per trust?", chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "average", r.summary

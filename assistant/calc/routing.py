@@ -65,7 +65,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
                        r"|drop|decrease|growth|overrun|overspend)"),
     ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
-              r"|(?:percentage|proportion|fraction) of|how (?:much|many) of\b.*\bas a (?:percentage|proportion|share)\s*\??\s*$"),
+              r"|(?:percentage|proportion|fraction) of"
+              r"|how (?:much|many) of\b.*\bas a (?:percentage|proportion|share)\s*\??\s*$"),
     ("ratio", r"how many times|\bratio\b"
               r"|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
     ("midpoint", r"mid-?point|half-?way|middle of (?:the|that) range"),
