@@ -156,27 +156,12 @@ def signed_logistic(xs, ys, signs: list[int], c: float = 0.5) -> list[float]:
     return [float(v) for v in res.x]
 
 
-def fit_decline(per_case, params: dict, budget: float, calibration=None) -> tuple[dict[str, float], float]:
+def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float], float]:
     """A logistic regression over question-level evidence (`question_features`) telling answerable tuning
     questions from unanswerable ones, and its threshold: the best balanced accuracy that declines at most
-    `budget` of the answerable questions, on `calibration` (the examples of questions the models are not fitted
-    on) when given, else on the tuning questions themselves."""
-    from assistant.answer.features import QUESTION_FEATURES, QUESTION_SIGNS, probability
-
-    xs, ys = _decline_rows(per_case, params)
-    signs = [QUESTION_SIGNS[n] for n in QUESTION_FEATURES[1:]]
-    weights = dict(zip(QUESTION_FEATURES, signed_logistic(xs, ys, signs, c=0.5)))
-    if calibration:
-        xs, ys = _decline_rows(calibration, params)
-    scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
-    ok = [s for s, y in zip(scores, ys) if y]
-    bad = [s for s, y in zip(scores, ys) if not y]
-    return weights, _balanced_threshold(ok, bad, budget)
-
-
-def _decline_rows(per_case, params: dict) -> tuple[list[list[float]], list[int]]:
-    """Each question's evidence for the decline model (`question_features`) and whether it is answerable."""
-    from assistant.answer.features import QUESTION_FEATURES, Candidate, linear, probability, question_features
+    `budget` of the answerable questions."""
+    from assistant.answer.features import (QUESTION_FEATURES, QUESTION_SIGNS, Candidate, linear, probability,
+                                           question_features)
 
     xs, ys = [], []
     for case, case_rows in per_case:
@@ -191,7 +176,12 @@ def _decline_rows(per_case, params: dict) -> tuple[list[list[float]], list[int]]
         qf = question_features(cands)
         xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
         ys.append(int(case.answerable))
-    return xs, ys
+    signs = [QUESTION_SIGNS[n] for n in QUESTION_FEATURES[1:]]
+    weights = dict(zip(QUESTION_FEATURES, signed_logistic(xs, ys, signs, c=0.5)))
+    scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
+    ok = [s for s, y in zip(scores, ys) if y]
+    bad = [s for s, y in zip(scores, ys) if not y]
+    return weights, _balanced_threshold(ok, bad, budget)
 
 
 def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
@@ -240,8 +230,6 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.split("\n\n")[0])
     p.add_argument("--store", required=True, help="store holding corpus/ and evals/library/*")
     p.add_argument("--tuning", default=str(ROOT / "evals/sets/tuning"))
-    p.add_argument("--calibration", default=str(ROOT / "evals/sets/tuning-extra"),
-                   help="questions the decline threshold is set on, not fitted on ('' for the tuning set itself)")
     p.add_argument("--validation", default=str(ROOT / "evals/sets/validation"))
     p.add_argument("--budget", type=float, default=0.05, help="share of answerable tuning questions that may be declined")
     p.add_argument("--out", default=str(PARAMS_FILE))
@@ -264,11 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled, l2)))
     params["rank_l2"] = l2
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
-    # The decline threshold is set on questions written apart from the tuning set and never fitted on: the
-    # models separate their own training questions better than new ones, so a budget met there is overrun on
-    # new wording (tuning-extra: blind-written questions on the tuning documents; see evals/README.md).
-    calibration = examples(assistant, answerer, load_set(args.calibration))[2] if args.calibration else None
-    params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget, calibration)
+    params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
     for ratio in (1.01, 0.8, 0.5, 0.25, 0.0):  # strictest first: a tie keeps answers shorter
         params["second_ratio"] = ratio
