@@ -29,6 +29,11 @@ def _chunks() -> list[Chunk]:
 CHUNKS = _chunks()
 
 
+def _one_passage(doc_id: str, text: str) -> list[Chunk]:
+    """A generated report of one passage."""
+    return [Chunk(id=f"{doc_id}-0", doc_id=doc_id, text=text, page=1, char_start=0, char_end=len(text))]
+
+
 _MEANING: list = []  # the real model's meaning match, as the answerer passes it (set by the fixture below)
 
 
@@ -434,7 +439,7 @@ def test_how_much_a_count_grew_is_not_taken_for_money():
     figures beside it are not its operands."""
     text = ("The backlog grew to 62,400 cases in September 2022, from 39,300 cases in March 2020. "
             "The programme has cost £235 million so far, against £190 million planned.")
-    chunks = [Chunk(id="backlog-0", doc_id="backlog", text=text, page=1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("backlog", text)
     r = route_calculation("By how much did the backlog of cases grow between March 2020 and September 2022?", chunks)
     assert r.error is None and r.operation == "difference", r.summary
     assert r.calculation.result == "23,100" and "£" not in r.summary, r.summary
@@ -447,7 +452,7 @@ def test_a_comparison_sentence_that_names_its_measure_once_gives_both_operands()
     text = ("In 2020 the service moved 232 staff to new offices across the region. "
             "Waiting lists have grown: 62,400 cases were open at the tribunal in September 2022, compared with "
             "39,300 at the end of March 2020.")
-    chunks = [Chunk(id="waits-0", doc_id="waits", text=text, page=1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("waits", text)
     for q in ("By how much did the tribunal's waiting list grow between March 2020 and September 2022?",
               "By how much did the tribunal's waiting list grow between the end of March 2020 and September 2022, "
               "in cases and as a percentage?"):
@@ -459,7 +464,7 @@ def test_a_comparison_sentence_that_names_its_measure_once_gives_both_operands()
 def test_in_percentage_terms_asks_for_a_percentage_change():
     text = ("The new licensing system went live in May 2021, at a cost of £45 million compared with the "
             "£30 million budgeted when the contract was let.")
-    chunks = [Chunk(id="lic-0", doc_id="lic", text=text, page=1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("lic", text)
     r = route_calculation("In percentage terms, how far over budget did the licensing system come in?", chunks,
                           similar=_MEANING[0])
     assert r.error is None and r.operation == "percent_change", r.summary
@@ -470,7 +475,7 @@ def test_figures_tied_on_a_side_are_told_apart_by_the_whole_question():
     """"the budget" alone fits two figures; the rest of the question (the fleet renewal) says which."""
     text = ("The department budgeted £120 million for the fleet renewal. By March 2022 it had spent £150 million "
             "on the fleet renewal. Separately, the depot upgrade cost £9 million against a budget of £7 million.")
-    chunks = [Chunk(id="fleet-0", doc_id="fleet", text=text, page=1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("fleet", text)
     r = route_calculation("By what percentage did spending on the fleet renewal exceed the budget?", chunks)
     assert r.error is None, r.summary
     assert r.calculation.result == "25%", r.summary
@@ -482,7 +487,7 @@ def test_an_average_per_thing_shares_the_total_whose_sentence_counts_those_thing
     average per trust, and a total beside a count of one is no average."""
     text = ("The Digital Fund has £2.1 billion of funding for trusts. By August 2022, £1.3 billion of Digital Fund "
             "funding had gone to 84 trusts. Package 1 (one trust) had £24 million of Digital Fund funding.")
-    chunks = [Chunk("fund-0", "fund", text, 1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("fund", text)
     r = route_calculation("What is the average Digital Fund funding per trust?", chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "average", r.summary
     assert r.calculation.result.startswith("£15.4"), r.summary
@@ -499,7 +504,7 @@ def test_ordinary_wordings_of_a_calculation_are_routed(question, operation, resu
     text = ("In 2021 the department agreed £90 million for the depots and paid £35 million of it that year. "
             "By March 2023, £300 million had been allocated to 60 councils, of which £120 million had been spent. "
             "The cost per depot rose from £8 million in the 2019 estimate to £10 million now.")
-    chunks = [Chunk("depots-0", "depots", text, 1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("depots", text)
     r = route_calculation(question, chunks, similar=_MEANING[0])
     assert r is not None and r.error is None and r.operation == operation, r and r.summary
     assert r.calculation.result == result, r.summary
@@ -507,6 +512,6 @@ def test_ordinary_wordings_of_a_calculation_are_routed(question, operation, resu
 
 def test_one_value_found_on_both_sides_is_no_difference():
     text = "The target is a 15% cut. The programme has delivered a 15% cut in the south, ahead of the north."
-    chunks = [Chunk("cut-0", "cut", text, 1, char_start=0, char_end=len(text))]
+    chunks = _one_passage("cut", text)
     r = route_calculation("How much further does the cut need to go to hit the 15% target?", chunks)
     assert r is None or r.calculation is None, r.summary

@@ -258,10 +258,9 @@ def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tup
     # A comparison sentence names its measure once ("62,400 cases were waiting to be heard in the Crown Court
     # in September 2022, compared with 39,300 at the end of March 2020"): a figure of the same measure in the
     # sentence of a ranked one stands with it, though the subject's words sit by the other figure only.
-    placed = {(c.chunk.id, c.figure.sentence_start) for c in ranked}
-    ranked += [c for c in pool if c not in ranked and (c.chunk.id, c.figure.sentence_start) in placed
-               and any(r.chunk.id == c.chunk.id and r.figure.sentence_start == c.figure.sentence_start
-                       and r.figure.measure == c.figure.measure and r.figure.unit == c.figure.unit for r in ranked)]
+    ranked += [c for c in pool if c not in ranked and any(
+        _same_sentence(r, c) and r.figure.measure == c.figure.measure and r.figure.unit == c.figure.unit
+        for r in ranked)]
     # Per year, the figures dated in it: a sentence naming both years ("62,400 in 2022, compared with 39,300 in
     # 2020") dates each figure by the year nearest it. The pair is one measure at two times: the best-ranked
     # pair of the same unit and measure, else of the same unit.
@@ -285,6 +284,11 @@ def _nearest_year(c: Candidate, years: list[str]) -> str | None:
         return own[0]
     spots = [(abs(m.start() - at), m.group()) for m in YEAR.finditer(s) if m.group() in years]
     return min(spots)[1] if spots else None
+
+
+def _same_sentence(a: Candidate, b: Candidate) -> bool:
+    """Whether two figures sit in one sentence of one passage."""
+    return a.chunk.id == b.chunk.id and a.figure.sentence_start == b.figure.sentence_start
 
 
 def _by_size(a: Candidate, b: Candidate, picked: list, larger_first: bool = True) -> tuple[Candidate, Candidate]:
@@ -335,8 +339,8 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     picked.append(part)
     total = part.figure.of_total
     if total is None:  # "five are still being implemented": the whole may sit on a sibling "two of the seven"
-        total = next((c.figure.of_total for c in cands if c.chunk is part.chunk and c.figure.of_total is not None
-                      and c.figure.sentence_start == part.figure.sentence_start), None)
+        total = next((c.figure.of_total for c in cands if _same_sentence(c, part) and c.figure.of_total is not None),
+                     None)
     if total is not None:
         head = (part.figure.measure or "").split(" ")[0] or "items"
         whole_q = Quantity(total, "count", label=f"all {head}")
@@ -418,8 +422,7 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
     def counted(c: Candidate) -> list[Candidate]:
         """The counts of what the question is about in the total's own sentence ("allocated to 84 trusts")."""
-        return [o for o in cands if o.chunk is c.chunk and o.figure.sentence_start == c.figure.sentence_start
-                and o.figure.unit == "count" and o.end is None and o.key != c.key and o.measure & asked_about
+        return [o for o in cands if _same_sentence(o, c) and o.figure.unit == "count" and o.end is None and o.key != c.key and o.measure & asked_about
                 and o.figure.value > 1]  # a total among one thing is no average
 
     # An average per thing is a total shared among a count of those things: a total whose sentence counts them
