@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from assistant.answer.features import FEATURES, QUESTION_FEATURES
+from assistant.answer.features import FEATURE_SIGNS, FEATURES, QUESTION_FEATURES
 from assistant.answer.grounded import PARAMS_FILE, GroundedAnswerer, load_params
 from assistant.config import Settings
 from evals.dataset import Case, load_set
@@ -56,8 +56,11 @@ def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
     return rows, labels, per_case, labelled
 
 
-def fit(rows, labels):
-    """Logistic regression (scikit-learn), classes balanced: sentences that answer are few."""
+def fit(rows, labels, signs=None):
+    """Logistic regression, classes balanced (sentences that answer are few), each weight kept to its `signs`
+    when given (`signed_logistic`); scikit-learn's otherwise."""
+    if signs:
+        return signed_logistic(rows, labels, signs, c=1.0)
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
@@ -65,10 +68,16 @@ def fit(rows, labels):
     return [float(model.intercept_[0])] + [float(w) for w in model.coef_[0]]
 
 
-def fit_ranking(per_case_labelled, l2: float = 1.0) -> list[float]:
+def _bounds(signs) -> list[tuple]:
+    """L-BFGS-B bounds that keep each weight's sign (1: not negative, -1: not positive, 0: free)."""
+    return [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs]
+
+
+def fit_ranking(per_case_labelled, l2: float = 1.0, signs=None) -> list[float]:
     """A conditional logit (listwise) over each question's sentences: it maximises the share of the softmax
     that falls on the sentences that answer, so it learns which sentence of a question is best rather than
-    whether any is. scipy's L-BFGS, L2-penalised; written here because scikit-learn has no listwise model."""
+    whether any is. scipy's L-BFGS, L2-penalised, each weight kept to its `signs` when given; written here
+    because scikit-learn has no listwise model."""
     import numpy as np
     from scipy.optimize import minimize
 
@@ -87,11 +96,11 @@ def fit_ranking(per_case_labelled, l2: float = 1.0) -> list[float]:
             grad = grad - (p_pos - p_all) @ x
         return total, grad
 
-    res = minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B")
+    res = minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B", bounds=_bounds(signs) if signs else None)
     return [0.0] + [float(v) for v in res.x]
 
 
-def choose_l2(labelled, grid=(0.03, 0.1, 0.3, 1.0, 3.0), folds: int = 5) -> tuple[float, dict[float, float]]:
+def choose_l2(labelled, grid=(0.03, 0.1, 0.3, 1.0, 3.0), folds: int = 5, signs=None) -> tuple[float, dict[float, float]]:
     """The ranking model's L2 penalty chosen by cross-validation on the tuning set, folding by document: each
     fold's questions are about reports the model was not fitted on, which is what the sealed set and real
     users ask. The score is the share of held-out questions whose top sentence answers."""
@@ -108,7 +117,7 @@ def choose_l2(labelled, grid=(0.03, 0.1, 0.3, 1.0, 3.0), folds: int = 5) -> tupl
             test = [x for x in labelled if x[2] in part and any(x[1])]
             if not test or not train:
                 continue
-            w = np.asarray(fit_ranking(train, l2)[1:])
+            w = np.asarray(fit_ranking(train, l2, signs)[1:])
             for rows, labels, _ in test:
                 hits += labels[int(np.argmax(np.asarray(rows, dtype=float) @ w))]
                 total += 1
@@ -151,7 +160,7 @@ def signed_logistic(xs, ys, signs: list[int], c: float = 0.5) -> list[float]:
         r = balance * (p - y)
         return nll + w[1:] @ w[1:] / (2 * c), np.concatenate([[r.sum()], x.T @ r + w[1:] / c])
 
-    bounds = [(None, None)] + [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs]
+    bounds = [(None, None)] + _bounds(signs)
     res = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds)
     return [float(v) for v in res.x]
 
@@ -233,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--validation", default=str(ROOT / "evals/sets/validation"))
     p.add_argument("--budget", type=float, default=0.05, help="share of answerable tuning questions that may be declined")
     p.add_argument("--out", default=str(PARAMS_FILE))
+    p.add_argument("--signs", choices=("", "ranking", "both"), default="ranking")
     args = p.parse_args(argv)
 
     from assistant.answer.pipeline import Assistant
@@ -244,12 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     tuning = load_set(args.tuning)
     rows, labels, per_case, labelled = examples(assistant, answerer, tuning)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
-    weights = fit(rows, labels)
+    signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None
+    weights = fit(rows, labels, signs if args.signs in ("both",) else None)
     params["weights"] = dict(zip(FEATURES, weights))
-    l2, cv = choose_l2(labelled)
+    l2, cv = choose_l2(labelled, signs=signs)
     print("  ranking L2 by document-held-out cross-validation: "
           + ", ".join(f"{k}: {v:.3f}" for k, v in cv.items()) + f" -> {l2}", file=sys.stderr)
-    params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled, l2)))
+    params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled, l2, signs)))
     params["rank_l2"] = l2
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)

@@ -21,6 +21,7 @@ _BOILER_RE = "|".join(re.escape(b) for b in sorted(BOILERPLATE, key=len, reverse
 _LINE_ONLY = re.compile(rf"^\s*(?:{_BOILER_RE})\s*$", re.I)
 _GLUED_START = re.compile(rf"^\s*(?:{_BOILER_RE})(?=[A-Z\"“‘])")
 _GLUED_END = re.compile(rf"(?<=[.!?”\"’])\s*(?:{_BOILER_RE})\s*$")
+_NUMBER_ONLY = re.compile(r"^\s*\d{1,2}\.\s*$")  # what is left of a numbered note that was all boilerplate
 
 # Footnote markers: 1-2 digits stuck to a word ("services1 across") or after closing punctuation
 # ("Office.2 ", "million.3 There"). Digits after £, inside numbers or in years are left alone.
@@ -43,9 +44,10 @@ def strip_boilerplate(text: str) -> str:
         if _LINE_ONLY.match(line):
             out.append("")
             continue
-        line = _GLUED_START.sub("", line)
-        line = _GLUED_END.sub("", line)
-        out.append(line)
+        stripped = _GLUED_START.sub("", line)
+        while (shorter := _GLUED_END.sub("", stripped)) != stripped:  # a line may end in more than one
+            stripped = shorter
+        out.append("" if stripped != line and _NUMBER_ONLY.match(stripped) else stripped)
     return "\n".join(out)
 
 

@@ -404,3 +404,25 @@ def test_a_list_announced_at_the_end_of_a_passage_is_read_on_into_the_next(tmp_p
                                                      "agree crew training with the operator",
                                                      "deepen the berths at both harbours"]
     assert all(i.chunk.chunk.id == "ferry-b" and i.text in i.chunk.chunk.text for i in items)
+
+
+def test_a_sentence_about_another_period_does_not_answer_for_the_one_asked(tmp_path, embedder):
+    """The report gives a figure for two financial years; a question about one of them is answered by that one's
+    sentence, and a question about a year the report never covers is declined, not answered with another year's
+    figure."""
+    from assistant.answer import features as F
+
+    assistant = _assistant_over(tmp_path, "canal.txt",
+        "Review of canal towpath maintenance\n\n"
+        "The trust spent £41 million on towpath repairs in 2019-20, mostly on resurfacing.\n\n"
+        "Storm damage in the winter of 2020 closed 38 miles of towpath for several months.\n\n"
+        "In 2021-22 the trust spent £52 million on towpath repairs, after a backlog built up during the pandemic.\n")
+    answer = assistant.ask("How much did the trust spend on towpath repairs in 2021-22?")
+    assert "£52 million" in answer.text and "£41 million" not in answer.text, answer.text
+    prepared = assistant.prepare("How much did the trust spend on towpath repairs in 2023-24?")
+    cands = assistant.grounded.candidates(prepared["analysis"], prepared["chunks"], prepared["targets"])
+    # every sentence names a period, and none the one asked about
+    assert {c.text[:20]: c.f["period_other"] for c in cands} == {
+        "The trust spent £41 ": 1.0, "Storm damage in the ": 1.0, "In 2021-22 the trust": 1.0}
+    assert assistant.ask("How much did the trust spend on towpath repairs in 2023-24?").declined
+    assert F.question_features(cands)["top_period_other"] == 1.0

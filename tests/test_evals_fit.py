@@ -55,3 +55,17 @@ def test_signed_logistic_keeps_each_weight_on_its_side():
     assert free[1] > 0 > free[2]
     held = signed_logistic(x, y, [0, 1])  # the second may not push down: its weight stops at zero
     assert held[1] > 0 and held[2] == 0.0
+
+
+def test_fit_ranking_keeps_each_weight_to_its_sign_when_given():
+    """A feature the data would weigh negatively, held to "not negative" by what it means, stops at zero; the
+    free feature is learnt as without signs. Every sign of the shipped features is stated."""
+    from assistant.answer.features import FEATURE_SIGNS, FEATURES
+
+    questions = [(np.column_stack([np.asarray(rows)[:, 0], -np.asarray(rows)[:, 0]]).tolist(), labels, doc)
+                 for rows, labels, doc in _questions(80)]  # the second feature is the first, negated
+    free = fit_ranking(questions, l2=0.1)
+    assert free[2] < 0
+    held = fit_ranking(questions, l2=0.1, signs=[0, 1])
+    assert held[2] == 0.0 and held[1] > 1.0
+    assert set(FEATURE_SIGNS) == set(FEATURES[1:])

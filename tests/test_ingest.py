@@ -40,6 +40,15 @@ def test_footnote_markers_leave_figures_alone():
     assert strip_boilerplate("Notes for editors") == "Notes for editors"  # a heading, kept
 
 
+def test_a_press_notice_note_that_is_all_boilerplate_leaves_nothing_behind():
+    """The note on where NAO press notices are published, numbered like the other notes to editors, goes with its
+    number; a note with facts, and a number on a line of its own, stay."""
+    text = ("  3. The £96 million was recognised as an impairment.\n"
+            "  4. Press notices and reports are available from the date of publication on the NAO website. "
+            "Hard copies can be obtained by using the relevant links on our website.\n4.\n")
+    assert strip_boilerplate(text) == "  3. The £96 million was recognised as an impairment.\n\n4."
+
+
 def test_sentences_keep_offsets_and_never_split_figures():
     text = "The cost was £9.8 million. Savings were e.g. large. 1. All departments need services.\n\nNext para."
     spans = split_sentences(text)

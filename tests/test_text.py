@@ -171,3 +171,16 @@ def test_a_number_a_document_is_referred_by_is_no_count():
     assert not shows("count", "Session 2017–2019 | 24 May 2018 | HC 1082")
     assert not shows("count", "The figures are set out in paragraph 3.")
     assert shows("count", "HMCTS has closed 126 court buildings.")
+
+
+def test_periods_are_read_in_one_form_whatever_the_writing():
+    """A financial year is one period however it is written; a range names its ends; a year within a financial
+    year meets it, a financial year is met only by itself."""
+    from assistant.text.patterns import period_met, periods
+
+    assert periods("in 2019-20, 2019/20 and 2019–2020") == {"2019-20"}
+    assert periods("the 2015–2019 data and the 2020-25 settlement") == {"2015", "2019", "2020", "2025"}
+    assert periods("in the year to September 2022") == {"2022"}
+    assert periods("published 2020-03-06") == {"2020"}  # a date, not a financial year
+    assert period_met("2020", {"2020-21"}) and period_met("2021", {"2020-21"})
+    assert not period_met("2020-21", {"2020"}) and not period_met("2019-20", {"2018-19", "2020"})

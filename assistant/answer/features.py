@@ -18,14 +18,26 @@ from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
-from assistant.text.patterns import COUNT, MONEY, PERCENT, shows
+from assistant.text.patterns import COUNT, MONEY, PERCENT, period_met, periods, shows
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems
 from assistant.types import ScoredChunk
 
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
-            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min")
+            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other")
+# Which way each feature may move a sentence's score when the sentence models are fitted, fixed by what it means
+# (1: more of it makes a sentence likelier to answer, -1: less likely, 0: left to the data): more of the question's
+# words or meaning, the kind of answer asked for, a better-ranked passage, the report the question names push up;
+# a figure that measures something else, the answer type missing, the question's rarest word missing, another
+# period or another report push down. Length and the question-wide `absent` are left free. Without the signs, a
+# weight can take the opposite sign to make up for a correlated feature, and that does not carry over to other
+# questions (a missing answer type once ranked sentences up).
+FEATURE_SIGNS = {"dense": 1, "dense_gap": 1, "dense_top": 1, "late": 1, "late_gap": 1, "chunk_sim": 1, "chunk_rrank": 1,
+                 "lex": 1, "lex_ctx": 1, "lex_gap": 1, "missing_top": -1, "rare_hit": 1, "focus": 1, "absent": 0,
+                 "measure_hit": 1, "measure_miss": -1, "type_hit": 1, "type_miss": -1, "target_in": 1,
+                 "target_out": -1, "short": 0, "length": 0, "type_x_dense": 1, "rare_x_dense": 1, "soft_lex": 1,
+                 "soft_focus": 1, "soft_min": 1, "period_other": -1}
 # The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
 _DEFAULTS = Settings()
 
@@ -152,12 +164,30 @@ def measures(sentence: str, wanted: set[str], window: int = Settings.feature_mea
     return any(wanted & stems(sentence[max(0, m.start() - window):m.end() + window]) for m in hits)
 
 
+def other_period(sentence: str, asked: set[str], context: set[str]) -> bool:
+    """Whether the sentence speaks of another time than the one the question asks about: the question names a
+    period ("in 2019-20"), the sentence names periods and none is it, and neither does its passage (title, year of
+    publication, section or text). "What was leakage in 2023-24?" is not answered by leakage in 2019-20."""
+    if not asked or any(period_met(a, context) for a in asked):
+        return False
+    named = periods(sentence)
+    return bool(named) and not any(period_met(a, named) for a in asked)
+
+
 def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], settings: Settings | None = None) -> None:
-    """Answer type, what a figure measures, retrieval rank, named report and length features."""
+    """Answer type, what a figure measures, the period a sentence speaks of, retrieval rank, named report and
+    length features."""
     s = settings or _DEFAULTS
     top = max((c.chunk.score for c in cands), default=1.0) or 1.0
     wanted = {stem(t) for t in q.measured}
+    asked = periods(q.clean)
+    contexts: dict[str, set[str]] = {}
     for c in cands:
+        chunk = c.chunk.chunk
+        if asked and chunk.id not in contexts:
+            contexts[chunk.id] = periods(" ".join([str(chunk.meta.get("title") or ""), str(chunk.meta.get("year") or ""),
+                                                   chunk.section or "", chunk.text]))
+        c.f["period_other"] = float(other_period(c.text, asked, contexts.get(chunk.id, set())))
         hit = measures(c.text, wanted, s.feature_measure_window_chars) if wanted else None
         c.f["measure_hit"] = float(hit is True)
         c.f["measure_miss"] = float(hit is False)
@@ -210,16 +240,18 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_period_other")
 
 
 # Which way each piece of evidence may push "answerable" when the decline model is fitted: more of the question
 # found, a likelier best sentence, the kind of answer asked for shown, push up; question words that no retrieved
-# report uses at all, or a figure that measures something else, push down; 0 leaves the sign to the data. Fixed
+# report uses at all, a figure that measures something else, a best sentence about another period, push down;
+# 0 leaves the sign to the data. Fixed
 # by what the features mean, so a quirk of the tuning set cannot flip one (an off-topic question, rare there,
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
-                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1}
+                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1,
+                  "top_period_other": -1}
 
 
 def question_features(cands: list[Candidate]) -> dict[str, float]:
@@ -232,7 +264,7 @@ def question_features(cands: list[Candidate]) -> dict[str, float]:
             "has_type": float(top.f.get("type_hit", 0.0) > 0 or top.f.get("type_miss", 0.0) > 0),
             "top_chunk_sim": top.f.get("chunk_sim", 0.0),
             "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
-            "top_measure_miss": top.f.get("measure_miss", 0.0)}
+            "top_measure_miss": top.f.get("measure_miss", 0.0), "top_period_other": top.f.get("period_other", 0.0)}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:

@@ -158,8 +158,13 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks), self.settings)
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
-        """Whether the best sentences are likely enough to answer: the fitted decline model when there is one,
-        else the best sentence's probability against the threshold."""
+        """Whether the best sentences are likely enough to answer: not when the best speaks of another period than
+        asked; else the fitted decline model when there is one, else the best sentence's probability against the
+        threshold."""
+        if cands[0].f.get("period_other"):
+            # The best sentence speaks of another period than the one asked about, and its passage never names
+            # that one: the figure for 2019-20 does not answer for 2023-24, however well its words match.
+            return False
         model = self.params.get("decline_weights")
         if model:
             return F.probability(F.question_features(cands), model) >= self.params["decline_threshold"]

@@ -49,3 +49,36 @@ def shows(answer_type: str, sentence: str) -> bool:
     if answer_type != "count":
         return bool(pattern.search(sentence))
     return any(not REFERENCE.search(sentence[max(0, m.start() - 12):m.start()]) for m in pattern.finditer(sentence))
+
+
+# A period a text names: a financial year ("2019-20", "2019/20", "2019-2020": the second year follows the first)
+# or a calendar year. A range of years ("2015-2019", "2020-25") names its first and last years.
+_SPAN = re.compile(rf"\b({Y})\s*[-–/]\s*(\d{{4}}|\d{{2}})\b")
+
+
+def periods(text: str) -> set[str]:
+    """The periods a text names, each in one form: "2019-20" for a financial year, "2019" for a year."""
+    out, taken = set(), []
+    for m in _SPAN.finditer(text):
+        first, second = int(m.group(1)), m.group(2)
+        end = int(second) if len(second) == 4 else first // 100 * 100 + int(second)
+        if end == first + 1:
+            out.add(f"{first}-{end % 100:02d}")
+            taken.append(m.span())
+        elif end > first + 1:
+            out.update({str(first), str(end)})
+            taken.append(m.span())
+    for m in YEAR.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            out.add(m.group())
+    return out
+
+
+def period_met(asked: str, named: set[str]) -> bool:
+    """Whether a text naming `named` periods names the `asked` one: a year is met by itself or by a financial
+    year it begins or ends ("in 2020" and "2020-21"); a financial year only by itself."""
+    if asked in named:
+        return True
+    if "-" in asked:
+        return False
+    return any("-" in p and (p[:4] == asked or str(int(p[:4]) + 1) == asked) for p in named)
