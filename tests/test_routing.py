@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.calc.routing import Evidence, RoutedCalculation, route_calculation
+from assistant.config import Settings
 from assistant.types import Chunk
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -515,3 +516,45 @@ def test_one_value_found_on_both_sides_is_no_difference():
     chunks = _one_passage("cut", text)
     r = route_calculation("How much further does the cut need to go to hit the 15% target?", chunks)
     assert r is None or r.calculation is None, r.summary
+
+
+def test_which_of_two_figures_is_larger_is_worked_out_either_way_it_is_asked():
+    """"Which is larger: X or Y?" and "Was X more or less than Y?" compare the two figures and show the
+    difference; a duration describing a side ("the three-year fund") is not its figure."""
+    chunks = _one_passage("ferries", "The department's three-year ferry fund is worth £210 million. Fares brought "
+                                     "in £185 million over the same period.")
+    r = route_calculation("Which is larger: the three-year ferry fund or the fares brought in?", chunks,
+                          similar=_MEANING[0])
+    assert r.error is None and r.operation == "larger", r.summary
+    assert r.calculation.result == "£25 million" and r.summary == (
+        "The three-year ferry fund (£210 million) is larger than the fares brought in (£185 million), by £25 million.")
+    r = route_calculation("Were the fares brought in more or less than the three-year ferry fund?", chunks,
+                          similar=_MEANING[0])
+    assert r.error is None and r.summary.startswith("The fares brought in (£185 million) is less than the three-year"
+                                                    " ferry fund (£210 million)"), r.summary
+    assert route_calculation("Which is the larger programme?", chunks) is None  # one subject, nothing to weigh
+
+
+def test_each_side_of_a_comparison_is_searched_for_in_its_own_report(tmp_path, embedder):
+    """The two figures are in two reports about different things: each side's passages are read, not only the
+    passages the whole question matches best."""
+    from assistant.answer.pipeline import Assistant
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ferries.txt").write_text(
+        "Review of island ferries\n\nThe department replaced four island ferries between 2019 and 2023. The "
+        "ferry replacement budget was £210 million. Two harbours still need deeper berths.\n", encoding="utf-8")
+    (docs / "libraries.txt").write_text(
+        "Review of public libraries\n\nCouncils closed 180 libraries between 2010 and 2020. The library "
+        "modernisation fund totalled £95 million. Visits fell by a third.\n", encoding="utf-8")
+    for i in range(6):  # other ferry passages, which a search for the whole question would fill up on
+        (docs / f"ferry-note-{i}.txt").write_text(
+            f"Ferry note {i}\n\nThe ferry crossing timetable for route {i} was revised to cut waiting at "
+            f"the harbour; the ferry operator budget and the ferry fleet plan were reviewed.\n", encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store", top_k=3, answer_passages=3)
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    answer = Assistant(settings).ask("Which is bigger: the ferry replacement budget or the library modernisation fund?")
+    assert answer.calculations and answer.calculations[0].result == "£115 million", answer.text
+    assert {c.doc_id for c in answer.citations} == {"ferries", "libraries"}

@@ -7,10 +7,12 @@ import threading
 import time
 from dataclasses import replace
 from functools import cached_property
+from itertools import zip_longest
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
+from assistant.calc.routing import compared_sides
 from assistant.store.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import QuestionError
@@ -161,18 +163,17 @@ class Assistant:
         query = retrieval_query(q, history) or q.clean
         pool = max(k, self.settings.answer_passages)
         if not targets:
-            return self.searcher.search(query, pool, f)
+            sides = compared_sides(q.clean)
+            if sides is None:
+                return self.searcher.search(query, pool, f)
+            # "Which is larger: the levy's receipts or the fund?": each side may be in a report of its own, which
+            # a search for the whole question, pulled one way, can miss. Its passages, then each side's, in turn.
+            return _interleave([self.searcher.search(x, pool, f) for x in (query, *sides)], pool)
         per = max(self.settings.answer_passages_per_report, pool // len(targets) + 1)
         found = [self.searcher.search(query, per, replace(f, doc_ids=(d,))) for d in targets]
         if len(targets) == 1:  # one report named: its passages first, then the rest of the corpus
             found.append(self.searcher.search(query, pool, f))
-        merged, seen = [], set()
-        for group in zip(*[g + [None] * (pool - len(g)) for g in found]):
-            for sc in group:
-                if sc and sc.chunk.id not in seen:
-                    seen.add(sc.chunk.id)
-                    merged.append(sc)
-        return merged[: max(pool, per * len(targets))]
+        return _interleave(found, max(pool, per * len(targets)))
 
     # -- reading the store ------------------------------------------------------------------------
     def documents(self) -> list[dict]:
@@ -184,6 +185,17 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         return self.catalog.document_text(doc_id)
+
+
+def _interleave(found: list[list[ScoredChunk]], limit: int) -> list[ScoredChunk]:
+    """The first passage of each search, then the second of each, and so on, each passage once, up to `limit`."""
+    merged, seen = [], set()
+    for group in zip_longest(*found):
+        for sc in group:
+            if sc and sc.chunk.id not in seen:
+                seen.add(sc.chunk.id)
+                merged.append(sc)
+    return merged[:limit]
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from assistant.calc.calculators import Quantity
+from assistant.calc.calculators import CALENDAR, Quantity
 from assistant.config import Settings
 from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
 from assistant.text.terms import AUXILIARIES, stop_words
@@ -244,8 +244,11 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
     told apart by the whole question, `context`: "the budget" of "did the spending on the transition exceed
     the budget" is the transition's, not another project's."""
     s = settings or _DEFAULTS
-    quoted = stated(side)
-    if quoted:  # the question quotes the figure: find it in the passages, to cite it
+    # The question quotes the figure: find it in the passages, to cite it. A duration or date, where no time is
+    # asked for, describes the side instead ("the whole three-year fund" is a sum of money, not three years).
+    times = CALENDAR | {"years"}
+    quoted = [f for f in stated(side) if f.unit in units or f.unit not in times]
+    if quoted:
         return find(cands, quoted[0], side, s)
     q = Query.of(side, content)
     ranked: list[tuple[int, int, Candidate]] = []

@@ -69,6 +69,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
               r"|how (?:much|many) of\b.*\bas a (?:percentage|proportion|share)\s*\??\s*$"),
     ("ratio", r"how many times|\bratio\b"
               r"|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
+    ("larger", r"\b(?:which|what)(?: one)? (?:is|was|are|were|will be)(?: the)? (?:bigger|larger|greater|higher|"
+               r"smaller|lower)\b|\bmore or less than\b|\b(?:larger|bigger|greater|smaller|higher|lower) of\b"),
     ("midpoint", r"mid-?point|half-?way|middle of (?:the|that) range"),
     ("per_year", rf"over (?:the )?(?:next )?{_NUMBER_WORD}[ -]years?\b"),
     ("average", r"\baverage\b|\bavg\b|\bmean (?:value|cost|amount|size)\b"),
@@ -85,6 +87,11 @@ _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?P<a>.+?)\bexceed(?:s|ed)?\b(?P<b>.+)",
     r"(?P<a>.+?)\b(?:than|compared (?:with|to)|versus|vs\.?|minus)\s(?P<b>.+)",
     r"\bsubtract (?P<b>.+?) from (?P<a>.+)",
+))
+# "Which is larger: X or Y?", "Was X more or less than Y?": two sides either way round an "or".
+_EITHER_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
+    r"\b(?:bigger|larger|greater|higher|smaller|lower)\b(?:\s+of)?[\s:,;\-–—]+(?P<a>.+?),?\s+\bor\b\s+(?P<b>.+)",
+    r"^\s*(?:(?:is|was|are|were|did|does|do|will|would|has|have|had)\s+)?(?P<a>.+?)\bmore or less than\b(?P<b>.+)",
 ))
 # Only a total splits on a bare "and": elsewhere "what is the gap and why?" would be read as two figures.
 _TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),)
@@ -191,6 +198,21 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
 
 
 _Routed = tuple[CalculationResult, list[Evidence], str] | None  # calculation, evidence, summary; None: not one
+
+
+def compared_sides(question: str) -> tuple[str, str] | None:
+    """The two things a calculation compares ("which is larger: the levy's receipts or the fund?"), without the
+    times that place them, when the question names both; None otherwise. Each may be in another report, so the
+    passages are searched for each side as well as for the whole question."""
+    op = next((name for name, p in _OPERATIONS if p.search(question)), None)
+    patterns = {"larger": _EITHER_SIDES, "total": _TOTAL_SIDES}.get(op, _SIDES)
+    if op in (None, "share", "midpoint", "per_year", "average", "years_between"):
+        return None
+    sides = _sides(question, patterns)
+    if sides is None or any(_names_nothing(s) or _only_time(s) for s in sides):
+        return None
+    a, b = (" ".join(_untimed(s).split()) for s in sides)
+    return (a, b) if a and b else None
 
 
 def _names_nothing(side: str) -> bool:
@@ -388,6 +410,27 @@ def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     return result, [_evidence(a), _evidence(b)], summary
 
 
+def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
+    """Which of two figures is the larger, with the difference as the working: the figures may come from two
+    reports ("the levy's receipts or the fund")."""
+    sides = _sides(ask.text, _EITHER_SIDES)
+    if sides is None:
+        raise _NotACalculation  # "which is the larger programme?": one subject, no two figures to weigh
+    first, second, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), _EITHER_SIDES)
+    # Each figure is named as the question names it: the user's words say which is which.
+    named = {first.key: f"{sides[0]} ({first.quantity.display()})", second.key: f"{sides[1]} ({second.quantity.display()})"}
+    a, b = _by_size(first, second, picked)
+    if a.quantity == b.quantity:
+        raise Refusal(f"I found {a.figure.raw} on both sides and no second figure to compare it with")
+    result = calc.difference(a.quantity, b.quantity)
+    if re.search(r"\bmore or less than\b", ask.text, re.I):
+        word = "more" if a is first else "less"
+        summary = f"{_cap(named[first.key])} is {word} than {named[second.key]}, by {result.result}."
+    else:
+        summary = f"{_cap(named[a.key])} is larger than {named[b.key]}, by {result.result}."
+    return result, [_evidence(first), _evidence(second)], summary
+
+
 def _midpoint(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     ranged = [c for c in cands if c.figure.is_range and c.end is None]
     a = _pick(ask, ranged, ask.subject, _units(ask.subject, ("GBP", "count", "percent")))
@@ -476,5 +519,5 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 
 _ROUTES = {"difference": _difference, "years_between": _years_between, "share": _share, "ratio": _ratio,
-           "percent_change": _percent_change, "midpoint": _midpoint, "per_year": _per_year, "average": _average,
+           "percent_change": _percent_change, "larger": _larger, "midpoint": _midpoint, "per_year": _per_year, "average": _average,
            "total": _total}
