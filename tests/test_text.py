@@ -184,3 +184,23 @@ def test_periods_are_read_in_one_form_whatever_the_writing():
     assert periods("published 2020-03-06") == {"2020"}  # a date, not a financial year
     assert period_met("2020", {"2020-21"}) and period_met("2021", {"2020-21"})
     assert not period_met("2020-21", {"2020"}) and not period_met("2019-20", {"2018-19", "2020"})
+
+
+def test_a_title_page_block_is_one_sentence_per_line_and_wrapped_prose_stays_whole():
+    """A title block's lines end without full stops and stop well short of the longest: each is its own unit, so
+    "Published on 9 December 2016 …" no longer carries the committee's name and number into a quote. A wrapped
+    line of prose fills the column, or ends on "the", and stays joined."""
+    block = ("House of Commons Committee of Public Accounts\nTwenty-ninth Report of Session 2016–17\nHC 712\n"
+             "Published on 9 December 2016 by authority of the House of Commons")
+    assert [s.text for s in split_sentences(block)] == [
+        "House of Commons Committee of Public Accounts", "Twenty-ninth Report of Session 2016–17", "HC 712",
+        "Published on 9 December 2016 by authority of the House of Commons"]
+    prose = ("The Cabinet Office has established two new independent shared service centres and the\n"
+             "Department said it would move to cloud-based technology by 2025 at the very latest in\n"
+             "March. The Cabinet Office expected savings of £128 million a year from the Next Generation\n"
+             "Shared Services strategy.")
+    assert [s.text for s in split_sentences(prose)] == [
+        "The Cabinet Office has established two new independent shared service centres and the\nDepartment said "
+        "it would move to cloud-based technology by 2025 at the very latest in\nMarch.",
+        "The Cabinet Office expected savings of £128 million a year from the Next Generation\nShared Services "
+        "strategy."]

@@ -64,15 +64,35 @@ def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span
     return spans
 
 
+# A line that ends a unit of its own although no full stop ends it: a title-page line ("House of Commons Committee
+# of Public Accounts", "HC 712"), a heading. A wrapped line of prose fills the column; this one stops well short of
+# the paragraph's longest line, ends on a word that can end a phrase (not "by", "the", "of") and the next line
+# starts anew (a capital or a digit). How much shorter is layout, not wording: a wrap leaves at most a long word's
+# room, well under a quarter of a column.
+_SHORT_LINE = 0.75
+
+
+def _ends_unit(line: str, nxt: str, longest: int) -> bool:
+    from assistant.text.terms import stop_words
+
+    text = line.rstrip()
+    if not text or text[-1] in ".!?:;,-–—(" or not nxt.lstrip()[:1].isupper() and not nxt.lstrip()[:1].isdigit():
+        return False
+    last = re.findall(r"[A-Za-z]+", text[-20:])
+    return len(text) < _SHORT_LINE * longest and not (last and last[-1].lower() in stop_words())
+
+
 def _blocks(base: int, para: str) -> list[tuple[int, str]]:
-    """A paragraph cut where a line is a list item or a leader row (see _BULLET_LINE, _LEADER_LINE); a plain
-    line break stays a wrap."""
+    """A paragraph cut where a line is a list item or a leader row (see _BULLET_LINE, _LEADER_LINE), or a unit
+    of its own (`_ends_unit`); a plain line break stays a wrap."""
     lines = para.split("\n")
+    longest = max(len(line.rstrip()) for line in lines)
     out, start, pos = [], 0, 0
     for i, line in enumerate(lines[:-1]):
         pos += len(line) + 1
         nxt = lines[i + 1]
-        if _BULLET_LINE.match(nxt) or _LEADER_LINE.search(line) or _LEADER_LINE.search(nxt):
+        if (_BULLET_LINE.match(nxt) or _LEADER_LINE.search(line) or _LEADER_LINE.search(nxt)
+                or _ends_unit(line, nxt, longest)):
             out.append((base + start, para[start:pos - 1]))
             start = pos
     out.append((base + start, para[start:]))
