@@ -219,3 +219,11 @@ def test_a_table_laid_out_in_columns_of_spaces_is_one_sentence_per_row():
     prose = ("The department spent £12 million  on the pilot in 2021 and a further sum on its evaluation in the\n"
              "following year, when the pilot was extended to three more regions.")
     assert len(split_sentences(prose)) == 1
+
+
+def test_a_number_a_document_is_referred_by_measures_nothing_asked():
+    """"HC 712" is no figure of what a question counts; a real count next to the same words is."""
+    from assistant.answer.features import measures
+
+    assert measures("The committee published HC 712 in December.", {"publish"}) is None
+    assert measures("The committee published 12 reports in December.", {"report"}) is True

@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
-from assistant.text.patterns import COUNT, MONEY, PERCENT, period_met, periods, shows
+from assistant.text.patterns import COUNT, MONEY, PERCENT, REFERENCE, period_met, periods, shows
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems
 from assistant.types import ScoredChunk
@@ -158,7 +158,8 @@ _QUANTITY = re.compile(f"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}", re.
 def measures(sentence: str, wanted: set[str], window: int = Settings.feature_measure_window_chars) -> bool | None:
     """Whether a figure of the sentence measures what the question counts (one of its stems within a few
     words of the figure); None when the sentence has no figure."""
-    hits = list(_QUANTITY.finditer(sentence))
+    # a number a document is referred by ("HC 1082", "paragraph 3") measures nothing
+    hits = [m for m in _QUANTITY.finditer(sentence) if not REFERENCE.search(sentence[max(0, m.start() - 12):m.start()])]
     if not hits:
         return None
     return any(wanted & stems(sentence[max(0, m.start() - window):m.end() + window]) for m in hits)
