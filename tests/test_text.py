@@ -156,6 +156,20 @@ def test_a_clause_that_sets_the_scene_does_not_set_the_answer_type():
     assert analyse("When will the depot open, and who runs it?").types == ("date", "person")
 
 
+
+def test_when_inside_a_question_sets_a_time_and_asks_for_none():
+    """"when" asks for a date where it asks: opening the question, before an inverted auxiliary, after a
+    preposition, or in a question no other question word opens. Before a subject inside a question opened by
+    "who" or "what", it only sets a time."""
+    from assistant.query.analysis import analyse
+
+    assert analyse("Who chaired the committee when it reported on the contracts in December 2016?").types == ("person",)
+    assert analyse("What did the NAO say when it reported in 2015?").types == ()
+    assert analyse("The auditors said the gateway would slip - to when, and when did it go live?").types == ("date",)
+    assert analyse("By when should the clusters move to the cloud?").types == ("date",)
+    assert analyse("Tell me when the strategy was published").types == ("date",)
+
+
 def test_the_day_of_a_date_and_a_financial_years_end_are_no_counts():
     from assistant.text.patterns import shows
 

@@ -13,13 +13,19 @@ from assistant.text.terms import AUXILIARIES, content_terms
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
+_AUXILIARY = "will|would|did|does|do|is|are|was|were|has|have|had|can|could|should|shall|may|might|must"
 # The kind of answer a question wants, read from English question words (not from any report's idiom):
 # the answer-type evidence a sentence must show ("who" wants a person, "when" a date, "why" a reason).
 ANSWER_TYPES = (
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|\bper ?cent\b|%", re.I)),
     ("amount", re.compile(r"\bhow much\b", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bno\. of\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|month|day)\b|\bhow (?:long|soon)\b", re.I)),
+    # "when" asks for a date where it asks: opening the question, before the inverted auxiliary of a question
+    # ("and when did it go live?") or after a preposition ("by when?"). Inside a sentence, before its subject,
+    # it sets a time ("Who chaired the committee when it reported?" asks who).
+    ("date", re.compile(rf"^\W*(?:(?:and|but|so|then|or)\s+)?when\b|\bwhen\s+(?:{_AUXILIARY})\b"
+                        r"|\b(?:by|until|till|to|since|from)\s+when\b"
+                        r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow (?:long|soon)\b", re.I)),
     ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b", re.I)),
 )
@@ -67,10 +73,16 @@ _SCENE = re.compile(r"^\s*(?:when|after|once|if|as)\b(?!\s+(?:will|would|did|doe
                     r"did|does|do|was|were|is|are|has|have|had)\b)", re.I)
 
 
+# A question opened by another question word asks that; a "when" inside it sets a time. One that is not ("Tell me
+# when the strategy was published", "strategy published when?") asks when.
+_OPENED = re.compile(rf"^\W*(?:what|which|who|whom|whose|how|why|where|{_AUXILIARY})\b", re.I)
+
+
 def question_types(text: str) -> tuple[str, ...]:
     """The answer types a question asks for."""
     text = _SCENE.sub("", text)
-    return tuple(name for name, pattern in ANSWER_TYPES if pattern.search(text))
+    asks_when = bool(re.search(r"\bwhen\b", text, re.I)) and not _OPENED.search(text)
+    return tuple(name for name, pattern in ANSWER_TYPES if pattern.search(text) or (name == "date" and asks_when))
 
 
 def previous_question(history: list[dict] | None) -> str | None:
