@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.text.patterns import Y
+from assistant.text.terms import stop_words
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,9 @@ _COLUMN_GAP = re.compile(r"\S {2,}\S")
 
 
 def _ends_unit(line: str, nxt: str, longest: int) -> bool:
-    from assistant.text.terms import stop_words
-
-    text = line.rstrip()
-    if not text or text[-1] in ".!?:;,-–—(" or not nxt.lstrip()[:1].isupper() and not nxt.lstrip()[:1].isdigit():
-        return False
+    text, first = line.rstrip(), nxt.lstrip()[:1]
+    if not text or text[-1] in ".!?:;,-–—(" or not (first.isupper() or first.isdigit()):
+        return False  # punctuation ends or continues a sentence itself; a lower-case next line continues it
     last = re.findall(r"[A-Za-z]+", text[-20:])
     return len(text) < _SHORT_LINE * longest and not (last and last[-1].lower() in stop_words())
 
