@@ -99,10 +99,28 @@ def take_note_refs(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return "".join(out), tuple(refs)
 
 
+# A gap of two or more spaces between words: a column gap in a table set out with spaces.
+_COLUMN_GAP = re.compile(r"\S[ \t]{2,}\S")
+
+
+def rows_apart(text: str) -> str:
+    """A table set out in columns of spaces ("375 miles      smart motorway in England, March 2020"), which most
+    of a paragraph's lines, two at least, show by a column gap that wrapped prose does not have, gets a blank line
+    between its rows: each row is then a sentence of its own, and a quote is the row asked about. Done before
+    runs of spaces are collapsed, which would hide the columns."""
+    out = []
+    for para in re.split(r"(\n[ \t]*\n)", text):
+        lines = para.split("\n")
+        gaps = sum(bool(_COLUMN_GAP.search(line.strip())) for line in lines)
+        out.append("\n\n".join(lines) if gaps >= 2 and gaps * 2 >= len(lines) else para)
+    return "".join(out)
+
+
 def normalise_whitespace(text: str) -> str:
-    """Trailing spaces off, runs of blank lines to one, non-breaking spaces to spaces."""
+    """Table rows apart (`rows_apart`), trailing spaces off, runs of blank lines to one, non-breaking spaces to
+    spaces."""
     text = text.replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
-    lines = [re.sub(r"[ \t]+", " ", l).strip() for l in text.split("\n")]
+    lines = [re.sub(r"[ \t]+", " ", l).strip() for l in rows_apart(text).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

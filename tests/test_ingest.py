@@ -206,3 +206,19 @@ def test_the_doc_id_of_a_file_is_the_one_its_manifest_names(tmp_path):
     (tmp_path / "manifest.toml").write_text('[[document]]\nfile = "Report (final).txt"\ndoc_id = "nao-2024-x"\n',
                                             encoding="utf-8")
     assert doc_id_for(tmp_path / "Report (final).txt") == "nao-2024-x"
+
+
+def test_a_table_laid_out_in_columns_of_spaces_is_one_sentence_per_row():
+    """A "key facts" table whose figure and label columns are set apart by spaces: cleaning puts its rows apart
+    before it collapses the spaces, so each row is one quote, not the whole table run together. Prose with a
+    stray double space stays one sentence."""
+    table = ("Key facts\n\n  375 miles      smart motorway in England, March 2020\n"
+             "  £14.6 million  average cost per mile of schemes under construction\n"
+             "  18             actions in the 2020 safety stocktake\n")
+    cleaned = clean_pages([Page(1, table)])[0].text
+    assert [s.text for s in split_sentences(cleaned)] == [
+        "Key facts", "375 miles smart motorway in England, March 2020",
+        "£14.6 million average cost per mile of schemes under construction", "18 actions in the 2020 safety stocktake"]
+    prose = ("The department spent £12 million  on the pilot in 2021 and a further sum on its evaluation in the\n"
+             "following year, when the pilot was extended to three more regions.")
+    assert len(split_sentences(clean_pages([Page(1, prose)])[0].text)) == 1

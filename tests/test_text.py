@@ -220,21 +220,6 @@ def test_a_title_page_block_is_one_sentence_per_line_and_wrapped_prose_stays_who
         "strategy."]
 
 
-def test_a_table_laid_out_in_columns_of_spaces_is_one_sentence_per_row():
-    """A "key facts" table whose figure and label columns are set apart by spaces: each row is one quote, not
-    the whole table run together; prose with a stray double space stays whole."""
-    table = ("  375 miles      smart motorway in England, March 2020\n"
-             "  £14.6 million  average cost per mile of schemes under construction\n"
-             "  18             actions in the 2020 safety stocktake")
-    assert [s.text for s in split_sentences(table)] == [
-        "375 miles      smart motorway in England, March 2020",
-        "£14.6 million  average cost per mile of schemes under construction",
-        "18             actions in the 2020 safety stocktake"]
-    prose = ("The department spent £12 million  on the pilot in 2021 and a further sum on its evaluation in the\n"
-             "following year, when the pilot was extended to three more regions.")
-    assert len(split_sentences(prose)) == 1
-
-
 def test_a_number_a_document_is_referred_by_measures_nothing_asked():
     """"HC 712" is no figure of what a question counts; a real count next to the same words is."""
     from assistant.answer.features import measures

@@ -71,7 +71,6 @@ def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span
 # starts anew (a capital or a digit). How much shorter is layout, not wording: a wrap leaves at most a long word's
 # room, well under a quarter of a column.
 _SHORT_LINE = 0.75
-_COLUMN_GAP = re.compile(r"\S {2,}\S")
 
 
 def _ends_unit(line: str, nxt: str, longest: int) -> bool:
@@ -87,17 +86,12 @@ def _blocks(base: int, para: str) -> list[tuple[int, str]]:
     of its own (`_ends_unit`); a plain line break stays a wrap."""
     lines = para.split("\n")
     longest = max(len(line.rstrip()) for line in lines)
-    # A table laid out in columns of spaces ("375 miles      smart motorway in England"): most of its lines have a
-    # gap of two or more spaces between words, which wrapped prose does not (a stray double space is one line's);
-    # each row is a unit.
-    gaps = sum(bool(_COLUMN_GAP.search(line.strip())) for line in lines)
-    table = gaps >= 2 and gaps * 2 >= len(lines)
     out, start, pos = [], 0, 0
     for i, line in enumerate(lines[:-1]):
         pos += len(line) + 1
         nxt = lines[i + 1]
         if (_BULLET_LINE.match(nxt) or _LEADER_LINE.search(line) or _LEADER_LINE.search(nxt)
-                or table or _ends_unit(line, nxt, longest)):
+                or _ends_unit(line, nxt, longest)):
             out.append((base + start, para[start:pos - 1]))
             start = pos
     out.append((base + start, para[start:]))
