@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, labels, per_case, labelled = examples(assistant, answerer, tuning)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
     signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None
-    weights = fit(rows, labels, signs if args.signs in ("both",) else None)
+    weights = fit(rows, labels, signs if args.signs == "both" else None)
     params["weights"] = dict(zip(FEATURES, weights))
     l2, cv = choose_l2(labelled, signs=signs)
     print("  ranking L2 by document-held-out cross-validation: "

@@ -235,6 +235,9 @@ def _by_meaning(similar, side: str, pool: list[Candidate]) -> list[tuple[float, 
     return [(s, pool[i]) for s, i in ranked if s >= similar.floor]
 
 
+_TIMES = CALENDAR | {"years"}  # dates and durations
+
+
 def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple = (),
          content: str | None = None, beside: str | None = None, similar=None,
          settings: Settings | None = None, context: str | None = None) -> Candidate:
@@ -246,8 +249,7 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
     s = settings or _DEFAULTS
     # The question quotes the figure: find it in the passages, to cite it. A duration or date, where no time is
     # asked for, describes the side instead ("the whole three-year fund" is a sum of money, not three years).
-    times = CALENDAR | {"years"}
-    quoted = [f for f in stated(side) if f.unit in units or f.unit not in times]
+    quoted = [f for f in stated(side) if f.unit in units or f.unit not in _TIMES]
     if quoted:
         return find(cands, quoted[0], side, s)
     q = Query.of(side, content)

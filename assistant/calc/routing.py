@@ -165,6 +165,11 @@ def _about(result: CalculationResult) -> str:
     return "about " if "≈" in result.expression else ""
 
 
+def _operation(question: str) -> str | None:
+    """The calculation a question's wording asks for (the first of `_OPERATIONS` it matches), or None."""
+    return next((name for name, p in _OPERATIONS if p.search(question)), None)
+
+
 def route_calculation(question: str, chunks: list[Chunk], context: str | None = None,
                       similar=None, figures: FigureLookup | None = None,
                       settings: Settings | None = None) -> RoutedCalculation | None:
@@ -175,7 +180,7 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
     `figures` looks up the chunks' figures stored at ingestion (see `operands.candidates`); `settings` gives
     the weights operands are scored with (the `operand_*` settings; their defaults when None).
     """
-    op = next((name for name, p in _OPERATIONS if p.search(question)), None)
+    op = _operation(question)
     if op is None:
         return None
     subject = f"{question} {context}" if context and _REFERS_BACK.search(question) else question
@@ -204,7 +209,7 @@ def compared_sides(question: str) -> tuple[str, str] | None:
     """The two things a calculation compares ("which is larger: the levy's receipts or the fund?"), without the
     times that place them, when the question names both; None otherwise. Each may be in another report, so the
     passages are searched for each side as well as for the whole question."""
-    op = next((name for name, p in _OPERATIONS if p.search(question)), None)
+    op = _operation(question)
     patterns = {"larger": _EITHER_SIDES, "total": _TOTAL_SIDES}.get(op, _SIDES)
     if op in (None, "share", "midpoint", "per_year", "average", "years_between"):
         return None
@@ -322,11 +327,16 @@ def _by_size(a: Candidate, b: Candidate, picked: list, larger_first: bool = True
     return a, b
 
 
+def _distinct(a: Candidate, b: Candidate) -> None:
+    """Refuse one value found on both sides: it is not two figures to compare."""
+    if a.quantity == b.quantity:
+        raise Refusal(f"I found {a.figure.raw} on both sides and no second figure to compare it with")
+
+
 def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")))
     a, b = _by_size(a, b, picked)  # a gap, or "how much less", is the larger less the smaller
-    if a.quantity == b.quantity:  # one value found twice is not two figures to compare
-        raise Refusal(f"I found {a.figure.raw} on both sides and no second figure to compare it with")
+    _distinct(a, b)
     result = calc.difference(a.quantity, b.quantity)
     word = next((w for w in ("shortfall", "gap", "surplus", "overspend") if w in ask.text.lower()), "difference")
     summary = f"The {word} between {a.named()} and {b.named()} is {result.result}."
@@ -420,8 +430,7 @@ def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # Each figure is named as the question names it: the user's words say which is which.
     named = {first.key: f"{sides[0]} ({first.quantity.display()})", second.key: f"{sides[1]} ({second.quantity.display()})"}
     a, b = _by_size(first, second, picked)
-    if a.quantity == b.quantity:
-        raise Refusal(f"I found {a.figure.raw} on both sides and no second figure to compare it with")
+    _distinct(a, b)
     result = calc.difference(a.quantity, b.quantity)
     if re.search(r"\bmore or less than\b", ask.text, re.I):
         word = "more" if a is first else "less"

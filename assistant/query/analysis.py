@@ -13,7 +13,7 @@ from assistant.text.terms import AUXILIARIES, content_terms
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
-_AUXILIARY = "will|would|did|does|do|is|are|was|were|has|have|had|can|could|should|shall|may|might|must"
+_AUXILIARY = "|".join(sorted(AUXILIARIES))  # the one list of English auxiliaries (assistant/text/terms)
 # The kind of answer a question wants, read from English question words (not from any report's idiom):
 # the answer-type evidence a sentence must show ("who" wants a person, "when" a date, "why" a reason).
 ANSWER_TYPES = (

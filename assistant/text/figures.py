@@ -23,7 +23,7 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 4  # 3: sentences end at a title-page line; 4: and at each row of a table set in columns of spaces
+EXTRACTOR_VERSION = 4  # 3 and 4: a figure's sentence may end at a title-page line or a table row
 
 
 @dataclass(frozen=True)
