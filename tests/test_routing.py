@@ -472,6 +472,19 @@ def test_in_percentage_terms_asks_for_a_percentage_change():
     assert r.calculation.result == "50%", r.summary
 
 
+def test_two_figures_of_one_clause_are_told_apart_by_the_words_on_their_own_side():
+    """One clause holds both figures, so clause and sentence match either side equally: the words between a
+    figure and its neighbours ("at a cost of" £58 million, £37 million "budgeted") say which is which, and the
+    words naming the calculation ("% overrun") name no figure."""
+    text = ("The case system, originally due in April 2015, went live in September 2016, at a cost of "
+            "£58 million compared with the £37 million budgeted when the supplier was appointed.")
+    r = route_calculation("case system: final cost vs budget, % overrun?", _one_passage("cases", text),
+                          similar=_MEANING[0])
+    assert r.error is None and r.operation == "percent_change", r.summary
+    assert r.calculation.result == "56.8%", r.summary
+    assert [o.value for o in r.calculation.operands] == ["£58 million", "£37 million"], r.calculation
+
+
 def test_figures_tied_on_a_side_are_told_apart_by_the_whole_question():
     """"the budget" alone fits two figures; the rest of the question (the fleet renewal) says which."""
     text = ("The department budgeted £120 million for the fleet renewal. By March 2022 it had spent £150 million "

@@ -27,7 +27,7 @@ _OPERATION_WORDS = set("""shortfall gap difference percentage percent cent propo
 midpoint mid point halfway exceed total combined altogether sum add minus subtract year long later delay pushed back
 put slipped larger bigger greater smaller higher lower amount number figure value increase decrease change range
 average mean highest lowest maximum minimum upper largest biggest greatest smallest originally original initially
-initial revised planned scheduled intended""".split())
+initial revised planned scheduled intended rise fall drop growth reduction overrun overspend overspent""".split())
 # Which end of a range a phrase asks for. "How much lower is X than Y" compares two figures, so a comparative
 # counts only when it is not part of such a comparison.
 _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greatest)\b"
@@ -270,6 +270,8 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         tied = [c for c in [best, *rivals] if c.chunk.doc_id == beside]
         if tied and all(c.key == tied[0].key for c in tied):
             best, rivals = tied[0], []
+    if rivals:  # "at a cost of £58 million compared with the £37 million budgeted": one clause, two figures
+        best, rivals = _by_own_words([best, *rivals], q, cands)
     if rivals and context:
         tied = _ranked([best, *rivals], Query.of(context), s)
         if tied[0][0] > tied[1][0]:
@@ -278,6 +280,29 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         raise Refusal(f"More than one figure could be “{side.strip(' ?')}”: {best.figure.raw} "
                       f"({best.label}) and {rivals[0].figure.raw} ({rivals[0].label})")
     return best
+
+
+def _own_words(c: Candidate, cands: list[Candidate]) -> frozenset[str]:
+    """The stems of the words that are the figure's alone: its sentence between the figures either side of it.
+    A sentence comparing two figures names what each is on its own side ("at a cost of £58 million compared
+    with the £37 million budgeted"), though clause and sentence are shared."""
+    f, text = c.figure, c.chunk.text
+    others = [o.figure for o in cands if o.chunk.id == c.chunk.id and o.figure.sentence_start == f.sentence_start
+              and (o.figure.start, o.figure.end) != (f.start, f.end)]
+    lo = max([o.end for o in others if o.end <= f.start], default=f.sentence_start)
+    hi = min([o.start for o in others if o.start >= f.end], default=f.sentence_end)
+    return frozenset(_stems(text[lo:hi]))
+
+
+def _by_own_words(tied: list[Candidate], q: Query, cands: list[Candidate]) -> tuple[Candidate, list[Candidate]]:
+    """Of figures the query matches equally, the one whose own words (`_own_words`) hold most of its concepts;
+    all of them, still tied, when no single value has the most."""
+    scored = [(sum(1 for g in q.concepts if g & _own_words(c, cands)), c) for c in tied]
+    top = max(n for n, _ in scored)
+    best = [c for n, c in scored if n == top]
+    if top > 0 and all(c.key == best[0].key for c in best):
+        return best[0], []
+    return tied[0], [c for c in tied[1:] if c.key != tied[0].key]
 
 
 def top_two(cands: list[Candidate], question: str, units: tuple[str, ...], similar=None,
