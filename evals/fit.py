@@ -42,10 +42,15 @@ def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
             continue
         cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
         wanted = {s.doc_id for s in case.sources}
+        # A sentence is labelled by what choosing it quotes (GroundedAnswerer.expand: a list's announcer brings its
+        # items): answering when that holds facts of the case, and as many as any sentence's quote holds, so the
+        # announcer of "the three objectives" outranks the item that holds one of them.
+        found = [sum(1 for f in case.positive_facts if find_fact(" ".join(x.text for x in answerer.expand(inp["analysis"], c)), f))
+                 if case.answerable and (not wanted or c.doc_id in wanted) else 0 for c in cands]
+        most = max(found, default=0)
         case_rows, case_labels = [], []
-        for c in cands:
-            hit = case.answerable and (not wanted or c.doc_id in wanted) and any(
-                find_fact(c.text, f) for f in case.positive_facts)
+        for c, n in zip(cands, found):
+            hit = n > 0 and n == most
             row = [c.f.get(name, 0.0) for name in FEATURES[1:]]
             rows.append(row)
             labels.append(int(bool(hit)))
@@ -182,6 +187,8 @@ def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float]
             c.p, c.rank = probability(c.f, params["weights"]), linear(c.f, params["rank_weights"])
             cands.append(c)
         cands.sort(key=lambda c: -c.rank)
+        if cands[0].f.get("period_other"):
+            continue  # declined by rule whatever the model says (GroundedAnswerer.answerable): nothing to learn
         qf = question_features(cands)
         xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
         ys.append(int(case.answerable))

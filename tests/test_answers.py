@@ -228,6 +228,45 @@ def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embed
     assert capped.text == "The review identifies three risks to value for money. [1]", capped.text
 
 
+def test_a_sentence_announcing_the_list_asked_for_is_evidence_of_its_own():
+    """The announcer of a list holds none of the items' words; that it ends by counting what the question asks
+    about, or ends with a colon and holds a noun the question counts, is the evidence (`list_lead`)."""
+    from assistant.answer.features import leads_list
+    from assistant.text.terms import stems
+
+    asked, counted = stems("four objectives woodland programme"), stems("objectives")
+    assert leads_list("The programme has four objectives:", asked, counted)
+    assert leads_list("Its objectives are:", asked, counted)  # a colon, and a noun the question counts
+    assert not leads_list("The Department should:", asked, counted)  # a colon, and nothing the question asks for
+    # a count in passing, in a long sentence that goes on well past it, announces nothing
+    assert not leads_list("The programme has four objectives that ministers agreed in 2021 after a long "
+                          "consultation with landowners, nurseries, local authorities and community forests.",
+                          asked, counted)
+    assert not leads_list("How the programme is performing against its objectives, and what comes next.",
+                          asked, counted)
+
+
+def test_the_announcer_of_a_list_is_chosen_over_a_title_that_shares_the_questions_words(tmp_path, embedder):
+    """A page's subtitle repeats the question's words ("...performing against its objectives"); the sentence that
+    announces the four objectives, followed by them, is what answers."""
+    assistant = _assistant_over(tmp_path, "canal-restoration.txt",
+        "Canal Restoration Programme: progress update, May 2024\n\n"
+        "How the Canal Restoration Programme is performing against its objectives, what we have delivered since "
+        "2020, and what comes next.\n\n"
+        "The programme began in April 2020 and is run by the Waterways Agency.\n\n"
+        "The programme has four objectives:\n\n"
+        "- reopen 120 miles of derelict canal to boats by 2030;\n\n"
+        "- repair 45 listed locks and aqueducts;\n\n"
+        "- create 800 jobs in restoration trades; and\n\n"
+        "- double visitor numbers on restored stretches.\n\n"
+        "By March 2024, 31 miles had reopened and £96 million had been spent.\n")
+    answer = assistant.ask("What are the four objectives of the Canal Restoration Programme?")
+    assert not answer.declined
+    for words in ("120 miles", "45 listed locks", "800 jobs", "double visitor numbers"):
+        assert words in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+
+
 def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library_assistant):
     """"And how many actions…" names no report: the previous question and answer do."""
     history = [{"role": "user", "content": "When did the Department publish its smart motorway safety stocktake?"},
@@ -425,4 +464,3 @@ def test_a_sentence_about_another_period_does_not_answer_for_the_one_asked(tmp_p
     assert {c.text[:20]: c.f["period_other"] for c in cands} == {
         "The trust spent £41 ": 1.0, "Storm damage in the ": 1.0, "In 2021-22 the trust": 1.0}
     assert assistant.ask("How much did the trust spend on towpath repairs in 2023-24?").declined
-    assert F.question_features(cands)["top_period_other"] == 1.0

@@ -69,3 +69,34 @@ def test_fit_ranking_keeps_each_weight_to_its_sign_when_given():
     held = fit_ranking(questions, l2=0.1, signs=[0, 1])
     assert held[2] == 0.0 and held[1] > 1.0
     assert set(FEATURE_SIGNS) == set(FEATURES[1:])
+
+
+def test_a_sentence_is_labelled_by_what_choosing_it_quotes(tmp_path, embedder):
+    """The announcer of a list holds none of its items, yet choosing it quotes them all: the fit labels it
+    answering (as it does an item, whose choice quotes the whole list), and not a sentence outside the list."""
+    import json
+
+    from evals.dataset import load_set
+    from evals.fit import examples
+    from tests.test_answers import _assistant_over
+
+    assistant = _assistant_over(tmp_path, "ferry-review.txt",
+        "Review of the island ferry replacement programme\n\n"
+        "The review identifies three risks to value for money. First, the shipyard has no other orders. "
+        "Second, crew training for the new engines has not started. Third, two harbours still need deeper "
+        "berths.\n\n"
+        "The department should publish a revised timetable by March 2025.\n")
+    case = {"id": "r1", "question": "What are the three risks to value for money?", "answerable": True,
+            "facts": [{"term": "shipyard"}, {"term": "crew training"}, {"term": "deeper berths"}],
+            "sources": ["ferry-review"], "tags": ["list"]}
+    (tmp_path / "set.jsonl").write_text(json.dumps(case) + "\n", encoding="utf-8")
+    cases = load_set(tmp_path / "set.jsonl")
+    answerer = assistant.grounded
+    inp = assistant.prepare(cases[0].question)
+    cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
+    _, _, _, labelled = examples(assistant, answerer, cases)
+    rows, labels, _ = labelled[0]
+    by_text = {c.text: label for c, label in zip(cands, labels)}
+    assert by_text["The review identifies three risks to value for money."] == 1, by_text
+    assert by_text["First, the shipyard has no other orders."] == 1, by_text
+    assert by_text["The department should publish a revised timetable by March 2025."] == 0, by_text

@@ -18,14 +18,14 @@ from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
-from assistant.text.patterns import COUNT, MONEY, PERCENT, REFERENCE, period_met, periods, shows
+from assistant.text.patterns import COUNT, COUNTED, MONEY, PERCENT, REFERENCE, announced, period_met, periods, shows
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems
 from assistant.types import ScoredChunk
 
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
-            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other")
+            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other", "list_lead")
 # Which way each feature may move a sentence's score when the sentence models are fitted, fixed by what it means
 # (1: more of it makes a sentence likelier to answer, -1: less likely, 0: left to the data): more of the question's
 # words or meaning, the kind of answer asked for, a better-ranked passage, the report the question names push up;
@@ -37,7 +37,7 @@ FEATURE_SIGNS = {"dense": 1, "dense_gap": 1, "dense_top": 1, "late": 1, "late_ga
                  "lex": 1, "lex_ctx": 1, "lex_gap": 1, "missing_top": -1, "rare_hit": 1, "focus": 1, "absent": 0,
                  "measure_hit": 1, "measure_miss": -1, "type_hit": 1, "type_miss": -1, "target_in": 1,
                  "target_out": -1, "short": 0, "length": 0, "type_x_dense": 1, "rare_x_dense": 1, "soft_lex": 1,
-                 "soft_focus": 1, "soft_min": 1, "period_other": -1}
+                 "soft_focus": 1, "soft_min": 1, "period_other": -1, "list_lead": 1}
 # The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
 _DEFAULTS = Settings()
 
@@ -175,13 +175,27 @@ def other_period(sentence: str, asked: set[str], context: set[str]) -> bool:
     return bool(named) and not any(period_met(a, named) for a in asked)
 
 
+def leads_list(sentence: str, asked: set[str], counted: set[str], settings: Settings = _DEFAULTS) -> bool:
+    """Whether the sentence announces a list of what the question asks about: it ends by counting things the
+    question names ("The programme has four objectives:" for "what are its objectives?"), or it ends with a colon
+    and holds a noun the question counts ("the three objectives"). The items follow it, not in it, so its own
+    words say little; structure, not wording, any list a report introduces this way. `asked`: the question's
+    stems; `counted`: the stems of what it counts."""
+    if any(stems(noun) & asked for _, noun in announced(sentence, settings.answer_list_short_chars,
+                                                         settings.answer_list_tail_words)):
+        return True
+    return sentence.rstrip().endswith(":") and bool(counted & stems(sentence))
+
+
 def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], settings: Settings | None = None) -> None:
-    """Answer type, what a figure measures, the period a sentence speaks of, retrieval rank, named report and
-    length features."""
+    """Answer type, what a figure measures, the period a sentence speaks of, a list announced, retrieval rank,
+    named report and length features."""
     s = settings or _DEFAULTS
     top = max((c.chunk.score for c in cands), default=1.0) or 1.0
     wanted = {stem(t) for t in q.measured}
     asked = periods(q.clean)
+    terms = stems(" ".join(q.terms))
+    counted = {x for m in COUNTED.finditer(q.clean) for x in stems(m.group(2))}
     contexts: dict[str, set[str]] = {}
     for c in cands:
         chunk = c.chunk.chunk
@@ -195,6 +209,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         shown = [t for t in q.types if shows(t, c.text)]
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
+        c.f["list_lead"] = float(leads_list(c.text, terms, counted, s))
         c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
         c.f["chunk_rrank"] = 1.0 / (1 + c.passage_rank)
         c.f["target_in"] = float(bool(targets) and c.doc_id in targets)
@@ -241,18 +256,18 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_period_other")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss")
 
 
 # Which way each piece of evidence may push "answerable" when the decline model is fitted: more of the question
 # found, a likelier best sentence, the kind of answer asked for shown, push up; question words that no retrieved
-# report uses at all, a figure that measures something else, a best sentence about another period, push down;
-# 0 leaves the sign to the data. Fixed
+# report uses at all, a figure that measures something else, push down; 0 leaves the sign to the data. (A best
+# sentence about another period than asked is declined by rule before the model is asked: see
+# GroundedAnswerer.answerable.) Fixed
 # by what the features mean, so a quirk of the tuning set cannot flip one (an off-topic question, rare there,
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
-                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1,
-                  "top_period_other": -1}
+                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1}
 
 
 def question_features(cands: list[Candidate]) -> dict[str, float]:
@@ -265,7 +280,7 @@ def question_features(cands: list[Candidate]) -> dict[str, float]:
             "has_type": float(top.f.get("type_hit", 0.0) > 0 or top.f.get("type_miss", 0.0) > 0),
             "top_chunk_sim": top.f.get("chunk_sim", 0.0),
             "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
-            "top_measure_miss": top.f.get("measure_miss", 0.0), "top_period_other": top.f.get("period_other", 0.0)}
+            "top_measure_miss": top.f.get("measure_miss", 0.0)}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:

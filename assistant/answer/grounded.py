@@ -216,13 +216,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         cands.sort(key=lambda c: -c.rank)
         return cands
 
-    def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
-        """The best sentence, and a runner-up of the same report that says something new of the kind asked for:
-        a question's answer often spans two sentences ("the revised cost and end date"). How likely the
-        runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`).
-        A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
-        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items."""
-        best = cands[0]
+    def expand(self, q: Question, best: F.Candidate) -> list[F.Candidate]:
+        """What is quoted when `best` is the chosen sentence, before any runner-up: a sentence that announces a
+        list with the list's items; an item of a list asked for with its announcer and the other items; for "why",
+        a sentence without a reason with the next one, where reports explain. Else `best` alone. (The tuning fit
+        labels a sentence by what this quotes, so a list's announcer is learnt as the answer it leads to.)"""
         items = _list_items(q, best, self.settings, self.catalog)
         if items:
             return [best, *items]
@@ -230,8 +228,18 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if whole:
             return whole
         reason = _reason_after(q, best, self.settings.answer_list_max_items, self.catalog)
-        if reason:
-            return [best, *reason]
+        return [best, *reason]
+
+    def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
+        """The best sentence, and a runner-up of the same report that says something new of the kind asked for:
+        a question's answer often spans two sentences ("the revised cost and end date"). How likely the
+        runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`).
+        A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
+        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items."""
+        best = cands[0]
+        whole = self.expand(q, best)
+        if len(whole) > 1:
+            return whole
         chosen = [best]
         ratio = self.params["second_ratio"]
         wanted = stems(" ".join(q.terms))
@@ -320,9 +328,6 @@ class GroundedAnswerer(Runnable[dict, Answer]):
 
 
 # A number and, up to two words on, the plural noun it counts ("three risks", "5 key recommendations").
-_ANNOUNCED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
-
-
 def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:
     """The sentences after `best` in its passage (none addressed to an answerer), as candidates to quote; with
     the catalog, carried on into the next passage of its page, where a list announced at the end of a passage
@@ -363,17 +368,17 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
     many as it counts (at most `answer_list_max_items`). Structure, not wording: any list a report introduces
     this way."""
     from assistant.text.figures import WORD_VALUES
+    from assistant.text.patterns import announced
 
     max_items, short = settings.answer_list_max_items, settings.answer_list_short_chars
     text = best.text.rstrip()
     wanted = stems(" ".join(q.terms))
     count = None
-    for m in _ANNOUNCED.finditer(text):
+    for number, noun in announced(text, short, settings.answer_list_tail_words):
         # the sentence ends on what it counts ("...highlights three risks.", "...made 5 recommendations:"), so
         # it names a list rather than mentioning a number in passing ("...support these three clusters to...")
-        if stems(m.group(2)) & wanted and (len(text) <= short
-                                           or len(text[m.end():].split()) <= settings.answer_list_tail_words):
-            n = m.group(1).lower()
+        if stems(noun) & wanted:
+            n = number.lower()
             count = int(n) if n.isdigit() else WORD_VALUES.get(n)
             break
     if count is None and not text.endswith(":"):

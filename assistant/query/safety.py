@@ -16,7 +16,10 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]*\b(instruction|source|context|document|rule|prompt|"
     r"previous|above|everything|corpus|evidence)s?\b"
     r"|\b(pretend|act as|you are|you're|role-?play|jailbreak|no rules|developer mode|system prompt)\b"
-    r"|\b(just |only )?(say|answer|reply|respond|state|write|output)\b\s+(that|with|only|exactly|\"|“|')",
+    # an imperative opens its clause ("Say that...", "..., then say that", "and just answer with"); "why did the
+    # authorities say that..." reports what someone said, and is a question
+    r"|(?:^|[.?!,;:]\s*|\b(?:and|then|but|so|first|please|now|instead|simply)\s+)(just |only )?"
+    r"(say|answer|reply|respond|state|write|output)\b\s+(that|with|only|exactly|\"|“|')",
     re.I,
 )
 # Text in a *document* that is addressed to whoever answers from it rather than informing its reader. Such a

@@ -36,6 +36,20 @@ PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|P
 REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|so that|in order to|"
                     r"reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|led to|the reason)\b", re.I)
 
+# A count of things: "three risks", "5 main recommendations" (a number and, within two words, a plural noun).
+COUNTED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
+
+
+def announced(sentence: str, short_chars: int, tail_words: int) -> list[tuple[str, str]]:
+    """The counts a sentence ends on, as (number, noun): "The NAO highlights three risks." or "We make 5
+    recommendations:" announce a list; a count in passing ("...support these three clusters to...") does not.
+    A sentence of at most `short_chars` announces what it counts wherever the count stands; a longer one must
+    end within `tail_words` words of it."""
+    text = sentence.rstrip()
+    return [(m.group(1), m.group(2)) for m in COUNTED.finditer(text)
+            if len(text) <= short_chars or len(text[m.end():].split()) <= tail_words]
+
+
 EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.pattern}", re.I),
             "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON}
 
