@@ -341,3 +341,14 @@ def test_a_bare_grouped_number_counts_what_its_sentence_counted_before_it():
     assert not [f for f in extract_figures("The index stood at 12,500 in 2019.") if f.unit == "count"]
     assert not [f for f in extract_figures("It listed 40 sites, as set out in note 3 and in 4 more.")
                 if f.raw in ("3", "4")]
+
+
+def test_the_bare_ends_of_a_change_are_counts():
+    """"Claims rose from 552,000 in 2020-21 to 701,000 in 2022-23": no noun follows either number, but they are
+    what the sentence is about at two times; a bare number elsewhere still counts nothing."""
+    from assistant.text.figures import extract_figures
+
+    got = [(f.raw, f.unit) for f in extract_figures(
+        "New claims registered rose from 552,000 in 2020-21 to 701,000 in 2022-23.")]
+    assert ("552,000", "count") in got and ("701,000", "count") in got
+    assert not [f for f in extract_figures("The index stood at 12,500 in 2019.") if f.unit == "count"]

@@ -485,6 +485,26 @@ def test_two_figures_of_one_clause_are_told_apart_by_the_words_on_their_own_side
     assert [o.value for o in r.calculation.operands] == ["£58 million", "£37 million"], r.calculation
 
 
+def test_a_change_between_two_periods_is_worked_out_from_the_sentence_that_states_both_ends():
+    text = ("The backlog of assessments grew from 118,000 in March 2019 to 246,000 in March 2021. "
+            "New claims registered rose from 552,000 in 2020-21 to 701,000 in 2022-23.")
+    chunks = _one_passage("claims", text)
+    for question, result in (("By what percentage did the backlog grow between March 2019 and March 2021?", "108.5%"),
+                             ("how much did new claims go up in % from 2020-21 to 2022-23?", "27%")):
+        r = route_calculation(question, chunks, similar=_MEANING[0])
+        assert r is not None and r.error is None and r.operation == "percent_change", (question, r)
+        assert r.calculation.result.endswith(result), r.summary
+
+
+def test_counts_of_different_things_are_not_added_up():
+    """"total leakage across England and Wales" splits on "and", but megalitres and trusts make no total."""
+    text = ("Leakage in England and Wales fell to 2,950 megalitres a day in 2023-24. "
+            "Some 35 trusts completed their upgrades.")
+    r = route_calculation("What was total leakage across England and Wales in 2023-24?", _one_passage("leaks", text),
+                          similar=_MEANING[0])
+    assert r is None or r.calculation is None or "35" not in r.calculation.expression, r
+
+
 def test_figures_tied_on_a_side_are_told_apart_by_the_whole_question():
     """"the budget" alone fits two figures; the rest of the question (the fleet renewal) says which."""
     text = ("The department budgeted £120 million for the fleet renewal. By March 2022 it had spent £150 million "

@@ -27,7 +27,8 @@ _OPERATION_WORDS = set("""shortfall gap difference percentage percent cent propo
 midpoint mid point halfway exceed total combined altogether sum add minus subtract year long later delay pushed back
 put slipped larger bigger greater smaller higher lower amount number figure value increase decrease change range
 average mean highest lowest maximum minimum upper largest biggest greatest smallest originally original initially
-initial revised planned scheduled intended rise fall drop growth reduction overrun overspend overspent""".split())
+initial revised planned scheduled intended rise rose fall fell drop grow grew growth reduction overrun overspend
+overspent""".split())
 # Which end of a range a phrase asks for. "How much lower is X than Y" compares two figures, so a comparative
 # counts only when it is not part of such a comparison.
 _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greatest)\b"

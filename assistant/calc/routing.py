@@ -61,7 +61,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
                       r"|how long (?:was|is) the delay"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
-                       r"|in percentage terms"
+                       r"|in percentage terms|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent"
+                       r"|percent(?:age)?)"
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
                        r"|drop|decrease|growth|overrun|overspend)"),
     ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
@@ -306,6 +307,14 @@ def _nearest_year(c: Candidate, years: list[str]) -> str | None:
     cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s", s)] + [len(s)]
     lo = max(x for x in cuts if x <= at)
     hi = min(x for x in cuts if x > at) if any(x > at for x in cuts) else len(s)
+    # "grew from 118,000 in March 2019 to 246,000 in March 2021": a year written after the figure and before the
+    # next number dates it
+    after = s[at + len(c.figure.raw):hi]
+    for m in re.finditer(r"\d+(?:[,.]\d+)*", after):
+        if m.group() in years:
+            return m.group()
+        if not YEAR.fullmatch(m.group()) and not re.search(rf"(?:{MONTHS})\s*$|-$", after[:m.start()]):
+            break  # another figure ("to 246,000") begins: what follows dates that one
     own = [m.group() for m in YEAR.finditer(s[lo:hi]) if m.group() in years]  # the figure's own clause
     if own:
         return own[0]
@@ -409,7 +418,8 @@ def _ratio(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 
 def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    units = _units(ask.text.replace("per cent", ""), ("GBP", "count"))
+    # the percentage is the result asked for ("how much did claims go up in %?"), not the unit of its operands
+    units = _units(re.sub(r"%|\bper ?cent\b|\bpercentage\b|\bhow much\b", "", ask.text, flags=re.I), ("GBP", "count"))
     if re.search(r"\bfrom\b.+\bto\b", ask.text, re.I):  # "from X to Y": a change, in the question's order
         a, b, _ = _two_sided(ask, cands, picked, units)
         result = calc.percent_change(a.quantity, b.quantity)
@@ -522,6 +532,8 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), _TOTAL_SIDES)
     except Refusal:  # "the total cost and who paid it": a bare "and" is too weak a sign to refuse on
         raise _NotACalculation from None
+    if a.figure.unit == b.figure.unit == "count" and a.measure and b.measure and not a.measure & b.measure:
+        raise _NotACalculation  # "total leakage across England and Wales": megalitres and trusts add to nothing
     result = calc.total(a.quantity, b.quantity)
     summary = f"Together, {a.named()} and {b.named()} come to {result.result}."
     return result, [_evidence(a), _evidence(b)], summary

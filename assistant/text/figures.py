@@ -23,7 +23,7 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 4  # 3 and 4: a figure's sentence may end at a title-page line or a table row
+EXTRACTOR_VERSION = 5  # 3 and 4: a figure's sentence may end at a title-page line or a table row; 5: the bare ends of a change ("from 552,000 to 701,000") are counts
 
 
 @dataclass(frozen=True)
@@ -226,6 +226,10 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
     if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]):
         if "," not in g["n"]:
             return None  # a bare digit with nothing counted is a reference, a footnote or noise
+        if _CHANGE_END.search(text[max(0, start - 6):start]):
+            # "New claims rose from 552,000 in 2020-21 to 701,000 in 2022-23": the ends of a change count what
+            # the sentence is about, though no noun follows them
+            return start, end, {"value": _value(g["n"], g.get("s")), "unit": "count", "noun": ""}
         # A bare grouped number ("compared with 39,300") is no footnote: it counts what an earlier count of its
         # sentence counts, or it is dropped (see extract_figures)
         return start, end, {"value": _value(g["n"], g.get("s")), "unit": "count", "noun": "", "bare": True}
@@ -355,6 +359,9 @@ def _row_measure(text: str, sent: tuple[int, int], start: int) -> str | None:
     named = next((m for p, m in _AMOUNT_MEASURES if p.search(header)), None)
     caption = next((m for p, m in _AMOUNT_MEASURES if p.search(row.group("prefix"))), None)
     return header if named or not caption else f"{header} {caption}"
+
+
+_CHANGE_END = re.compile(r"\b(?:from|to)\s+$", re.I)  # "rose from N to M": English prepositions of a change
 
 
 def extract_figures(text: str) -> list[Figure]:
