@@ -267,6 +267,30 @@ def test_the_announcer_of_a_list_is_chosen_over_a_title_that_shares_the_question
     assert_verifiable(answer, assistant)
 
 
+def test_a_report_saying_it_does_not_know_is_shown_as_a_decline_not_an_answer(tmp_path, embedder):
+    """"The department does not know how many ... were scrapped" is the report's word that the answer is missing:
+    the question is declined, and the sentence is shown with the decline."""
+    from assistant.text.patterns import UNKNOWN
+
+    for sentence in ("The department does not know how many of the old vessels have been scrapped.",
+                     "Nor can it yet say how much the new service will cost to run.",
+                     "It still has no reliable estimate of the total cost.",
+                     "Officials could not tell us whether the savings were achieved."):
+        assert UNKNOWN.search(sentence), sentence
+    for sentence in ("The department scrapped 14 of the old vessels.", "No one objected to the plan in 2021."):
+        assert not UNKNOWN.search(sentence), sentence
+    assistant = _assistant_over(tmp_path, "ferry-fleet.txt",
+        "Replacing the island ferry fleet\n\n"
+        "The department has bought six new ferries since 2019 at a cost of £210 million. The first entered service "
+        "in May 2023.\n\n"
+        "The department does not know how many of the old vessels it replaced have been scrapped rather than sold "
+        "to other operators.\n\n"
+        "Crew training for the new engines began in January 2024.\n")
+    answer = assistant.ask("How many of the old ferries that were replaced have been scrapped?")
+    assert answer.declined and "not known" in answer.text, answer.text
+    assert "does not know how many of the old vessels" in " ".join(c.quote for c in answer.nearest), answer
+
+
 def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library_assistant):
     """"And how many actions…" names no report: the previous question and answer do."""
     history = [{"role": "user", "content": "When did the Department publish its smart motorway safety stocktake?"},

@@ -18,14 +18,16 @@ from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
-from assistant.text.patterns import COUNT, COUNTED, MONEY, PERCENT, REFERENCE, announced, period_met, periods, shows
+from assistant.text.patterns import (COUNT, COUNTED, MONEY, PERCENT, REFERENCE, UNKNOWN, announced, period_met, periods,
+                                    shows)
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems
 from assistant.types import ScoredChunk
 
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
-            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other", "list_lead")
+            "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other", "list_lead",
+            "unknown")
 # Which way each feature may move a sentence's score when the sentence models are fitted, fixed by what it means
 # (1: more of it makes a sentence likelier to answer, -1: less likely, 0: left to the data): more of the question's
 # words or meaning, the kind of answer asked for, a better-ranked passage, the report the question names push up;
@@ -37,7 +39,8 @@ FEATURE_SIGNS = {"dense": 1, "dense_gap": 1, "dense_top": 1, "late": 1, "late_ga
                  "lex": 1, "lex_ctx": 1, "lex_gap": 1, "missing_top": -1, "rare_hit": 1, "focus": 1, "absent": 0,
                  "measure_hit": 1, "measure_miss": -1, "type_hit": 1, "type_miss": -1, "target_in": 1,
                  "target_out": -1, "short": 0, "length": 0, "type_x_dense": 1, "rare_x_dense": 1, "soft_lex": 1,
-                 "soft_focus": 1, "soft_min": 1, "period_other": -1, "list_lead": 1}
+                 "soft_focus": 1, "soft_min": 1, "period_other": -1, "list_lead": 1,
+                 "unknown": -1}
 # The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
 _DEFAULTS = Settings()
 
@@ -210,6 +213,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
         c.f["list_lead"] = float(leads_list(c.text, terms, counted, s))
+        c.f["unknown"] = float(bool(UNKNOWN.search(c.text)))  # it says what is not known
         c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
         c.f["chunk_rrank"] = 1.0 / (1 + c.passage_rank)
         c.f["target_in"] = float(bool(targets) and c.doc_id in targets)
@@ -256,7 +260,7 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown")
 
 
 # Which way each piece of evidence may push "answerable" when the decline model is fitted: more of the question
@@ -267,7 +271,7 @@ QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_lat
 # by what the features mean, so a quirk of the tuning set cannot flip one (an off-topic question, rare there,
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
-                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1}
+                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1, "top_unknown": -1}
 
 
 def question_features(cands: list[Candidate]) -> dict[str, float]:
@@ -280,7 +284,7 @@ def question_features(cands: list[Candidate]) -> dict[str, float]:
             "has_type": float(top.f.get("type_hit", 0.0) > 0 or top.f.get("type_miss", 0.0) > 0),
             "top_chunk_sim": top.f.get("chunk_sim", 0.0),
             "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
-            "top_measure_miss": top.f.get("measure_miss", 0.0)}
+            "top_measure_miss": top.f.get("measure_miss", 0.0), "top_unknown": top.f.get("unknown", 0.0)}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:

@@ -27,6 +27,7 @@ from assistant.types import Answer, Calculation, Operand, ScoredChunk
 
 PARAMS_FILE = Path(__file__).with_name("params.json")
 NOT_SUPPORTED = "The corpus does not say what this question asks: no passage in the reports supports an answer."
+NOT_KNOWN = ("The reports do not give this: the passage closest to the question says it is not known (quoted below).")
 
 
 @lru_cache(maxsize=4)
@@ -147,7 +148,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 (c.p for c in cands if c.doc_id in named), default=0.0) >= self.params["threshold"]:
             return self._compare(question, q, chunks, cands, targets)
         if not cands or not self.answerable(cands):
-            reason = routed.text if routed is not None else NOT_SUPPORTED
+            reason = routed.text if routed is not None else (
+                NOT_KNOWN if cands[:1] and cands[0].f.get("unknown") else NOT_SUPPORTED)
             return decline(question, reason, self._nearest(cands))
         if len(targets) >= 2:
             return self._compare(question, q, chunks, cands, targets)
@@ -280,7 +282,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         floor = self.settings.answer_compare_floor * self.params["threshold"]
         for d in targets:
             own = [c for c in cands if c.doc_id == d]
-            if own and max(c.p for c in own) >= floor:
+            # In a comparison a report's saying it does not know ("it does not know how much implementation has
+            # cost") is its answer: it counts as it would without that evidence of a gap.
+            if own and max(self._known_p(c) for c in own) >= floor:
                 picks.extend(self._choose(q, own))
             else:
                 silent.append(d)
@@ -293,6 +297,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             answer = Answer(answer.question, f"{answer.text} {names}: no passage on this was found.",
                             declined=False, citations=answer.citations)
         return answer
+
+    def _known_p(self, c: F.Candidate) -> float:
+        """The sentence's probability of answering, leaving out that it says something is not known."""
+        if not c.f.get("unknown"):
+            return c.p
+        return F.probability({**c.f, "unknown": 0.0}, self.params["weights"])
 
     # -- calculations --------------------------------------------------------------------------------
     def _calculation(self, q: Question, chunks: list[ScoredChunk], history) -> Answer | None:

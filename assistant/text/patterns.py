@@ -50,6 +50,15 @@ def announced(sentence: str, short_chars: int, tail_words: int) -> list[tuple[st
             if len(text) <= short_chars or len(text[m.end():].split()) <= tail_words]
 
 
+# A sentence saying that something is not known: a negation, within a few words a verb or noun of knowing or
+# reporting, and within a few more what is not known ("does not know how many", "cannot yet say how much",
+# "could not tell us whether", "has no reliable estimate of the total cost"). English grammar of a stated gap,
+# which audit reports use to say what they could not find; not any report's wording.
+UNKNOWN = re.compile(r"\b(?:not|no|cannot|can't|never|nor|unable to)\b(?:\s+[\w'’]+){0,3}?\s+(?:know|known|say|tell|"
+                     r"estimated?|assess(?:ed)?|record(?:ed)?|measured?|collect(?:ed)?|track(?:ed)?|data|information|"
+                     r"figures?|clear)\b(?:\s+[\w'’]+){0,4}?\s+(?:how|what|whether|which|who|when|why|where|of)\b", re.I)
+
+
 EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.pattern}", re.I),
             "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON}
 
