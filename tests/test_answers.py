@@ -345,6 +345,32 @@ def test_a_why_answer_that_gives_no_reason_is_followed_by_the_sentence_that_expl
     assert_verifiable(answer, assistant)
 
 
+def test_a_why_answer_reads_on_to_the_sentence_that_gives_the_reason(tmp_path, embedder):
+    """The explanation may come a sentence or two later ("...The unit relies on contractors. Officials told us
+    that vacancies arose mainly because..."): the first of the next few sentences that gives a reason is quoted,
+    and how far to read is a setting."""
+    from assistant.answer.pipeline import Assistant
+
+    assistant = _assistant_over(tmp_path, "unit.txt",
+        "Review of the ferry delivery unit\n\n"
+        "The Ferry Delivery Unit had filled 14 of its 22 posts in September 2020. The unit relies on four "
+        "contractors for technical assessment of bids. Officials told us that vacancies arose mainly because the "
+        "department's pay for marine engineers is not competitive with the private sector.\n\n"
+        "The unit reports to the programme board every quarter.\n")
+    question = "Why did the ferry delivery unit have unfilled posts?"
+    answer = assistant.ask(question)
+    assert "pay for marine engineers" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+    for reach, follows in ((3, "Officials told us that vacancies arose mainly because"),
+                           (1, "The unit relies on four contractors")):
+        reader = Assistant(assistant.settings.with_(answer_reason_reach=reach))
+        prepared = reader.prepare(question)
+        cands = reader.grounded.candidates(prepared["analysis"], prepared["chunks"], prepared["targets"])
+        stated = next(c for c in cands if c.text.startswith("The Ferry Delivery Unit had filled"))
+        quoted = reader.grounded.expand(prepared["analysis"], stated)
+        assert [c.text[:len(follows)] for c in quoted[1:]] == [follows], (reach, [c.text for c in quoted])
+
+
 def test_the_assistants_settings_reach_the_calculation_it_routes(tmp_path, embedder):
     """`ask()` weighs operands with the assistant's own settings: a least operand score no figure can reach,
     and no meaning match to fall back on, leave nothing to calculate with."""

@@ -18,8 +18,8 @@ from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
-from assistant.text.patterns import (COUNT, COUNTED, MONEY, PERCENT, REFERENCE, UNKNOWN, announced, period_met, periods,
-                                    shows)
+from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, MONEY, PERCENT, REFERENCE, UNKNOWN, announced,
+                                    period_met, periods, shows)
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems
 from assistant.types import ScoredChunk
@@ -199,6 +199,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
     asked = periods(q.clean)
     terms = stems(" ".join(q.terms))
     counted = {x for m in COUNTED.finditer(q.clean) for x in stems(m.group(2))}
+    gap = not ASKS_KNOWN.search(q.clean)  # "does it know...?" is answered by a sentence saying it does not
     contexts: dict[str, set[str]] = {}
     for c in cands:
         chunk = c.chunk.chunk
@@ -213,7 +214,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
         c.f["list_lead"] = float(leads_list(c.text, terms, counted, s))
-        c.f["unknown"] = float(bool(UNKNOWN.search(c.text)))  # it says what is not known
+        c.f["unknown"] = float(gap and bool(UNKNOWN.search(c.text)))  # it says what is not known
         c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
         c.f["chunk_rrank"] = 1.0 / (1 + c.passage_rank)
         c.f["target_in"] = float(bool(targets) and c.doc_id in targets)

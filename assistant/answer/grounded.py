@@ -221,7 +221,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
     def expand(self, q: Question, best: F.Candidate) -> list[F.Candidate]:
         """What is quoted when `best` is the chosen sentence, before any runner-up: a sentence that announces a
         list with the list's items; an item of a list asked for with its announcer and the other items; for "why",
-        a sentence without a reason with the next one, where reports explain. Else `best` alone. (The tuning fit
+        a sentence without a reason with the first of the next few that gives one, where reports explain (else
+        the next). Else `best` alone. (The tuning fit
         labels a sentence by what this quotes, so a list's announcer is learnt as the answer it leads to.)"""
         items = _list_items(q, best, self.settings, self.catalog)
         if items:
@@ -229,7 +230,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         whole = _list_of(q, best, self.settings, self.catalog)
         if whole:
             return whole
-        reason = _reason_after(q, best, self.settings.answer_list_max_items, self.catalog)
+        reason = _reason_after(q, best, self.settings, self.catalog)
         return [best, *reason]
 
     def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
@@ -250,11 +251,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         # for when the best does not show it. One that only repeats the best lengthens the answer.
         lacking_type = bool(q.types) and not best.f.get("type_hit")
         limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
+        caption = best.chunk.chunk.meta.get("table") if isinstance(best.chunk.chunk.meta.get("table"), str) else ""
         for c in self._runners_up(cands):  # best first: each added sentence must bring what those before it lack
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
             if c.doc_id != best.doc_id or c.p < ratio * best.p or c.text in best.text or best.text in c.text:
                 continue
+            if c.text.strip() and c.text.strip() in caption:
+                continue  # the caption of the best's table: a quoted row is shown with its caption already
             if sum(len(x.text) for x in chosen) + len(c.text) > limit:
                 continue
             if q.types and not c.f.get("type_hit"):
@@ -401,7 +405,7 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
     return items
 
 
-def _reason_after(q: Question, best: F.Candidate, max_items: int, catalog=None) -> list[F.Candidate]:
+def _reason_after(q: Question, best: F.Candidate, settings: Settings, catalog=None) -> list[F.Candidate]:
     """For "why", a best sentence that states what happened but gives no reason is followed by the next
     sentence of its passage, where reports put the explanation ("Highways England attributes the increase
     to…"); a next sentence that introduces a list ("The main reasons are:") brings its items."""
@@ -411,8 +415,11 @@ def _reason_after(q: Question, best: F.Candidate, max_items: int, catalog=None) 
         return []
     after = _following(best, catalog)
     if after and after[0].text.rstrip().endswith(":"):
-        return after[: 1 + max_items]
-    return after[:1]
+        return after[: 1 + settings.answer_list_max_items]
+    # the first of the next few sentences that gives a reason ("The unit relies on four contractors. Officials
+    # told us that vacancies arose mainly because..."), else the next one
+    near = after[:settings.answer_reason_reach]
+    return next(([c] for c in near if shows("reason", c.text)), after[:1])
 
 
 def _best_clauses(text: str, wanted: set[str], max_chars: int, min_chars: int) -> tuple[int, int]:

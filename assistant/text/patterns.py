@@ -34,7 +34,8 @@ PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|P
                     rf"|{_NAME},\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+of\s+(?:the\s+)?[A-Z]"
                     rf"|{_NAME}\s+(?:said|says|told|added|wrote)\b")
 REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|so that|in order to|"
-                    r"reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|led to|the reason)\b", re.I)
+                    r"reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|led to|reasons?|attribut\w+|explained by|"
+                    r"driven by|blamed? on|thanks to)\b", re.I)
 
 # A count of things: "three risks", "5 main recommendations" (a number and, within two words, a plural noun).
 COUNTED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
@@ -54,9 +55,13 @@ def announced(sentence: str, short_chars: int, tail_words: int) -> list[tuple[st
 # reporting, and within a few more what is not known ("does not know how many", "cannot yet say how much",
 # "could not tell us whether", "has no reliable estimate of the total cost"). English grammar of a stated gap,
 # which audit reports use to say what they could not find; not any report's wording.
-UNKNOWN = re.compile(r"\b(?:not|no|cannot|can't|never|nor|unable to)\b(?:\s+[\w'’]+){0,3}?\s+(?:know|known|say|tell|"
-                     r"estimated?|assess(?:ed)?|record(?:ed)?|measured?|collect(?:ed)?|track(?:ed)?|data|information|"
-                     r"figures?|clear)\b(?:\s+[\w'’]+){0,4}?\s+(?:how|what|whether|which|who|when|why|where|of)\b", re.I)
+_KNOWING = (r"(?:know|known|say|tell|estimated?|assess(?:ed)?|record(?:ed)?|measured?|collect(?:ed)?|track(?:ed)?|data|"
+            r"information|figures?|clear)")
+UNKNOWN = re.compile(rf"\b(?:not|no|cannot|can't|never|nor|unable to)\b(?:\s+[\w'’]+){{0,3}}?\s+{_KNOWING}\b"
+                     r"(?:\s+[\w'’]+){0,4}?\s+(?:how|what|whether|which|who|when|why|where|of)\b", re.I)
+# A question asking whether something is known ("Does the Cabinet Office know how much it has spent?"): a
+# sentence saying it is not known answers it.
+ASKS_KNOWN = re.compile(rf"^\W*(?:does|do|did|is|are|was|were|can|could|has|have|had)\b.*\b{_KNOWING}\b", re.I)
 
 
 EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.pattern}", re.I),
