@@ -7,7 +7,6 @@ enough. A calculation question is routed to the calculators; a comparison quotes
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -27,7 +26,7 @@ from assistant.types import Answer, Calculation, Operand, ScoredChunk
 
 PARAMS_FILE = Path(__file__).with_name("params.json")
 NOT_SUPPORTED = "The corpus does not say what this question asks: no passage in the reports supports an answer."
-NOT_KNOWN = ("The reports do not give this: the passage closest to the question says it is not known (quoted below).")
+NOT_KNOWN = "The reports do not give this: the passage closest to the question says it is not known (quoted below)."
 
 
 @lru_cache(maxsize=4)
@@ -222,8 +221,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         """What is quoted when `best` is the chosen sentence, before any runner-up: a sentence that announces a
         list with the list's items; an item of a list asked for with its announcer and the other items; for "why",
         a sentence without a reason with the first of the next few that gives one, where reports explain (else
-        the next). Else `best` alone. (The tuning fit
-        labels a sentence by what this quotes, so a list's announcer is learnt as the answer it leads to.)"""
+        the next). Else `best` alone. The tuning fit labels a sentence by what this quotes, so a list's announcer
+        is learnt as the answer it leads to."""
         items = _list_items(q, best, self.settings, self.catalog)
         if items:
             return [best, *items]
@@ -341,7 +340,6 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
 
 
-# A number and, up to two words on, the plural noun it counts ("three risks", "5 key recommendations").
 def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:
     """The sentences after `best` in its passage (none addressed to an answerer), as candidates to quote; with
     the catalog, carried on into the next passage of its page, where a list announced at the end of a passage
