@@ -49,6 +49,20 @@ def _segment(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _joined(pieces: list[tuple[int, int]], ptext: str) -> list[tuple[int, int]]:
+    """syntok ends a sentence at a semicolon before a capital ("...from Sir Richard Ellwood, Permanent Secretary;
+    Claire Pemberton; and Dr Imogen Falk"); within a line a semicolon separates parts of one sentence, so those
+    pieces are joined again. At a line's end it closes a list item ("(i) to fund 4,000 buses;"), which stays apart."""
+    out: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if out and ptext[out[-1][0]:out[-1][1]].rstrip().endswith(";") and "\n" not in ptext[out[-1][1]:start] \
+                and not _LABEL.match(ptext[start:end]):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span]:
     """Sentences of `text` with offsets (plus `offset`); a blank line always ends a sentence. With `bare`, a
     piece without words ("15%", "£300 million.") is kept as a sentence too (figures are read from it)."""
@@ -56,7 +70,7 @@ def split_sentences(text: str, offset: int = 0, bare: bool = False) -> list[Span
     blocks = [b for para in _PARAGRAPH.finditer(text) for b in _blocks(para.start(), para.group())]
     for base, ptext in blocks:
         flat = ptext.replace("\n", " ")  # same length: offsets stay valid
-        for start, end in _segment(flat):
+        for start, end in _joined(_segment(flat), ptext):
             cut = start
             for m in _GLUED_MARKER.finditer(flat, start, end):
                 _add(spans, ptext, cut, m.start() + 1, base + offset, bare)
