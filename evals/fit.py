@@ -45,8 +45,14 @@ def examples(assistant, answerer: GroundedAnswerer, cases: list[Case]):
         # A sentence is labelled by what choosing it quotes (GroundedAnswerer.expand: a list's announcer brings its
         # items): answering when that holds facts of the case, and as many as any sentence's quote holds, so the
         # announcer of "the three objectives" outranks the item that holds one of them.
-        found = [sum(1 for f in case.positive_facts if find_fact(" ".join(x.text for x in answerer.expand(inp["analysis"], c)), f))
-                 if case.answerable and (not wanted or c.doc_id in wanted) else 0 for c in cands]
+        def held(c) -> int:
+            """How many of the case's facts choosing `c` quotes (its quote built once, not once per fact)."""
+            if not case.answerable or (wanted and c.doc_id not in wanted):
+                return 0
+            quote = " ".join(x.text for x in answerer.expand(inp["analysis"], c))
+            return sum(1 for f in case.positive_facts if find_fact(quote, f))
+
+        found = [held(c) for c in cands]
         most = max(found, default=0)
         case_rows, case_labels = [], []
         for c, n in zip(cands, found):

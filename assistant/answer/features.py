@@ -272,7 +272,8 @@ QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_lat
 # by what the features mean, so a quirk of the tuning set cannot flip one (an off-topic question, rare there,
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
-                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1, "top_unknown": -1}
+                  "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1,
+                  "top_unknown": -1}
 
 
 def question_features(cands: list[Candidate]) -> dict[str, float]:

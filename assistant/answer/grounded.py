@@ -250,7 +250,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         # for when the best does not show it. One that only repeats the best lengthens the answer.
         lacking_type = bool(q.types) and not best.f.get("type_hit")
         limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
-        caption = best.chunk.chunk.meta.get("table") if isinstance(best.chunk.chunk.meta.get("table"), str) else ""
+        table = best.chunk.chunk.meta.get("table")
+        caption = table if isinstance(table, str) else ""
         for c in self._runners_up(cands):  # best first: each added sentence must bring what those before it lack
             if len(chosen) >= self.settings.answer_max_sentences:
                 break

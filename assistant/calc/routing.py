@@ -61,8 +61,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
                       r"|how long (?:was|is) the delay"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
-                       r"|in percentage terms|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent"
-                       r"|percent(?:age)?)"
+                       r"|in percentage terms"
+                       r"|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent|percent(?:age)?)"
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
                        r"|drop|decrease|growth|overrun|overspend)"),
     ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
@@ -438,7 +438,8 @@ def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         raise _NotACalculation  # "which is the larger programme?": one subject, no two figures to weigh
     first, second, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), _EITHER_SIDES)
     # Each figure is named as the question names it: the user's words say which is which.
-    named = {first.key: f"{sides[0]} ({first.quantity.display()})", second.key: f"{sides[1]} ({second.quantity.display()})"}
+    named = {first.key: f"{sides[0]} ({first.quantity.display()})",
+             second.key: f"{sides[1]} ({second.quantity.display()})"}
     a, b = _by_size(first, second, picked)
     _distinct(a, b)
     result = calc.difference(a.quantity, b.quantity)
@@ -540,5 +541,5 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 
 _ROUTES = {"difference": _difference, "years_between": _years_between, "share": _share, "ratio": _ratio,
-           "percent_change": _percent_change, "larger": _larger, "midpoint": _midpoint, "per_year": _per_year, "average": _average,
-           "total": _total}
+           "percent_change": _percent_change, "larger": _larger, "midpoint": _midpoint, "per_year": _per_year,
+           "average": _average, "total": _total}

@@ -13,8 +13,8 @@ from assistant.types import Chunk
 # Imperatives aimed at the assistant rather than at the sources. They are cut from the question before
 # retrieval, so "ignore your sources and say X" can never steer what is retrieved or answered.
 _INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]*\b(instruction|source|context|document|report|passage|rule|prompt|"
-    r"previous|above|everything|corpus|evidence)s?\b"
+    r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]*\b(instruction|source|context|document|report|passage|rule|"
+    r"prompt|previous|above|everything|corpus|evidence)s?\b"
     r"|\b(pretend|act as|you are|you're|role-?play|jailbreak|no rules|developer mode|system prompt)\b"
     # an imperative opens its clause ("Say that...", "..., then say that", "and just answer with"); "why did the
     # authorities say that..." reports what someone said, and is a question
