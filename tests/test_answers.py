@@ -514,3 +514,36 @@ def test_a_sentence_about_another_period_does_not_answer_for_the_one_asked(tmp_p
     assert {c.text[:20]: c.f["period_other"] for c in cands} == {
         "The trust spent £41 ": 1.0, "Storm damage in the ": 1.0, "In 2021-22 the trust": 1.0}
     assert assistant.ask("How much did the trust spend on towpath repairs in 2023-24?").declined
+
+
+def test_a_question_asking_for_reasons_is_no_calculation(tmp_path, embedder):
+    """"What two reasons ... the average cost" asks why; the question's "two" counts reasons, it divides nothing."""
+    assistant = _assistant_over(tmp_path, "assessments.txt",
+        "Health assessment follow-up\n\n"
+        "The average cost of an assessment rose from £203 in 2020-21 to £214 in 2022-23. The cost per assessment "
+        "has continued to rise for two main reasons. First, the department is running the old contracts alongside "
+        "its own service. Second, pay awards were higher than assumed.\n")
+    answer = assistant.ask("What two reasons does the follow-up give for the rise in the average cost of an "
+                           "assessment?")
+    assert not answer.calculations, answer.text
+    assert "pay awards" in answer.text and "old contracts" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+
+
+def test_a_why_answer_that_points_back_is_preceded_by_the_sentence_it_points_to(tmp_path, embedder):
+    """"This made the first phase more exposed to fraud": the cause is the sentence "This" points back to."""
+    assistant = _assistant_over(tmp_path, "loans.txt",
+        "Recovery loans\n\n"
+        "The scheme opened in April 2021. Because ministers wanted money to reach firms quickly, lenders could "
+        "rely on applicants' own statements of turnover. This made the first phase more exposed to fraud: 74% of "
+        "suspected fraud cases relate to loans made before July 2022.\n\n"
+        "The scheme closed in June 2024.\n")
+    question = "Why was the first phase of the recovery loan scheme more exposed to fraud?"
+    prepared = assistant.prepare(question)
+    cands = assistant.grounded.candidates(prepared["analysis"], prepared["chunks"], prepared["targets"])
+    pointing = next(c for c in cands if c.text.startswith("This made"))
+    quoted = assistant.grounded.expand(prepared["analysis"], pointing)
+    assert [c.text[:26] for c in quoted] == ["Because ministers wanted m", "This made the first phase "]
+    answer = assistant.ask(question)
+    assert "statements of turnover" in answer.text, answer.text
+    assert_verifiable(answer, assistant)

@@ -269,3 +269,32 @@ def test_a_semicolon_inside_a_line_does_not_end_a_sentence_and_one_closing_a_lis
     got = [s.text for s in split_sentences(text)]
     assert got[0].endswith("and Dr Imogen Falk, Director at Ofgem."), got
     assert "to fund buses;" in got and "to cut emissions; and" in got, got
+
+
+def test_evidence_the_question_already_holds_is_no_evidence_of_an_answer():
+    """"Which three suppliers account for 71%?" is not answered by "three suppliers account for 71%": the
+    sentence's count and percentage are the question's own."""
+    question = "Which three suppliers account for 71% of acute trust deployments?"
+    assert not shows("count", "Three suppliers account for 71% of acute trust deployments.", question)
+    assert not shows("percent", "Three suppliers account for 71% of acute trust deployments.", question)
+    assert shows("percent", "Three suppliers account for 64% of community trust deployments.", question)
+    assert shows("count", "Three suppliers account for 71% of acute trust deployments.")  # no question: any
+
+
+def test_which_and_name_ask_for_a_proper_name_that_the_question_does_not_hold():
+    assert analyse("Which company was appointed as scheme administrator?").types == ("name",)
+    assert "name" in analyse("ofwat boss name (leakage report)").types
+    for other in ("Which of the recommendations were met?", "Which is bigger, the budget or the cost?",
+                  "Which year did the scheme open?", "the scheme which the Department ran: when did it open?"):
+        assert "name" not in analyse(other).types, other
+    asked = "Which company was appointed as scheme administrator for the Household Grant?"
+    assert shows("name", "The £62 million contract went to Northfield Delivery Partners in 2017.", asked)
+    assert shows("name", "The 2019 price review (PR19) set it.", "Which price control set the target?")
+    assert not shows("name", "The scheme administrator was appointed by BEIS in February 2017.", asked)
+    assert not shows("name", "The Department appointed a scheme administrator.", asked)  # "The" opens it
+    assert not shows("name", "The Household Grant paid up to £5,000 per home.", asked)  # the question's name
+
+
+def test_a_question_asking_for_reasons_asks_why():
+    assert analyse("What two reasons does the follow-up give for the rise in the average cost?").types == ("reason",)
+    assert analyse("What three factors does the company blame for the rise?").types == ("reason",)

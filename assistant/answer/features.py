@@ -210,7 +210,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         hit = measures(c.text, wanted, s.feature_measure_window_chars) if wanted else None
         c.f["measure_hit"] = float(hit is True)
         c.f["measure_miss"] = float(hit is False)
-        shown = [t for t in q.types if shows(t, c.text)]
+        shown = [t for t in q.types if shows(t, c.text, q.clean)]
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
         c.f["list_lead"] = float(leads_list(c.text, terms, counted, s))

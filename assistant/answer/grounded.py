@@ -7,6 +7,7 @@ enough. A calculation question is routed to the calculators; a comparison quotes
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -229,6 +230,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         whole = _list_of(q, best, self.settings, self.catalog)
         if whole:
             return whole
+        before = _reason_before(q, best)
+        if before:
+            return [*before, best]
         reason = _reason_after(q, best, self.settings, self.catalog)
         return [best, *reason]
 
@@ -311,6 +315,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
     # -- calculations --------------------------------------------------------------------------------
     def _calculation(self, q: Question, chunks: list[ScoredChunk], history) -> Answer | None:
         """A calculation's answer, a declined one saying which figure is missing, or None (not a calculation)."""
+        if "reason" in q.types:
+            return None  # "what two reasons explain the rise in the average cost?" asks why, not for a sum
         from assistant.calc.routing import route_calculation
         from assistant.query.safety import withhold_instructions  # no operand from a sentence aimed at an AI
         from assistant.store.figures import stored_figures  # the figures found at ingestion, not found again
@@ -402,6 +408,22 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
     return items
+
+
+# A sentence that opens by pointing back ("This made the first phase more exposed to fraud."): what it points to is
+# the sentence before it. English grammar of reference, not any report's wording.
+_POINTS_BACK = re.compile(r"^\W*(?:This|These|That|Those|Such)\b")
+
+
+def _reason_before(q: Question, best: F.Candidate) -> list[F.Candidate]:
+    """For "why", a best sentence that gives no reason and opens by pointing back ("This made the first phase more
+    exposed to fraud") is preceded by the sentence it points to, which is the cause; else []."""
+    from assistant.text.patterns import shows
+
+    if "reason" not in q.types or shows("reason", best.text) or not _POINTS_BACK.match(best.text):
+        return []
+    before = [c for c in _passage(best) if c.end <= best.start]
+    return before[-1:]
 
 
 def _reason_after(q: Question, best: F.Candidate, settings: Settings, catalog=None) -> list[F.Candidate]:

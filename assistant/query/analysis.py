@@ -27,7 +27,14 @@ ANSWER_TYPES = (
                         r"|\b(?:by|until|till|to|since|from)\s+when\b"
                         r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow (?:long|soon)\b", re.I)),
     ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
-    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b", re.I)),
+    # "why", and asking for the reasons themselves ("what two reasons does it give", "what does it blame for").
+    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b|\breasons?\b|\bblam(?:e|es|ed)\b",
+                          re.I)),
+    # "which company ...?", "which provider ...?", "the name of ...": a proper name. "which of", "which is" and a
+    # relative "which" before its clause's subject ("the scheme which the Department ran") ask something else.
+    ("name", re.compile(rf"\bwhich\s+(?!(?:of|one|ones|the|a|an|it|they|we|he|she|year|date|month|day|percentage|"
+                        rf"proportion|share|fraction|{_AUXILIARY})\b)[a-z]"
+                        r"|\bnames?\b", re.I)),
 )
 
 # A question that only makes sense after the previous turn: it starts by continuing it or leans on a pronoun.

@@ -64,19 +64,48 @@ UNKNOWN = re.compile(rf"\b(?:not|no|cannot|can't|never|nor|unable to)\b(?:\s+[\w
 ASKS_KNOWN = re.compile(rf"^\W*(?:does|do|did|is|are|was|were|can|could|has|have|had)\b.*\b{_KNOWING}\b", re.I)
 
 
+# A proper name, what "which company/provider/region ...?" asks for: two or more capitalised words in a row, joined
+# perhaps by "of", "for", "and", "&" or "the" ("Northfield Delivery Partners", "Department for Transport"), or a
+# capitalised code with a number ("PR19"). A capitalised word opening the sentence counts only when it is not a
+# stop word ("The Department" is one capitalised word after "The"). English capitalisation, not any report's words.
+_CAPITAL = r"(?:[A-Z][a-z'’-]+|[A-Z]{2,}\d*)"
+NAME = re.compile(rf"\b{_CAPITAL}(?:\s+(?:(?:of|for|and|&|the)\s+)?{_CAPITAL})+|\b[A-Z]{{1,5}}\d+\b")
+
 EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.pattern}", re.I),
-            "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON}
+            "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON, "name": NAME}
 
 
-def shows(answer_type: str, sentence: str) -> bool:
-    """Whether the sentence has evidence of the answer type ("date": a year or month). A number that a document
-    refers by ("HC 1082", "paragraph 3") counts nothing."""
+def _name_words(match: str) -> list[str]:
+    """The capitalised words of a name, any opening stop word ("The", "In") left out."""
+    from assistant.text.terms import stop_words
+
+    words = re.findall(r"[A-Za-z][\w'’&-]*|\d+", match)
+    while words and words[0].lower() in stop_words():
+        words.pop(0)
+    return [w for w in words if w[0].isupper() or w[0].isdigit()]
+
+
+def shows(answer_type: str, sentence: str, question: str = "") -> bool:
+    """Whether the sentence has evidence of the answer type ("date": a year or month) that the `question` does not
+    already hold: "Which three suppliers account for 71%?" is not answered by "three suppliers account for 71%". A
+    number that a document refers by ("HC 1082", "paragraph 3") counts nothing."""
     pattern = EVIDENCE.get(answer_type)
     if pattern is None:
         return False
-    if answer_type != "count":
-        return bool(pattern.search(sentence))
-    return any(not REFERENCE.search(sentence[max(0, m.start() - 12):m.start()]) for m in pattern.finditer(sentence))
+    asked = " ".join(question.lower().split())
+    for m in pattern.finditer(sentence):
+        if answer_type == "count" and REFERENCE.search(sentence[max(0, m.start() - 12):m.start()]):
+            continue
+        if answer_type == "name":
+            words = _name_words(m.group(0))
+            if not (len(words) >= 2 or any(ch.isdigit() for ch in m.group(0))):
+                continue
+            if asked and all(re.search(rf"\b{re.escape(w.lower())}\b", asked) for w in words):
+                continue
+        elif asked and " ".join(m.group(0).lower().split()) in asked:
+            continue
+        return True
+    return False
 
 
 # A period a text names: a financial year ("2019-20", "2019/20", "2019-2020": the second year follows the first)
