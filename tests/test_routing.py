@@ -591,3 +591,17 @@ def test_each_side_of_a_comparison_is_searched_for_in_its_own_report(tmp_path, e
     answer = Assistant(settings).ask("Which is bigger: the ferry replacement budget or the library modernisation fund?")
     assert answer.calculations and answer.calculations[0].result == "£115 million", answer.text
     assert {c.doc_id for c in answer.citations} == {"ferries", "libraries"}
+
+
+def test_a_share_takes_its_part_and_whole_from_one_report():
+    """Another report's figure must not be lent to a share: "£1.45 billion spent to date" on prisons is no part of
+    the £1.6 billion allowed for leakage."""
+    chunks = _one_passage("water", "Leakage funding, 2020-25\nAllowed in price determinations ........ £1.6 billion\n"
+                                   "Spent by companies to March 2023 ....... £0.9 billion") + _one_passage(
+        "prisons", "We have spent £1.45 billion to date, and we expect the remaining construction work to cost "
+                   "between £2.3 billion and £2.5 billion.")
+    routed = route_calculation("how much of the leakage funding allowed for 2020-25 had been spent by March 2023, as "
+                               "a percentage?", chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert {e.chunk.doc_id for e in routed.evidence} == {"water"}, routed.summary
+    assert "56.3%" in routed.summary, routed.summary

@@ -376,6 +376,10 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         pass
     units = _units(ask.subject.replace("percentage", "").replace("per cent", ""), ("count", "GBP"))
     top = _pick(ask, cands, part_text + " " + whole_text, units)
+    # A share is of one report's figures: the report whose figure fits the whole question best gives both the part
+    # and the whole, so a library's other reports cannot lend one ("£1.45 billion spent to date" on prisons is not
+    # part of the £1.6 billion allowed for leakage).
+    cands = [c for c in cands if c.chunk.doc_id == top.chunk.doc_id]
     part = _pick(ask, cands, part_text, (top.figure.unit,)) if m else top
     picked.append(part)
     total = part.figure.of_total
