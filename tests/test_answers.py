@@ -547,3 +547,30 @@ def test_a_why_answer_that_points_back_is_preceded_by_the_sentence_it_points_to(
     answer = assistant.ask(question)
     assert "statements of turnover" in answer.text, answer.text
     assert_verifiable(answer, assistant)
+
+
+def test_a_list_of_marked_items_is_quoted_by_each_items_first_sentence(tmp_path, embedder):
+    """An item may run to several sentences ("- Interest rates. Most loans carry variable rates..."): the list
+    asked for is each item's first sentence, and it ends where the items end. A lead-in after the announcer ("The
+    Department should:") is quoted with the items it introduces."""
+    assistant = _assistant_over(tmp_path, "loans.txt",
+        "Recovery loans: losses\n\n"
+        "The report identifies three main reasons for the rise in expected losses:\n\n"
+        "- Interest rates. Most loans carry variable rates linked to Bank Rate, which rose sharply in 2022. Arrears "
+        "grew as a result.\n\n"
+        "- Lighter checks in the first phase. Lenders could rely on applicants' own statements of turnover.\n\n"
+        "- Weaker borrowers. Around 31% of lending went to firms already showing signs of stress.\n\n"
+        "Recovery of losses has been slow.\n\n"
+        "We make two recommendations. The department should:\n\n"
+        "a. publish an updated loss estimate every six months; and\n"
+        "b. set a clear target for fraud recovery.\n")
+    answer = assistant.ask("What three main reasons does the report give for the rise in expected losses on the "
+                           "recovery loans?")
+    for item in ("Interest rates.", "Lighter checks in the first phase.", "Weaker borrowers."):
+        assert item in answer.text, answer.text
+    assert "Arrears grew" not in answer.text and "Recovery of losses" not in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+    answer = assistant.ask("What two recommendations does the report make on the recovery loans?")
+    for part in ("The department should:", "publish an updated loss estimate", "set a clear target for fraud"):
+        assert part in answer.text, answer.text
+    assert_verifiable(answer, assistant)

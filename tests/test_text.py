@@ -298,3 +298,16 @@ def test_which_and_name_ask_for_a_proper_name_that_the_question_does_not_hold():
 def test_a_question_asking_for_reasons_asks_why():
     assert analyse("What two reasons does the follow-up give for the rise in the average cost?").types == ("reason",)
     assert analyse("What three factors does the company blame for the rise?").types == ("reason",)
+
+
+def test_a_lettered_or_numbered_line_is_a_sentence_of_its_own():
+    """Items that end with a semicolon and start with "b." are each a sentence, as bulleted ones are."""
+    from assistant.text.sentences import item_marker
+
+    text = ("The Department should:\n\na. freeze platform requirements for the release;\nb. produce by December 2021 "
+            "a workforce plan; and\nc. agree a contingency plan.")
+    assert [s.text[:12] for s in split_sentences(text)] == ["The Departme", "freeze platf", "produce by D",
+                                                            "agree a cont"]
+    assert item_marker("   (iii) ") == item_marker("(i) ") == "(a)"
+    assert item_marker("b. ") == "a." and item_marker("3. ") == "1." and item_marker("- ") == "-"
+    assert item_marker("") is None and item_marker("Interest rates. ") is None

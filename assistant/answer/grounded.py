@@ -21,6 +21,7 @@ from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, previous_question
+from assistant.text.patterns import shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
@@ -265,8 +266,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 continue  # the caption of the best's table: a quoted row is shown with its caption already
             if sum(len(x.text) for x in chosen) + len(c.text) > limit:
                 continue
-            if q.types and not c.f.get("type_hit"):
-                continue  # "how much" wants an amount: a runner-up without one adds nothing asked for
+            if q.types and not any(shows(t, c.text) for t in q.types):
+                # "how much" wants an amount: a runner-up without one adds nothing asked for. Evidence the question
+                # holds counts here ("what is its budget in 2023?" is answered by "the budget rose in 2023 to ...")
+                continue
             if lacking_type or (stems(c.text) & wanted) - have:
                 chosen.append(c)
                 have |= stems(c.text)
@@ -404,9 +407,40 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
         return []
     if count is not None and (count < 2 or len(text) > settings.answer_quote_max_chars):  # one thing is no list
         return []
-    items = _following(best, catalog)[: min(count or max_items, max_items)]
+    following = _following(best, catalog)
+    lead = []
+    if count is not None and following and following[0].text.rstrip().endswith(":"):
+        lead, following = following[:1], following[1:]  # "We make five recommendations. The Department should:"
+    items = _marked_items(following) or following
+    items = items[: min(count or max_items, max_items)]
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
+    return [*lead, *items]
+
+
+def _marked_items(following: list[F.Candidate]) -> list[F.Candidate]:
+    """When the sentences after an announcer are marked list items ("- ", "b.", "(iii)"), the first sentence of each
+    item, up to the first line that is not an item of the same kind: an item may run to several sentences
+    ("- Interest rates. Most loans carry variable rates ..."), and its first sentence names it. Else [] (the
+    sentences themselves are the items). Layout, not wording (`assistant.text.sentences.item_marker`)."""
+    from assistant.text.sentences import item_marker
+
+    def line_start(c: F.Candidate) -> str:
+        text = c.chunk.chunk.text
+        return text[text.rfind("\n", 0, c.start) + 1:c.start]
+
+    kind = item_marker(line_start(following[0])) if following else None
+    if kind is None:
+        return []
+    items = []
+    for c in following:
+        before = line_start(c)
+        marker = item_marker(before)
+        if marker == kind:
+            items.append(c)
+        elif marker is not None or not before.strip():
+            break  # a line that is not an item of this list: the list has ended
+        # else the item's next sentence, on its line: the item is named by its first
     return items
 
 
@@ -418,8 +452,6 @@ _POINTS_BACK = re.compile(r"^\W*(?:This|These|That|Those|Such)\b")
 def _reason_before(q: Question, best: F.Candidate) -> list[F.Candidate]:
     """For "why", a best sentence that gives no reason and opens by pointing back ("This made the first phase more
     exposed to fraud") is preceded by the sentence it points to, which is the cause; else []."""
-    from assistant.text.patterns import shows
-
     if "reason" not in q.types or shows("reason", best.text) or not _POINTS_BACK.match(best.text):
         return []
     before = [c for c in _passage(best) if c.end <= best.start]
@@ -430,8 +462,6 @@ def _reason_after(q: Question, best: F.Candidate, settings: Settings, catalog=No
     """For "why", a best sentence that states what happened but gives no reason is followed by the next
     sentence of its passage, where reports put the explanation ("Highways England attributes the increase
     to…"); a next sentence that introduces a list ("The main reasons are:") brings its items."""
-    from assistant.text.patterns import shows
-
     if q.types != ("reason",) or shows("reason", best.text):  # a why-question alone; a reason not yet given
         return []
     after = _following(best, catalog)

@@ -23,8 +23,9 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 6  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
-# ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence
+EXTRACTOR_VERSION = 7  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
+# ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence; 7: a lettered or
+# numbered line ("b. produce a workforce plan;") starts a sentence of its own
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,25 @@ class Span:
 
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
-# Lines that are layout, not wrapped prose: a bulleted item, or a "key facts" row with a dot leader
-# ("Transition cost (final) ........ £447 million"). Each is its own unit, so a quote is the one item asked about.
-_BULLET_LINE = re.compile(r"^\s*[-•*–▪·]\s")
+# Lines that are layout, not wrapped prose: a bulleted or lettered item ("- Interest rates.", "b. produce a
+# workforce plan;", "(ii) ...", "3) ..."), or a "key facts" row with a dot leader ("Transition cost (final) ........
+# £447 million"). Each is its own unit, so a quote is the one item asked about.
+_BULLET_LINE = re.compile(r"^\s*(?:[-•*–▪·]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\)|\(?\d{1,2}[.)])\s")
 _LEADER_LINE = re.compile(r"\.{4,}|…{2,}|(?:\. ){3,}")
 # A label before a sentence: "1.", "12)", "(a)", "b.", "iv)", or a footnote number glued to the end of the
 # previous sentence ("...in 2018-19.2 The supplier..." -> marker "2" is cut off the next sentence).
 _LABEL = re.compile(r"^(?:[-•*–▪·]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\))\s+")
 # A boundary blingfire misses: a footnote marker glued to a full stop before a capital ("2024-25.2 See").
 _GLUED_MARKER = re.compile(rf"(?:(?<=[a-z%)])|(?<=\d\d-\d\d)|(?<=\b{Y}))\.(\d{{1,2}})\s+(?=[A-Z“\"‘'(£])")
+
+
+def item_marker(prefix: str) -> str | None:
+    """The kind of list-item marker that `prefix` (a line's text before a sentence) is: "-" for a bullet, "1." for
+    a number, "a." or "(a)" for a letter or roman numeral; None when it is no marker. Items of one list share a kind."""
+    text = prefix.strip()
+    if not text or not _LABEL.fullmatch(text + " "):
+        return None
+    return re.sub(r"[a-zA-Z]+", "a", re.sub(r"\d+", "1", text))
 
 
 def _segment(text: str) -> list[tuple[int, int]]:
