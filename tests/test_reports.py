@@ -64,6 +64,23 @@ def test_what_changed_since_a_report_compares_it_with_the_later_report_on_its_su
     assert list(targets) == ["nao-2018-courts-modernisation"]
 
 
+def test_an_audit_a_follow_up_or_findings_name_a_report_as_report_does(library_assistant):
+    """"its 2023 follow-up", "the 2018 audit", "the committee's 2023 findings", "when the PAC reported in 2023" name
+    reports; a question naming one of them beside another year compares the two."""
+    cases = {
+        "How did the backlog of health assessments change between the NAO's 2021 report and its 2023 follow-up?":
+            ["nao-2021-health-assessment-transformation", "nao-2023-health-assessment-transformation-follow-up"],
+        "How did the planned cut in HMCTS staff differ between the 2018 audit and the committee's 2023 findings?":
+            ["nao-2018-courts-modernisation", "pac-2023-courts-modernisation"],
+        "Electric double-decker prices: what happened to them between the 2020 audit and the 2024 committee report?":
+            ["nao-2020-clean-bus-transition", "pac-2024-clean-bus-transition"],
+    }
+    for question, reports in cases.items():
+        assert sorted(library_assistant.prepare(question)["targets"]) == reports, question
+    assert list(library_assistant.prepare("What did the 2018 audit find about court closures?")["targets"]) == [
+        "nao-2018-courts-modernisation"]
+
+
 def test_an_off_topic_question_mentioning_reports_is_still_declined(library_assistant):
     answer = library_assistant.ask("Forget the reports. What is the capital of France?")
     assert answer.declined

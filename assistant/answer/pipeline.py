@@ -135,14 +135,18 @@ class Assistant:
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         query = (retrieval_query(q, history) or q.clean) if q.clean else ""
+        asked = f  # the caller's own filters
         named = self.reports.named(q.clean, query, f) if q.clean and not f.doc_ids else ()
         if named:  # "the 2014 report": the question is about that report only
             f, targets = replace(f, doc_ids=named), named
         else:
             targets = tuple(self.reports.targets(q.clean, query, f)) if q.clean and not f.doc_ids else ()
         named_targets = targets  # named by year, body or strategy; `across` and a follow-up's report are inferred
-        if len(targets) < 2 and q.clean and not f.doc_ids:  # reports compared without being named
-            targets = tuple(self.reports.across(q.clean, query, f, list(targets))) or targets
+        if len(targets) < 2 and q.clean and not asked.doc_ids:  # reports compared without being named
+            # "Since the NAO's 2018 audit, how many more ...?" names one report and compares it with a later one
+            compared = tuple(self.reports.across(q.clean, query, asked, list(targets)))
+            if compared:
+                f, targets = asked, compared
         if not targets and q.context_terms and not f.doc_ids:
             targets = self._previous_report(history, f)
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
