@@ -574,3 +574,21 @@ def test_a_list_of_marked_items_is_quoted_by_each_items_first_sentence(tmp_path,
     for part in ("The department should:", "publish an updated loss estimate", "set a clear target for fraud"):
         assert part in answer.text, answer.text
     assert_verifiable(answer, assistant)
+
+
+def test_a_why_answer_takes_the_list_of_reasons_a_sentence_announces(tmp_path, embedder):
+    """"Why is each assessment costing more?" never says "reasons", but it asks for them: "The cost has continued to
+    rise for two main reasons." announces its answer, and both reasons are quoted."""
+    from assistant.answer.features import asked_nouns
+    from assistant.query.analysis import analyse
+
+    assert asked_nouns(analyse("Why is each assessment still costing more?")) == {"reason"}
+    assert asked_nouns(analyse("How much does each assessment cost?")) == set()
+    assistant = _assistant_over(tmp_path, "assessments.txt",
+        "Health assessment follow-up\n\n"
+        "The department carried out 1.2 million assessments in 2022-23. The cost per assessment has continued to rise "
+        "for two main reasons. First, the department is running the old provider contracts alongside its own service, "
+        "so it carries two sets of overheads. Second, pay awards for assessors were higher than assumed.\n")
+    answer = assistant.ask("Why is each health assessment still costing the department more rather than less?")
+    assert "two sets of overheads" in answer.text and "pay awards" in answer.text, answer.text
+    assert_verifiable(answer, assistant)

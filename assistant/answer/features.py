@@ -190,6 +190,12 @@ def leads_list(sentence: str, asked: set[str], counted: set[str], settings: Sett
     return sentence.rstrip().endswith(":") and bool(counted & stems(sentence))
 
 
+def asked_nouns(q: Question) -> set[str]:
+    """The stem of what a "why" question asks for, which it need not name: reasons ("The cost has risen for two main
+    reasons." announces the answer to "Why is each assessment costing more?")."""
+    return {stem("reason")} if "reason" in q.types else set()
+
+
 def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], settings: Settings | None = None) -> None:
     """Answer type, what a figure measures, the period a sentence speaks of, a list announced, retrieval rank,
     named report and length features."""
@@ -197,7 +203,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
     top = max((c.chunk.score for c in cands), default=1.0) or 1.0
     wanted = {stem(t) for t in q.measured}
     asked = periods(q.clean)
-    terms = stems(" ".join(q.terms))
+    terms = stems(" ".join(q.terms)) | asked_nouns(q)
     counted = {x for m in COUNTED.finditer(q.clean) for x in stems(m.group(2))}
     gap = not ASKS_KNOWN.search(q.clean)  # "does it know...?" is answered by a sentence saying it does not
     contexts: dict[str, set[str]] = {}

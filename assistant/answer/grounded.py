@@ -394,7 +394,7 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
 
     max_items, short = settings.answer_list_max_items, settings.answer_list_short_chars
     text = best.text.rstrip()
-    wanted = stems(" ".join(q.terms))
+    wanted = stems(" ".join(q.terms)) | F.asked_nouns(q)
     count = None
     for number, noun in announced(text, short, settings.answer_list_tail_words):
         # the sentence ends on what it counts ("...highlights three risks.", "...made 5 recommendations:"), so
