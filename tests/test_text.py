@@ -311,3 +311,10 @@ def test_a_lettered_or_numbered_line_is_a_sentence_of_its_own():
     assert item_marker("   (iii) ") == item_marker("(i) ") == "(a)"
     assert item_marker("b. ") == "a." and item_marker("3. ") == "1." and item_marker("- ") == "-"
     assert item_marker("") is None and item_marker("Interest rates. ") is None
+
+
+def test_a_title_page_line_is_no_evidence_of_a_name():
+    asked = "name of the PAC chair quoted in the probation report?"
+    assert not shows("name", "House of Commons Committee of Public Accounts", asked)
+    assert not shows("name", "Twenty-ninth Report of Session 2016–17", asked)
+    assert shows("name", "Harriet Crewe MP, Chair of the Committee, said the contracts were failing.", asked)
