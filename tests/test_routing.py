@@ -605,3 +605,22 @@ def test_a_share_takes_its_part_and_whole_from_one_report():
     assert routed is not None and routed.calculation is not None, routed
     assert {e.chunk.doc_id for e in routed.evidence} == {"water"}, routed.summary
     assert "56.3%" in routed.summary, routed.summary
+
+
+def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():
+    """"exceed its budget": the budget is the first side's programme's, never another report's budget; where the
+    programme's own report gives none, the refusal says so rather than weighing other reports' budgets."""
+    question = "By how much did the ferry programme's spending exceed its budget?"
+    other = _one_passage("courts", "The programme's budget is £1.1 billion. Its budget for estates is £738 million.")
+    chunks = _one_passage("ferries", "The ferry programme has spent £412 million so far. Its budget was £330 "
+                                     "million.") + other
+    routed = route_calculation(question, chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert {e.chunk.doc_id for e in routed.evidence} == {"ferries"}, routed.summary
+    assert "£82 million" in routed.summary, routed.summary
+    chunks = _one_passage("ferries", "The ferry programme has spent £412 million so far, against £330 million "
+                                     "planned.") + other
+    routed = route_calculation(question, chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is None, routed
+    assert "its budget" in routed.error and "£1.1 billion" not in routed.error, routed.error
+    assert {e.chunk.doc_id for e in routed.evidence} == {"ferries"}, routed.error

@@ -272,10 +272,16 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         a = _pick(ask, cands, sides[0], units, content=lent[0])
         picked.append(a)
         same = units if stated(sides[1]) or a.figure.unit in calc.CALENDAR else (a.figure.unit,)
-        b = _pick(ask, cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id,
+        # "did the spending exceed its budget?": a side that refers back ("its", "their") is of the first side's
+        # subject, so its figure is in the first side's report; English reference, not any report's wording
+        own = [c for c in cands if c.chunk.doc_id == a.chunk.doc_id] if _REFERS_TO_FIRST.match(sides[1]) else []
+        b = _pick(ask, own or cands, sides[1], same, avoid=(a.key,), content=lent[1], beside=a.chunk.doc_id,
                   context=ask.subject)
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
+
+
+_REFERS_TO_FIRST = re.compile(r"^\W*(?:its|their|his|her)\b", re.I)
 
 
 def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings):
