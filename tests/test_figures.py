@@ -352,3 +352,14 @@ def test_the_bare_ends_of_a_change_are_counts():
         "New claims registered rose from 552,000 in 2020-21 to 701,000 in 2022-23.")]
     assert ("552,000", "count") in got and ("701,000", "count") in got
     assert not [f for f in extract_figures("The index stood at 12,500 in 2019.") if f.unit == "count"]
+
+
+def test_a_number_word_takes_the_scale_after_it():
+    """"a three-million target" is 3,000,000, not three (a difference with 2.05 million gave 2,049,997)."""
+    from assistant.text.figures import extract_figures
+
+    got = {f.raw: f.value for f in extract_figures("2.05 million likely starts against a three-million target, and "
+                                                    "three suppliers; its target of three million starts")}
+    assert got["three-million target"] == 3_000_000
+    assert got["three million starts"] == 3_000_000
+    assert got["three suppliers"] == 3

@@ -23,9 +23,10 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 7  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
+EXTRACTOR_VERSION = 8  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
 # ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence; 7: a lettered or
-# numbered line ("b. produce a workforce plan;") starts a sentence of its own
+# numbered line ("b. produce a workforce plan;") starts a sentence of its own; 8: a number word takes the scale
+# after it ("a three-million target")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ _PATTERNS = [(kind, re.compile(p, re.I)) for kind, p in (
     ("count_of", rf"{_NOT_AFTER}(?P<all>all\s+)?(?P<n>{_NUM}|{_WORDS})\s+of\s+"
                  rf"(?:the\s+|its\s+|their\s+|these\s+|those\s+)?(?P<t>{_NUM}|{_WORDS})"),
     ("count", rf"{_NOT_AFTER}(?P<n>{_NUM})(?P<s>\s(?:thousand|million|billion)\b)?(?![\d%]|\s?per\s?cent)"),
-    ("count_word", rf"\b(?P<all>all\s+)?(?P<n>{_WORDS})(?!-)"),
+    # "three million target", "a three-million target": a number word takes the scale after it
+    ("count_word", rf"\b(?P<all>all\s+)?(?P<n>{_WORDS})(?P<s>[\s-](?:thousand|million|billion)\b)?(?!-)"),
 )]
 
 # Numbers after these words are references to the report's furniture, not figures.
@@ -117,8 +119,8 @@ def _number(tok: str) -> Decimal:
 
 def _value(num: str, scale: str | None = None) -> Decimal:
     d = _number(num)
-    if scale and scale.strip():
-        d *= _SCALES[scale.strip().lower()]
+    if scale and scale.strip(" -"):
+        d *= _SCALES[scale.strip(" -").lower()]
     return normalise(d)
 
 
