@@ -363,3 +363,4 @@ def test_a_number_word_takes_the_scale_after_it():
     assert got["three-million target"] == 3_000_000
     assert got["three million starts"] == 3_000_000
     assert got["three suppliers"] == 3
+    assert [f.value for f in extract_figures("a target of three\nmillion starts")] == [3_000_000]  # a wrapped line

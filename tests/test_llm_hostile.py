@@ -67,8 +67,8 @@ def _assert_grounded_300m(answer) -> None:
 @pytest.mark.parametrize("claim, reason", [
     ("HM Treasury approved a funding envelope of £300 billion for the clusters",
      "the figure £300 billion is not in the cited source sentence"),
-    ("HM Treasury approved five billion pounds for the clusters",
-     "the figure 5 is not in the cited source sentence"),
+    ("HM Treasury approved five billion pounds for the clusters",  # a number word takes its scale
+     "the figure 5,000,000,000 is not in the cited source sentence"),
     ("HM Treasury refused to approve any funding for the clusters",
      "a sentence leaves out the figure of the source sentence it cites"),
     ("The Treasury approved £300 million for the clusters, or 30% of the bids",

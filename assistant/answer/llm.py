@@ -202,7 +202,7 @@ def _same_figure(claimed: Figure, source: Figure) -> bool:
 
 def _shown(f: Figure) -> str:
     """A figure as a user may see it: the parsed figure, without words the model chose (a count's noun)."""
-    return f.raw if f.unit != "count" else str(f.value)
+    return f.raw if f.unit != "count" else f"{f.value:,}"  # "five billion" -> 5,000,000,000
 
 
 def check_answer(text: str, chunks: list[ScoredChunk], embedder,

@@ -119,8 +119,9 @@ def _number(tok: str) -> Decimal:
 
 def _value(num: str, scale: str | None = None) -> Decimal:
     d = _number(num)
-    if scale and scale.strip(" -"):
-        d *= _SCALES[scale.strip(" -").lower()]
+    scale = (scale or "").strip(" \t\r\n-").lower()  # "three-million", "three\nmillion" (a wrapped line)
+    if scale:
+        d *= _SCALES[scale]
     return normalise(d)
 
 
