@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text.terms import stop_words
+
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 Y = r"(?:19|20)\d{2}"  # a year's digits: every year pattern here and elsewhere is built from this one
 YEAR = re.compile(rf"\b{Y}\b")
@@ -77,16 +79,12 @@ EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.
 
 def _heading(sentence: str) -> bool:
     """A line of capitalised words ("Twenty-ninth Report of Session 2016-17"): no lower-case word but stop words."""
-    from assistant.text.terms import stop_words
-
     words = re.findall(r"[A-Za-z][A-Za-z'’-]+", sentence)
     return bool(words) and all(w[0].isupper() or w.lower() in stop_words() for w in words)
 
 
 def _name_words(match: str) -> list[str]:
     """The capitalised words of a name, any opening stop word ("The", "In") left out."""
-    from assistant.text.terms import stop_words
-
     words = re.findall(r"[A-Za-z][\w'’&-]*|\d+", match)
     while words and words[0].lower() in stop_words():
         words.pop(0)

@@ -26,14 +26,16 @@ class Span:
 
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+# A list item's marker: a bullet, "1." or "12)", "(a)" or "b.", "(iv)" or "iv)".
+_MARKER = r"(?:[-•*–▪·]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\))"
 # Lines that are layout, not wrapped prose: a bulleted or lettered item ("- Interest rates.", "b. produce a
 # workforce plan;", "(ii) ...", "3) ..."), or a "key facts" row with a dot leader ("Transition cost (final) ........
 # £447 million"). Each is its own unit, so a quote is the one item asked about.
-_BULLET_LINE = re.compile(r"^\s*(?:[-•*–▪·]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\)|\(?\d{1,2}[.)])\s")
+_BULLET_LINE = re.compile(rf"^\s*{_MARKER}\s")
 _LEADER_LINE = re.compile(r"\.{4,}|…{2,}|(?:\. ){3,}")
 # A label before a sentence: "1.", "12)", "(a)", "b.", "iv)", or a footnote number glued to the end of the
 # previous sentence ("...in 2018-19.2 The supplier..." -> marker "2" is cut off the next sentence).
-_LABEL = re.compile(r"^(?:[-•*–▪·]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\((?:[ivx]{1,5})\)|[ivx]{1,5}\))\s+")
+_LABEL = re.compile(rf"^{_MARKER}\s+")
 # A boundary blingfire misses: a footnote marker glued to a full stop before a capital ("2024-25.2 See").
 _GLUED_MARKER = re.compile(rf"(?:(?<=[a-z%)])|(?<=\d\d-\d\d)|(?<=\b{Y}))\.(\d{{1,2}})\s+(?=[A-Z“\"‘'(£])")
 
