@@ -36,6 +36,14 @@ def test_terms_fold_body_names_and_drop_library_stop_words():
     assert stem("clusters") == stem("cluster") and stem("approved") == stem("approve")
 
 
+def test_irregular_forms_meet_their_dictionary_form():
+    """A suffix stemmer leaves "spent" apart from "spending" and "led" from "lead": the lemma joins them."""
+    assert stem("spent") == stem("spending") == stem("spend")
+    assert stem("led") == stem("leads") and stem("grew") == stem("growing") and stem("sold") == stem("sell")
+    assert stem("paid") == stem("pay") and stem("met") == stem("meeting")
+    assert stem("budget") != stem("spend") and stem("2014") == "2014"
+
+
 def test_answer_types_come_from_question_words_and_sentence_evidence():
     assert analyse("Who was in charge of the NAO in 2022?").types == ("person",)
     assert analyse("When will all departments be on the cloud?").types == ("date",)

@@ -1,6 +1,7 @@
 """The one terms module: tokens, stop words, stemming. Stop words come from scikit-learn's maintained
 English list (installed with sentence-transformers); stems from Snowball's Porter2, the family the
-catalog's FTS5 `porter` tokenizer uses, so a stem here matches a stem there."""
+catalog's FTS5 `porter` tokenizer uses, taken of simplemma's lemma so irregular forms meet ("spent",
+"spending"). The catalog's index stems without the lemma; the two differ only on irregular forms."""
 
 from __future__ import annotations
 
@@ -33,13 +34,22 @@ _STEMMERS = threading.local()
 
 @lru_cache(maxsize=65536)  # a cache, not a tuning: the distinct words of a large library fit
 def stem(word: str) -> str:
-    """The Snowball (Porter2) stem: "clusters"/"cluster" and "approved"/"approve" meet."""
+    """The Snowball (Porter2) stem of the word's dictionary form: "clusters"/"cluster" and "approved"/"approve"
+    meet, and so do the irregular forms a suffix stemmer leaves apart ("spent"/"spending", "led"/"lead",
+    "grew"/"growth"). The dictionary form is simplemma's English lemma (a maintained lexicon, no model)."""
     stemmer = getattr(_STEMMERS, "stemmer", None)
     if stemmer is None:
         import snowballstemmer
 
         stemmer = _STEMMERS.stemmer = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
+    return stemmer.stemWord(_lemma(word))
+
+
+@lru_cache(maxsize=65536)  # a cache, not a tuning
+def _lemma(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="en") if word.isalpha() else word
 
 
 def tokens(text: str, fold: bool = True) -> list[str]:
