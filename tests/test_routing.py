@@ -144,6 +144,8 @@ def test_other_calculations(question, operation, result):
     "What percentage of operating costs will the strategy save?",  # the passage states the percentage
     "What was the total cost and who paid it?",  # a bare "and" is not two figures to add
     "What is the gap and why does it matter?",
+    # an "and" that opens a second question joins two questions, not two addends
+    "What was the total funding approved for the clusters and what did the clusters forecast?",
 ])
 def test_calculation_words_without_a_calculation_are_not_routed(question):
     assert route(question) is None
@@ -605,6 +607,18 @@ def test_a_share_takes_its_part_and_whole_from_one_report():
     assert routed is not None and routed.calculation is not None, routed
     assert {e.chunk.doc_id for e in routed.evidence} == {"water"}, routed.summary
     assert "56.3%" in routed.summary, routed.summary
+
+
+def test_a_side_takes_the_figure_that_measures_what_it_names_over_one_near_its_other_words():
+    """"the Ministry's spending on the transition": the £330 million budgeted sits beside "Ministry" and
+    "transition", but measures a budget; the £412 million spent measures what the side names."""
+    question = "By what percentage did the Ministry's spending on the ferry transition by 2015 exceed its budget?"
+    chunks = _one_passage("ferries", "The Ministry had budgeted £330 million for the ferry transition, covering "
+                                     "staff and IT. By the end of 2015 it had spent £412 million, more than planned.")
+    routed = route_calculation(question, chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert "24.8%" in routed.summary, routed.summary
+    assert [e.quote.split(" ")[-1] for e in routed.evidence] == ["planned.", "IT."], routed.evidence
 
 
 def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():

@@ -265,6 +265,7 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         if meant:
             return meant[0][1]
         raise Refusal(f"I could not find a figure for “{side.strip(' ?')}” in the passages I retrieved")
+    ranked = _measured(ranked, q, s)
     best = ranked[0][2]
     rivals = [c for s, _, c in ranked[1:] if s == ranked[0][0] and c.key != best.key]
     if rivals and beside is not None:
@@ -281,6 +282,19 @@ def pick(cands: list[Candidate], side: str, units: tuple[str, ...], avoid: tuple
         raise Refusal(f"More than one figure could be “{side.strip(' ?')}”: {best.figure.raw} "
                       f"({best.label}) and {rivals[0].figure.raw} ({rivals[0].label})")
     return best
+
+
+def _measured(ranked: list[tuple[int, int, Candidate]], q: Query, s: Settings) -> list[tuple[int, int, Candidate]]:
+    """The ranking, or, when its best figure measures something the query does not name ("£330 million"
+    budgeted, for "the spending on the transition") and figures of the same report measure what the query names
+    ("spent £412 million"), just those: what a figure measures says what it is; the words around it only say
+    what it is near."""
+    best = ranked[0][2]
+    if not best.measure or any(g & best.measure for g in q.concepts):
+        return ranked
+    named = [r for r in ranked if r[0] >= s.operand_min_score and r[2].chunk.doc_id == best.chunk.doc_id
+             and any(g & r[2].measure for g in q.concepts)]
+    return named or ranked
 
 
 def _own_words(c: Candidate, cands: list[Candidate]) -> frozenset[str]:

@@ -96,6 +96,10 @@ _EITHER_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 ))
 # Only a total splits on a bare "and": elsewhere "what is the gap and why?" would be read as two figures.
 _TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),)
+# A side that opens as a question of its own ("what was the total bill and when did it expect to finish?"): English
+# interrogatives and inverted auxiliaries; such an "and" joins two questions, not two addends.
+_ASKS_AGAIN = re.compile(r"^\W*(?:when|what|where|who|whom|whose|why|how|which|did|does|do|is|was|were|are|has|have|"
+                         r"had|will|would|can|could)\b", re.I)
 _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?:percentage|proportion|share|fraction|per ?cent|how much|how many) of (?P<whole>.+?)\s(?:was|were|is|are|"
     r"had|has|have|did|does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
@@ -537,7 +541,8 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 
 def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    if _sides(ask.text, _TOTAL_SIDES) is None:
+    sides = _sides(ask.text, _TOTAL_SIDES)
+    if sides is None or _ASKS_AGAIN.match(sides[1]):
         return None  # "what was the total cost?": the passage states it, or it is not a sum of figures
     try:
         a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), _TOTAL_SIDES)
