@@ -592,3 +592,34 @@ def test_a_why_answer_takes_the_list_of_reasons_a_sentence_announces(tmp_path, e
     answer = assistant.ask("Why is each health assessment still costing the department more rather than less?")
     assert "two sets of overheads" in answer.text and "pay awards" in answer.text, answer.text
     assert_verifiable(answer, assistant)
+
+
+def test_a_question_whose_kind_of_answer_no_quoted_sentence_shows_is_declined(tmp_path, embedder):
+    """"Which four water companies ...?" asks for names: a sentence counting "4 companies" gives none, so the
+    question is declined, saying what is missing; asked for the count, it is answered. A question asking which
+    companies is no calculation, though it says "shortfall"."""
+    assistant = _assistant_over(tmp_path, "leakage.txt",
+        "Water company leakage\n\n"
+        "In 2021 the regulator found that 4 companies had not followed the standard method for calculating "
+        "leakage, and required them to restate their figures.\n\n"
+        "Companies paid underperformance payments totalling £117 million for leakage in 2022-23, against a "
+        "shortfall of £53 million on the year before, mostly from the three poorest performers.\n")
+    answer = assistant.ask("Which four water companies had to restate their leakage figures in 2021?")
+    assert answer.declined and "give no name" in answer.text, answer.text
+    assert any("4 companies" in n.quote for n in answer.nearest)  # the nearest passage is shown
+    answer = assistant.ask("How many companies had to restate their leakage figures in 2021?")
+    assert not answer.declined and "4 companies" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+    answer = assistant.ask("Which three water companies were responsible for the leakage shortfall?")
+    assert answer.declined and not answer.calculations, answer.text
+    answer = assistant.ask("Does the regulator know how much the restated figures changed?")
+    assert "give no amount" not in answer.text, answer.text
+
+
+def test_a_question_for_a_name_the_report_gives_is_answered(tmp_path, embedder):
+    assistant = _assistant_over(tmp_path, "portal.txt",
+        "Water company leakage reporting\n\n"
+        "The regulator required every company to report leakage through a new portal from April 2022.\n\n"
+        "The leakage reporting portal is run by Northfield Delivery Partners under a contract worth £6 million.\n")
+    answer = assistant.ask("Which company runs the leakage reporting portal?")
+    assert not answer.declined and "Northfield Delivery Partners" in answer.text, answer.text
