@@ -623,3 +623,20 @@ def test_a_question_for_a_name_the_report_gives_is_answered(tmp_path, embedder):
         "The leakage reporting portal is run by Northfield Delivery Partners under a contract worth £6 million.\n")
     answer = assistant.ask("Which company runs the leakage reporting portal?")
     assert not answer.declined and "Northfield Delivery Partners" in answer.text, answer.text
+
+
+def test_a_passage_only_the_lexical_search_found_still_has_its_cosine(library_assistant):
+    """The answerer weighs how alike a passage is to the question: a passage the dense search did not return among
+    its candidates ("paragraph 2.4" found by its words alone) is given its cosine all the same, never a missing
+    value read as 0."""
+    import numpy as np
+
+    searcher = library_assistant.searcher
+    results = searcher.search("paragraph 2.4", 2)
+    lexical_only = [r for r in results if r.dense_rank is None]
+    assert lexical_only and all(r.similarity is not None for r in results), results
+    query = np.asarray(searcher.query_vector("paragraph 2.4"))
+    got = library_assistant.store.collection.get(ids=[lexical_only[0].chunk.id], include=["embeddings"])
+    vector = np.asarray(got["embeddings"][0])
+    cosine = float(vector @ query / (np.linalg.norm(vector) * np.linalg.norm(query)))
+    assert abs(lexical_only[0].similarity - cosine) < 1e-4

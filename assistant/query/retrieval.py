@@ -104,6 +104,11 @@ class Searcher:
             for cid, r in ranks.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
         similarity = dict(dense)
+        # A passage only the lexical search found has a similarity all the same: fetched for the few kept, so
+        # the answerer never reads "not seen by dense search" as "unlike the question" (a cosine of 0).
+        unseen = [cid for cid, _ in lexical if cid not in similarity]
+        if unseen:
+            similarity.update(self.store.search_among(vector, unseen, len(unseen)))
         ranked = sorted(scores, key=lambda c: -scores[c])
         # Fusion favours passages both searches found; in a large library a passage only one of them
         # ranks first (a rare name such as "clusters" found by BM25 alone) would fall out of the top k.
