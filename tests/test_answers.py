@@ -640,3 +640,22 @@ def test_a_passage_only_the_lexical_search_found_still_has_its_cosine(library_as
     vector = np.asarray(got["embeddings"][0])
     cosine = float(vector @ query / (np.linalg.norm(vector) * np.linalg.norm(query)))
     assert abs(lexical_only[0].similarity - cosine) < 1e-4
+
+
+def test_a_question_naming_something_no_retrieved_report_names_is_declined(tmp_path, embedder):
+    """"How much did the Crossrail extension cost?" asked of a report on the Oakfield bypass is about something
+    else, however well "how much did ... cost" matches; a name the report uses is answered, and an abbreviation
+    the user coins ("OBP") or a month ("Sept") is no such name."""
+    from assistant.answer.features import absent_names
+
+    assistant = _assistant_over(tmp_path, "bypass.txt",
+        "The Oakfield bypass\n\n"
+        "The Oakfield bypass opened in September 2022 and cost £84 million, £12 million more than budgeted.\n\n"
+        "Traffic through Oakfield town centre fell by 40% in the first year.\n")
+    answer = assistant.ask("How much did the Crossrail extension cost?")
+    assert answer.declined, answer.text
+    answer = assistant.ask("How much did the Oakfield bypass cost?")
+    assert not answer.declined and "£84 million" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+    assert absent_names("What did the OBP cost by Sept 2022, and what did the National Audit Office say?", {"nao"}) == []
+    assert absent_names("Did Thames Water's leakage fall?", {"water", "leakag"}) == ["Thames"]

@@ -18,10 +18,11 @@ from assistant.config import Settings
 from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
-from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, MONEY, PERCENT, REFERENCE, UNKNOWN, announced,
-                                    period_met, periods, shows)
+from assistant.text.data import canonical
+from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, MONEY, MONTHS, PERCENT, REFERENCE, UNKNOWN,
+                                    announced, period_met, periods, shows)
 from assistant.text.sentences import split_sentences
-from assistant.text.terms import content_terms, stem, stems
+from assistant.text.terms import content_terms, stem, stems, stop_words
 from assistant.types import ScoredChunk
 
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
@@ -124,8 +125,32 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
         c.held, c.focus = frozenset(s for s in wanted if s in have), frozenset(focus)
     best = max((c.f["lex"] for c in cands), default=0.0)
+    missing = float(bool(absent_names(q.clean, seen))) if scope else 0.0
     for c in cands:
         c.f["lex_gap"] = c.f["lex"] - best
+        c.f["name_absent"] = missing
+
+
+# A proper name: a capitalised word inside a sentence, or a code of letters and digits ("HS2"). Words in capitals
+# ("SVD", "HEG") are left out: users coin abbreviations the reports never use. English capitalisation, no list.
+_PROPER = re.compile(r"(?<!^)(?<![.?!:]\s)(?<![.?!:])\b(?:[A-Z][a-z]+(?:['’]s)?|[A-Z][A-Za-z]*\d[A-Za-z\d]*)\b")
+_MONTH_NAMES = re.compile(rf"(?:{MONTHS})|(?:{'|'.join(m[:3] for m in MONTHS.split('|'))})t?\.?$", re.I)
+
+
+def absent_names(question: str, seen: set[str]) -> list[str]:
+    """The proper names of the question ("Crossrail", "HS2", "Thames") that no passage of the retrieved reports
+    uses (`seen`: their stems, abbreviations widened), body names folded first ("National Audit Office" is
+    "NAO"). A question about a named thing the reports never name is about something else; a common word the
+    reports do not use ("led", "hope") is only a paraphrase, and is never counted here."""
+    text = canonical(question.strip())
+    stop = stop_words()
+    out = []
+    for m in _PROPER.finditer(text):
+        word = m.group().lower().rstrip("'’").removesuffix("'s").removesuffix("’s")
+        if word in stop or _MONTH_NAMES.match(word) or stem(word) in seen or word in seen:
+            continue
+        out.append(m.group())
+    return out
 
 
 def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:

@@ -173,9 +173,13 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks), self.settings)
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
-        """Whether the best sentences are likely enough to answer: not when the best speaks of another period than
-        asked; else the fitted decline model when there is one, else the best sentence's probability against the
+        """Whether the best sentences are likely enough to answer: not when the question names something no
+        retrieved report names, nor when the best speaks of another period than asked; else the fitted decline model when there is one, else the best sentence's probability against the
         threshold."""
+        if cands[0].f.get("name_absent"):
+            # The question names something ("Crossrail", "HS2") that no retrieved report names at all: what they say
+            # is about something else, however well the other words match.
+            return False
         if cands[0].f.get("period_other"):
             # The best sentence speaks of another period than the one asked about, and its passage never names
             # that one: the figure for 2019-20 does not answer for 2023-24, however well its words match.
