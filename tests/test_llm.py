@@ -56,6 +56,18 @@ def test_unsupported_number_falls_back_to_grounded(corpus_assistant):
     assert "2.5 billion" not in answer.text
 
 
+def test_a_report_the_library_does_not_hold_is_declined_by_the_grounded_answerer(corpus_assistant):
+    """The pipeline found that the question names a report the library lacks: the model is not asked (it would
+    answer from the sources it was given, which are another report's)."""
+    question = "What did the 2019 PAC report say about the clusters' funding?"
+    chunks = _chunks(corpus_assistant, question)
+    model = FakeListChatModel(responses=["HM Treasury approved £300 million [1]."])
+    answer = LLMAnswerer(model, corpus_assistant.grounded).invoke(
+        {"question": question, "chunks": chunks, "analysis": analyse(question), "unheld": ("2019 PAC report",)})
+    assert answer.declined and answer.mode == "grounded" and "does not hold" in answer.fallback
+    assert "holds no 2019 PAC report" in answer.text and "£300 million" not in answer.text
+
+
 def test_check_answer_rules(corpus_assistant):
     chunks = _chunks(corpus_assistant)
     embedder = corpus_assistant.embedder

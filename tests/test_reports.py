@@ -39,6 +39,21 @@ def test_a_report_the_library_does_not_hold_names_nothing(library_assistant):
     assert named == () and targets == []
 
 
+def test_a_question_about_a_report_the_library_does_not_hold_is_declined_saying_so(library_assistant):
+    """"What did the 2019 PAC report recommend?" with no PAC report of 2019 (the NAO's 2019 reports are not it) is
+    declined, naming the report, rather than answered from another; a body named as the report's owner counts
+    ("the NAO's 2012 report"), and a report held is answered."""
+    reports = library_assistant.reports
+    assert reports.unheld("What did the 2019 PAC report on smart motorways recommend?") == ["2019 PAC report"]
+    assert reports.unheld("Summarise the NAO's 2012 report on the apprenticeship levy.") == ["2012 NAO report"]
+    assert reports.unheld("How did it change between the NAO's 2020 report and the PAC's 2024 report?") == []
+    assert reports.unheld("What did the 2019 independent review find?") == []  # perhaps cited by a report held
+    answer = library_assistant.ask("What did the 2019 Public Accounts Committee report on smart motorways recommend?")
+    assert answer.declined and "holds no 2019 PAC report" in answer.text, answer.text
+    answer = library_assistant.ask("What did the 2023 PAC report say about the courts programme's end date?")
+    assert not answer.declined, answer.text
+
+
 def test_reports_compared_by_body_or_in_the_plural_are_both_targets(library_assistant):
     # No years: the bodies (publisher data) pick one report each, on the question's subject.
     targets = _compared(library_assistant, "How did the probation companies' offender volumes against the MoJ "

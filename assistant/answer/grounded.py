@@ -29,6 +29,7 @@ from assistant.types import Answer, Calculation, Operand, ScoredChunk
 PARAMS_FILE = Path(__file__).with_name("params.json")
 NOT_SUPPORTED = "The corpus does not say what this question asks: no passage in the reports supports an answer."
 NOT_KNOWN = "The reports do not give this: the passage closest to the question says it is not known (quoted below)."
+NOT_HELD = "The library holds no {report}, so I cannot say what it says; the documents list shows the reports held."
 NO_SUCH = ("The corpus does not say what this question asks: the passages closest to it give no {kind} for it "
            "(quoted below).")
 # The answer types whose evidence is exact enough to decline on when none of the quoted sentences shows it: a money
@@ -143,6 +144,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                                      "so please ask about the reports.")
         if not chunks:
             return decline(question, "The corpus does not say: no passage matches the question.")
+        unheld = tuple(input.get("unheld") or ())
+        if unheld:  # "What did the 2019 PAC report recommend?" with no such report: another report is no answer
+            return decline(question, NOT_HELD.format(report=" or the ".join(unheld)))
         routed = self._calculation(q, chunks, input.get("history"))
         if routed is not None and not routed.declined:
             return routed

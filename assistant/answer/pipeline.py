@@ -150,8 +150,9 @@ class Assistant:
         if not targets and q.context_terms and not f.doc_ids:
             targets = self._previous_report(history, f)
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
+        unheld = tuple(self.reports.unheld(q.clean)) if q.clean and not asked.doc_ids else ()
         return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets,
-                "named_targets": named_targets}
+                "named_targets": named_targets, "unheld": unheld}
 
     def _previous_report(self, history: list[dict] | None, f: Filters) -> tuple[str, ...]:
         """A follow-up ("And what were the contracts worth?") is about the report the last turn was about: the

@@ -95,6 +95,19 @@ class ReportResolver:
             f = replace(f, doc_ids=tuple(d["doc_id"] for d in held)) if not f.doc_ids else f
         return tuple(self.by_year(years, query or text, f, reports=years).values())
 
+    def unheld(self, text: str) -> list[str]:
+        """The reports the question names by year and publisher ("the 2019 PAC report", "the NAO's 2012 report")
+        that the library does not hold: no document of that year from that body. Asked about, they are declined,
+        saying so, rather than answered from another report. A report named without a publisher the library
+        knows ("the 2019 independent review") may be one that a report held cites, so it is not counted."""
+        held = [(str(d.get("year")), canonical(str(d.get("publisher") or ""))) for d in self.catalog.documents()]
+
+        def holds(year: str, body: str) -> bool:  # "House of Commons PAC" publishes PAC reports
+            return any(y == year and re.search(rf"\b{re.escape(body)}\b", p) for y, p in held)
+
+        return list(dict.fromkeys(f"{year} {body} report" for year, body in _year_and_body(text, owners=True)
+                                  if body and not holds(year, body)))
+
     def targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""
         # A year names a report (see _by_year) unless it is part of a financial year ("2024-25"); strategy
@@ -178,6 +191,8 @@ class ReportResolver:
 # "the 2021 Cabinet Office update" (up to three capitalised words or an acronym; matched case-sensitively).
 _PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"
 _REPORT_NOUN = r"(?:reports?|updates?|reviews?|press releases?)"
+# The publisher as a possessive before the year: "the PAC's 2017 report", "the Cabinet Office's 2021 review"
+_OWNER = r"(?:\b((?-i:[A-Z][A-Za-z&]*)(?:\s+(?-i:[A-Z][A-Za-z&]*)){0,2})['’]s\s+)?"
 # A year on its own, not the first half of a financial year ("2024-25")
 _YEAR_ALONE = re.compile(rf"\b{Y}\b(?!-\d)")
 # "the 2014 report", "the 2014 and the 2022 reports", "the 2014, 2018 and 2022 NAO reports"
@@ -199,15 +214,17 @@ def naming_words(text: str) -> set[str]:
     return out
 
 
-def _year_and_body(text: str, plural: bool = True) -> list[tuple[str, str | None]]:
+def _year_and_body(text: str, plural: bool = True, owners: bool = False) -> list[tuple[str, str | None]]:
     """Each "YEAR [publisher] report" of the text: the year, and the body the words before "report" name when
-    the publisher data knows it ("the 2019 PAC report" -> ("2019", "PAC")), else None."""
+    the publisher data knows it ("the 2019 PAC report" -> ("2019", "PAC")), else None; with `owners`, also the
+    body named as the report's possessive owner ("the PAC's 2017 report")."""
     bodies = {body["name"] for body in publishers()["body"]}
     out = []
     s = "s?" if plural else ""  # "the 2014 and 2022 reports" names reports; one report is singular
-    for y, who in re.findall(rf"\b({Y})(?:'s)? ({_PUBLISHER})(?:report{s}|update{s}|review{s}|press release{s})\b",
-                             text, re.I):
-        body = canonical(who.strip())
+    # the publisher before the year, as its possessive ("the PAC's 2017 report"), or between year and noun
+    for owner, y, who in re.findall(rf"{_OWNER}\b({Y})(?:'s)? ({_PUBLISHER})(?:report{s}|update{s}|review{s}|"
+                                    rf"press release{s})\b", text, re.I):
+        body = canonical(who.strip() or (owner.strip() if owners else ""))
         out.append((y, body if body in bodies else None))
     return out
 
