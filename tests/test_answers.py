@@ -659,3 +659,20 @@ def test_a_question_naming_something_no_retrieved_report_names_is_declined(tmp_p
     assert_verifiable(answer, assistant)
     assert absent_names("What did the OBP cost by Sept 2022, and what did the National Audit Office say?", {"nao"}) == []
     assert absent_names("Did Thames Water's leakage fall?", {"water", "leakag"}) == ["Thames"]
+
+
+def test_a_title_line_is_never_a_sentence_to_quote():
+    """Title-page lines ("House of Commons Committee of Public Accounts", "Twenty-ninth Report of Session
+    2016–17") match a question naming the committee's report, but state nothing: they are not candidates. A
+    line of figures in capitals ("Westgate Offender Services .... 2 CSCs") is data, and stays."""
+    from assistant.answer import features as F
+    from assistant.types import Chunk, ScoredChunk
+
+    text = ("House of Commons Committee of Public Accounts\n\nTwenty-ninth Report of Session 2016–17\n\n"
+            "The Ministry now expects the reforms to save £0.6 billion.\n\n"
+            "Westgate Offender Services ........... 2 CSCs ... £53 million\n")
+    chunk = Chunk(id="pac-0", doc_id="pac", text=text, page=1, char_start=0, char_end=len(text))
+    texts = [c.text for c in F.sentences([ScoredChunk(chunk, 1.0)])]
+    assert not any(t.startswith(("House of Commons", "Twenty-ninth")) for t in texts), texts
+    assert "The Ministry now expects the reforms to save £0.6 billion." in texts
+    assert any("2 CSCs" in t for t in texts), texts

@@ -20,7 +20,7 @@ from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
 from assistant.text.data import canonical
 from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, MONEY, MONTHS, PERCENT, REFERENCE, UNKNOWN,
-                                    announced, period_met, periods, shows)
+                                    announced, heading, period_met, periods, shows)
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems, stop_words
 from assistant.types import ScoredChunk
@@ -78,7 +78,11 @@ def sentences(chunks: list[ScoredChunk], settings: Settings | None = None) -> li
     for rank, sc in enumerate(chunks):
         for span in split_sentences(sc.chunk.text):
             c = Candidate(sc, rank, span.start, span.end, span.text)
-            if c.key in seen or len(span.text) < min_chars or is_instruction(span.text):
+            # a line of capitalised words alone ("Twenty-ninth Report of Session 2016–17", "House of Commons
+            # Committee of Public Accounts") is a title, never a statement that answers; a row with a dot leader
+            # or an amount ("Westgate Offender Services .... 2 CSCs") is data
+            if c.key in seen or len(span.text) < min_chars or is_instruction(span.text) or (
+                    heading(span.text) and not _DATA_ROW.search(span.text)):
                 continue
             seen.add(c.key)
             out.append(c)
@@ -180,6 +184,7 @@ def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:
         c.f["soft_min"] = float(best[mask].min()) if mask.any() else 1.0
 
 
+_DATA_ROW = re.compile(rf"\.{{4,}}|…|{MONEY.pattern}|{PERCENT.pattern}", re.I)
 _QUANTITY = re.compile(f"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}", re.I)
 
 

@@ -77,7 +77,7 @@ EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.
             "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON, "name": NAME}
 
 
-def _heading(sentence: str) -> bool:
+def heading(sentence: str) -> bool:
     """A line of capitalised words ("Twenty-ninth Report of Session 2016-17"): no lower-case word but stop words."""
     words = re.findall(r"[A-Za-z][A-Za-z'’-]+", sentence)
     return bool(words) and all(w[0].isupper() or w.lower() in stop_words() for w in words)
@@ -99,7 +99,7 @@ def shows(answer_type: str, sentence: str, question: str = "") -> bool:
     if pattern is None:
         return False
     asked = " ".join(question.lower().split())
-    if answer_type == "name" and _heading(sentence):
+    if answer_type == "name" and heading(sentence):
         return False  # a title-page line ("House of Commons Committee of Public Accounts") names no answer
     for m in pattern.finditer(sentence):
         if answer_type == "count" and REFERENCE.search(sentence[max(0, m.start() - 12):m.start()]):
