@@ -178,8 +178,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no
-        retrieved report names, nor when the best speaks of another period than asked; else the fitted decline model when there is one, else the best sentence's probability against the
-        threshold."""
+        retrieved report names, nor when the best speaks of another period than asked; else the fitted decline
+        model when there is one, else the best sentence's probability against the threshold."""
         if cands[0].f.get("name_absent"):
             # The question names something ("Crossrail", "HS2") that no retrieved report names at all: what they say
             # is about something else, however well the other words match.

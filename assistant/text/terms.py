@@ -36,7 +36,7 @@ _STEMMERS = threading.local()
 def stem(word: str) -> str:
     """The Snowball (Porter2) stem of the word's dictionary form: "clusters"/"cluster" and "approved"/"approve"
     meet, and so do the irregular forms a suffix stemmer leaves apart ("spent"/"spending", "led"/"lead",
-    "grew"/"growth"). The dictionary form is simplemma's English lemma (a maintained lexicon, no model)."""
+    "grew"/"growing"). The dictionary form is simplemma's English lemma (a maintained lexicon, no model)."""
     stemmer = getattr(_STEMMERS, "stemmer", None)
     if stemmer is None:
         import snowballstemmer
