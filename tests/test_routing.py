@@ -621,6 +621,18 @@ def test_a_side_takes_the_figure_that_measures_what_it_names_over_one_near_its_o
     assert [e.quote.split(" ")[-1] for e in routed.evidence] == ["planned.", "IT."], routed.evidence
 
 
+def test_a_share_whose_picked_figure_is_the_whole_of_an_of_which_part_takes_that_part():
+    """"2,830 stops, of which 310 occurred on sections with detection": the question's words sit by the 2,830,
+    which is the whole; the part is the 310 counted of it, never 2,830 of 2,830."""
+    question = "What proportion of the live-lane stops happened on sections with stopped vehicle detection?"
+    chunks = _one_passage("motorways", "The timings are based on 2,830 live-lane stops recorded between January "
+                                       "and October 2020, of which 310 occurred on sections with detection.")
+    routed = route_calculation(question, chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert [str(o.value) for o in routed.calculation.operands] == ["310", "2,830"], routed.calculation
+    assert "100%" not in routed.summary and "11%" in routed.summary, routed.summary
+
+
 def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():
     """"exceed its budget": the budget is the first side's programme's, never another report's budget; where the
     programme's own report gives none, the refusal says so rather than weighing other reports' budgets."""

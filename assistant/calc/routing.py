@@ -394,8 +394,13 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     picked.append(part)
     total = part.figure.of_total
     if total is None:  # "five are still being implemented": the whole may sit on a sibling "two of the seven"
-        total = next((c.figure.of_total for c in cands if _same_sentence(c, part) and c.figure.of_total is not None),
-                     None)
+        sibling = next((c for c in cands if _same_sentence(c, part) and c.figure.of_total is not None), None)
+        if sibling is not None:
+            total = sibling.figure.of_total
+            if total == part.figure.value and sibling.key != part.key:
+                # "2,830 live-lane stops, of which 310 occurred on sections with detection": the figure picked is
+                # the whole the sibling is a part of, so the sibling is the part
+                part = picked[-1] = sibling
     if total is not None:
         head = (part.figure.measure or "").split(" ")[0] or "items"
         whole_q = Quantity(total, "count", label=f"all {head}")
