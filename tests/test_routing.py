@@ -633,6 +633,17 @@ def test_a_share_whose_picked_figure_is_the_whole_of_an_of_which_part_takes_that
     assert "100%" not in routed.summary and "11%" in routed.summary, routed.summary
 
 
+def test_one_value_on_both_sides_is_refused_whatever_each_is_labelled():
+    """The same 15% for both sides ("the share approved", and "the 15% requested" the question quotes) is one
+    figure, not two to subtract: the refusal says so, rather than "the difference ... is 0 percentage points"."""
+    chunks = _one_passage("ferries", "The share approved was 15% of the programme's cost, and the share requested "
+                                     "was 15% as well.")
+    routed = route_calculation("What is the difference between the share approved and the 15% requested?",
+                               chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is None, routed
+    assert "on both sides" in routed.error, routed.error
+
+
 def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():
     """"exceed its budget": the budget is the first side's programme's, never another report's budget; where the
     programme's own report gives none, the refusal says so rather than weighing other reports' budgets."""

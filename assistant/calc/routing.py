@@ -347,8 +347,9 @@ def _by_size(a: Candidate, b: Candidate, picked: list, larger_first: bool = True
 
 
 def _distinct(a: Candidate, b: Candidate) -> None:
-    """Refuse one value found on both sides: it is not two figures to compare."""
-    if a.quantity == b.quantity:
+    """Refuse one value found on both sides: it is not two figures to compare, whatever each is labelled."""
+    qa, qb = a.quantity, b.quantity
+    if (qa.unit, qa.lo, qa.hi) == (qb.unit, qb.lo, qb.hi):
         raise Refusal(f"I found {a.figure.raw} on both sides and no second figure to compare it with")
 
 
