@@ -21,7 +21,7 @@ from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, previous_question
-from assistant.text.patterns import ASKS_KNOWN, shows
+from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
@@ -32,11 +32,11 @@ NOT_KNOWN = "The reports do not give this: the passage closest to the question s
 NOT_HELD = "The library holds no {report}, so I cannot say what it says; the documents list shows the reports held."
 NO_SUCH = ("The corpus does not say what this question asks: the passages closest to it give no {kind} for it "
            "(quoted below).")
-# The answer types whose evidence is exact enough to decline on when none of the quoted sentences shows it: a money
-# amount, a percentage, a count, a date, a proper name. A person is often named without a title or a verb of
-# saying, and a reason without a causal word, so their patterns miss too often to decline on (measured on the
-# tuning set: answerable who- and why-questions whose quoted sentences show no match are common).
-_EXACT_TYPES = {"amount": "amount", "percent": "percentage", "count": "count", "date": "date", "name": "name"}
+# The answer types (`assistant.text.patterns.EVIDENCE`) whose evidence is too incomplete to decline on when none of
+# the quoted sentences shows it: a person is often named without a title or a verb of saying, and a reason without
+# a causal word (measured on the tuning set: answerable who- and why-questions whose quoted sentences show no match
+# are common). Every other type (an amount, a percentage, a count, a date, a proper name) is declined on.
+_INCOMPLETE_TYPES = frozenset({"person", "reason"})
 
 
 @lru_cache(maxsize=4)
@@ -377,12 +377,12 @@ def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:
     one the question does not already hold, and its evidence is exact enough to decline on; else None. A question
     whether something is known ("Does the department know how much ...?") is answered by a sentence saying it
     is not, which shows no amount."""
-    exact = [t for t in q.types if t in _EXACT_TYPES]
+    exact = [t for t in q.types if t in EVIDENCE and t not in _INCOMPLETE_TYPES]
     if not exact or ASKS_KNOWN.search(q.clean):
         return None
     if any(shows(t, c.text, q.clean) for c in chosen for t in q.types):
         return None
-    return _EXACT_TYPES[exact[0]]
+    return exact[0]
 
 
 def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:

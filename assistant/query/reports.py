@@ -100,13 +100,15 @@ class ReportResolver:
         that the library does not hold: no document of that year from that body. Asked about, they are declined,
         saying so, rather than answered from another report. A report named without a publisher the library
         knows ("the 2019 independent review") may be one that a report held cites, so it is not counted."""
+        named = [(year, body) for year, body in _year_and_body(text, owners=True) if body]
+        if not named:  # most questions name no report: the catalog is not read for them
+            return []
         held = [(str(d.get("year")), canonical(str(d.get("publisher") or ""))) for d in self.catalog.documents()]
 
         def holds(year: str, body: str) -> bool:  # "House of Commons PAC" publishes PAC reports
             return any(y == year and re.search(rf"\b{re.escape(body)}\b", p) for y, p in held)
 
-        return list(dict.fromkeys(f"{year} {body} report" for year, body in _year_and_body(text, owners=True)
-                                  if body and not holds(year, body)))
+        return list(dict.fromkeys(f"{year} {body} report" for year, body in named if not holds(year, body)))
 
     def targets(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
         """Documents the question names: by their publication year, a strategy's year or its name."""

@@ -45,8 +45,7 @@ def stem(word: str) -> str:
     return stemmer.stemWord(_lemma(word))
 
 
-@lru_cache(maxsize=65536)  # a cache, not a tuning
-def _lemma(word: str) -> str:
+def _lemma(word: str) -> str:  # called only by `stem`, whose cache holds its results
     import simplemma
 
     return simplemma.lemmatize(word, lang="en") if word.isalpha() else word
