@@ -162,6 +162,29 @@ def test_a_clause_that_sets_the_scene_does_not_set_the_answer_type():
     assert analyse("When will it finish, and how much will it cost?").types == ("amount", "date")
     assert analyse("EPR coverage in 2022 - no. of trusts?").types == ("count",)
     assert analyse("When will the depot open, and who runs it?").types == ("date", "person")
+    # the question proper may open on a preposition
+    assert analyse("When the firms restated their figures in 2021, by how much did leakage rise?").types == ("amount",)
+
+
+def test_what_a_quantity_question_measures_is_the_noun_phrase_after_its_quantity_word():
+    from assistant.query.analysis import measured_terms
+
+    assert measured_terms("How many offenders was the probation service supervising?") == ("offenders",)
+    assert measured_terms("How many smart water meters have the companies installed?") == ("smart", "water", "meters")
+    # "of the ..." counts what follows it, up to its head noun
+    assert measured_terms("How many of the regulator's recommendations has it met?")[-1] == "recommendations"
+    # an article opens a clause's subject: nothing is measured
+    assert measured_terms("Tell me how much the Cabinet Office had spent.") == ()
+
+
+def test_a_question_asks_about_the_period_it_places_itself_in_not_one_that_names_a_thing():
+    from assistant.query.analysis import asked_periods
+
+    assert asked_periods("How much did the courts programme spend in 2019-20?") == {"2019-20"}
+    assert asked_periods("apprenticeship starts 2017-18?") == {"2017-18"}
+    assert asked_periods("What did the 2012 strategy aim to save?") == set()
+    assert asked_periods("What did the NAO's 2014 report find?") == set()
+    assert asked_periods("When the firms restated their figures in 2021, by how much did leakage rise?") == set()
 
 
 

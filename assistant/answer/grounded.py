@@ -20,8 +20,8 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
-from assistant.query.analysis import Question, analyse, previous_question
-from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, shows
+from assistant.query.analysis import Question, analyse, asked_periods, previous_question
+from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, period_met, periods, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
@@ -166,7 +166,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if len(targets) >= 2:
             return self._compare(question, q, chunks, cands, targets)
         chosen = self._choose(q, cands)
-        missing = _type_missing(q, chosen)
+        missing = _type_missing(q, chosen) or _unmet(q, chosen, self.settings)
         if missing:
             # "Which four water companies had to restate their figures?" quoted "4 companies had not followed the
             # method": the sentences that match best hold no answer of the kind asked for, so none is given.
@@ -380,9 +380,32 @@ def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:
     exact = [t for t in q.types if t in EVIDENCE and t not in _INCOMPLETE_TYPES]
     if not exact or ASKS_KNOWN.search(q.clean):
         return None
-    if any(shows(t, c.text, q.clean) for c in chosen for t in q.types):
+    # "by how much did leakage rise?" is answered by "96 Ml/d": an amount in any unit, a number that is not a year
+    shown = {*q.types, *(("count",) if "amount" in q.types else ())}
+    if any(shows(t, c.text, q.clean) for c in chosen for t in shown):
         return None
     return exact[0]
+
+
+def _unmet(q: Question, chosen: list[F.Candidate], settings: Settings) -> str | None:
+    """What a question asks for that the sentences to quote do not speak of, when their evidence is exact: the
+    period it asks about ("spend in 2019-20") named nowhere in their passages, titles or years of publication; or
+    the things a "how many" question counts ("how many offenders") by no figure of theirs. The figure of another
+    period, or a count of other things, is no answer. Else None."""
+    asked = asked_periods(q.clean)
+    if asked:
+        named: set[str] = set()
+        for c in chosen:
+            ch = c.chunk.chunk
+            named |= periods(" ".join([str(ch.meta.get("title") or ""), str(ch.meta.get("year") or ""),
+                                       ch.section or "", ch.text]))
+        if not any(period_met(p, named) for p in asked):
+            return "figure for " + " or ".join(sorted(asked))
+    wanted = stems(" ".join(q.measured))
+    if "count" in q.types and wanted and not ASKS_KNOWN.search(q.clean) and not any(
+            F.measures(c.text, wanted, settings.feature_measure_window_chars) for c in chosen):
+        return "count of " + " ".join(q.measured)
+    return None
 
 
 def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from assistant.query.safety import strip_instructions
 from assistant.text.normalise import normalise
+from assistant.text.patterns import MONTHS, Y, periods
 from assistant.text.terms import AUXILIARIES, content_terms
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
@@ -64,20 +65,26 @@ def measured_terms(text: str) -> tuple[str, ...]:
     m = _MEASURED.search(text)
     if not m:
         return ()
+    after = m.group(1).split()
+    if after[0].lower() in ("the", "a", "an"):  # "how much the Cabinet Office had spent": an article opens the
+        return ()  # subject of a clause, not what is measured (English has no "how many the staff")
+    if after[0].lower() == "of":  # "how many of the Committee's recommendations": the phrase after "of" is counted
+        after = text[m.start(1):].split()[1:8]
     words = []
-    for w in m.group(1).split():  # up to the verb: "how much funding did HM Treasury approve" -> funding
+    for w in after:  # up to the verb: "how much funding did HM Treasury approve" -> funding
         if w.lower() in AUXILIARIES:
             break
         words.append(w)
-    return tuple(content_terms(" ".join(words)))
+    return tuple(content_terms(" ".join(words)))[-3:]  # a noun phrase ends on its head ("... recommendations")
 
 
 # A "when" (or "after", "once", "if") clause that sets the scene before the question proper: "When Ofwat made four
 # companies restate their figures, what did it do to their leakage?" asks "what", not "when".
-# "When will it finish, who ...?" is itself a question: an auxiliary straight after "when" asks it.
+# "When will it finish, who ...?" is itself a question: an auxiliary straight after "when" asks it. The question
+# proper may open on a preposition ("..., by how much did it rise?").
 _SCENE = re.compile(r"^\s*(?:when|after|once|if|as)\b(?!\s+(?:will|would|did|does|do|is|are|was|were|has|have|had|can|"
                     r"could|should|shall|may|might|must)\b)[^,?]*,\s*(?=(?:what|which|who|whom|whose|how|why|where|"
-                    r"did|does|do|was|were|is|are|has|have|had)\b)", re.I)
+                    r"did|does|do|was|were|is|are|has|have|had)\b|\w+\s+(?:what|which|who|whom|whose|how)\b)", re.I)
 
 
 # A question opened by another question word asks that; a "when" inside it sets a time. One that is not ("Tell me
@@ -90,6 +97,19 @@ def question_types(text: str) -> tuple[str, ...]:
     text = _SCENE.sub("", text)
     asks_when = bool(re.search(r"\bwhen\b", text, re.I)) and not _OPENED.search(text)
     return tuple(name for name, pattern in ANSWER_TYPES if pattern.search(text) or (name == "date" and asks_when))
+
+
+# A year after a determiner or a possessive names a thing ("the 2012 strategy", "the NAO's 2014 report", "its
+# 2021 plan"); it does not place the question in time. English grammar: the closed class of determiners.
+_NAMING_YEAR = re.compile(rf"(?:\b(?:the|a|an|its|their|his|her|our|this|that|these|those)|['’]s)\s+"
+                          rf"(?:(?:{MONTHS})\s+)?{Y}(?:\s*[-–/]\s*\d{{2,4}})?\b", re.I)
+
+
+def asked_periods(text: str) -> set[str]:
+    """The periods a question asks about ("spending in 2019-20"): not a year that names a thing ("the 2012
+    strategy"), nor those of a clause that sets its scene ("When Ofwat made four companies restate their figures in
+    2021, what did it do ...?" asks about no period)."""
+    return periods(_NAMING_YEAR.sub(" ", _SCENE.sub("", text)))
 
 
 def previous_question(history: list[dict] | None) -> str | None:
