@@ -633,6 +633,23 @@ def test_a_share_whose_picked_figure_is_the_whole_of_an_of_which_part_takes_that
     assert "100%" not in routed.summary and "11%" in routed.summary, routed.summary
 
 
+def test_an_amount_after_of_which_is_a_share_of_the_amount_before_it():
+    """"payments totalling £117 million ..., of which £64 million came from the three poorest performers": the
+    £64 million is the part and the £117 million the whole, as with counts; never £117 million of £64 million."""
+    from assistant.text.figures import extract_figures
+
+    text = ("Companies paid underperformance payments totalling £117 million for leakage in 2022-23, of which "
+            "£64 million came from the three poorest performers.")
+    assert [(f.raw, f.of_total) for f in extract_figures(text) if f.unit == "GBP"] == [
+        ("£117 million", None), ("£64 million", 117000000)]
+    question = ("What share of the 2022-23 leakage underperformance payments came from the three worst-performing "
+                "companies?")
+    routed = route_calculation(question, _one_passage("leakage", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "54.7%", routed.summary
+    assert routed.summary.startswith("£64 million of £117 million"), routed.summary
+
+
 def test_one_value_on_both_sides_is_refused_whatever_each_is_labelled():
     """The same 15% for both sides ("the share approved", and "the 15% requested" the question quotes) is one
     figure, not two to subtract: the refusal says so, rather than "the difference ... is 0 percentage points"."""

@@ -403,8 +403,8 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
                 # the whole the sibling is a part of, so the sibling is the part
                 part = picked[-1] = sibling
     if total is not None:
-        head = (part.figure.measure or "").split(" ")[0] or "items"
-        whole_q = Quantity(total, "count", label=f"all {head}")
+        head = (part.figure.measure or "").split(" ")[0] or ("items" if part.figure.unit == "count" else "the amount")
+        whole_q = Quantity(total, part.figure.unit, label=f"all {head}")
         evidence = [_evidence(part), _evidence(part, f"all {head}")]
         whole = part
     else:
@@ -417,7 +417,8 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     result = calc.share(part.quantity, whole_q)
     if total is not None:
         shown = f"{part.quantity.display()} of {whole_q.display()}"
-        summary = f"{shown} ({part.label}) is {_about(result)}{result.result}."
+        label = f" ({part.label})" if part.label != part.quantity.display() else ""  # "(£64 million)" says nothing new
+        summary = f"{shown}{label} is {_about(result)}{result.result}."
     else:
         summary = f"{_cap(part.named())} is {_about(result)}{result.result} of {whole.named()}."
     return result, evidence, summary

@@ -23,10 +23,10 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 8  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
+EXTRACTOR_VERSION = 9  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
 # ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence; 7: a lettered or
 # numbered line ("b. produce a workforce plan;") starts a sentence of its own; 8: a number word takes the scale
-# after it ("a three-million target")
+# after it ("a three-million target"); 9: an amount after "of which" is a part of the amount before it
 
 
 @dataclass(frozen=True)
@@ -390,7 +390,7 @@ def extract_figures(text: str) -> list[Figure]:
             found.append((start, end, spans[i], fields))
     figures = []
     last_noun: dict[tuple[int, int], str] = {}
-    last_count: dict[tuple[int, int], tuple[Decimal, int]] = {}
+    last_of: dict[tuple[tuple[int, int], str], tuple[Decimal, int]] = {}  # the last count or amount of a sentence
     for start, end, sent, fields in sorted(found, key=lambda x: x[0]):
         noun = fields.pop("noun", "") or ""
         if fields.pop("bare", False) and not last_noun.get(sent):
@@ -400,11 +400,13 @@ def extract_figures(text: str) -> list[Figure]:
             noun = noun or last_noun.get(sent, "")
             if noun:
                 last_noun[sent] = noun
-            before = last_count.get(sent)
-            # "210 cases had been closed, of which 85 were confirmed": the 85 is a part of the 210
+        if fields["unit"] in ("count", "GBP"):
+            before = last_of.get((sent, fields["unit"]))
+            # "210 cases had been closed, of which 85 were confirmed", "payments totalling £117 million, of which
+            # £64 million came from ...": the 85 is a part of the 210, the £64 million of the £117 million
             if before is not None and fields.get("of_total") is None and _OF_WHICH.search(text[before[1]:start]):
                 fields["of_total"] = before[0]
-            last_count[sent] = (fields["value"], end)
+            last_of[(sent, fields["unit"])] = (fields["value"], end)
         measure = _measure(text, fields, sent, start, end, noun)
         figures.append(Figure(raw=text[start:end], start=start, end=end, sentence=text[sent[0]:sent[1]],
                               sentence_start=sent[0], sentence_end=sent[1], measure=measure, **fields))
