@@ -650,6 +650,22 @@ def test_an_amount_after_of_which_is_a_share_of_the_amount_before_it():
     assert routed.summary.startswith("£64 million of £117 million"), routed.summary
 
 
+def test_a_whole_fronted_by_of_and_a_relative_clause_in_the_whole_are_read_as_english():
+    """"Of those 176, 121 meet the standard": the 121 is a part of the 176 (and each count after "Of the 50
+    projects," a part of 50). "the trusts that have an EPR meet ...": the verb after "that" belongs to the whole."""
+    from assistant.text.figures import extract_figures
+
+    got = [(f.raw, f.of_total) for f in extract_figures(
+        "Of the 50 projects, eight had been completed and nine had not started.") if f.unit == "count"]
+    assert got == [("50 projects", None), ("eight", 50), ("nine", 50)], got
+    text = ("At 31 August 2022, 176 of the 213 NHS trusts in England had an EPR in place. Of those 176, 121 meet "
+            "the core capability standard.")
+    routed = route_calculation("What share of the trusts that have an EPR meet the core capability standard?",
+                               _one_passage("records", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "68.8%", routed.summary
+
+
 def test_one_value_on_both_sides_is_refused_whatever_each_is_labelled():
     """The same 15% for both sides ("the share approved", and "the 15% requested" the question quotes) is one
     figure, not two to subtract: the refusal says so, rather than "the difference ... is 0 percentage points"."""

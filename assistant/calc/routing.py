@@ -100,8 +100,11 @@ _TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),
 # interrogatives and inverted auxiliaries; such an "and" joins two questions, not two addends.
 _ASKS_AGAIN = re.compile(r"^\W*(?:when|what|where|who|whom|whose|why|how|which|did|does|do|is|was|were|are|has|have|"
                          r"had|will|would|can|could)\b", re.I)
+# A share's whole, then the verb of its part; a verb after a relative pronoun belongs to the whole ("the trusts that
+# have an EPR meet the standard": the whole is "the trusts that have an EPR").
 _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
-    r"(?:percentage|proportion|share|fraction|per ?cent|how much|how many) of (?P<whole>.+?)\s(?:was|were|is|are|"
+    r"(?:percentage|proportion|share|fraction|per ?cent|how much|how many) of (?P<whole>.+?)"
+    r"(?<!\bthat)(?<!\bwhich)(?<!\bwho)\s(?:was|were|is|are|"
     r"had|has|have|did|does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
     r"(?P<part>.+?)\bas an? (?:percentage|proportion|share|fraction) of (?P<whole>.+)",
 ))

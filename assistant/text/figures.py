@@ -26,7 +26,8 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 EXTRACTOR_VERSION = 9  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
 # ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence; 7: a lettered or
 # numbered line ("b. produce a workforce plan;") starts a sentence of its own; 8: a number word takes the scale
-# after it ("a three-million target"); 9: an amount after "of which" is a part of the amount before it
+# after it ("a three-million target"); 9: an amount after "of which", and a figure after a whole fronted by "of"
+# ("Of those 176, 121 meet ..."), is a part of it
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,8 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
         return start, noun_end if noun else end, {"value": normalise(n), "unit": "count",
                                                   "of_total": normalise(total), "noun": noun}
     noun, noun_end = _noun_after(text, end, len(text))
-    if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]):
+    if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]) and not (
+            _OF_FRONT.search(text[max(0, start - 20):start]) and text[end:end + 1] == ","):  # "Of those 176, ..."
         if "," not in g["n"]:
             return None  # a bare digit with nothing counted is a reference, a footnote or noise
         if _CHANGE_END.search(text[max(0, start - 6):start]):
@@ -344,6 +346,8 @@ def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, no
 
 
 _OF_WHICH = re.compile(r",?\s+of (?:which|whom|these|them)\s+$", re.I)
+# A whole fronted by "of" at the start of a sentence ("Of those 176, ...", "Of the 50 projects, ...")
+_OF_FRONT = re.compile(r"(?:^|[.!?]\s+)\W*of\s+(?:(?:the|those|these|its|their)\s+)?$", re.I)
 # A table row as ingestion writes it (ingest.structure): "Figure 3: Spending, row 2021-22: Planned £40 million,
 # Actual £52 million". Each cell starts with its column's header, which is what the cell's figure measures.
 TABLE_ROW = re.compile(r"^(?P<prefix>.+?), row (?P<label>[^:]+): (?P<cells>.+)$")
@@ -390,10 +394,14 @@ def extract_figures(text: str) -> list[Figure]:
             found.append((start, end, spans[i], fields))
     figures = []
     last_noun: dict[tuple[int, int], str] = {}
-    last_of: dict[tuple[tuple[int, int], str], tuple[Decimal, int]] = {}  # the last count or amount of a sentence
+    last_of: dict[tuple[tuple[int, int], str], tuple[Decimal, int]] = {}  # a sentence's last count or amount
+    fronted: dict[tuple[tuple[int, int], str], Decimal] = {}  # a sentence's whole fronted by "of" ("Of the 50 ...,")
     for start, end, sent, fields in sorted(found, key=lambda x: x[0]):
         noun = fields.pop("noun", "") or ""
-        if fields.pop("bare", False) and not last_noun.get(sent):
+        # "Of the 50 projects, eight had been completed, 33 were in delivery ...", "Of those 176, 121 meet ...": a
+        # whole fronted by "of" before the sentence's comma, of which each later figure of its unit is a part
+        front = bool(_OF_FRONT.search(text[sent[0]:start]))
+        if fields.pop("bare", False) and not last_noun.get(sent) and not front:
             continue  # a bare grouped number with no count before it in its sentence: nothing says what it counts
         if fields["unit"] == "count":
             # An elliptical count ("two of the seven recommendations ... and five are ...") counts the same things.
@@ -404,8 +412,13 @@ def extract_figures(text: str) -> list[Figure]:
             before = last_of.get((sent, fields["unit"]))
             # "210 cases had been closed, of which 85 were confirmed", "payments totalling £117 million, of which
             # £64 million came from ...": the 85 is a part of the 210, the £64 million of the £117 million
+            whole = fronted.get((sent, fields["unit"]))
             if before is not None and fields.get("of_total") is None and _OF_WHICH.search(text[before[1]:start]):
                 fields["of_total"] = before[0]
+            elif whole is not None and fields.get("of_total") is None:
+                fields["of_total"] = whole
+            if front:
+                fronted[(sent, fields["unit"])] = fields["value"]
             last_of[(sent, fields["unit"])] = (fields["value"], end)
         measure = _measure(text, fields, sent, start, end, noun)
         figures.append(Figure(raw=text[start:end], start=start, end=end, sentence=text[sent[0]:sent[1]],
