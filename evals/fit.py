@@ -6,7 +6,9 @@ S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on t
 1. a logistic regression over each candidate sentence's features (see `assistant/answer/features.py`);
    a sentence is a positive example when it states a fact the case requires and comes from an expected report;
    and a listwise ranking model whose L2 penalty is chosen by cross-validation with documents held out;
-2. the decline threshold: the highest value that declines at most `--budget` (5%) of answerable tuning questions;
+2. the decline model and its threshold: the best balanced accuracy that declines at most `--budget` (5%) of the
+   answerable tuning questions in all, counting those the answerer's rules decline whatever the model says
+   (`decline_cap`; `--decline-threshold-only` refits this threshold alone);
 3. the runner-up ratio (how likely a second sentence of the same report must be, as a share of the best's),
    by tuning-set correctness.
 Then it prints the validation set's scores and failure categories, never its questions or answers: the
@@ -178,10 +180,61 @@ def signed_logistic(xs, ys, signs: list[int], c: float = 0.5) -> list[float]:
 
 def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float], float]:
     """A logistic regression over question-level evidence (`question_features`) telling answerable tuning
-    questions from unanswerable ones, and its threshold: the best balanced accuracy that declines at most
-    `budget` of the answerable questions."""
-    from assistant.answer.features import (QUESTION_FEATURES, QUESTION_SIGNS, Candidate, linear, probability,
-                                           question_features)
+    questions from unanswerable ones, and its threshold (`decline_threshold_for`)."""
+    from assistant.answer.features import QUESTION_FEATURES, QUESTION_SIGNS
+
+    xs, ys = _decline_examples(per_case, params)
+    signs = [QUESTION_SIGNS[n] for n in QUESTION_FEATURES[1:]]
+    weights = dict(zip(QUESTION_FEATURES, signed_logistic(xs, ys, signs, c=0.5)))
+    return weights, decline_threshold_for(per_case, params, weights, budget)
+
+
+def decline_threshold_for(per_case, params: dict, weights: dict[str, float], budget: float) -> float:
+    """The decline model's threshold with the best balanced accuracy on the tuning questions it scores, declining
+    at most `budget` of the answerable ones among them (see `decline_cap` for the budget of every decline)."""
+    from assistant.answer.features import QUESTION_FEATURES, probability
+
+    xs, ys = _decline_examples(per_case, params)
+    scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
+    return _balanced_threshold([s for s, y in zip(scores, ys) if y], [s for s, y in zip(scores, ys) if not y], budget)
+
+
+def decline_cap(assistant, answerer: GroundedAnswerer, cases: list[Case], budget: float) -> tuple[float, int, int]:
+    """The highest decline threshold at which at most `budget` of the answerable tuning questions are declined
+    in all: by the answerer's rules whatever the model says (a calculation refused, a period or a counted thing
+    the quoted passages never name, a name no report uses, ...) and by the model. Found by answering them with the
+    model letting every question through (what is declined then, rules decline) and with the model declining
+    every question it is asked about (what is declined then besides, the model decides). Returns the cap, how
+    many the rules decline and how many answerable questions there are."""
+    from assistant.answer.features import probability, question_features
+
+    answerable = [c for c in cases if c.answerable and not c.decline_ok]
+    saved = answerer.params.get("decline_threshold")
+    try:
+        declined = {}
+        for t in (0.0, 1.01):  # no probability is below 0 or reaches 1.01
+            answerer.params["decline_threshold"] = t
+            run = evaluate(answerable, assistant)
+            declined[t] = {r.case.id for r in run.results if r.answer.get("declined")}
+    finally:
+        answerer.params["decline_threshold"] = saved
+    ruled = declined[0.0]
+    scores = []
+    for case in answerable:
+        if case.id in declined[1.01] - ruled:  # the model decides this one: its probability, as the answerer has it
+            inp = assistant.prepare(case.question, case.history_dicts)
+            cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
+            scores.append(probability(question_features(cands), answerer.params["decline_weights"]))
+    allowed = int(budget * len(answerable)) - len(ruled)
+    scores.sort()
+    if allowed >= len(scores):
+        return 1.0, len(ruled), len(answerable)
+    return (scores[max(0, allowed)] if scores else 1.0), len(ruled), len(answerable)
+
+
+def _decline_examples(per_case, params: dict) -> tuple[list[list[float]], list[int]]:
+    """Each tuning question's evidence (`question_features` of its ranked sentences) and whether it is answerable."""
+    from assistant.answer.features import QUESTION_FEATURES, Candidate, linear, probability, question_features
 
     xs, ys = [], []
     for case, case_rows in per_case:
@@ -198,12 +251,7 @@ def fit_decline(per_case, params: dict, budget: float) -> tuple[dict[str, float]
         qf = question_features(cands)
         xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
         ys.append(int(case.answerable))
-    signs = [QUESTION_SIGNS[n] for n in QUESTION_FEATURES[1:]]
-    weights = dict(zip(QUESTION_FEATURES, signed_logistic(xs, ys, signs, c=0.5)))
-    scores = [probability(dict(zip(QUESTION_FEATURES[1:], x)), weights) for x in xs]
-    ok = [s for s, y in zip(scores, ys) if y]
-    bad = [s for s, y in zip(scores, ys) if not y]
-    return weights, _balanced_threshold(ok, bad, budget)
+    return xs, ys
 
 
 def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
@@ -256,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=float, default=0.05, help="share of answerable tuning questions that may be declined")
     p.add_argument("--out", default=str(PARAMS_FILE))
     p.add_argument("--signs", choices=("", "ranking", "both"), default="ranking")
+    p.add_argument("--decline-threshold-only", action="store_true",
+                   help="refit only the decline threshold to the budget, keeping every fitted weight")
     args = p.parse_args(argv)
 
     from assistant.answer.pipeline import Assistant
@@ -266,6 +316,16 @@ def main(argv: list[str] | None = None) -> int:
     assistant.__dict__["grounded"] = answerer  # the answerer being fitted answers for the assistant
     tuning = load_set(args.tuning)
     rows, labels, per_case, labelled = examples(assistant, answerer, tuning)
+    if args.decline_threshold_only:
+        fitted = decline_threshold_for(per_case, params, params["decline_weights"], args.budget)
+        cap, ruled, answerable = decline_cap(assistant, answerer, tuning, args.budget)
+        params["decline_threshold"] = min(fitted, cap)
+        raw = json.loads(PARAMS_FILE.read_text(encoding="utf-8"))
+        raw["decline_threshold"] = round(params["decline_threshold"], 4)
+        Path(args.out).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}: decline_threshold {raw['decline_threshold']} (fitted {fitted:.4f}, capped at "
+              f"{cap:.4f}: {ruled} of {answerable} answerable tuning questions declined by rule)")
+        return _report(assistant, args)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
     signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None
     weights = fit(rows, labels, signs if args.signs == "both" else None)
@@ -277,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     params["rank_l2"] = l2
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
+    cap, _, _ = decline_cap(assistant, answerer, tuning, args.budget)  # the budget is for every decline
+    params["decline_threshold"] = min(params["decline_threshold"], cap)
     best_ratio, best_score = params.get("second_ratio", 0.8), -1.0
     for ratio in (1.01, 0.8, 0.5, 0.25, 0.0):  # strictest first: a tie keeps answers shorter
         params["second_ratio"] = ratio
@@ -294,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
            "decline_threshold": round(params["decline_threshold"], 4)}
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: threshold {out['threshold']}, second_ratio {best_ratio}")
+    return _report(assistant, args)
+
+
+def _report(assistant, args) -> int:
+    """The tuning set's scores, and the validation set's scores and failure categories (never its text)."""
     for name, path in (("tuning", args.tuning), ("validation", args.validation)):
         run = evaluate(load_set(path), assistant)
         o = run.overall

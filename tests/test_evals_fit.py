@@ -100,3 +100,33 @@ def test_a_sentence_is_labelled_by_what_choosing_it_quotes(tmp_path, embedder):
     assert by_text["The review identifies three risks to value for money."] == 1, by_text
     assert by_text["First, the shipyard has no other orders."] == 1, by_text
     assert by_text["The department should publish a revised timetable by March 2025."] == 0, by_text
+
+
+def test_the_decline_budget_counts_the_questions_rules_decline(tmp_path, embedder):
+    """The 5% budget of false declines is for every decline: `decline_cap` counts the answerable questions the
+    answerer declines whatever the decline model says (here a period the passage never names); when they use
+    the whole budget, the cap lets the decline model decline no answerable question."""
+    import json
+
+    from evals.dataset import load_set
+    from evals.fit import decline_cap
+    from tests.test_answers import _assistant_over
+
+    assistant = _assistant_over(tmp_path, "probation.txt",
+        "Probation reforms\n\n"
+        "The ministry has spent £412 million on the transition to the new probation companies, more than the "
+        "£330 million budgeted.\n")
+    cases = [{"id": "p1", "question": "How much has the ministry spent on the probation transition?",
+              "facts": [{"number": "412 million", "unit": "GBP"}], "sources": ["probation"]},
+             {"id": "p2", "question": "How much did the ministry spend on the probation transition in 2013-14?",
+              "facts": [{"number": "412 million", "unit": "GBP"}], "sources": ["probation"]},
+             {"id": "p3", "question": "What is the capital of Peru?", "answerable": False}]
+    (tmp_path / "set.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    answerer = assistant.grounded
+    before = answerer.params["decline_threshold"]
+    cap, ruled, answerable = decline_cap(assistant, answerer, load_set(tmp_path / "set.jsonl"), budget=0.05)
+    assert (ruled, answerable) == (1, 2)
+    assert answerer.params["decline_threshold"] == before  # the fitted threshold is put back
+    answerer.params["decline_threshold"] = cap
+    answer = assistant.ask(cases[0]["question"])
+    assert not answer.declined and "£412 million" in answer.text, answer.text
