@@ -666,6 +666,17 @@ def test_a_whole_fronted_by_of_and_a_relative_clause_in_the_whole_are_read_as_en
     assert routed.calculation.result == "68.8%", routed.summary
 
 
+def test_a_difference_with_no_sides_is_not_taken_between_counts_of_different_things():
+    """"By how much have the companies cut their headcount?" names no two sides: the passage states the cut, and
+    "1,050 left" less "11 companies" is no answer, so no difference is computed."""
+    text = ("The companies have reduced headcount by around 1,600 since February 2015, of whom roughly 1,050 left "
+            "through voluntary redundancy, and caseloads per officer have risen in 11 of the 18 companies.")
+    routed = route_calculation("By how much have the companies cut their headcount since February 2015, and how "
+                               "many of those left through voluntary redundancy?", _one_passage("probation", text),
+                               similar=_MEANING[0])
+    assert routed is None or routed.calculation is None, routed.summary
+
+
 def test_one_value_on_both_sides_is_refused_whatever_each_is_labelled():
     """The same 15% for both sides ("the share approved", and "the 15% requested" the question quotes) is one
     figure, not two to subtract: the refusal says so, rather than "the difference ... is 0 percentage points"."""

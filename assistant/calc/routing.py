@@ -358,6 +358,11 @@ def _distinct(a: Candidate, b: Candidate) -> None:
 
 def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")))
+    if _sides(ask.text, _SIDES) is None and a.figure.unit == b.figure.unit == "count" and a.measure and b.measure \
+            and not a.measure & b.measure:
+        # "By how much have the companies cut their headcount?" names no two sides: two counts of different things
+        # ("1,050 left" and "11 companies") have no difference; the passage states the change, or none does
+        raise _NotACalculation
     a, b = _by_size(a, b, picked)  # a gap, or "how much less", is the larger less the smaller
     _distinct(a, b)
     result = calc.difference(a.quantity, b.quantity)
