@@ -127,6 +127,9 @@ def test_the_decline_budget_counts_the_questions_rules_decline(tmp_path, embedde
     cap, ruled, answerable = decline_cap(assistant, answerer, load_set(tmp_path / "set.jsonl"), budget=0.05)
     assert (ruled, answerable) == (1, 2)
     assert answerer.params["decline_threshold"] == before  # the fitted threshold is put back
-    answerer.params["decline_threshold"] = cap
-    answer = assistant.ask(cases[0]["question"])
+    answerer.params["decline_threshold"] = cap  # the fitted parameters are shared by every answerer: put back
+    try:
+        answer = assistant.ask(cases[0]["question"])
+    finally:
+        answerer.params["decline_threshold"] = before
     assert not answer.declined and "£412 million" in answer.text, answer.text
