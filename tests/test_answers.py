@@ -667,7 +667,7 @@ def test_a_passage_only_the_lexical_search_found_still_has_its_cosine(library_as
 def test_a_question_naming_something_no_retrieved_report_names_is_declined(tmp_path, embedder):
     """"How much did the Crossrail extension cost?" asked of a report on the Oakfield bypass is about something
     else, however well "how much did ... cost" matches; a name the report uses is answered, and an abbreviation
-    the user coins ("OBP") or a month ("Sept") is no such name."""
+    the user coins from the report's words ("OTC" for "Oakfield town centre") or a month ("Sept") is no such name."""
     from assistant.answer.features import absent_names
 
     assistant = _assistant_over(tmp_path, "bypass.txt",
@@ -679,7 +679,12 @@ def test_a_question_naming_something_no_retrieved_report_names_is_declined(tmp_p
     answer = assistant.ask("How much did the Oakfield bypass cost?")
     assert not answer.declined and "£84 million" in answer.text, answer.text
     assert_verifiable(answer, assistant)
-    assert absent_names("What did the OBP cost by Sept 2022, and what did the National Audit Office say?", {"nao"}) == []
+    from assistant.text.terms import initialisms
+
+    initials = initialisms("Traffic through Oakfield town centre fell by 40% in the first year.")
+    assert absent_names("How far did OTC traffic fall by Sept 2022, and what did the National Audit Office say?",
+                        {"nao"}, initials) == []
+    assert absent_names("What did the NAO say about NHS waiting lists?", {"nao"}, initials) == ["NHS"]
     assert absent_names("Did Thames Water's leakage fall?", {"water", "leakag"}) == ["Thames"]
 
 
@@ -698,3 +703,18 @@ def test_a_title_line_is_never_a_sentence_to_quote():
     assert not any(t.startswith(("House of Commons", "Twenty-ninth")) for t in texts), texts
     assert "The Ministry now expects the reforms to save £0.6 billion." in texts
     assert any("2 CSCs" in t for t in texts), texts
+
+
+def test_an_abbreviation_no_retrieved_report_could_stand_for_is_declined(tmp_path, embedder):
+    """"What did the NAO say about NHS waiting lists?" asked of reports that never mention a National Health
+    Service: an abbreviation in capitals that no report defines and none of their words could stand for names
+    something they do not cover. One the user coins for the report's own words ("HEG" for the Household
+    Efficiency Grant), or the report's publisher, is answered."""
+    assistant = _assistant_over(tmp_path, "grant.txt",
+        "Household Efficiency Grant\n\n"
+        "The Household Efficiency Grant scheme upgraded 96,000 homes by March 2019, 27% of its target, and the "
+        "department had spent £268 million on it. Waiting lists for installers grew during 2018.\n")
+    answer = assistant.ask("What did the NAO say about NHS waiting lists?")
+    assert answer.declined, answer.text
+    answer = assistant.ask("How many homes had the HEG upgraded by March 2019?")
+    assert not answer.declined and "96,000 homes" in answer.text, answer.text

@@ -96,9 +96,11 @@ def idf(terms: list[str], doc_stems: list[frozenset[str]]) -> dict[str, float]:
 
 
 def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scope: list[frozenset[str]],
-            links: list[tuple[str, frozenset[str]]] = (), settings: Settings | None = None) -> None:
+            links: list[tuple[str, frozenset[str]]] = (), settings: Settings | None = None,
+            initials: set[str] = frozenset()) -> None:
     """Share of the question's term weight each sentence has, in itself and in its passage's context; and the
-    share no passage of the retrieved reports has at all (`absent`, the same for every sentence)."""
+    share no passage of the retrieved reports has at all (`absent`, the same for every sentence). `initials`: those
+    of the retrieved reports' runs of words (`assistant.text.terms.initialisms`), for the names a question uses."""
     n_rare = (settings or _DEFAULTS).feature_rare_terms
     wanted = {stem(t): w for t, w in weights.items()}
     total = sum(wanted.values()) or 1.0
@@ -129,7 +131,7 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
         c.held, c.focus = frozenset(s for s in wanted if s in have), frozenset(focus)
     best = max((c.f["lex"] for c in cands), default=0.0)
-    missing = float(bool(absent_names(q.clean, seen))) if scope else 0.0
+    missing = float(bool(absent_names(q.clean, seen, initials))) if scope else 0.0
     for c in cands:
         c.f["lex_gap"] = c.f["lex"] - best
         c.f["name_absent"] = missing
@@ -138,20 +140,31 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
 # A proper name: a capitalised word inside a sentence, or a code of letters and digits ("HS2"). Words in capitals
 # ("SVD", "HEG") are left out: users coin abbreviations the reports never use. English capitalisation, no list.
 _PROPER = re.compile(r"(?<!^)(?<![.?!:]\s)(?<![.?!:])\b(?:[A-Z][a-z]+(?:['’]s)?|[A-Z][A-Za-z]*\d[A-Za-z\d]*)\b")
+# An abbreviation in capitals, of three to six letters, perhaps plural ("NHS", "SROs"): two-letter ones ("UK", "IT")
+# are too often common words or places the reports name in full in other words.
+_ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
 _MONTH_NAMES = re.compile(rf"(?:{MONTHS})|(?:{'|'.join(m[:3] for m in MONTHS.split('|'))})t?\.?$", re.I)
 
 
-def absent_names(question: str, seen: set[str]) -> list[str]:
-    """The proper names of the question ("Crossrail", "HS2", "Thames") that no passage of the retrieved reports
-    uses (`seen`: their stems, abbreviations widened), body names folded first ("National Audit Office" is
-    "NAO"). A question about a named thing the reports never name is about something else; a common word the
-    reports do not use ("led", "hope") is only a paraphrase, and is never counted here."""
+def absent_names(question: str, seen: set[str], initials: set[str] = frozenset()) -> list[str]:
+    """The proper names of the question ("Crossrail", "HS2", "Thames", "NHS") that no passage of the retrieved
+    reports uses (`seen`: their stems, abbreviations widened), body names folded first ("National Audit Office" is
+    "NAO"). An abbreviation in capitals counts as used when the reports define it or have words it could stand for
+    (`initials`: "HEG" for "Household Efficiency Grant"), since users coin their own; `initials` also holds the stems of
+    the reports' titles and publishers ("the NAO's report" names its publisher). A question about a named thing
+    the reports never name is about something else; a common word the reports do not use ("led", "hope") is only a
+    paraphrase, and is never counted here."""
     text = canonical(question.strip())
     stop = stop_words()
     out = []
     for m in _PROPER.finditer(text):
         word = m.group().lower().rstrip("'’").removesuffix("'s").removesuffix("’s")
-        if word in stop or _MONTH_NAMES.match(word) or stem(word) in seen or word in seen:
+        if word in stop or _MONTH_NAMES.match(word) or stem(word) in seen or word in seen or stem(word) in initials:
+            continue
+        out.append(m.group())
+    for m in _ACRONYM.finditer(text):
+        word = m.group(1).lower()
+        if word in seen or stem(word) in seen or word in initials:
             continue
         out.append(m.group())
     return out

@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question
 from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, period_met, periods, shows
 from assistant.text.sentences import split_clauses
-from assistant.text.terms import stems
+from assistant.text.terms import initialisms, stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
 
 PARAMS_FILE = Path(__file__).with_name("params.json")
@@ -64,6 +64,11 @@ class _DocStems:
     def get(self, doc_ids: list[str]) -> list[frozenset[str]]:
         return [s for hit in self._read(doc_ids) for s in hit[1]]
 
+    def initials(self, doc_ids: list[str]) -> set[str]:
+        """The initials of the documents' runs of words ("nhs" for "National Health Service"), what an abbreviation a
+        question coins could stand for, and the stems of their titles and publishers."""
+        return set().union(*(hit[3] for hit in self._read(doc_ids)))
+
     def links(self, doc_ids: list[str]) -> list[tuple[str, frozenset[str]]]:
         """The abbreviations the documents define, as stem links (see assistant/text/abbreviations.py)."""
         return list(dict.fromkeys(link for hit in self._read(doc_ids) for link in hit[2]))
@@ -78,7 +83,11 @@ class _DocStems:
             if hit is None or hit[0] != ids:
                 texts = self.catalog.chunk_texts(d)
                 links = tuple(bridges(definitions("\n\n".join(t for _, t in texts))))
-                hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts], links)
+                meta = self.catalog.document(d) or {}
+                about = " ".join(str(x) for x in [meta.get("title"), meta.get("publisher"), *meta.get("strategy", [])]
+                                 if x)  # what the report is called and who published it: a report is named by both
+                hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts], links,
+                       frozenset().union(stems(about), initialisms(about), *(initialisms(t) for _, t in texts)))
             with self.lock:
                 self.data[d] = hit
                 self.data.move_to_end(d)
@@ -212,9 +221,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         docs = list(dict.fromkeys(c.doc_id for c in cands))
         scope = self._doc_stems.get(docs) if self._doc_stems else []
         links = self._doc_stems.links(docs) if self._doc_stems else []
+        initials = self._doc_stems.initials(docs) if self._doc_stems else set()
         rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
         weights = {t: w * (s.answer_context_term_weight if t in q.context_terms else 1.0) for t, w in rarity.items()}
-        F.lexical(cands, q, weights, scope, links, s)
+        F.lexical(cands, q, weights, scope, links, s, initials)
         F.soft(cands, weights, self.words)
         F.shape(cands, q, targets, s)
         # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).

@@ -66,3 +66,18 @@ def content_terms(text: str) -> list[str]:
 def stems(text: str) -> set[str]:
     """The stems of the text's content terms."""
     return {stem(t) for t in content_terms(text)}
+
+
+def initialisms(text: str, longest: int = 6) -> frozenset[str]:
+    """The initials of every run of two to `longest` words of a text, lower-cased, with and without its stop words
+    ("National Health Service" -> "nhs", "Department for Work and Pensions" -> "dwp" and "dfwap", "stopped vehicle
+    detection" -> "svd"): what an abbreviation could stand for. Hyphenated words count as their parts
+    ("full-time equivalent" -> "fte")."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’]*", text)]
+    content = [w for w in words if w not in stop_words()]
+    out = set()
+    for seq in (words, content):
+        firsts = "".join(w[0] for w in seq)
+        for n in range(2, longest + 1):
+            out.update(firsts[i:i + n] for i in range(len(firsts) - n + 1))
+    return frozenset(out)
