@@ -184,6 +184,7 @@ def test_a_question_asks_about_the_period_it_places_itself_in_not_one_that_names
     assert asked_periods("apprenticeship starts 2017-18?") == {"2017-18"}
     assert asked_periods("What did the 2012 strategy aim to save?") == set()
     assert asked_periods("What did the NAO's 2014 report find?") == set()
+    assert asked_periods("What did the department spend in the 2021-22 financial year?") == {"2021-22"}
     assert asked_periods("When the firms restated their figures in 2021, by how much did leakage rise?") == set()
 
 

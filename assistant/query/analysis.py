@@ -100,9 +100,10 @@ def question_types(text: str) -> tuple[str, ...]:
 
 
 # A year after a determiner or a possessive names a thing ("the 2012 strategy", "the NAO's 2014 report", "its
-# 2021 plan"); it does not place the question in time. English grammar: the closed class of determiners.
+# 2021 plan"); it does not place the question in time. English grammar: the closed class of determiners. A
+# financial year ("the 2021-22 financial year") is always a period.
 _NAMING_YEAR = re.compile(rf"(?:\b(?:the|a|an|its|their|his|her|our|this|that|these|those)|['’]s)\s+"
-                          rf"(?:(?:{MONTHS})\s+)?{Y}(?:\s*[-–/]\s*\d{{2,4}})?\b", re.I)
+                          rf"(?:(?:{MONTHS})\s+)?{Y}\b(?!\s*[-–/]\s*\d)", re.I)
 
 
 def asked_periods(text: str) -> set[str]:
