@@ -718,3 +718,19 @@ def test_an_abbreviation_no_retrieved_report_could_stand_for_is_declined(tmp_pat
     assert answer.declined, answer.text
     answer = assistant.ask("How many homes had the HEG upgraded by March 2019?")
     assert not answer.declined and "96,000 homes" in answer.text, answer.text
+
+
+def test_a_long_sentence_is_quoted_by_the_clauses_that_hold_the_kind_of_answer_asked_for():
+    """A "why" question asked of a long sentence, two of whose clauses hold as many of its words: the quote is the
+    clause that gives the reason, where by the question's words alone the longer clause would be quoted."""
+    from assistant.answer.grounded import _best_clauses
+    from assistant.text.terms import stems
+
+    text = ("The savings reported by the department were checked in detail by the auditors over several months of "
+            "fieldwork across many of its regional sites and offices, and the savings were reported because "
+            "spending constraints cut activity.")
+    question = "Why were the savings reported?"
+    start, end = _best_clauses(text, stems(question), 170, 40, ("reason",), question)
+    assert "reported because spending constraints" in text[start:end], text[start:end]
+    start, end = _best_clauses(text, stems(question), 170, 40)
+    assert "because" not in text[start:end], text[start:end]  # by the question's words alone, the reason is cut

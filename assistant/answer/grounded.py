@@ -541,9 +541,12 @@ def _reason_after(q: Question, best: F.Candidate, settings: Settings, catalog=No
     return next(([c] for c in near if shows("reason", c.text)), after[:1])
 
 
-def _best_clauses(text: str, wanted: set[str], max_chars: int, min_chars: int) -> tuple[int, int]:
+def _best_clauses(text: str, wanted: set[str], max_chars: int, min_chars: int, types: tuple[str, ...] = (),
+                  question: str = "") -> tuple[int, int]:
     """Offsets of the clause window of a long sentence (`min_chars` to `max_chars` long) that covers most of
-    the question's stems; among windows covering as many, the longest."""
+    the question's stems, each kind of answer the question asks for that the window shows counting as one more
+    ("why" keeps the clause that gives the reason, "how much" the one with the amount); among windows covering
+    as many, the longest."""
     cuts = split_clauses(text)
     best, span = -1.0, (0, len(text))
     for i in range(len(cuts) - 1):
@@ -553,7 +556,8 @@ def _best_clauses(text: str, wanted: set[str], max_chars: int, min_chars: int) -
                 break
             piece = text[start:end]
             # the length only breaks ties: a thousandth a character is under one stem in any window under 1,000
-            score = len(stems(piece) & wanted) + 0.001 * len(piece)
+            score = (len(stems(piece) & wanted) + sum(1 for t in types if shows(t, piece, question))
+                     + 0.001 * len(piece))
             if score > best and end - start >= min_chars:
                 best, span = score, (start, end)
     start, end = span
@@ -570,7 +574,8 @@ def _compose(question: str, q: Question, chosen: list[F.Candidate], premise: lis
     for c in chosen:
         quote = c.text
         if len(quote) > settings.answer_quote_max_chars:
-            s, e = _best_clauses(quote, wanted, settings.answer_quote_max_chars, settings.answer_quote_min_chars)
+            s, e = _best_clauses(quote, wanted, settings.answer_quote_max_chars, settings.answer_quote_min_chars,
+                                 q.types, q.clean)
             quote = quote[s:e]
         n = len(citations) + 1
         citations.append(make_citation(n, c.chunk.chunk, quote))
