@@ -74,7 +74,8 @@ def initialisms(text: str, longest: int = 6) -> frozenset[str]:
     detection" -> "svd"): what an abbreviation could stand for. Hyphenated words count as their parts
     ("full-time equivalent" -> "fte")."""
     words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’]*", text)]
-    content = [w for w in words if w not in stop_words()]
+    stop = stop_words()
+    content = [w for w in words if w not in stop]
     out = set()
     for seq in (words, content):
         firsts = "".join(w[0] for w in seq)
