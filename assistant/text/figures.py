@@ -347,7 +347,8 @@ def _measure(text: str, f: dict, sent: tuple[int, int], start: int, end: int, no
 
 _OF_WHICH = re.compile(r",?\s+of (?:which|whom|these|them)\s+$", re.I)
 # A whole fronted by "of" at the start of a sentence ("Of those 176, ...", "Of the 50 projects, ...")
-_OF_FRONT = re.compile(r"(?:^|[.!?]\s+)\W*of\s+(?:(?:the|those|these|its|their)\s+)?$", re.I)
+_OF_OPENING = re.compile(r"\W*of\s+(?:(?:the|those|these|its|their)\s+)?", re.I)  # all of a sentence before it
+_OF_FRONT = re.compile(rf"(?:^|[.!?]\s+){_OF_OPENING.pattern}$", re.I)
 # A table row as ingestion writes it (ingest.structure): "Figure 3: Spending, row 2021-22: Planned £40 million,
 # Actual £52 million". Each cell starts with its column's header, which is what the cell's figure measures.
 TABLE_ROW = re.compile(r"^(?P<prefix>.+?), row (?P<label>[^:]+): (?P<cells>.+)$")
@@ -400,7 +401,7 @@ def extract_figures(text: str) -> list[Figure]:
         noun = fields.pop("noun", "") or ""
         # "Of the 50 projects, eight had been completed, 33 were in delivery ...", "Of those 176, 121 meet ...": a
         # whole fronted by "of" before the sentence's comma, of which each later figure of its unit is a part
-        front = bool(_OF_FRONT.search(text[sent[0]:start]))
+        front = bool(_OF_OPENING.fullmatch(text, sent[0], start))
         if fields.pop("bare", False) and not last_noun.get(sent) and not front:
             continue  # a bare grouped number with no count before it in its sentence: nothing says what it counts
         if fields["unit"] == "count":
