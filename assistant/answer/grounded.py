@@ -84,7 +84,8 @@ class _DocStems:
                 texts = self.catalog.chunk_texts(d)
                 links = tuple(bridges(definitions("\n\n".join(t for _, t in texts))))
                 meta = self.catalog.document(d) or {}
-                about = " ".join(str(x) for x in [meta.get("title"), meta.get("publisher"), *meta.get("strategy", [])]
+                about = " ".join(str(x) for x in [meta.get("title"), meta.get("publisher"),
+                                                  *(meta.get("strategy") or [])]
                                  if x)  # what the report is called and who published it: a report is named by both
                 hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts], links,
                        frozenset().union(stems(about), initialisms(about), *(initialisms(t) for _, t in texts)))
@@ -411,7 +412,7 @@ def _unmet(q: Question, chosen: list[F.Candidate]) -> str | None:
             named |= periods(" ".join([str(ch.meta.get("title") or ""), str(ch.meta.get("year") or ""),
                                        ch.section or "", ch.text]))
         if not any(period_met(p, named) for p in asked):
-            return "figure for " + " or ".join(sorted(asked))
+            return " or ".join(sorted(asked)) + " figure"  # "... give no 2019-20 figure for it"
     return None
 
 
