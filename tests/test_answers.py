@@ -667,15 +667,11 @@ def test_a_question_naming_something_no_retrieved_report_names_is_declined(tmp_p
     the user coins from the report's words ("OTC" for "Oakfield town centre") or a month ("Sept") is no such name."""
     from assistant.answer.features import absent_names
 
-    assistant = _assistant_over(tmp_path, "bypass.txt",
-        "The Oakfield bypass\n\n"
+    _declines_one_and_answers_the_other(
+        tmp_path, "bypass.txt", "The Oakfield bypass\n\n"
         "The Oakfield bypass opened in September 2022 and cost £84 million, £12 million more than budgeted.\n\n"
-        "Traffic through Oakfield town centre fell by 40% in the first year.\n")
-    answer = assistant.ask("How much did the Crossrail extension cost?")
-    assert answer.declined, answer.text
-    answer = assistant.ask("How much did the Oakfield bypass cost?")
-    assert not answer.declined and "£84 million" in answer.text, answer.text
-    assert_verifiable(answer, assistant)
+        "Traffic through Oakfield town centre fell by 40% in the first year.\n",
+        "How much did the Crossrail extension cost?", "How much did the Oakfield bypass cost?", "£84 million")
     from assistant.text.terms import initialisms
 
     initials = initialisms("Traffic through Oakfield town centre fell by 40% in the first year.")
@@ -707,14 +703,23 @@ def test_an_abbreviation_no_retrieved_report_could_stand_for_is_declined(tmp_pat
     Service: an abbreviation in capitals that no report defines and none of their words could stand for names
     something they do not cover. One the user coins for the report's own words ("HEG" for the Household
     Efficiency Grant), or the report's publisher, is answered."""
-    assistant = _assistant_over(tmp_path, "grant.txt",
-        "Household Efficiency Grant\n\n"
+    _declines_one_and_answers_the_other(
+        tmp_path, "grant.txt", "Household Efficiency Grant\n\n"
         "The Household Efficiency Grant scheme upgraded 96,000 homes by March 2019, 27% of its target, and the "
-        "department had spent £268 million on it. Waiting lists for installers grew during 2018.\n")
-    answer = assistant.ask("What did the NAO say about NHS waiting lists?")
+        "department had spent £268 million on it. Waiting lists for installers grew during 2018.\n",
+        "What did the NAO say about NHS waiting lists?", "How many homes had the HEG upgraded by March 2019?",
+        "96,000 homes")
+
+
+def _declines_one_and_answers_the_other(tmp_path, name: str, text: str, declined: str, answered: str, quoted: str):
+    """Over a generated report of `text`: the question `declined` is declined, and `answered` is answered,
+    verifiably, quoting `quoted`."""
+    assistant = _assistant_over(tmp_path, name, text)
+    answer = assistant.ask(declined)
     assert answer.declined, answer.text
-    answer = assistant.ask("How many homes had the HEG upgraded by March 2019?")
-    assert not answer.declined and "96,000 homes" in answer.text, answer.text
+    answer = assistant.ask(answered)
+    assert not answer.declined and quoted in answer.text, answer.text
+    assert_verifiable(answer, assistant)
 
 
 def test_a_long_sentence_is_quoted_by_the_clauses_that_hold_the_kind_of_answer_asked_for():

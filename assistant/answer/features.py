@@ -138,7 +138,7 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
 
 
 # A proper name: a capitalised word inside a sentence, or a code of letters and digits ("HS2"). Words in capitals
-# ("SVD", "HEG") are left out: users coin abbreviations the reports never use. English capitalisation, no list.
+# ("SVD", "NHS") are `_ACRONYM`s, read against what they could stand for. English capitalisation, no list.
 _PROPER = re.compile(r"(?<!^)(?<![.?!:]\s)(?<![.?!:])\b(?:[A-Z][a-z]+(?:['’]s)?|[A-Z][A-Za-z]*\d[A-Za-z\d]*)\b")
 # An abbreviation in capitals, of three to six letters, perhaps plural ("NHS", "SROs"): two-letter ones ("UK", "IT")
 # are too often common words or places the reports name in full in other words.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from assistant.query.safety import strip_instructions
 from assistant.text.normalise import normalise
 from assistant.text.patterns import MONTHS, Y, periods
-from assistant.text.terms import AUXILIARIES, content_terms
+from assistant.text.terms import AUXILIARIES, content_terms, stop_words
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
@@ -66,10 +66,10 @@ def measured_terms(text: str) -> tuple[str, ...]:
     if not m:
         return ()
     after = m.group(1).split()
-    if after[0].lower() in ("the", "a", "an"):  # "how much the Cabinet Office had spent": an article opens the
-        return ()  # subject of a clause, not what is measured (English has no "how many the staff")
     if after[0].lower() == "of":  # "how many of the Committee's recommendations": the phrase after "of" is counted
         after = text[m.start(1):].split()[1:8]
+    elif after[0].lower() in stop_words():  # "how much the Cabinet Office had spent": a function word (scikit-learn's
+        return ()  # stop list) opens a clause or a comparison ("how many more"), not the noun measured
     words = []
     for w in after:  # up to the verb: "how much funding did HM Treasury approve" -> funding
         if w.lower() in AUXILIARIES:
