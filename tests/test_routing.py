@@ -705,3 +705,24 @@ def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():
     assert routed is not None and routed.calculation is None, routed
     assert "its budget" in routed.error and "£1.1 billion" not in routed.error, routed.error
     assert {e.chunk.doc_id for e in routed.evidence} == {"ferries"}, routed.error
+
+
+@pytest.mark.parametrize("question", [
+    "How far short of the clusters' forecast funding need did the Treasury's package fall?",
+    "By the top of the clusters' forecast, the Treasury's funding fell short by what amount?",
+])
+def test_falling_short_is_a_difference(question):
+    """"Short of" and "fall short" ask for the gap between two figures, as "shortfall" does (English, not a
+    corpus phrase): not a quote of the two figures left for the reader to subtract."""
+    r = route(question)
+    assert r.error is None and r.operation == "difference"
+    assert r.calculation.result == "£82 million to £103 million"
+
+
+def test_how_much_further_is_a_difference_in_a_generated_report():
+    chunks = _one_passage("gen-appeal", "By June 2024 the hospital appeal had raised £40 million. "
+                                        "Its fundraising goal is £65 million, to be met by 2026.")
+    r = route_calculation("How much further does the appeal have to go to reach its fundraising goal?", chunks,
+                          similar=_MEANING[0])
+    assert r.error is None and r.operation == "difference"
+    assert r.calculation.result == "£25 million"

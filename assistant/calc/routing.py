@@ -77,7 +77,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("average", r"\baverage\b|\bavg\b|\bmean (?:value|cost|amount|size)\b"),
     ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
                    r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
-                   r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b"),
+                   r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b"
+                   r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
 ))
 # Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
