@@ -205,6 +205,8 @@ def _calc_quantities(value: Any, unit: str | None) -> list[Quantity]:
     unit_scale = Decimal(10) ** {"b": 9, "m": 6, "t": 3, "k": 3}[m.group(1)[0].lower()] if m else Decimal(1)
     if re.search(r"£|gbp|pound", u, re.I):
         kind: str | None = "GBP"
+    elif re.search(r"percentage[\s_]points?", u, re.I):
+        kind = None  # a difference of two percentages is in points, a plain label as in a fact (not "%")
     elif re.search(r"%|per\s?cent", u, re.I):
         kind = "%"
     else:

@@ -169,6 +169,20 @@ def test_a_computed_figure_is_supported_by_its_cited_operands():
     assert s.evidence_supported is False
 
 
+def test_a_difference_in_percentage_points_is_supported_by_its_cited_operands():
+    """A calculator's "percentage_points" is a plain label, as a fact's "percentage points" is: not "%" (the word
+    "percentage" holds "percent")."""
+    rates = "A reoffending rate of 44.7% against the 2011 baseline of 45.2%."
+    c = case(facts=[{"number": "0.5", "unit": "percentage points", "tolerance": 0.02}])
+    calc = {"operation": "difference", "expression": "45.2% − 44.7% = 0.5 percentage points",
+            "result": "0.5 percentage points", "unit": "percentage_points",
+            "operands": [{"value": "45.2%", "unit": "percent", "citation": 1},
+                         {"value": "44.7%", "unit": "percent", "citation": 1}]}
+    s = score_case(c, answer("The difference is 0.5 percentage points. [1]", [cite(1, quote=rates)],
+                             calculations=[calc]))
+    assert (s.correct, s.evidence_supported) == (True, True)
+
+
 def test_missing_fact_and_declined_answerable_are_incorrect():
     c = case(facts=[{"number": "300 million", "unit": "GBP"}])
     wrong = score_case(c, answer("The Treasury approved £400 million [1].", [cite(1)]))

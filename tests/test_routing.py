@@ -726,3 +726,12 @@ def test_how_much_further_is_a_difference_in_a_generated_report():
                           similar=_MEANING[0])
     assert r.error is None and r.operation == "difference"
     assert r.calculation.result == "£25 million"
+
+
+def test_how_far_below_reads_its_two_sides():
+    """"How far below X was Y?": the verb after the first side opens the second (English word order), and the
+    gap between two percentages is in percentage points."""
+    chunks = _one_passage("gen-exams", "In 2023 the pass rate was 61%, against a target of 70% set in 2020.")
+    r = route_calculation("How far below its target was the pass rate in 2023?", chunks, similar=_MEANING[0])
+    assert r.error is None and r.operation == "difference"
+    assert r.calculation.result == "9 percentage points"

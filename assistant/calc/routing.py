@@ -78,7 +78,8 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
                    r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
                    r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b"
-                   r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"),
+                   r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"
+                   r"|how far (?:below|above|under|over|behind|ahead)\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
 ))
 # Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
@@ -89,6 +90,8 @@ _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?P<a>.+?)\bexceed(?:s|ed)?\b(?P<b>.+)",
     r"(?P<a>.+?)\b(?:than|compared (?:with|to)|versus|vs\.?|minus)\s(?P<b>.+)",
     r"\bsubtract (?P<b>.+?) from (?P<a>.+)",
+    # "How far below the baseline was the rate?": the verb after the first side opens the second
+    r"\bhow (?:far|much) (?:below|above|under|over|behind|ahead of) (?P<b>.+?)\s(?:was|is|were|are|will|would)\s(?P<a>.+)",
 ))
 # "Which is larger: X or Y?", "Was X more or less than Y?": two sides either way round an "or".
 _EITHER_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
