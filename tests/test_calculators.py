@@ -63,6 +63,18 @@ def test_years_between_financial_year_and_date():
     assert c.operands[0].value == "2024-25"
 
 
+def test_time_between_two_months_is_counted_in_months():
+    """Two dates that name their months are months apart, not whole years: September 2016 to December 2024 is 8
+    years and 3 months (8.25 years), not the 8 of their years."""
+    c = calc.years_between("September 2016", "December 2024")
+    assert (c.result, c.unit, c.quantity.value) == ("8 years and 3 months", "years", D(99) / D(12))
+    assert c.expression == "December 2024 − September 2016 = 99 months = 8 years and 3 months"
+    assert [o.value for o in c.operands] == ["September 2016", "December 2024"]
+    assert calc.years_between("October 2020", "March 2021").result == "5 months"
+    assert calc.years_between("March 2021", "March 2023").result == "2 years"
+    assert calc.years_between("2016", "December 2024").result == "8 years"  # a bare year has no month to count
+
+
 def test_share_of_recommendations_implemented_in_full():
     c = calc.share("2", "seven")
     assert (c.result, c.unit) == ("28.6%", "percent")

@@ -735,3 +735,12 @@ def test_how_far_below_reads_its_two_sides():
     r = route_calculation("How far below its target was the pass rate in 2023?", chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "difference"
     assert r.calculation.result == "9 percentage points"
+
+
+def test_how_long_from_one_date_to_another_counts_months():
+    chunks = _one_passage("gen-depot", "The depot programme was launched in September 2016. "
+                                       "Its final depot is now expected to open in December 2024.")
+    r = route_calculation("How long will the depot programme have run from its launch to the final depot opening?",
+                          chunks, similar=_MEANING[0])
+    assert r.error is None and r.operation == "years_between"
+    assert r.calculation.result == "8 years and 3 months"

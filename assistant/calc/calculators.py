@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -35,6 +36,7 @@ class Quantity:
     high: Decimal | None = None
     scale: str | None = None
     label: str | None = None
+    month: int | None = None  # a date's month (1-12) when it names one ("September 2016"); its value is the year
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -75,7 +77,9 @@ class Quantity:
         return format_value(x, self.unit, self.scale)
 
     def display(self) -> str:
-        """The quantity for people: "£382 million to £403 million", "28.6%", "2024-25"."""
+        """The quantity for people: "£382 million to £403 million", "28.6%", "2024-25", "September 2016"."""
+        if self.unit == "date" and self.month and not self.is_range:
+            return f"{calendar.month_name[self.month]} {self.end(self.value)}"
         if self.is_range:
             lo, hi = self.end(self.lo), self.end(self.hi)
             return lo if lo == hi else f"{lo} to {hi}"  # ends equal at the shown precision: one figure
@@ -94,7 +98,8 @@ class Quantity:
             scale = words.pop() if len(words) == 1 else None
         if fig.low is not None:
             return cls(None, fig.unit, fig.low, fig.high, scale, fig.measure)
-        return cls(fig.value, fig.unit, scale=scale, label=fig.measure)
+        iso = getattr(fig, "iso_date", None) if fig.unit == "date" else None
+        return cls(fig.value, fig.unit, scale=scale, label=fig.measure, month=int(iso[5:7]) if iso else None)
 
 
 @dataclass(frozen=True)
@@ -333,6 +338,19 @@ def years_between(start: Figureish, end: Figureish) -> CalculationResult:
     for q in (s, e):
         if q.unit not in CALENDAR:
             raise CalculationError(f"{q.display()} is {_KIND[q.unit]}, not a year, so I cannot count years from it.")
+    if s.month and e.month and not (s.is_range or e.is_range):
+        # two months named ("September 2016" to "December 2024"): counted in months, not in whole years
+        months = int(e.value * 12 + e.month) - int(s.value * 12 + s.month)
+        res = Quantity(Decimal(months) / 12, "years")
+        whole, left = divmod(abs(months), 12)
+        said = " and ".join(p for p in (f"{whole} year{'s' * (whole != 1)}" if whole else "",
+                                         f"{left} month{'s' * (left != 1)}" if left else "") if p) or "0 months"
+        said = (MINUS if months < 0 else "") + said
+        work = f"{e.display()} {MINUS} {s.display()} = {_num(Decimal(months))} months"
+        work += f" = {said}" if whole else ""
+        r = _result("years_between", work, res, s, e)
+        return CalculationResult(operation=r.operation, expression=r.expression, result=said, unit=r.unit,
+                                 operands=r.operands, quantity=res)
     work, res = _binary(e, s, lambda x, y: x - y, f"{{a}} {MINUS} {{b}}", "years")
     return _result("years_between", work, res, s, e)
 

@@ -59,7 +59,8 @@ class RoutedCalculation:
 _NUMBER_WORD = r"(?:\d+|" + "|".join(WORD_VALUES) + ")"
 _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
-                      r"|how long (?:was|is) the delay"),
+                      r"|how long (?:was|is) the delay"
+                      r"|how long\b(?=.*\b(?:from|between|since)\b)"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
                        r"|in percentage terms"
                        r"|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent|percent(?:age)?)"
