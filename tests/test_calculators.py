@@ -73,6 +73,8 @@ def test_time_between_two_months_is_counted_in_months():
     assert calc.years_between("October 2020", "March 2021").result == "5 months"
     assert calc.years_between("March 2021", "March 2023").result == "2 years"
     assert calc.years_between("2016", "December 2024").result == "8 years"  # a bare year has no month to count
+    asked_in_months = calc.years_between("October 2020", "September 2022", in_months=True)
+    assert (asked_in_months.result, asked_in_months.expression) == ("23 months", "September 2022 − October 2020 = 23 months")
 
 
 def test_share_of_recommendations_implemented_in_full():

@@ -744,3 +744,11 @@ def test_how_long_from_one_date_to_another_counts_months():
                           chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "years_between"
     assert r.calculation.result == "8 years and 3 months"
+
+
+def test_how_many_months_late_is_answered_in_months():
+    chunks = _one_passage("gen-plan", "A benefits plan was due in October 2020. The Department finally agreed the "
+                                      "benefits plan in September 2022.")
+    r = route_calculation("How many months late was the benefits plan agreed?", chunks, similar=_MEANING[0])
+    assert r.error is None and r.operation == "years_between"
+    assert r.calculation.result == "23 months"

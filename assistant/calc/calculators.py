@@ -332,8 +332,9 @@ def midpoint(a: Figureish, b: Figureish = None) -> CalculationResult:
     return _result("midpoint", _working(line, line, a.unit), res, *operands)
 
 
-def years_between(start: Figureish, end: Figureish) -> CalculationResult:
-    """Years from one year, financial year or date to another: 2025 to 2028 is 3 years."""
+def years_between(start: Figureish, end: Figureish, in_months: bool = False) -> CalculationResult:
+    """Years from one year, financial year or date to another: 2025 to 2028 is 3 years. Between two dates that
+    name their months, months: "8 years and 3 months", or "99 months" `in_months` (when that is what was asked)."""
     s, e = _q(start, "first year"), _q(end, "second year")
     for q in (s, e):
         if q.unit not in CALENDAR:
@@ -347,7 +348,10 @@ def years_between(start: Figureish, end: Figureish) -> CalculationResult:
                                          f"{left} month{'s' * (left != 1)}" if left else "") if p) or "0 months"
         said = (MINUS if months < 0 else "") + said
         work = f"{e.display()} {MINUS} {s.display()} = {_num(Decimal(months))} months"
-        work += f" = {said}" if whole else ""
+        if in_months:
+            said = f"{_num(Decimal(months))} month{'s' * (abs(months) != 1)}"
+        elif whole:
+            work += f" = {said}"
         r = _result("years_between", work, res, s, e)
         return CalculationResult(operation=r.operation, expression=r.expression, result=said, unit=r.unit,
                                  operands=r.operands, quantity=res)

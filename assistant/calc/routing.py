@@ -59,7 +59,7 @@ class RoutedCalculation:
 _NUMBER_WORD = r"(?:\d+|" + "|".join(WORD_VALUES) + ")"
 _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
-                      r"|how long (?:was|is) the delay"
+                      r"|how long (?:was|is) the delay|how many months\b"
                       r"|how long\b(?=.*\b(?:from|between|since)\b)"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
                        r"|in percentage terms"
@@ -379,7 +379,7 @@ def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 def _years_between(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     a, b, _ = _two_sided(ask, cands, picked, tuple(sorted(calc.CALENDAR)), guess=True)
     a, b = _by_size(a, b, picked, larger_first=False)
-    result = calc.years_between(a.quantity, b.quantity)
+    result = calc.years_between(a.quantity, b.quantity, in_months=bool(re.search(r"\bmonths\b", ask.text, re.I)))
     if re.search(r"pushed|put back|delay|slip|later", ask.text, re.I):
         summary = f"It moved from {a.quantity.display()} to {b.quantity.display()}, {result.result} later."
     else:
