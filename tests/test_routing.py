@@ -752,3 +752,14 @@ def test_how_many_months_late_is_answered_in_months():
     r = route_calculation("How many months late was the benefits plan agreed?", chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "years_between"
     assert r.calculation.result == "23 months"
+
+
+def test_a_share_whose_question_hints_at_money_falls_back_to_what_its_whole_counts():
+    """"funded" hints at money, but when no sum of money fits, the count that measures what the whole names
+    (ambulances) gives the share, and the part is taken from the same report."""
+    chunks = _one_passage("gen-ambulance", "The scheme had £60 million in 2022 and £45 million in 2023. By March 2024 it "
+                                           "had funded 500 ambulances, and 400 funded ambulances were answering emergency calls.")
+    r = route_calculation("What proportion of the ambulances funded by March 2024 were answering emergency calls?", chunks,
+                          similar=_MEANING[0])
+    assert r.error is None and r.operation == "share"
+    assert r.calculation.result == "80%"

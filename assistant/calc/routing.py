@@ -15,6 +15,7 @@ from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _ranked, candidates, concepts, end_of, find,
                                names_no_end_noun, pick, stated, top_two)
 from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
+from assistant.text.terms import stems
 from assistant.types import Calculation, Chunk
 
 
@@ -394,12 +395,21 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # each side, they are not its figure (a share is never of a year)
     part_text, whole_text = (" ".join(_untimed(t).split()) for t in (part_text, whole_text))
     try:
-        if _pick(ask, cands, part_text + " " + whole_text, ("count", "GBP", "percent")).figure.unit == "percent":
+        probe = _pick(ask, cands, part_text + " " + whole_text, ("count", "GBP", "percent"))
+        if probe.figure.unit == "percent":
             return None  # the passage states the percentage itself: nothing to calculate
     except Refusal:
-        pass
+        probe = None
     units = _units(ask.subject.replace("percentage", "").replace("per cent", ""), ("count", "GBP"))
-    top = _pick(ask, cands, part_text + " " + whole_text, units)
+    try:
+        top = _pick(ask, cands, part_text + " " + whole_text, units)
+    except Refusal:
+        if probe is None or probe.figure.unit in units or not _sides_measure(probe, whole_text):
+            raise
+        # "What proportion of the buses funded ... were carrying passengers?": "funded" hints at money, but no sum
+        # of money fits, and the figure that best fits both sides counts what the whole names (buses)
+        units = (probe.figure.unit,)
+        top = _pick(ask, cands, part_text + " " + whole_text, units)
     # A share is of one report's figures: the report whose figure fits the whole question best gives both the part
     # and the whole, so a library's other reports cannot lend one ("£1.45 billion spent to date" on prisons is not
     # part of the £1.6 billion allowed for leakage).
@@ -435,6 +445,12 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     else:
         summary = f"{_cap(part.named())} is {_about(result)}{result.result} of {whole.named()}."
     return result, evidence, summary
+
+
+def _sides_measure(c: Candidate, whole_text: str) -> bool:
+    """Whether what the figure measures shares a word with the whole the question names ("2,940 buses" for "the
+    buses funded by 31 December 2023")."""
+    return bool(stems(c.figure.measure or "") & stems(whole_text))
 
 
 def _compared(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
