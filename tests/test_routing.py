@@ -763,3 +763,11 @@ def test_a_share_whose_question_hints_at_money_falls_back_to_what_its_whole_coun
                           similar=_MEANING[0])
     assert r.error is None and r.operation == "share"
     assert r.calculation.result == "80%"
+
+
+def test_what_was_left_unspent_is_budget_less_spending():
+    chunks = _one_passage("gen-parks", "Spending on the parks scheme over its four years was £41.5 million, against "
+                                       "budgets of £50 million.")
+    r = route_calculation("How much of its budget did the parks scheme leave unspent?", chunks, similar=_MEANING[0])
+    assert r.error is None and r.operation == "difference"
+    assert r.calculation.result == "£8.5 million"

@@ -79,7 +79,7 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("average", r"\baverage\b|\bavg\b|\bmean (?:value|cost|amount|size)\b"),
     ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
                    r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
-                   r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b"
+                   r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b|\bunspent\b"
                    r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"
                    r"|how far (?:below|above|under|over|behind|ahead)\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
@@ -117,7 +117,7 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
 _UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               (("GBP",), re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                    r"|shortfall|overspen|afford|cash|financ", re.I)),
+                                    r"|shortfall|overspen|underspen|unspent|afford|cash|financ", re.I)),
               (("percent",), re.compile(r"percentage points|%|per ?cent\b", re.I)),
               # English grammar, not the corpus's idiom: "how much" asks for an amount of something uncountable
               # (money, a percentage), "how many" for a count; "by how much" asks of either ("by how much did the
