@@ -1,4 +1,4 @@
-"""Which reports a question names, resolved against a real library (corpus/ plus evals/library/*, 30 reports)."""
+"""Which reports a question names, resolved against a real library (corpus/ plus evals/library/*, 33 reports)."""
 
 from __future__ import annotations
 
