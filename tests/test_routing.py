@@ -771,3 +771,16 @@ def test_what_was_left_unspent_is_budget_less_spending():
     r = route_calculation("How much of its budget did the parks scheme leave unspent?", chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "difference"
     assert r.calculation.result == "£8.5 million"
+
+
+def test_a_change_stated_from_one_figure_to_another_gives_the_operands_in_its_order():
+    """Both sides of "schemes finished before 2020 vs current ones" fit both figures of one sentence; that sentence says "from
+    A ... to B", so A is where the change starts: a percentage change, not a refusal."""
+    chunks = _one_passage("gen-tunnels", "The average cost of a tunnel scheme has risen from £40 million per kilometre "
+                                         "for schemes finished before 2020 to £50 million per kilometre for current "
+                                         "schemes.")
+    r = route_calculation("tunnels: % rise in cost per kilometre, schemes finished before 2020 vs current ones?", chunks,
+                          similar=_MEANING[0])
+    assert r.error is None and r.operation == "percent_change"
+    assert r.calculation.result == "25%"
+    assert [o.value for o in r.calculation.operands] == ["£40 million", "£50 million"]

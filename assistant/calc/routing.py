@@ -363,7 +363,14 @@ def _distinct(a: Candidate, b: Candidate) -> None:
 
 
 def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")))
+    units = _units(ask.text, ("GBP", "count", "percent"))
+    try:
+        a, b, _ = _two_sided(ask, cands, picked, units)
+    except Refusal:  # "by how much did the cost per mile rise?": a sentence may state the change itself
+        pair = _stated_change(ask, cands, units)
+        if pair is None:
+            raise
+        a, b = picked[:] = pair
     if _sides(ask.text, _SIDES) is None and a.figure.unit == b.figure.unit == "count" and a.measure and b.measure \
             and not a.measure & b.measure:
         # "By how much have the companies cut their headcount?" names no two sides: two counts of different things
@@ -470,14 +477,41 @@ def _ratio(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # the percentage is the result asked for ("how much did claims go up in %?"), not the unit of its operands
     units = _units(re.sub(r"%|\bper ?cent\b|\bpercentage\b|\bhow much\b", "", ask.text, flags=re.I), ("GBP", "count"))
-    if re.search(r"\bfrom\b.+\bto\b", ask.text, re.I):  # "from X to Y": a change, in the question's order
-        a, b, _ = _two_sided(ask, cands, picked, units)
+    try:
+        if re.search(r"\bfrom\b.+\bto\b", ask.text, re.I):  # "from X to Y": a change, in the question's order
+            a, b, _ = _two_sided(ask, cands, picked, units)
+            result = calc.percent_change(a.quantity, b.quantity)
+            summary = f"From {a.named()} to {b.named()} is a change of {_about(result)}{result.result}."
+        else:
+            a, b, result = _compared(ask, cands, picked, units, calc.exceeds_by_percent)
+            summary = f"{_cap(a.named())} exceeds {b.named()} by {_about(result)}{result.result}."
+    except Refusal:
+        pair = _stated_change(ask, cands, units)
+        if pair is None:
+            raise
+        a, b = picked[:] = pair
         result = calc.percent_change(a.quantity, b.quantity)
         summary = f"From {a.named()} to {b.named()} is a change of {_about(result)}{result.result}."
-    else:
-        a, b, result = _compared(ask, cands, picked, units, calc.exceeds_by_percent)
-        summary = f"{_cap(a.named())} exceeds {b.named()} by {_about(result)}{result.result}."
     return result, [_evidence(a), _evidence(b)], summary
+
+
+def _stated_change(ask: _Ask, cands: list[Candidate], units: tuple[str, ...]) -> tuple[Candidate, Candidate] | None:
+    """When the question's sides fit more than one figure: the two figures of the sentence that fits the question
+    best, where it states a change "from A ... to B" ("risen from £11.2 million per mile ... to £14.6 million"), A
+    the start. The sentence's own word order says which is which; reports state changes so. Else None."""
+    pool = [c for c in cands if c.end is None and c.figure.unit in units]
+    ranked = _ranked(pool, Query.of(_untimed(ask.subject)), ask.settings)
+    if not ranked or ranked[0][0] <= 0:
+        return None
+    best = ranked[0][2]
+    text = best.chunk.text
+    same = sorted((c for c in pool if _same_sentence(c, best) and c.figure.unit == best.figure.unit),
+                  key=lambda c: c.figure.start)
+    for x, y in zip(same, same[1:]):
+        if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
+                re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
+            return x, y
+    return None
 
 
 def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
