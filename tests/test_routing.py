@@ -784,3 +784,14 @@ def test_a_change_stated_from_one_figure_to_another_gives_the_operands_in_its_or
     assert r.error is None and r.operation == "percent_change"
     assert r.calculation.result == "25%"
     assert [o.value for o in r.calculation.operands] == ["£40 million", "£50 million"]
+
+
+def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
+    """"Underspend" is how reports state a figure, not a cue that any two sums of money are the operands: a total
+    the passages do not give per year is not computed from a budget and a grant size."""
+    chunks = _one_passage("gen-woods", "The Woodland Programme began on 1 April 2021, with a budget of £500 million "
+                                       "to March 2026. From 1 April 2023 the grant for woodland near water courses "
+                                       "was raised from £1,000 to £2,000 per hectare.")
+    r = route_calculation("What was the total underspend on the Woodland Programme across 2021-22, 2022-23 and "
+                          "2023-24?", chunks, similar=_MEANING[0])
+    assert r is None or r.calculation is None

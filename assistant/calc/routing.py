@@ -117,7 +117,7 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
 _UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               (("GBP",), re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                    r"|shortfall|overspen|underspen|unspent|afford|cash|financ", re.I)),
+                                    r"|shortfall|overspen|unspent|afford|cash|financ", re.I)),
               (("percent",), re.compile(r"percentage points|%|per ?cent\b", re.I)),
               # English grammar, not the corpus's idiom: "how much" asks for an amount of something uncountable
               # (money, a percentage), "how many" for a count; "by how much" asks of either ("by how much did the
