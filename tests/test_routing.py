@@ -719,68 +719,49 @@ def test_falling_short_is_a_difference(question):
     assert r.calculation.result == "£82 million to £103 million"
 
 
-def test_how_much_further_is_a_difference_in_a_generated_report():
-    chunks = _one_passage("gen-appeal", "By June 2024 the hospital appeal had raised £40 million. "
-                                        "Its fundraising goal is £65 million, to be met by 2026.")
-    r = route_calculation("How much further does the appeal have to go to reach its fundraising goal?", chunks,
-                          similar=_MEANING[0])
-    assert r.error is None and r.operation == "difference"
-    assert r.calculation.result == "£25 million"
-
-
-def test_how_far_below_reads_its_two_sides():
-    """"How far below X was Y?": the verb after the first side opens the second (English word order), and the
-    gap between two percentages is in percentage points."""
-    chunks = _one_passage("gen-exams", "In 2023 the pass rate was 61%, against a target of 70% set in 2020.")
-    r = route_calculation("How far below its target was the pass rate in 2023?", chunks, similar=_MEANING[0])
-    assert r.error is None and r.operation == "difference"
-    assert r.calculation.result == "9 percentage points"
-
-
-def test_how_long_from_one_date_to_another_counts_months():
-    chunks = _one_passage("gen-depot", "The depot programme was launched in September 2016. "
-                                       "Its final depot is now expected to open in December 2024.")
-    r = route_calculation("How long will the depot programme have run from its launch to the final depot opening?",
-                          chunks, similar=_MEANING[0])
-    assert r.error is None and r.operation == "years_between"
-    assert r.calculation.result == "8 years and 3 months"
-
-
-def test_how_many_months_late_is_answered_in_months():
-    chunks = _one_passage("gen-plan", "A benefits plan was due in October 2020. The Department finally agreed the "
-                                      "benefits plan in September 2022.")
-    r = route_calculation("How many months late was the benefits plan agreed?", chunks, similar=_MEANING[0])
-    assert r.error is None and r.operation == "years_between"
-    assert r.calculation.result == "23 months"
-
-
-def test_a_share_whose_question_hints_at_money_falls_back_to_what_its_whole_counts():
-    """"funded" hints at money, but when no sum of money fits, the count that measures what the whole names
-    (ambulances) gives the share, and the part is taken from the same report."""
-    chunks = _one_passage("gen-ambulance", "The scheme had £60 million in 2022 and £45 million in 2023. By March 2024 it "
-                                           "had funded 500 ambulances, and 400 funded ambulances were answering emergency calls.")
-    r = route_calculation("What proportion of the ambulances funded by March 2024 were answering emergency calls?", chunks,
-                          similar=_MEANING[0])
-    assert r.error is None and r.operation == "share"
-    assert r.calculation.result == "80%"
-
-
-def test_what_was_left_unspent_is_budget_less_spending():
-    chunks = _one_passage("gen-parks", "Spending on the parks scheme over its four years was £41.5 million, against "
-                                       "budgets of £50 million.")
-    r = route_calculation("How much of its budget did the parks scheme leave unspent?", chunks, similar=_MEANING[0])
-    assert r.error is None and r.operation == "difference"
-    assert r.calculation.result == "£8.5 million"
+# One generated report each: the wording of the question picks the calculation, the report's own figures its
+# operands.
+# - "how much further": a difference;
+# - "How far below X was Y?": the verb after the first side opens the second (English word order), and the gap
+#   between two percentages is in percentage points;
+# - two dates that name their months are counted in months, in months when the question asks how many;
+# - "funded" hints at money, but when no sum of money fits, the count that measures what the whole names
+#   (ambulances) gives the share, and the part is taken from the same report;
+# - "unspent" is budget less spending.
+@pytest.mark.parametrize("doc_id, passage, question, operation, result", [
+    ("gen-appeal", "By June 2024 the hospital appeal had raised £40 million. Its fundraising goal is £65 million, to "
+                   "be met by 2026.",
+     "How much further does the appeal have to go to reach its fundraising goal?", "difference", "£25 million"),
+    ("gen-exams", "In 2023 the pass rate was 61%, against a target of 70% set in 2020.",
+     "How far below its target was the pass rate in 2023?", "difference", "9 percentage points"),
+    ("gen-depot", "The depot programme was launched in September 2016. Its final depot is now expected to open in "
+                  "December 2024.",
+     "How long will the depot programme have run from its launch to the final depot opening?", "years_between",
+     "8 years and 3 months"),
+    ("gen-plan", "A benefits plan was due in October 2020. The Department finally agreed the benefits plan in "
+                 "September 2022.",
+     "How many months late was the benefits plan agreed?", "years_between", "23 months"),
+    ("gen-ambulance", "The scheme had £60 million in 2022 and £45 million in 2023. By March 2024 it had funded 500 "
+                      "ambulances, and 400 funded ambulances were answering emergency calls.",
+     "What proportion of the ambulances funded by March 2024 were answering emergency calls?", "share", "80%"),
+    ("gen-parks", "Spending on the parks scheme over its four years was £41.5 million, against budgets of "
+                  "£50 million.",
+     "How much of its budget did the parks scheme leave unspent?", "difference", "£8.5 million"),
+])
+def test_a_calculation_asked_in_other_words_over_a_generated_report(doc_id, passage, question, operation, result):
+    r = route_calculation(question, _one_passage(doc_id, passage), similar=_MEANING[0])
+    assert r.error is None and r.operation == operation
+    assert r.calculation.result == result
 
 
 def test_a_change_stated_from_one_figure_to_another_gives_the_operands_in_its_order():
-    """Both sides of "schemes finished before 2020 vs current ones" fit both figures of one sentence; that sentence says "from
-    A ... to B", so A is where the change starts: a percentage change, not a refusal."""
+    """Both sides of "schemes finished before 2020 vs current ones" fit both figures of one sentence; that
+    sentence says "from A ... to B", so A is where the change starts: a percentage change, not a refusal."""
     chunks = _one_passage("gen-tunnels", "The average cost of a tunnel scheme has risen from £40 million per kilometre "
                                          "for schemes finished before 2020 to £50 million per kilometre for current "
                                          "schemes.")
-    r = route_calculation("tunnels: % rise in cost per kilometre, schemes finished before 2020 vs current ones?", chunks,
-                          similar=_MEANING[0])
+    r = route_calculation("tunnels: % rise in cost per kilometre, schemes finished before 2020 vs current ones?",
+                          chunks, similar=_MEANING[0])
     assert r.error is None and r.operation == "percent_change"
     assert r.calculation.result == "25%"
     assert [o.value for o in r.calculation.operands] == ["£40 million", "£50 million"]

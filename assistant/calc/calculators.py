@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Union
 
@@ -342,19 +342,17 @@ def years_between(start: Figureish, end: Figureish, in_months: bool = False) -> 
     if s.month and e.month and not (s.is_range or e.is_range):
         # two months named ("September 2016" to "December 2024"): counted in months, not in whole years
         months = int(e.value * 12 + e.month) - int(s.value * 12 + s.month)
-        res = Quantity(Decimal(months) / 12, "years")
-        whole, left = divmod(abs(months), 12)
-        said = " and ".join(p for p in (f"{whole} year{'s' * (whole != 1)}" if whole else "",
-                                         f"{left} month{'s' * (left != 1)}" if left else "") if p) or "0 months"
-        said = (MINUS if months < 0 else "") + said
         work = f"{e.display()} {MINUS} {s.display()} = {_num(Decimal(months))} months"
+        whole, left = divmod(abs(months), 12)
         if in_months:
-            said = f"{_num(Decimal(months))} month{'s' * (abs(months) != 1)}"
-        elif whole:
-            work += f" = {said}"
-        r = _result("years_between", work, res, s, e)
-        return CalculationResult(operation=r.operation, expression=r.expression, result=said, unit=r.unit,
-                                 operands=r.operands, quantity=res)
+            said = f"{abs(months)} month{'s' * (abs(months) != 1)}"
+        else:
+            said = " and ".join(part for part in (f"{whole} year{'s' * (whole != 1)}" if whole else "",
+                                                  f"{left} month{'s' * (left != 1)}" if left else "") if part)
+            said = said or "0 months"
+            work += f" = {MINUS if months < 0 else ''}{said}" if whole else ""
+        said = (MINUS if months < 0 else "") + said
+        return replace(_result("years_between", work, Quantity(Decimal(months) / 12, "years"), s, e), result=said)
     work, res = _binary(e, s, lambda x, y: x - y, f"{{a}} {MINUS} {{b}}", "years")
     return _result("years_between", work, res, s, e)
 

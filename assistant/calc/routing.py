@@ -93,7 +93,8 @@ _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?P<a>.+?)\b(?:than|compared (?:with|to)|versus|vs\.?|minus)\s(?P<b>.+)",
     r"\bsubtract (?P<b>.+?) from (?P<a>.+)",
     # "How far below the baseline was the rate?": the verb after the first side opens the second
-    r"\bhow (?:far|much) (?:below|above|under|over|behind|ahead of) (?P<b>.+?)\s(?:was|is|were|are|will|would)\s(?P<a>.+)",
+    r"\bhow (?:far|much) (?:below|above|under|over|behind|ahead of) (?P<b>.+?)"
+    r"\s(?:was|is|were|are|will|would)\s(?P<a>.+)",
 ))
 # "Which is larger: X or Y?", "Was X more or less than Y?": two sides either way round an "or".
 _EITHER_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
@@ -366,11 +367,8 @@ def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     units = _units(ask.text, ("GBP", "count", "percent"))
     try:
         a, b, _ = _two_sided(ask, cands, picked, units)
-    except Refusal:  # "by how much did the cost per mile rise?": a sentence may state the change itself
-        pair = _stated_change(ask, cands, units)
-        if pair is None:
-            raise
-        a, b = picked[:] = pair
+    except Refusal as exc:  # "by how much did the cost per mile rise?": a sentence may state the change itself
+        a, b = _stated_change(ask, cands, picked, units, exc)
     if _sides(ask.text, _SIDES) is None and a.figure.unit == b.figure.unit == "count" and a.measure and b.measure \
             and not a.measure & b.measure:
         # "By how much have the companies cut their headcount?" names no two sides: two counts of different things
@@ -485,33 +483,32 @@ def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         else:
             a, b, result = _compared(ask, cands, picked, units, calc.exceeds_by_percent)
             summary = f"{_cap(a.named())} exceeds {b.named()} by {_about(result)}{result.result}."
-    except Refusal:
-        pair = _stated_change(ask, cands, units)
-        if pair is None:
-            raise
-        a, b = picked[:] = pair
+    except Refusal as exc:
+        a, b = _stated_change(ask, cands, picked, units, exc)
         result = calc.percent_change(a.quantity, b.quantity)
         summary = f"From {a.named()} to {b.named()} is a change of {_about(result)}{result.result}."
     return result, [_evidence(a), _evidence(b)], summary
 
 
-def _stated_change(ask: _Ask, cands: list[Candidate], units: tuple[str, ...]) -> tuple[Candidate, Candidate] | None:
-    """When the question's sides fit more than one figure: the two figures of the sentence that fits the question
-    best, where it states a change "from A ... to B" ("risen from £11.2 million per mile ... to £14.6 million"), A
-    the start. The sentence's own word order says which is which; reports state changes so. Else None."""
+def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
+                   refusal: Refusal) -> tuple[Candidate, Candidate]:
+    """After `refusal` (the question's sides fit more than one figure, or none): the two figures of the sentence that
+    fits the question best, where it states a change "from A ... to B" ("risen from £11.2 million per mile ... to
+    £14.6 million"), A the start. The sentence's own word order says which is which; reports state changes so.
+    Else the refusal stands."""
     pool = [c for c in cands if c.end is None and c.figure.unit in units]
     ranked = _ranked(pool, Query.of(_untimed(ask.subject)), ask.settings)
-    if not ranked or ranked[0][0] <= 0:
-        return None
-    best = ranked[0][2]
-    text = best.chunk.text
-    same = sorted((c for c in pool if _same_sentence(c, best) and c.figure.unit == best.figure.unit),
-                  key=lambda c: c.figure.start)
-    for x, y in zip(same, same[1:]):
-        if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
-                re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
-            return x, y
-    return None
+    if ranked and ranked[0][0] > 0:
+        best = ranked[0][2]
+        text = best.chunk.text
+        same = sorted((c for c in pool if _same_sentence(c, best) and c.figure.unit == best.figure.unit),
+                      key=lambda c: c.figure.start)
+        for x, y in zip(same, same[1:]):
+            if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
+                    re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
+                picked[:] = [x, y]
+                return x, y
+    raise refusal
 
 
 def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
