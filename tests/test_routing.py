@@ -690,7 +690,8 @@ def test_one_value_on_both_sides_is_refused_whatever_each_is_labelled():
 
 def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():
     """"exceed its budget": the budget is the first side's programme's, never another report's budget; where the
-    programme's own report gives none, the refusal says so rather than weighing other reports' budgets."""
+    programme's own report gives none, the refusal says so rather than weighing other reports' budgets; where its
+    own sentence sets the spending against a plan, that sentence gives both figures."""
     question = "By how much did the ferry programme's spending exceed its budget?"
     other = _one_passage("courts", "The programme's budget is £1.1 billion. Its budget for estates is £738 million.")
     chunks = _one_passage("ferries", "The ferry programme has spent £412 million so far. Its budget was £330 "
@@ -699,12 +700,17 @@ def test_a_side_that_refers_back_takes_its_figure_from_the_first_sides_report():
     assert routed is not None and routed.calculation is not None, routed
     assert {e.chunk.doc_id for e in routed.evidence} == {"ferries"}, routed.summary
     assert "£82 million" in routed.summary, routed.summary
-    chunks = _one_passage("ferries", "The ferry programme has spent £412 million so far, against £330 million "
-                                     "planned.") + other
+    chunks = _one_passage("ferries", "The ferry programme has spent £412 million so far. Its crews number 300.") + other
     routed = route_calculation(question, chunks, similar=_MEANING[0])
     assert routed is not None and routed.calculation is None, routed
     assert "its budget" in routed.error and "£1.1 billion" not in routed.error, routed.error
     assert {e.chunk.doc_id for e in routed.evidence} == {"ferries"}, routed.error
+    chunks = _one_passage("ferries", "The ferry programme has spent £412 million so far, against £330 million "
+                                     "planned.") + other
+    routed = route_calculation(question, chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert {e.chunk.doc_id for e in routed.evidence} == {"ferries"}, routed.summary
+    assert "£82 million" in routed.summary, routed.summary
 
 
 @pytest.mark.parametrize("question", [
@@ -747,6 +753,55 @@ def test_falling_short_is_a_difference(question):
     ("gen-parks", "Spending on the parks scheme over its four years was £41.5 million, against budgets of "
                   "£50 million.",
      "How much of its budget did the parks scheme leave unspent?", "difference", "£8.5 million"),
+    # a side that names no figure ("than in the year before the fee came in"): the one sentence that sets the two
+    # figures side by side gives them; "against" says which is the start, whatever the order written
+    ("gen-ferry", "There were 491,300 ferry crossings in 2016-17, the last year before the fee took effect, but "
+                  "only 393,600 in 2018-19.",
+     "In raw numbers, how many fewer ferry crossings were there in 2018-19 than in the year before the fee came in?",
+     "difference", "97,700"),
+    ("gen-fraud", "Of the expected losses, an estimated £410 million is expected to arise from fraud, against £150 "
+                  "million assumed at launch. Only £12.3 million of suspected fraud losses has been recovered.",
+     "so the fraud loss estimate compared with what they assumed at launch - how many times bigger is it now?",
+     "ratio", "2.73 times"),
+    ("gen-fraud", "Of the expected losses, an estimated £410 million is expected to arise from fraud, against £150 "
+                  "million assumed at launch. Only £12.3 million of suspected fraud losses has been recovered.",
+     "By what percentage has the fraud loss estimate grown since launch?", "percent_change", "173.3%"),
+    # of a sentence's figures, two of one unit: the money of "27 bids worth £612 million against £170 million"
+    ("gen-bids", "The first bidding round, which closed in June 2020, attracted 27 bids worth £612 million against "
+                 "£170 million available.",
+     "How many times over was the first bidding round oversubscribed by value?", "ratio", "3.6 times"),
+    # the sentence found by meaning where the question's words are not the report's ("wait" and "took")
+    ("gen-grants", "The scheme opened in April 2017. Applicants faced long delays: it took an average of 11 weeks to "
+                   "approve an application, against a target of four weeks.",
+     "How many times longer than the target was the average wait for an application to be approved?", "ratio",
+     "2.75 times"),
+    # "how many hectares below target": a quantity word, its noun, a side; "in 2023-24" picks that year's row
+    ("gen-forest", "New woodland created: 2021-22: 3,120 hectares (target 5,000). 2022-23: 4,260 hectares (target "
+                   "6,000). 2023-24: 5,080 hectares (target 7,000).",
+     "forest programme in 2023-24 - how many hectares below target were they?", "difference", "1,920"),
+    ("gen-wards", "At 31 August 2022, 37 of the 213 wards had no digital record; 22 of those 37 were in community "
+                  "hospitals.",
+     "What % of the wards with no digital record were in community hospitals?", "share", "59.5%"),
+    ("gen-sales", "Receipts from selling closed sites were £112 million by March 2018 and had reached £336 million "
+                  "by March 2023.",
+     "Site sale receipts: the March 2023 amount against March 2018 - what multiple is it?", "ratio", "3 times"),
+    ("gen-trusts", "Probation trusts were abolished on 1 June 2014. Ownership of the companies passed to the new "
+                   "providers on 1 February 2015.",
+     "How much time passed between the trusts being abolished and ownership passing to the new providers?",
+     "years_between", "8 months"),
+    ("gen-plan", "A benefits plan was due in October 2020. The Department finally agreed the benefits plan in "
+                 "September 2022.",
+     "The benefits plan was due in October 2020. How long after that was it agreed?", "years_between",
+     "1 year and 11 months"),
+    # "the 412 buses" says which buses: it is the count to share among, never the total shared
+    ("gen-buses", "By 30 September 2020 the Department had approved grants for 412 buses across 11 local "
+                  "authorities, committing £96.4 million.",
+     "For the 412 buses approved by September 2020, what was the average grant commitment per bus?", "average",
+     "£233,980.58"),
+    # "by how many per cent" asks for a percentage, not for a count of anything
+    ("gen-tuition", "Because learners choose longer courses, the average cost of a course rose from £9,000 in 2016 "
+                    "to £18,600 in 2019. There were 491,300 learners in 2016 and 393,600 in 2019.",
+     "By how many percent did the average cost of a course go up?", "percent_change", "106.7%"),
 ])
 def test_a_calculation_asked_in_other_words_over_a_generated_report(doc_id, passage, question, operation, result):
     r = route_calculation(question, _one_passage(doc_id, passage), similar=_MEANING[0])

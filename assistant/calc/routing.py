@@ -12,9 +12,9 @@ from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
-from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _ranked, candidates, concepts, end_of, find,
+from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates, concepts, end_of, find,
                                names_no_end_noun, pick, stated, top_two)
-from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
+from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR, period_met, periods
 from assistant.text.terms import stems
 from assistant.types import Calculation, Chunk
 
@@ -60,17 +60,17 @@ class RoutedCalculation:
 _NUMBER_WORD = r"(?:\d+|" + "|".join(WORD_VALUES) + ")"
 _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
-                      r"|how long (?:was|is) the delay|how many months\b"
-                      r"|how long\b(?=.*\b(?:from|between|since)\b)"),
+                      r"|how long (?:was|is) the delay|how many months\b|how late\b|how much time\b"
+                      r"|how long\b(?=.*\b(?:from|between|since)\b)|how long (?:after|before)\b"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
                        r"|in percentage terms"
                        r"|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent|percent(?:age)?)"
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
                        r"|drop|decrease|growth|overrun|overspend)"),
-    ("share", r"what (?:percentage|proportion|share|fraction|per ?cent)\b|as a (?:percentage|proportion|share) of"
+    ("share", r"what (?:percentage|proportion|share|fraction|per ?cent\b|%)|as a (?:percentage|proportion|share) of"
               r"|(?:percentage|proportion|fraction) of"
               r"|how (?:much|many) of\b.*\bas a (?:percentage|proportion|share)\s*\??\s*$"),
-    ("ratio", r"how many times|\bratio\b"
+    ("ratio", r"how many times|\bratio\b|\bwhat multiple\b|\bmultiple of\b"
               r"|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
     ("larger", r"\b(?:which|what)(?: one)? (?:is|was|are|were|will be)(?: the)? (?:bigger|larger|greater|higher|"
                r"smaller|lower)\b|\bmore or less than\b|\b(?:larger|bigger|greater|smaller|higher|lower) of\b"),
@@ -81,7 +81,9 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                    r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
                    r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b|\bunspent\b"
                    r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"
-                   r"|how far (?:below|above|under|over|behind|ahead)\b"),
+                   r"|how far (?:below|above|under|over|behind|ahead)\b"
+                   # "how many hectares below target", "how much over budget": a quantity word, its noun, a side
+                   r"|how (?:much|many)(?: [a-z]+){0,2} (?:below|above|under|over|behind|ahead of)\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
 ))
 # Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
@@ -110,7 +112,7 @@ _ASKS_AGAIN = re.compile(r"^\W*(?:when|what|where|who|whom|whose|why|how|which|d
 # A share's whole, then the verb of its part; a verb after a relative pronoun belongs to the whole ("the trusts that
 # have an EPR meet the standard": the whole is "the trusts that have an EPR").
 _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
-    r"(?:percentage|proportion|share|fraction|per ?cent|how much|how many) of (?P<whole>.+?)"
+    r"(?:percentage|proportion|share|fraction|per ?cent|%|how much|how many) of (?P<whole>.+?)"
     r"(?<!\bthat)(?<!\bwhich)(?<!\bwho)\s(?:was|were|is|are|"
     r"had|has|have|did|does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
     r"(?P<part>.+?)\bas an? (?:percentage|proportion|share|fraction) of (?P<whole>.+)",
@@ -256,6 +258,9 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     """Both operands, and whether their order comes from the question (True) or is free (False)."""
     timed = not (set(units) & calc.CALENDAR)
     sides = _sides(ask.text, patterns)
+    # the figures of the period the question names, read before its times are taken out of it; where the period
+    # is a side of its own ("how much more ... than in 2021?"), it dates that side only, not both figures
+    dated = _in_period(ask, cands) if timed and sides is None else cands
     if sides is not None and any(_names_nothing(s) for s in sides):
         sides = None  # "How many years later than originally planned is the deadline": one subject, two figures
     if sides is not None and timed and any(_only_time(s) for s in sides):
@@ -278,7 +283,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation
-        a, b = top_two(cands, ask.subject, units, similar=ask.similar, settings=ask.settings)
+        a, b = top_two(dated, ask.subject, units, similar=ask.similar, settings=ask.settings)
     else:
         # "the highest and lowest cost": an end whose noun is on the other side borrows that side's words
         both = " ".join(sides)
@@ -367,7 +372,7 @@ def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     units = _units(ask.text, ("GBP", "count", "percent"))
     try:
         a, b, _ = _two_sided(ask, cands, picked, units)
-    except Refusal as exc:  # "by how much did the cost per mile rise?": a sentence may state the change itself
+    except (Refusal, _NotACalculation) as exc:  # "by how much did the cost per mile rise?": a sentence may state it
         a, b = _stated_change(ask, cands, picked, units, exc)
     if _sides(ask.text, _SIDES) is None and a.figure.unit == b.figure.unit == "count" and a.measure and b.measure \
             and not a.measure & b.measure:
@@ -468,13 +473,20 @@ def _compared(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str,
 
 
 def _ratio(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    a, b, result = _compared(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), calc.ratio)
+    units = _units(ask.text, ("GBP", "count", "percent"))
+    try:
+        a, b, result = _compared(ask, cands, picked, units, calc.ratio)
+    except (Refusal, _NotACalculation) as exc:  # "How many times over was the round oversubscribed?"
+        a, b = _by_size(*_stated_change(ask, cands, picked, units, exc), picked)
+        result = calc.ratio(a.quantity, b.quantity)
     return result, [_evidence(a), _evidence(b)], f"{_cap(a.named())} is {_about(result)}{result.result} {b.named()}."
 
 
 def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # the percentage is the result asked for ("how much did claims go up in %?"), not the unit of its operands
-    units = _units(re.sub(r"%|\bper ?cent\b|\bpercentage\b|\bhow much\b", "", ask.text, flags=re.I), ("GBP", "count"))
+    # ("by how many per cent": "how many" asks for the percentage there, not for a count)
+    units = _units(re.sub(r"%|\bper ?cent\b|\bpercentage\b|\bhow much\b|\bhow many\b(?=\s*(?:%|per ?cent))", "",
+                          ask.text, flags=re.I), ("GBP", "count"))
     try:
         if re.search(r"\bfrom\b.+\bto\b", ask.text, re.I):  # "from X to Y": a change, in the question's order
             a, b, _ = _two_sided(ask, cands, picked, units)
@@ -483,7 +495,9 @@ def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         else:
             a, b, result = _compared(ask, cands, picked, units, calc.exceeds_by_percent)
             summary = f"{_cap(a.named())} exceeds {b.named()} by {_about(result)}{result.result}."
-    except Refusal as exc:
+    except (Refusal, _NotACalculation) as exc:
+        # "By what percentage did the contribution rise?" names neither side nor unit: a guess between two figures
+        # would compute something unasked, but the sentence that fits the question best may state the change
         a, b = _stated_change(ask, cands, picked, units, exc)
         result = calc.percent_change(a.quantity, b.quantity)
         summary = f"From {a.named()} to {b.named()} is a change of {_about(result)}{result.result}."
@@ -491,24 +505,58 @@ def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 
 def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
-                   refusal: Refusal) -> tuple[Candidate, Candidate]:
-    """After `refusal` (the question's sides fit more than one figure, or none): the two figures of the sentence that
-    fits the question best, where it states a change "from A ... to B" ("risen from £11.2 million per mile ... to
-    £14.6 million"), A the start. The sentence's own word order says which is which; reports state changes so.
+                   refusal: Exception) -> tuple[Candidate, Candidate]:
+    """After `refusal` (the question's sides fit more than one figure, or none, or it names no side and no unit):
+    the two figures of the sentence that fits the question best, where it sets them side by side. Reports state a
+    comparison in one sentence, and its English word order says which figure is the start:
+    - a change "from A ... to B" ("risen from £11.2 million per mile ... to £14.6 million"): A, then B;
+    - just two figures of one unit: as written ("491,300 starts in 2016-17 ... but only 393,600 in 2018-19"),
+      except that a figure set "against" or "compared with" the other is the start ("£410 million ..., against
+      £150 million assumed at launch": £150 million, then £410 million).
     Else the refusal stands."""
-    pool = [c for c in cands if c.end is None and c.figure.unit in units]
-    ranked = _ranked(pool, Query.of(_untimed(ask.subject)), ask.settings)
-    if ranked and ranked[0][0] > 0:
-        best = ranked[0][2]
+    pool = _in_period(ask, [c for c in cands if c.end is None and c.figure.unit in units])
+    subject = _untimed(ask.subject)
+    ranked = _ranked(pool, Query.of(subject), ask.settings)
+    # the best figure by the question's words, else by meaning (the words of "how long was the wait" need not be
+    # the report's: "it took an average of 11 weeks to approve an application")
+    best = ranked[0][2] if ranked and ranked[0][0] > 0 else next(
+        (c for _, c in _by_meaning(ask.similar, subject, pool)), None)
+    if best is not None:
         text = best.chunk.text
-        same = sorted((c for c in pool if _same_sentence(c, best) and c.figure.unit == best.figure.unit),
-                      key=lambda c: c.figure.start)
-        for x, y in zip(same, same[1:]):
-            if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
-                    re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
+        near = [c for c in pool if _same_sentence(c, best)]
+        # the best figure's unit first: "27 bids worth £612 million against £170 million" compares the money
+        for unit in dict.fromkeys([best.figure.unit, *(c.figure.unit for c in near)]):
+            same = sorted((c for c in near if c.figure.unit == unit), key=lambda c: c.figure.start)
+            for x, y in zip(same, same[1:]):
+                if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
+                        re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
+                    picked[:] = [x, y]
+                    return x, y
+            if len(same) == 2 and len({(c.quantity.lo, c.quantity.hi) for c in same}) == 2:
+                x, y = same
+                if _SET_AGAINST.search(text[x.figure.end:y.figure.start]):
+                    x, y = y, x
                 picked[:] = [x, y]
                 return x, y
     raise refusal
+
+
+def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
+    """The figures of `pool` whose sentences name the one period the question names ("how far short of its target
+    in 2023-24": that year's row of a table, not another year's), where any do; else all of `pool`. The period
+    places the question in time: it is never an operand, but it says which figures are of that time."""
+    # the time of the figures is the period after "in", "during" or "for"; "by", "after" or "up to" a period
+    # bounds a time, and the figures asked may be dated otherwise ("how far short of the needs up to 2024-25")
+    asked = {p for m in re.finditer(rf"\b(?:in|during|for)\s+((?:{MONTHS})?\s*{YEAR.pattern}(?:\s*[-–/]\s*\d{{2,4}})?)",
+                                    ask.text, re.I) for p in periods(m.group(1))}
+    if len(asked) != 1:
+        return pool
+    dated = [c for c in pool if period_met(next(iter(asked)), periods(c.figure.sentence))]
+    return dated or pool
+
+
+# The words that set a figure against another, the start or benchmark it is measured from (English grammar).
+_SET_AGAINST = re.compile(r"\b(?:against|compared (?:with|to)|than|versus|vs\.?|relative to)\s", re.I)
 
 
 def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
@@ -573,13 +621,17 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # is the one meant, over totals that match the question's words as well but count nothing it asks about.
     sharable = [c for c in cands if c.figure.unit in units and counted(c)]
     avoid = tuple(("count", f.value, None, None) for f in asked)  # the total is not the count ("the three bids")
+    # nor is it looked up as the figure the question quotes: "for the 412 buses approved, the average grant per bus"
+    subject = ask.subject
+    for f in asked:  # its number only: "the three rejected bids" still says which bids
+        subject = subject.replace(f.raw, f.raw.split(maxsplit=1)[1] if " " in f.raw else " ")
     try:
         try:
-            whole = _pick(ask, sharable or cands, ask.subject, units, avoid=avoid)
+            whole = _pick(ask, sharable or cands, subject, units, avoid=avoid)
         except Refusal:
             if not sharable:
                 raise
-            whole = _pick(ask, cands, ask.subject, units, avoid=avoid)
+            whole = _pick(ask, cands, subject, units, avoid=avoid)
     except Refusal:
         if asked:
             raise
