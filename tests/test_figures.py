@@ -354,6 +354,19 @@ def test_the_bare_ends_of_a_change_are_counts():
     assert not [f for f in extract_figures("The index stood at 12,500 in 2019.") if f.unit == "count"]
 
 
+def test_an_ungrouped_end_of_a_change_counts_what_its_sentence_counted_before_it():
+    """"176 of the 213 NHS trusts had an EPR, up from 161 in January 2022": the 161 is trusts too, though it has no
+    comma and no noun; an ungrouped number that ends no change still counts nothing, and one with no count before
+    it in its sentence says nothing of what it counts."""
+    from assistant.text.figures import extract_figures
+
+    got = [(f.raw, f.unit, f.measure) for f in extract_figures(
+        "At 31 August 2022, 176 of the 213 NHS trusts had an EPR in place, up from 161 in January 2022.")]
+    assert ("161", "count", "NHS trusts") in got, got
+    assert not [f for f in extract_figures("It listed 40 sites, up to note 3 and in 4 more.") if f.raw in ("3", "4")]
+    assert not [f for f in extract_figures("The index rose from 125 in 2019.") if f.unit == "count"]
+
+
 def test_a_number_word_takes_the_scale_after_it():
     """"a three-million target" is 3,000,000, not three (a difference with 2.05 million gave 2,049,997)."""
     from assistant.text.figures import extract_figures

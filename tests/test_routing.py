@@ -798,6 +798,11 @@ def test_falling_short_is_a_difference(question):
                   "authorities, committing £96.4 million.",
      "For the 412 buses approved by September 2020, what was the average grant commitment per bus?", "average",
      "£233,980.58"),
+    # two months of one year ("between January and August 2022") date the two figures of one measure
+    ("gen-wards", "At 31 August 2022, 176 of the 213 hospital trusts had an electronic record in place, up from 161 "
+                  "in January 2022.",
+     "Between January and August 2022, by what percentage did the number of hospital trusts with an electronic "
+     "record go up?", "percent_change", "9.3%"),
     # "by how many per cent" asks for a percentage, not for a count of anything
     ("gen-tuition", "Because learners choose longer courses, the average cost of a course rose from £9,000 in 2016 "
                     "to £18,600 in 2019. There were 491,300 learners in 2016 and 393,600 in 2019.",
@@ -807,6 +812,16 @@ def test_a_calculation_asked_in_other_words_over_a_generated_report(doc_id, pass
     r = route_calculation(question, _one_passage(doc_id, passage), similar=_MEANING[0])
     assert r.error is None and r.operation == operation
     assert r.calculation.result == result
+
+
+def test_a_refusal_names_the_side_without_its_dates_day_or_the_results_unit():
+    """"how much of the £815m budget had been used up by 31 March 2023, as a percentage?": the side the passages
+    lack is "been used up by": not "been used up by 31 , as a percentage" (the day of the date left behind)."""
+    chunks = _one_passage("gen-assess", "The programme's budget has risen from £640 million to £815 million.")
+    r = route_calculation("How much of the enlarged £815m budget had been used up by 31 March 2023, as a percentage?",
+                          chunks, similar=_MEANING[0])
+    assert r is not None and r.calculation is None and r.operation == "share"
+    assert "“been used up by”" in r.error, r.error
 
 
 def test_a_change_stated_from_one_figure_to_another_gives_the_operands_in_its_order():

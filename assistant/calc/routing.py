@@ -131,8 +131,9 @@ _REFERS_BACK = re.compile(r"\b(?:is|was|are|were|of|than|from) (?:that|this|it|t
                           r"|\b(?:that|this|it)\s*\?\s*$|^\s*(?:and|what about|how about)\b", re.I)
 
 
-_TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:(?:{MONTHS})\s+)?"
-                   rf"(?:{FINANCIAL_YEAR.pattern}|{YEAR.pattern})|\b(?:{MONTHS})\b", re.I)
+# a date may open on its day ("31 March 2023"): the day goes with it, or "31" is left as a figure of the side
+_TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?={MONTHS}))?"
+                   rf"(?:(?:{MONTHS})\s+)?(?:{FINANCIAL_YEAR.pattern}|{YEAR.pattern})|\b(?:{MONTHS})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -266,12 +267,16 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     if sides is not None and timed and any(_only_time(s) for s in sides):
         sides = None  # "between March 2019 and March 2020, how many more homes": two times of one measure
     if timed:  # years and periods place the question in time; they are never operands of a sum of money
-        years = list(dict.fromkeys(YEAR.findall(ask.text)))
+        text = ask.text
+        years = list(dict.fromkeys(YEAR.findall(text)))
         ask = replace(ask, text=_untimed(ask.text), subject=_untimed(ask.subject))
         if sides is not None:  # "spending by the end of 2014-15 exceed the budget": the year dates a side
             sides = tuple(" ".join(_untimed(s).split()) for s in sides)
-        if sides is None and len(years) == 2:  # "between March 2019 and March 2020": one measure at two times
-            pair = _at_times(cands, years, ask.subject, units, ask.settings)
+        # "between January and August 2022": two months of one year date the two figures by their months
+        months = list(dict.fromkeys(m.capitalize() for m in re.findall(rf"\b(?:{MONTHS})\b", text, re.I)))
+        times = years if len(years) == 2 else months if len(years) == 1 and len(months) == 2 else []
+        if sides is None and times:  # "between March 2019 and March 2020": one measure at two times
+            pair = _at_times(cands, times, ask.subject, units, ask.settings)
             if pair is not None:
                 picked[:] = list(pair)
                 return pair[0], pair[1], False
@@ -325,9 +330,14 @@ def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tup
     return min(same or pairs, key=lambda p: ranked.index(p[0]) + ranked.index(p[1]))
 
 
+_MONTH = re.compile(rf"\b(?:{MONTHS})\b")
+
+
 def _nearest_year(c: Candidate, years: list[str]) -> str | None:
-    """Of the given years, the one written closest to the figure in its sentence."""
+    """Of the given years (or months, "January" and "August" of one year), the one written closest to the figure
+    in its sentence."""
     s = c.figure.sentence
+    when = _MONTH if years and years[0][:1].isalpha() else YEAR
     at = max(0, s.find(c.figure.raw))
     cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s", s)] + [len(s)]
     lo = max(x for x in cuts if x <= at)
@@ -335,15 +345,16 @@ def _nearest_year(c: Candidate, years: list[str]) -> str | None:
     # "grew from 118,000 in March 2019 to 246,000 in March 2021": a year written after the figure and before the
     # next number dates it
     after = s[at + len(c.figure.raw):hi]
-    for m in re.finditer(r"\d+(?:[,.]\d+)*", after):
+    for m in re.finditer(rf"\d+(?:[,.]\d+)*|{_MONTH.pattern}", after):
         if m.group() in years:
             return m.group()
-        if not YEAR.fullmatch(m.group()) and not re.search(rf"(?:{MONTHS})\s*$|-$", after[:m.start()]):
+        if m.group()[:1].isdigit() and not YEAR.fullmatch(m.group()) and \
+                not re.search(rf"(?:{MONTHS})\s*$|-$", after[:m.start()]):
             break  # another figure ("to 246,000") begins: what follows dates that one
-    own = [m.group() for m in YEAR.finditer(s[lo:hi]) if m.group() in years]  # the figure's own clause
+    own = [m.group() for m in when.finditer(s[lo:hi]) if m.group() in years]  # the figure's own clause
     if own:
         return own[0]
-    spots = [(abs(m.start() - at), m.group()) for m in YEAR.finditer(s) if m.group() in years]
+    spots = [(abs(m.start() - at), m.group()) for m in when.finditer(s) if m.group() in years]
     return min(spots)[1] if spots else None
 
 
@@ -404,6 +415,8 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # "What share of the funding allowed for 2020-25 had companies spent by March 2023?": the times place
     # each side, they are not its figure (a share is never of a year)
     part_text, whole_text = (" ".join(_untimed(t).split()) for t in (part_text, whole_text))
+    # "how much of the budget had been used up, as a percentage?": the result's unit names no part of the side
+    part_text = re.sub(r"[\s,;:-]*\bas an? (?:percentage|proportion|share|fraction)\W*$", "", part_text, flags=re.I)
     try:
         probe = _pick(ask, cands, part_text + " " + whole_text, ("count", "GBP", "percent"))
         if probe.figure.unit == "percent":

@@ -23,11 +23,12 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 9  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
+EXTRACTOR_VERSION = 10  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
 # ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence; 7: a lettered or
 # numbered line ("b. produce a workforce plan;") starts a sentence of its own; 8: a number word takes the scale
 # after it ("a three-million target"); 9: an amount after "of which", and a figure after a whole fronted by "of"
-# ("Of those 176, 121 meet ..."), is a part of it
+# ("Of those 176, 121 meet ..."), is a part of it; 10: an ungrouped bare number at an end of a change ("up from
+# 161 in January 2022") counts what its sentence counts, as a grouped one does
 
 
 @dataclass(frozen=True)
@@ -231,14 +232,15 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
     noun, noun_end = _noun_after(text, end, len(text))
     if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]) and not (
             _OF_FRONT.search(text[max(0, start - 20):start]) and text[end:end + 1] == ","):  # "Of those 176, ..."
-        if "," not in g["n"]:
+        change_end = bool(_CHANGE_END.search(text[max(0, start - 6):start]))
+        if "," not in g["n"] and not change_end:
             return None  # a bare digit with nothing counted is a reference, a footnote or noise
-        if _CHANGE_END.search(text[max(0, start - 6):start]):
+        if change_end and "," in g["n"]:
             # "New claims rose from 552,000 in 2020-21 to 701,000 in 2022-23": the ends of a change count what
             # the sentence is about, though no noun follows them
             return start, end, {"value": _value(g["n"], g.get("s")), "unit": "count", "noun": ""}
-        # A bare grouped number ("compared with 39,300") is no footnote: it counts what an earlier count of its
-        # sentence counts, or it is dropped (see extract_figures)
+        # A bare grouped number ("compared with 39,300"), or any at an end of a change ("up from 161"), is no
+        # footnote: it counts what an earlier count of its sentence counts, or it is dropped (see extract_figures)
         return start, end, {"value": _value(g["n"], g.get("s")), "unit": "count", "noun": "", "bare": True}
     if kind == "count_word" and g["n"].lower() == "one":
         return None  # "no one objected", "one reason": only "one of the seven" counts
