@@ -130,3 +130,13 @@ def test_a_comparison_quotes_what_is_asked_not_the_words_that_name_the_reports(l
     assert not any("Comptroller and Auditor General" in q for qs in quotes.values() for q in qs), answer.text
     assert "buildings" in quotes["nao-2018-courts-modernisation"][0], answer.text
     assert any("closed 126 buildings" in q for q in quotes["pac-2023-courts-modernisation"]), answer.text
+
+
+def test_one_year_names_one_report_though_two_reports_have_that_year(library_assistant):
+    """2021 is the year of the student-loan report and of the shared services strategy the 2022 report is on: a
+    question that names 2021 once asks about one of them (the one its passages come from), not a comparison of the
+    two that says the other "has no passage on this"."""
+    _, targets = _resolve(library_assistant, "Why did HM Treasury reject the Spending Review bids from the clusters in 2021?")
+    assert targets == ["nao-2022-government-shared-services"]
+    answer = library_assistant.ask("Why did HM Treasury reject the Spending Review bids from the clusters in 2021?")
+    assert "no passage on this was found" not in answer.text, answer.text

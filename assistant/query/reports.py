@@ -142,8 +142,13 @@ class ReportResolver:
         explicit -= wrong_body
         if any(d not in explicit for d in out):
             hits = self.searcher.search(query or text, self.settings.report_search_hits, f)
-            relevant = {h.chunk.doc_id for h in hits}
-            out = [d for d in out if d in explicit or d in relevant]
+            ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+            out = [d for d in out if d in explicit or d in ranked]
+            named = [d for d in docs if any(distinct.get(n) and distinct[n] in low for n in d.get("strategy") or [])]
+            if len(years) == 1 and len(out) > 1 and not explicit and not named:
+                # One year names one report: "rejected the bids in 2021" is not a comparison of the 2021 report
+                # on student loans with the report on the 2021 strategy. Its passages say which is meant.
+                out = [min(out, key=ranked.index)]
         return out if len(out) <= self.settings.report_max_targets else []  # naming many reports is asking about all
 
     def across(self, text: str, query: str, f: Filters, named: list[str]) -> list[str]:
