@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question
 from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, period_met, periods, shows
 from assistant.text.sentences import split_clauses
-from assistant.text.terms import AUXILIARIES, initialisms, stems
+from assistant.text.terms import initialisms, stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
 
 PARAMS_FILE = Path(__file__).with_name("params.json")
@@ -212,31 +212,6 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return cands[1: 1 + self.settings.answer_runner_up_window]
 
     # -- scoring ---------------------------------------------------------------------------------------
-    def _measure_typed(self, q: Question, chunks: list[ScoredChunk]) -> Question:
-        """The question, with the kind of answer its noun asks for when no question word says it: "What annual
-        savings did the Cabinet Office expect?" asks for an amount of money, because the passages' figures that
-        measure savings are sums of money (the figures table found at ingestion, not a list of nouns). Only an
-        amount is read so: a noun whose figures are counts ("what recommendations did it make?") asks for what
-        they were as often as how many."""
-        if q.types:
-            return q
-        m = _NOUN_ASKED.match(q.clean)
-        if not m:
-            return q
-        head = stems(m.group(1).split()[-1])
-        if not head:
-            return q
-        from assistant.store.figures import stored_figures
-        from assistant.text.figures import extract_figures
-
-        plain = [sc.chunk for sc in chunks]
-        stored = stored_figures(self.catalog.db, plain) if self.catalog is not None else {}
-        units = [f.unit for ch in plain for f in (stored.get(ch.id) if ch.id in stored else extract_figures(ch.text))
-                 if f.measure and head & stems(f.measure)]
-        if units and units.count("GBP") * 2 > len(units):
-            return replace(q, types=("amount",))
-        return q
-
     def candidates(self, q: Question, chunks: list[ScoredChunk], targets: tuple[str, ...] = ()) -> list[F.Candidate]:
         """Every sentence of the passages with its features and probability of answering, best first."""
         s = self.settings
@@ -252,7 +227,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         weights = {t: w * (s.answer_context_term_weight if t in q.context_terms else 1.0) for t, w in rarity.items()}
         F.lexical(cands, q, weights, scope, links, s, initials)
         F.soft(cands, weights, self.words)
-        F.shape(cands, self._measure_typed(q, chunks), targets, s)
+        F.shape(cands, q, targets, s)
         # The sentences worth embedding: the most promising by the cheap evidence (embedding is the main cost).
         cheap = sorted(cands, key=lambda c: -(
             s.answer_prerank_lex_weight * c.f["lex"] + s.answer_prerank_lex_ctx_weight * c.f["lex_ctx"]
@@ -406,12 +381,6 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         calc = Calculation(calc.operation, calc.expression, calc.result, calc.unit, operands)
         text = f"{routed.summary} {marks} Working: {calc.expression}. {marks}"
         return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
-
-
-# "What annual savings did ...", "Which budget was ...": the noun a "what" or "which" question opens on, up to its
-# verb (English grammar: an auxiliary follows the noun phrase of a question).
-_NOUN_ASKED = re.compile(r"^\W*(?:what|which)\s+((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*)\s+"
-                         rf"(?:{'|'.join(sorted(AUXILIARIES))})\b", re.I)
 
 
 def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:
