@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from assistant.calc.routing import compared_sides
+from assistant.calc.wording import compared_sides
 from assistant.store.catalog import Catalog
 from assistant.config import Settings
 from assistant.errors import QuestionError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +12,13 @@ from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
-from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates, concepts, end_of, find,
-                               names_no_end_noun, pick, stated, top_two)
-from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR, period_met, periods
+from assistant.calc.operands import (Candidate, FigureLookup, Refusal, candidates, concepts, find, names_no_end_noun,
+                                     pick, stated, top_two)
+from assistant.calc.pairs import _at_times, _in_period, _same_sentence, _stated_change
+from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES, _SIDES,
+                                    _TOTAL_SIDES, _UNIT_CUES, _Ask, _names_nothing, _only_time, _operation, _sides,
+                                    _units, _untimed)
+from assistant.text.patterns import MONTHS, YEAR
 from assistant.text.terms import stems
 from assistant.types import Calculation, Chunk
 
@@ -55,120 +59,12 @@ class RoutedCalculation:
                 "evidence": [e.to_dict() for e in self.evidence]}
 
 
-# Which calculation a question asks for. Order matters: the more specific wording is tried first
-# ("by what percentage does X exceed Y" is a percentage change, not a difference).
-_NUMBER_WORD = r"(?:\d+|" + "|".join(WORD_VALUES) + ")"
-_OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
-    ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
-                      r"|how long (?:was|is) the delay|how many months\b|how late\b|how much time\b"
-                      r"|how long\b(?=.*\b(?:from|between|since)\b)|how long (?:after|before)\b"),
-    ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
-                       r"|in percentage terms"
-                       r"|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent|percent(?:age)?)"
-                       r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
-                       r"|drop|decrease|growth|overrun|overspend)"),
-    ("share", r"what (?:percentage|proportion|share|fraction|per ?cent\b|%)|as a (?:percentage|proportion|share) of"
-              r"|(?:percentage|proportion|fraction) of"
-              r"|how (?:much|many) of\b.*\bas a (?:percentage|proportion|share)\s*\??\s*$"),
-    ("ratio", r"how many times|\bratio\b|\bwhat multiple\b|\bmultiple of\b"
-              r"|times (?:more|less|larger|bigger|greater|smaller|as (?:much|many|large|big))"),
-    ("larger", r"\b(?:which|what)(?: one)? (?:is|was|are|were|will be)(?: the)? (?:bigger|larger|greater|higher|"
-               r"smaller|lower)\b|\bmore or less than\b|\b(?:larger|bigger|greater|smaller|higher|lower) of\b"),
-    ("midpoint", r"mid-?point|half-?way|middle of (?:the|that) range"),
-    ("per_year", rf"over (?:the )?(?:next )?{_NUMBER_WORD}[ -]years?\b"),
-    ("average", r"\baverage\b|\bavg\b|\bmean (?:value|cost|amount|size)\b"),
-    ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
-                   r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
-                   r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b|\bunspent\b"
-                   r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"
-                   r"|how far (?:below|above|under|over|behind|ahead)\b"
-                   # "how many hectares below target", "how much over budget": a quantity word, its noun, a side
-                   r"|how (?:much|many)(?: [a-z]+){0,2} (?:below|above|under|over|behind|ahead of)\b"),
-    ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
-))
-# Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
-_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
-    r"\bbetween (?P<a>.+?) and (?P<b>.+)",
-    r"\bfrom (?P<a>.+?) to (?P<b>.+)",
-    r"\bratio of (?P<a>.+?) (?:to|and) (?P<b>.+)",
-    r"(?P<a>.+?)\bexceed(?:s|ed)?\b(?P<b>.+)",
-    r"(?P<a>.+?)\b(?:than|compared (?:with|to)|versus|vs\.?|minus)\s(?P<b>.+)",
-    r"\bsubtract (?P<b>.+?) from (?P<a>.+)",
-    # "How far below the baseline was the rate?": the verb after the first side opens the second
-    r"\bhow (?:far|much) (?:below|above|under|over|behind|ahead of) (?P<b>.+?)"
-    r"\s(?:was|is|were|are|will|would)\s(?P<a>.+)",
-))
-# "Which is larger: X or Y?", "Was X more or less than Y?": two sides either way round an "or".
-_EITHER_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
-    r"\b(?:bigger|larger|greater|higher|smaller|lower)\b(?:\s+of)?[\s:,;\-–—]+(?P<a>.+?),?\s+\bor\b\s+(?P<b>.+)",
-    r"^\s*(?:(?:is|was|are|were|did|does|do|will|would|has|have|had)\s+)?(?P<a>.+?)\bmore or less than\b(?P<b>.+)",
-))
-# Only a total splits on a bare "and": elsewhere "what is the gap and why?" would be read as two figures.
-_TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),)
-# A side that opens as a question of its own ("what was the total bill and when did it expect to finish?"): English
-# interrogatives and inverted auxiliaries; such an "and" joins two questions, not two addends.
-_ASKS_AGAIN = re.compile(r"^\W*(?:when|what|where|who|whom|whose|why|how|which|did|does|do|is|was|were|are|has|have|"
-                         r"had|will|would|can|could)\b", re.I)
-# A share's whole, then the verb of its part; a verb after a relative pronoun belongs to the whole ("the trusts that
-# have an EPR meet the standard": the whole is "the trusts that have an EPR").
-_SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
-    r"(?:percentage|proportion|share|fraction|per ?cent|%|how much|how many) of (?P<whole>.+?)"
-    r"(?<!\bthat)(?<!\bwhich)(?<!\bwho)\s(?:was|were|is|are|"
-    r"had|has|have|did|does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
-    r"(?P<part>.+?)\bas an? (?:percentage|proportion|share|fraction) of (?P<whole>.+)",
-))
-# The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
-_UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
-              (("GBP",), re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
-                                    r"|shortfall|overspen|unspent|afford|cash|financ", re.I)),
-              (("percent",), re.compile(r"percentage points|%|per ?cent\b", re.I)),
-              # English grammar, not the corpus's idiom: "how much" asks for an amount of something uncountable
-              # (money, a percentage), "how many" for a count; "by how much" asks of either ("by how much did the
-              # backlog of cases grow").
-              (("GBP", "percent"), re.compile(r"(?<!\bby )\bhow much\b", re.I)))
-# A question that leans on the previous one for its subject: "What percentage is that?", "And the cost?".
-_REFERS_BACK = re.compile(r"\b(?:is|was|are|were|of|than|from) (?:that|this|it|those|these|them)\b"
-                          r"|\b(?:that|this|it)\s*\?\s*$|^\s*(?:and|what about|how about)\b", re.I)
-
-
-# a date may open on its day ("31 March 2023"): the day goes with it, or "31" is left as a figure of the side
-_TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?={MONTHS}))?"
-                   rf"(?:(?:{MONTHS})\s+)?(?:{FINANCIAL_YEAR.pattern}|{YEAR.pattern})|\b(?:{MONTHS})\b", re.I)
-
-
-@dataclass(frozen=True)
-class _Ask:
-    """The question, and its subject: the question plus the previous one when it refers back to it; `similar`
-    scores sentences against a phrase by meaning (see operands.pick), when the caller has a model; `settings`
-    holds the weights operands are scored with."""
-
-    text: str
-    subject: str
-    similar: Any = None
-    settings: Settings = field(default_factory=Settings)
-
-
 def _pick(ask: _Ask, cands: list[Candidate], *args, **kwargs) -> Candidate:
     return pick(cands, *args, similar=ask.similar, settings=ask.settings, **kwargs)
 
 
 class _NotACalculation(Exception):
     """The wording sounded like a calculation ("the skills gap") but names no figures to compute with."""
-
-
-def _sides(question: str, patterns: tuple[re.Pattern, ...] = _SIDES) -> tuple[str, str] | None:
-    masked = question
-    for f in extract_figures(question):
-        masked = masked[:f.start] + "#" * (f.end - f.start) + masked[f.end:]
-    for pattern in patterns:
-        m = pattern.search(masked)
-        if m:
-            return question[m.start("a"):m.end("a")].strip(" ,?"), question[m.start("b"):m.end("b")].strip(" ,?")
-    return None
-
-
-def _units(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    return next((u for u, cue in _UNIT_CUES if cue.search(question)), default)
 
 
 def _evidence(c: Candidate, label: str | None = None) -> Evidence:
@@ -181,11 +77,6 @@ def _cap(text: str) -> str:
 
 def _about(result: CalculationResult) -> str:
     return "about " if "≈" in result.expression else ""
-
-
-def _operation(question: str) -> str | None:
-    """The calculation a question's wording asks for (the first of `_OPERATIONS` it matches), or None."""
-    return next((name for name, p in _OPERATIONS if p.search(question)), None)
 
 
 def route_calculation(question: str, chunks: list[Chunk], context: str | None = None,
@@ -221,37 +112,6 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
 
 
 _Routed = tuple[CalculationResult, list[Evidence], str] | None  # calculation, evidence, summary; None: not one
-
-
-def compared_sides(question: str) -> tuple[str, str] | None:
-    """The two things a calculation compares ("which is larger: the levy's receipts or the fund?"), without the
-    times that place them, when the question names both; None otherwise. Each may be in another report, so the
-    passages are searched for each side as well as for the whole question."""
-    op = _operation(question)
-    patterns = {"larger": _EITHER_SIDES, "total": _TOTAL_SIDES}.get(op, _SIDES)
-    if op in (None, "share", "midpoint", "per_year", "average", "years_between"):
-        return None
-    sides = _sides(question, patterns)
-    if sides is None or any(_names_nothing(s) or _only_time(s) for s in sides):
-        return None
-    a, b = (" ".join(_untimed(s).split()) for s in sides)
-    return (a, b) if a and b else None
-
-
-def _names_nothing(side: str) -> bool:
-    """True for a side that only names the calculation: "How many years later", "How much later is that"."""
-    return not stated(side) and not end_of(side) and not concepts(side)
-
-
-def _untimed(text: str) -> str:
-    """The text without its dates and periods ("March 2019", "2024-25", "by 2014"): they place a question in
-    time, they are not what it measures."""
-    return _TIME.sub(" ", text)
-
-
-def _only_time(side: str) -> bool:
-    """True for a side that is only a time ("the end of March 2020"): it dates the figure, it names none."""
-    return bool(_TIME.search(side)) and not stated(_untimed(side)) and not concepts(_untimed(side))
 
 
 def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
@@ -306,61 +166,6 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
 
 
 _REFERS_TO_FIRST = re.compile(r"^\W*(?:its|their|his|her)\b", re.I)
-
-
-def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings):
-    """The best figure for the subject dated in each of two years (its sentence names the year), or None."""
-    q = Query.of(subject)
-    pool = [c for c in cands if c.end is None and c.figure.unit in units]
-    ranked = [c for s, _, c in _ranked(pool, q, settings) if s > 0]  # some word of the subject near it
-    # A comparison sentence names its measure once ("62,400 cases were waiting to be heard in the Crown Court
-    # in September 2022, compared with 39,300 at the end of March 2020"): a figure of the same measure in the
-    # sentence of a ranked one stands with it, though the subject's words sit by the other figure only.
-    ranked += [c for c in pool if c not in ranked and any(
-        _same_sentence(r, c) and r.figure.measure == c.figure.measure and r.figure.unit == c.figure.unit
-        for r in ranked)]
-    # Per year, the figures dated in it: a sentence naming both years ("62,400 in 2022, compared with 39,300 in
-    # 2020") dates each figure by the year nearest it. The pair is one measure at two times: the best-ranked
-    # pair of the same unit and measure, else of the same unit.
-    near = [[c for c in ranked if year in c.figure.sentence and _nearest_year(c, years) == year] for year in years]
-    pairs = [(a, b) for a in near[0] for b in near[1] if a is not b and a.figure.unit == b.figure.unit]
-    same = [(a, b) for a, b in pairs if a.figure.measure == b.figure.measure]
-    if not (same or pairs):
-        return None
-    return min(same or pairs, key=lambda p: ranked.index(p[0]) + ranked.index(p[1]))
-
-
-_MONTH = re.compile(rf"\b(?:{MONTHS})\b")
-
-
-def _nearest_year(c: Candidate, years: list[str]) -> str | None:
-    """Of the given years (or months, "January" and "August" of one year), the one written closest to the figure
-    in its sentence."""
-    s = c.figure.sentence
-    when = _MONTH if years and years[0][:1].isalpha() else YEAR
-    at = max(0, s.find(c.figure.raw))
-    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s", s)] + [len(s)]
-    lo = max(x for x in cuts if x <= at)
-    hi = min(x for x in cuts if x > at) if any(x > at for x in cuts) else len(s)
-    # "grew from 118,000 in March 2019 to 246,000 in March 2021": a year written after the figure and before the
-    # next number dates it
-    after = s[at + len(c.figure.raw):hi]
-    for m in re.finditer(rf"\d+(?:[,.]\d+)*|{_MONTH.pattern}", after):
-        if m.group() in years:
-            return m.group()
-        if m.group()[:1].isdigit() and not YEAR.fullmatch(m.group()) and \
-                not re.search(rf"(?:{MONTHS})\s*$|-$", after[:m.start()]):
-            break  # another figure ("to 246,000") begins: what follows dates that one
-    own = [m.group() for m in when.finditer(s[lo:hi]) if m.group() in years]  # the figure's own clause
-    if own:
-        return own[0]
-    spots = [(abs(m.start() - at), m.group()) for m in when.finditer(s) if m.group() in years]
-    return min(spots)[1] if spots else None
-
-
-def _same_sentence(a: Candidate, b: Candidate) -> bool:
-    """Whether two figures sit in one sentence of one passage."""
-    return a.chunk.id == b.chunk.id and a.figure.sentence_start == b.figure.sentence_start
 
 
 def _by_size(a: Candidate, b: Candidate, picked: list, larger_first: bool = True) -> tuple[Candidate, Candidate]:
@@ -515,61 +320,6 @@ def _percent_change(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         result = calc.percent_change(a.quantity, b.quantity)
         summary = f"From {a.named()} to {b.named()} is a change of {_about(result)}{result.result}."
     return result, [_evidence(a), _evidence(b)], summary
-
-
-def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
-                   refusal: Exception) -> tuple[Candidate, Candidate]:
-    """After `refusal` (the question's sides fit more than one figure, or none, or it names no side and no unit):
-    the two figures of the sentence that fits the question best, where it sets them side by side. Reports state a
-    comparison in one sentence, and its English word order says which figure is the start:
-    - a change "from A ... to B" ("risen from £11.2 million per mile ... to £14.6 million"): A, then B;
-    - just two figures of one unit: as written ("491,300 starts in 2016-17 ... but only 393,600 in 2018-19"),
-      except that a figure set "against" or "compared with" the other is the start ("£410 million ..., against
-      £150 million assumed at launch": £150 million, then £410 million).
-    Else the refusal stands."""
-    pool = _in_period(ask, [c for c in cands if c.end is None and c.figure.unit in units])
-    subject = _untimed(ask.subject)
-    ranked = _ranked(pool, Query.of(subject), ask.settings)
-    # the best figure by the question's words, else by meaning (the words of "how long was the wait" need not be
-    # the report's: "it took an average of 11 weeks to approve an application")
-    best = ranked[0][2] if ranked and ranked[0][0] > 0 else next(
-        (c for _, c in _by_meaning(ask.similar, subject, pool)), None)
-    if best is not None:
-        text = best.chunk.text
-        near = [c for c in pool if _same_sentence(c, best)]
-        # the best figure's unit first: "27 bids worth £612 million against £170 million" compares the money
-        for unit in dict.fromkeys([best.figure.unit, *(c.figure.unit for c in near)]):
-            same = sorted((c for c in near if c.figure.unit == unit), key=lambda c: c.figure.start)
-            for x, y in zip(same, same[1:]):
-                if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
-                        re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
-                    picked[:] = [x, y]
-                    return x, y
-            if len(same) == 2 and len({(c.quantity.lo, c.quantity.hi) for c in same}) == 2:
-                x, y = same
-                if _SET_AGAINST.search(text[x.figure.end:y.figure.start]):
-                    x, y = y, x
-                picked[:] = [x, y]
-                return x, y
-    raise refusal
-
-
-def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
-    """The figures of `pool` whose sentences name the one period the question names ("how far short of its target
-    in 2023-24": that year's row of a table, not another year's), where any do; else all of `pool`. The period
-    places the question in time: it is never an operand, but it says which figures are of that time."""
-    # the time of the figures is the period after "in", "during" or "for"; "by", "after" or "up to" a period
-    # bounds a time, and the figures asked may be dated otherwise ("how far short of the needs up to 2024-25")
-    asked = {p for m in re.finditer(rf"\b(?:in|during|for)\s+((?:{MONTHS})?\s*{YEAR.pattern}(?:\s*[-–/]\s*\d{{2,4}})?)",
-                                    ask.text, re.I) for p in periods(m.group(1))}
-    if len(asked) != 1:
-        return pool
-    dated = [c for c in pool if period_met(next(iter(asked)), periods(c.figure.sentence))]
-    return dated or pool
-
-
-# The words that set a figure against another, the start or benchmark it is measured from (English grammar).
-_SET_AGAINST = re.compile(r"\b(?:against|compared (?:with|to)|than|versus|vs\.?|relative to)\s", re.I)
 
 
 def _larger(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:

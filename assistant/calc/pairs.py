@@ -1,0 +1,121 @@
+"""Two figures of the passages that go together as a calculation's operands: one measure dated at the two times
+a question names, or two figures one sentence sets side by side ("from A to B", "A against B"), read in that
+sentence's English word order."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.calc.operands import Candidate, Query, _by_meaning, _ranked
+from assistant.calc.wording import _Ask, _untimed
+from assistant.config import Settings
+from assistant.text.patterns import MONTHS, YEAR, period_met, periods
+
+def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings):
+    """The best figure for the subject dated in each of two years (its sentence names the year), or None."""
+    q = Query.of(subject)
+    pool = [c for c in cands if c.end is None and c.figure.unit in units]
+    ranked = [c for s, _, c in _ranked(pool, q, settings) if s > 0]  # some word of the subject near it
+    # A comparison sentence names its measure once ("62,400 cases were waiting to be heard in the Crown Court
+    # in September 2022, compared with 39,300 at the end of March 2020"): a figure of the same measure in the
+    # sentence of a ranked one stands with it, though the subject's words sit by the other figure only.
+    ranked += [c for c in pool if c not in ranked and any(
+        _same_sentence(r, c) and r.figure.measure == c.figure.measure and r.figure.unit == c.figure.unit
+        for r in ranked)]
+    # Per year, the figures dated in it: a sentence naming both years ("62,400 in 2022, compared with 39,300 in
+    # 2020") dates each figure by the year nearest it. The pair is one measure at two times: the best-ranked
+    # pair of the same unit and measure, else of the same unit.
+    near = [[c for c in ranked if year in c.figure.sentence and _nearest_year(c, years) == year] for year in years]
+    pairs = [(a, b) for a in near[0] for b in near[1] if a is not b and a.figure.unit == b.figure.unit]
+    same = [(a, b) for a, b in pairs if a.figure.measure == b.figure.measure]
+    if not (same or pairs):
+        return None
+    return min(same or pairs, key=lambda p: ranked.index(p[0]) + ranked.index(p[1]))
+
+
+_MONTH = re.compile(rf"\b(?:{MONTHS})\b")
+
+
+def _nearest_year(c: Candidate, years: list[str]) -> str | None:
+    """Of the given years (or months, "January" and "August" of one year), the one written closest to the figure
+    in its sentence."""
+    s = c.figure.sentence
+    when = _MONTH if years and years[0][:1].isalpha() else YEAR
+    at = max(0, s.find(c.figure.raw))
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s", s)] + [len(s)]
+    lo = max(x for x in cuts if x <= at)
+    hi = min(x for x in cuts if x > at) if any(x > at for x in cuts) else len(s)
+    # "grew from 118,000 in March 2019 to 246,000 in March 2021": a year written after the figure and before the
+    # next number dates it
+    after = s[at + len(c.figure.raw):hi]
+    for m in re.finditer(rf"\d+(?:[,.]\d+)*|{_MONTH.pattern}", after):
+        if m.group() in years:
+            return m.group()
+        if m.group()[:1].isdigit() and not YEAR.fullmatch(m.group()) and \
+                not re.search(rf"(?:{MONTHS})\s*$|-$", after[:m.start()]):
+            break  # another figure ("to 246,000") begins: what follows dates that one
+    own = [m.group() for m in when.finditer(s[lo:hi]) if m.group() in years]  # the figure's own clause
+    if own:
+        return own[0]
+    spots = [(abs(m.start() - at), m.group()) for m in when.finditer(s) if m.group() in years]
+    return min(spots)[1] if spots else None
+
+
+def _same_sentence(a: Candidate, b: Candidate) -> bool:
+    """Whether two figures sit in one sentence of one passage."""
+    return a.chunk.id == b.chunk.id and a.figure.sentence_start == b.figure.sentence_start
+
+
+def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
+    """The figures of `pool` whose sentences name the one period the question names ("how far short of its target
+    in 2023-24": that year's row of a table, not another year's), where any do; else all of `pool`. The period
+    places the question in time: it is never an operand, but it says which figures are of that time."""
+    # the time of the figures is the period after "in", "during" or "for"; "by", "after" or "up to" a period
+    # bounds a time, and the figures asked may be dated otherwise ("how far short of the needs up to 2024-25")
+    asked = {p for m in re.finditer(rf"\b(?:in|during|for)\s+((?:{MONTHS})?\s*{YEAR.pattern}(?:\s*[-–/]\s*\d{{2,4}})?)",
+                                    ask.text, re.I) for p in periods(m.group(1))}
+    if len(asked) != 1:
+        return pool
+    dated = [c for c in pool if period_met(next(iter(asked)), periods(c.figure.sentence))]
+    return dated or pool
+
+
+# The words that set a figure against another, the start or benchmark it is measured from (English grammar).
+_SET_AGAINST = re.compile(r"\b(?:against|compared (?:with|to)|than|versus|vs\.?|relative to)\s", re.I)
+
+
+def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],
+                   refusal: Exception) -> tuple[Candidate, Candidate]:
+    """After `refusal` (the question's sides fit more than one figure, or none, or it names no side and no unit):
+    the two figures of the sentence that fits the question best, where it sets them side by side. Reports state a
+    comparison in one sentence, and its English word order says which figure is the start:
+    - a change "from A ... to B" ("risen from £11.2 million per mile ... to £14.6 million"): A, then B;
+    - just two figures of one unit: as written ("491,300 starts in 2016-17 ... but only 393,600 in 2018-19"),
+      except that a figure set "against" or "compared with" the other is the start ("£410 million ..., against
+      £150 million assumed at launch": £150 million, then £410 million).
+    Else the refusal stands."""
+    pool = _in_period(ask, [c for c in cands if c.end is None and c.figure.unit in units])
+    subject = _untimed(ask.subject)
+    ranked = _ranked(pool, Query.of(subject), ask.settings)
+    # the best figure by the question's words, else by meaning (the words of "how long was the wait" need not be
+    # the report's: "it took an average of 11 weeks to approve an application")
+    best = ranked[0][2] if ranked and ranked[0][0] > 0 else next(
+        (c for _, c in _by_meaning(ask.similar, subject, pool)), None)
+    if best is not None:
+        text = best.chunk.text
+        near = [c for c in pool if _same_sentence(c, best)]
+        # the best figure's unit first: "27 bids worth £612 million against £170 million" compares the money
+        for unit in dict.fromkeys([best.figure.unit, *(c.figure.unit for c in near)]):
+            same = sorted((c for c in near if c.figure.unit == unit), key=lambda c: c.figure.start)
+            for x, y in zip(same, same[1:]):
+                if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
+                        re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
+                    picked[:] = [x, y]
+                    return x, y
+            if len(same) == 2 and len({(c.quantity.lo, c.quantity.hi) for c in same}) == 2:
+                x, y = same
+                if _SET_AGAINST.search(text[x.figure.end:y.figure.start]):
+                    x, y = y, x
+                picked[:] = [x, y]
+                return x, y
+    raise refusal
