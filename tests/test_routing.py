@@ -824,6 +824,17 @@ def test_a_refusal_names_the_side_without_its_dates_day_or_the_results_unit():
     assert "“been used up by”" in r.error, r.error
 
 
+def test_what_percent_asks_for_the_result_not_for_percentages_as_operands():
+    """"what % are community trusts?": the percentage is the answer, so the passage's own "83%" is neither the part
+    nor, by its "176 of the 213", a whole of "213%" ("83% of 213% is about 39%" was computed). With no count of
+    community trusts in the passage, nothing is computed."""
+    chunks = _one_passage("gen-records", "At 31 August 2022, 176 of the 213 hospital trusts (83%) had an electronic "
+                                         "record in place. The 37 trusts without one are not evenly spread.")
+    r = route_calculation("trusts lacking a record aug 2022 - what % are community trusts?", chunks,
+                          similar=_MEANING[0])
+    assert r is None or r.calculation is None, r.summary
+
+
 def test_a_change_stated_from_one_figure_to_another_gives_the_operands_in_its_order():
     """Both sides of "schemes finished before 2020 vs current ones" fit both figures of one sentence; that
     sentence says "from A ... to B", so A is where the change starts: a percentage change, not a refusal."""

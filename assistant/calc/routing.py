@@ -228,7 +228,8 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
             return None  # the passage states the percentage itself: nothing to calculate
     except Refusal:
         probe = None
-    units = _units(ask.subject.replace("percentage", "").replace("per cent", ""), ("count", "GBP"))
+    # the percentage is the result asked for, not the unit of the part or the whole ("what % are ...?")
+    units = _units(re.sub(r"percentage|per ?cent|%", "", ask.subject, flags=re.I), ("count", "GBP"))
     try:
         top = _pick(ask, cands, part_text + " " + whole_text, units)
     except Refusal:
