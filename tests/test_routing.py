@@ -775,10 +775,13 @@ def test_falling_short_is_a_difference(question):
                    "approve an application, against a target of four weeks.",
      "How many times longer than the target was the average wait for an application to be approved?", "ratio",
      "2.75 times"),
-    # "how many hectares below target": a quantity word, its noun, a side; "in 2023-24" picks that year's row
+    # "how many hectares below target": a quantity word, its noun, a side
+    ("gen-planting", "The programme planted 5,080 hectares in 2023-24, against a target of 7,000 hectares.",
+     "How many hectares below target was the programme?", "difference", "1,920"),
+    # "in 2023-24" picks that year's row of a table, the sentence that sets two figures side by side
     ("gen-forest", "New woodland created: 2021-22: 3,120 hectares (target 5,000). 2022-23: 4,260 hectares (target "
                    "6,000). 2023-24: 5,080 hectares (target 7,000).",
-     "forest programme in 2023-24 - how many hectares below target were they?", "difference", "1,920"),
+     "forest programme in 2023-24 - how far below target were they, in hectares?", "difference", "1,920"),
     ("gen-wards", "At 31 August 2022, 37 of the 213 wards had no digital record; 22 of those 37 were in community "
                   "hospitals.",
      "What % of the wards with no digital record were in community hospitals?", "share", "59.5%"),

@@ -67,17 +67,16 @@ def _same_sentence(a: Candidate, b: Candidate) -> bool:
 
 
 def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
-    """The figures of `pool` whose sentences name the one period the question names ("how far short of its target
-    in 2023-24": that year's row of a table, not another year's), where any do; else all of `pool`. The period
-    places the question in time: it is never an operand, but it says which figures are of that time."""
-    # the time of the figures is the period after "in", "during" or "for"; "by", "after" or "up to" a period
-    # bounds a time, and the figures asked may be dated otherwise ("how far short of the needs up to 2024-25")
-    asked = {p for m in re.finditer(rf"\b(?:in|during|for)\s+((?:{MONTHS})?\s*{YEAR.pattern}(?:\s*[-–/]\s*\d{{2,4}})?)",
-                                    ask.text, re.I) for p in periods(m.group(1))}
+    """The figures of `pool` (one calculation's units) whose sentences name the one period the question names ("how
+    far short of its target in 2023-24": that year's row of a table, not another year's), where at least the two a
+    calculation needs do; else all of `pool`. The period places the question in time: it is never an operand. A
+    period that only bounds a time ("the needs up to 2024-25", "fall after 2022-23") dates fewer than two of the
+    figures asked for, and they are looked for among all."""
+    asked = periods(ask.text)
     if len(asked) != 1:
         return pool
     dated = [c for c in pool if period_met(next(iter(asked)), periods(c.figure.sentence))]
-    return dated or pool
+    return dated if len(dated) >= 2 else pool
 
 
 # The words that set a figure against another, the start or benchmark it is measured from (English grammar).

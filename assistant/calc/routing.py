@@ -14,7 +14,7 @@ from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Refusal, candidates, concepts, find, names_no_end_noun,
                                      pick, stated, top_two)
-from assistant.calc.pairs import _at_times, _in_period, _same_sentence, _stated_change
+from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES, _SIDES,
                                     _TOTAL_SIDES, _UNIT_CUES, _Ask, _names_nothing, _only_time, _operation, _sides,
                                     _units, _untimed)
@@ -119,9 +119,6 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     """Both operands, and whether their order comes from the question (True) or is free (False)."""
     timed = not (set(units) & calc.CALENDAR)
     sides = _sides(ask.text, patterns)
-    # the figures of the period the question names, read before its times are taken out of it; where the period
-    # is a side of its own ("how much more ... than in 2021?"), it dates that side only, not both figures
-    dated = _in_period(ask, cands) if timed and sides is None else cands
     if sides is not None and any(_names_nothing(s) for s in sides):
         sides = None  # "How many years later than originally planned is the deadline": one subject, two figures
     if sides is not None and timed and any(_only_time(s) for s in sides):
@@ -148,7 +145,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation
-        a, b = top_two(dated, ask.subject, units, similar=ask.similar, settings=ask.settings)
+        a, b = top_two(cands, ask.subject, units, similar=ask.similar, settings=ask.settings)
     else:
         # "the highest and lowest cost": an end whose noun is on the other side borrows that side's words
         both = " ".join(sides)
