@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from assistant.calc.operands import Candidate, Query, _by_meaning, _ranked
-from assistant.calc.wording import _Ask, _untimed
+from assistant.calc.wording import COMPARING, _Ask, _untimed
 from assistant.config import Settings
 from assistant.text.patterns import MONTHS, YEAR, period_met, periods
 
@@ -80,7 +80,7 @@ def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
 
 
 # The words that set a figure against another, the start or benchmark it is measured from (English grammar).
-_SET_AGAINST = re.compile(r"\b(?:against|compared (?:with|to)|than|versus|vs\.?|relative to)\s", re.I)
+_SET_AGAINST = re.compile(rf"\b(?:against|{COMPARING}|relative to)\s", re.I)
 
 
 def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str, ...],

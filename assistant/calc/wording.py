@@ -48,13 +48,16 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
 ))
 
 
+# The English words that set one thing against another: "than", "compared with", "versus" (a question's two
+# sides, and in a report's sentence the figure after them is the one measured from; see assistant.calc.pairs).
+COMPARING = r"than|compared (?:with|to)|versus|vs\.?"
 # Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
 _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"\bbetween (?P<a>.+?) and (?P<b>.+)",
     r"\bfrom (?P<a>.+?) to (?P<b>.+)",
     r"\bratio of (?P<a>.+?) (?:to|and) (?P<b>.+)",
     r"(?P<a>.+?)\bexceed(?:s|ed)?\b(?P<b>.+)",
-    r"(?P<a>.+?)\b(?:than|compared (?:with|to)|versus|vs\.?|minus)\s(?P<b>.+)",
+    rf"(?P<a>.+?)\b(?:{COMPARING}|minus)\s(?P<b>.+)",
     r"\bsubtract (?P<b>.+?) from (?P<a>.+)",
     # "How far below the baseline was the rate?": the verb after the first side opens the second
     r"\bhow (?:far|much) (?:below|above|under|over|behind|ahead of) (?P<b>.+?)"
