@@ -616,6 +616,19 @@ def test_a_question_whose_kind_of_answer_no_quoted_sentence_shows_is_declined(tm
     assert "give no amount" not in answer.text, answer.text
 
 
+
+def test_a_percentage_the_question_quotes_does_not_stand_in_for_the_names_it_asks(tmp_path, embedder):
+    """"Which three suppliers account for 71% ...?" asks for names. The 12% of another quoted sentence is no
+    answer to it: a per cent after a number is given by the question, not asked, so the question is declined."""
+    assistant = _assistant_over(tmp_path, "records.txt",
+        "Electronic records in hospitals\n\n"
+        "The main obstacles are: supplier capacity, since three suppliers account for 71% of acute trust "
+        "deployments and their teams are fully booked; and staffing, since around 12% of digital posts in trusts "
+        "are vacant.\n")
+    answer = assistant.ask("Which three suppliers account for 71% of acute trust deployments?")
+    assert answer.declined and "give no name" in answer.text, answer.text
+
+
 def test_a_period_the_quoted_passages_never_speak_of_is_declined(tmp_path, embedder):
     """A figure for another period is no answer: "how much in 2013-14?" is declined when the passage that matches
     best names no 2013-14. Asked without the period, it is answered; a year that names a thing ("the 2015 plan")

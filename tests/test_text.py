@@ -54,6 +54,14 @@ def test_answer_types_come_from_question_words_and_sentence_evidence():
     assert not shows("amount", "HM Treasury approved the bids.")
 
 
+def test_a_percentage_the_question_gives_is_not_one_it_asks_for():
+    """A number before "%" or "per cent" is a figure the question states; a question word before it asks."""
+    assert analyse("Which three suppliers account for 71% of deployments?").types == ("name",)
+    assert analyse("Why did costs fall by 20 per cent?").types == ("reason",)
+    assert analyse("What % of trusts had a record?").types == ("percent",)
+    assert "percent" in analyse("By how many per cent did leakage fall?").types
+
+
 def test_settings_take_str_paths():
     s = Settings(store_dir=".audit-assistant/store")
     assert s.store_dir.name == "store" and s.sqlite_path.parent == s.store_dir

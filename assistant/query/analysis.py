@@ -18,7 +18,10 @@ _AUXILIARY = "|".join(sorted(AUXILIARIES))  # the one list of English auxiliarie
 # The kind of answer a question wants, read from English question words (not from any report's idiom):
 # the answer-type evidence a sentence must show ("who" wants a person, "when" a date, "why" a reason).
 ANSWER_TYPES = (
-    ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|\bper ?cent\b|%", re.I)),
+    # A per cent after a number is a figure the question gives ("which suppliers account for 71%?"), not one it
+    # asks for ("what % of trusts", "by how many per cent").
+    ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|(?<!\d)(?<!\d )"
+                           r"(?:\bper ?cent\b|%)", re.I)),
     ("amount", re.compile(r"\bhow much\b", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bno\. of\b", re.I)),
     # "when" asks for a date where it asks: opening the question, before the inverted auxiliary of a question
