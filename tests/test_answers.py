@@ -617,6 +617,46 @@ def test_a_question_whose_kind_of_answer_no_quoted_sentence_shows_is_declined(tm
 
 
 
+def test_how_long_is_answered_by_a_span_of_time(tmp_path, embedder):
+    """"How long ...?" asks for a span of time: "an average of 17 minutes" answers it, though it names no year or
+    month; a sentence with no span and no date does not."""
+    from assistant.query.analysis import analyse
+    from assistant.text.patterns import shows
+
+    assert analyse("How long does it take to close a lane?").types == ("duration",)
+    assert shows("duration", "It took an average of 17 minutes.") and shows("duration", "It runs until March 2025.")
+    assert not shows("duration", "It took a long time.") and not shows("date", "It took 17 minutes.")
+    assistant = _assistant_over(tmp_path, "lanes.txt",
+        "Stopped vehicles on motorways\n\n"
+        "Where no detection radar is fitted, it takes an average of 17 minutes from a vehicle stopping in a live "
+        "lane to the lane being closed. Detection radar has been fitted on 10 of the 24 sections.\n")
+    answer = assistant.ask("How long does it take to close a live lane after a vehicle stops, without radar?")
+    assert not answer.declined and "17 minutes" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+
+
+def test_a_name_shown_only_by_an_unlikely_runner_up_is_no_answer(tmp_path, embedder, monkeypatch):
+    """"Which trust had the backlog?" is best matched by a sentence about the backlog that names no trust. A
+    runner-up the fitted model finds unlikely to answer, quoted for the words it adds, names a standard by the way:
+    that is no name of a trust, so the question is declined, saying what is missing. Every runner-up is let in
+    (`second_ratio` 0) so that the unlikely one is quoted at all."""
+    assistant = _assistant_over(tmp_path, "records.txt",
+        "Electronic records in hospitals\n\nSummary\n\n"
+        "By August 2022, 176 of the 213 trusts had an electronic record in place, up from 161 in January 2022.\n\n"
+        "Risks at go-live\n\n"
+        "Moving to a new system carries operational risk: at one trust, problems at go-live in spring 2022 led to "
+        "a three-week backlog in outpatient letters. Several trusts have postponed go-live dates to avoid "
+        "disrupting services over winter.\n\n"
+        "Cyber security\n\n"
+        "As more care depends on digital records, the impact of a cyber attack grows. Every trust receiving "
+        "funding must now meet the Data Security and Protection Toolkit standard before go-live, whatever backlog "
+        "it has.\n")
+    monkeypatch.setitem(assistant.grounded.params, "second_ratio", 0.0)
+    answer = assistant.ask("Which trust had the three-week backlog in outpatient letters after its go-live?")
+    assert answer.declined and "give no name" in answer.text, answer.text
+    assert any("three-week backlog" in n.quote for n in answer.nearest)
+
+
 def test_a_percentage_the_question_quotes_does_not_stand_in_for_the_names_it_asks(tmp_path, embedder):
     """"Which three suppliers account for 71% ...?" asks for names. The 12% of another quoted sentence is no
     answer to it: a per cent after a number is given by the question, not asked, so the question is declined."""

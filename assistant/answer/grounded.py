@@ -176,7 +176,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if len(targets) >= 2:
             return self._compare(question, q, chunks, cands, targets)
         chosen = self._choose(q, cands)
-        missing = _type_missing(q, chosen) or _unmet(q, chosen)
+        missing = _type_missing(q, self._answering(q, chosen)) or _unmet(q, chosen)
         if missing:
             # "Which four water companies had to restate their figures?" quoted "4 companies had not followed the
             # method": the sentences that match best hold no answer of the kind asked for, so none is given.
@@ -185,6 +185,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if rival is not None:
             return _disagreement(question, q, chosen[0], rival, self.settings)
         return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks), self.settings)
+
+    def _answering(self, q: Question, chosen: list[F.Candidate]) -> list[F.Candidate]:
+        """The quoted sentences that could hold the answer's kind (a name, an amount): the best with what it brings
+        (a list's items, its reason), and a runner-up only where the fitted model finds it likely to answer by
+        itself. A runner-up quoted for the words it adds shows a name or a figure by the way ("Which trust had the
+        backlog?" quoted a sentence naming a security standard), and that is no answer."""
+        whole = {c.key for c in self.expand(q, chosen[0])}
+        return [c for c in chosen if c.key in whole or c.p >= self.params["threshold"]]
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no

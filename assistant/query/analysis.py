@@ -29,7 +29,8 @@ ANSWER_TYPES = (
     # it sets a time ("Who chaired the committee when it reported?" asks who).
     ("date", re.compile(rf"^\W*(?:(?:and|but|so|then|or)\s+)?when\b|\bwhen\s+(?:{_AUXILIARY})\b"
                         r"|\b(?:by|until|till|to|since|from)\s+when\b"
-                        r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow (?:long|soon)\b", re.I)),
+                        r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow soon\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b", re.I)),
     ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
     # "why", and asking for the reasons themselves ("what two reasons does it give", "what does it blame for").
     ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b|\breasons?\b|\bblam(?:e|es|ed)\b",
@@ -50,7 +51,7 @@ _FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|but|so|then)\b|\b(i
 class Question:
     text: str  # as asked
     clean: str  # with instructions to the assistant removed
-    types: tuple[str, ...]  # answer types wanted: percent, amount, count, date, person, reason
+    types: tuple[str, ...]  # answer types wanted: percent, amount, count, date, duration, person, reason, name
     terms: tuple[str, ...]  # content terms
     had_instructions: bool
     context_terms: tuple[str, ...] = ()  # from the previous question, for follow-ups

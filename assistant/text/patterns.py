@@ -24,6 +24,9 @@ REFERENCE = re.compile(r"(?:figure|fig\.|table|paragraph|para\.?|page|p\.|sectio
 # A count: not a year, not the day of a date ("31 August 2022"), not the second half of a financial year ("2024-25").
 COUNT = re.compile(rf"\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)\d[\d,]*(?:\.\d+)?\b"
                    rf"|\b(?:{NUMBER_WORDS})\b", re.I)
+# How long something takes: a number of English units of time ("17 minutes", "nine months", "2.5 years").
+DURATION = re.compile(rf"\b(?:\d[\d,]*(?:\.\d+)?|{NUMBER_WORDS})(?:[ -]and a half)?[ -](?:seconds?|minutes?|hours?|"
+                      r"days?|weeks?|months?|years?|decades?)\b", re.I)
 DATE = re.compile(rf"{YEAR.pattern}|\b(?:{MONTHS})\b", re.I)
 # A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying. The
 # apposition is a role, as British reports write one: "Daniel Okafor, Chief Executive of HMCTS" (capitalised
@@ -74,7 +77,10 @@ _CAPITAL = r"(?:[A-Z][a-z'’-]+|[A-Z]{2,}\d*)"
 NAME = re.compile(rf"\b{_CAPITAL}(?:\s+(?:(?:of|for|and|&|the)\s+)?{_CAPITAL})+|\b[A-Z]{{1,5}}\d+\b")
 
 EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.pattern}", re.I),
-            "count": COUNT, "date": DATE, "person": PERSON, "reason": REASON, "name": NAME}
+            "count": COUNT, "date": DATE,
+            # "how long ...?" is answered by a span of time or by the date it runs to ("until March 2025")
+            "duration": re.compile(f"{DURATION.pattern}|{DATE.pattern}", re.I),
+            "person": PERSON, "reason": REASON, "name": NAME}
 
 
 def heading(sentence: str) -> bool:
