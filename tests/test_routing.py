@@ -807,6 +807,12 @@ def test_falling_short_is_a_difference(question):
     ("gen-tuition", "Because learners choose longer courses, the average cost of a course rose from £9,000 in 2016 "
                     "to £18,600 in 2019. There were 491,300 learners in 2016 and 393,600 in 2019.",
      "By how many percent did the average cost of a course go up?", "percent_change", "106.7%"),
+    # the sentence the question's words fit best has one figure; the next one states the change "from A to B"
+    ("gen-ferry", "Running the ferries cost the council £9.8 million in 2023, paid from its transport budget. Fuel "
+                  "is the largest cost. The council's fuel bill for the ferries went from £2.1 million in 2019 to "
+                  "£3.4 million in 2023, as diesel prices rose.",
+     "How much more did running the council's ferries cost in fuel than before prices rose?", "difference",
+     "£1.3 million"),
 ])
 def test_a_calculation_asked_in_other_words_over_a_generated_report(doc_id, passage, question, operation, result):
     r = route_calculation(question, _one_passage(doc_id, passage), similar=_MEANING[0])
@@ -857,3 +863,15 @@ def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
     r = route_calculation("What was the total underspend on the Woodland Programme across 2021-22, 2022-23 and "
                           "2023-24?", chunks, similar=_MEANING[0])
     assert r is None or r.calculation is None
+
+
+def test_two_figures_of_a_sentence_the_question_fits_less_well_are_no_change():
+    """Only the sentence the question's words fit best may give its two figures as they stand; a sentence they fit
+    less well gives them only where it states the change ("from A to B"): "£3.4 million ..., while the harbour
+    authority charged £2.1 million" measures two things."""
+    passage = ("Running the ferries cost the council £9.8 million in 2023, paid from its transport budget. Fuel is the "
+               "largest cost. The council's fuel bill for the ferries was £3.4 million in 2023, while the harbour "
+               "authority charged £2.1 million in fees.")
+    r = route_calculation("How much more did running the council's ferries cost in fuel than before prices rose?",
+                          _one_passage("gen-ferry", passage), similar=_MEANING[0])
+    assert r is None or r.calculation is None or "£1.3 million" != r.calculation.result

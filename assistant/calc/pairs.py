@@ -98,9 +98,19 @@ def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple
     ranked = _ranked(pool, Query.of(subject), ask.settings)
     # the best figure by the question's words, else by meaning (the words of "how long was the wait" need not be
     # the report's: "it took an average of 11 weeks to approve an application")
-    best = ranked[0][2] if ranked and ranked[0][0] > 0 else next(
-        (c for _, c in _by_meaning(ask.similar, subject, pool)), None)
-    if best is not None:
+    found = [c for score, _, c in ranked if score > 0]
+    first = found[:1] or [c for _, c in _by_meaning(ask.similar, subject, pool)][:1]
+    seen = set()
+    # the best figure's sentence first; then those of the next best, where the sentence states a change "from A
+    # to B". Two figures of one unit in a sentence the question's words fit less well may measure something else
+    # ("7,500 hectares a year by 2024-25, rising to 10,000"); "B against A" there computed a wrong figure where a
+    # quote had answered (validation)
+    for best in [*first, *found[1:]]:
+        key = (best.chunk.id, best.figure.sentence_start)
+        if key in seen:
+            continue
+        later = bool(seen)  # not the best figure's own sentence
+        seen.add(key)
         text = best.chunk.text
         near = [c for c in pool if _same_sentence(c, best)]
         # the best figure's unit first: "27 bids worth £612 million against £170 million" compares the money
@@ -113,6 +123,8 @@ def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple
                     return x, y
             if len(same) == 2 and len({(c.quantity.lo, c.quantity.hi) for c in same}) == 2:
                 x, y = same
+                if later:
+                    continue
                 if _SET_AGAINST.search(text[x.figure.end:y.figure.start]):
                     x, y = y, x
                 picked[:] = [x, y]
