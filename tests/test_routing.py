@@ -807,6 +807,11 @@ def test_falling_short_is_a_difference(question):
     ("gen-tuition", "Because learners choose longer courses, the average cost of a course rose from £9,000 in 2016 "
                     "to £18,600 in 2019. There were 491,300 learners in 2016 and 393,600 in 2019.",
      "By how many percent did the average cost of a course go up?", "percent_change", "106.7%"),
+    # "adding A to B": a sum asked without "and"
+    ("gen-loans", "Lenders had submitted 2,310 claims under the guarantee by June 2023, and the department had paid "
+                  "out £286 million. Administration costs for the scheme since 2021-22 were £38.6 million.",
+     "Adding the guarantee payouts made by June 2023 to the scheme's administration costs, what has the scheme "
+     "cost in total?", "total", "£324.6 million"),
     # the sentence the question's words fit best has one figure; the next one states the change "from A to B"
     ("gen-ferry", "Running the ferries cost the council £9.8 million in 2023, paid from its transport budget. Fuel "
                   "is the largest cost. The council's fuel bill for the ferries went from £2.1 million in 2019 to "

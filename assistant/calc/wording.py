@@ -73,7 +73,8 @@ _EITHER_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 
 
 # Only a total splits on a bare "and": elsewhere "what is the gap and why?" would be read as two figures.
-_TOTAL_SIDES = (re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S),)
+_TOTAL_SIDES = (re.compile(r"\badd(?:s|ed|ing)? (?P<a>.+?) to (?P<b>[^,?]+)", re.I | re.S),  # "adding A to B, ..."
+                re.compile(r"(?P<a>.+?)\b(?:and|plus)\b(?P<b>.+)", re.I | re.S))
 
 
 # A side that opens as a question of its own ("what was the total bill and when did it expect to finish?"): English
