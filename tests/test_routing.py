@@ -807,6 +807,11 @@ def test_falling_short_is_a_difference(question):
     ("gen-tuition", "Because learners choose longer courses, the average cost of a course rose from £9,000 in 2016 "
                     "to £18,600 in 2019. There were 491,300 learners in 2016 and 393,600 in 2019.",
      "By how many percent did the average cost of a course go up?", "percent_change", "106.7%"),
+    # the question gives one operand ("2,770 Ml/d"); the rest of it names the other, in the same unit
+    ("gen-leaks", "Leakage was 2,950 megalitres a day (Ml/d) in 2019-20. Meeting the 15% target would require "
+                  "leakage to fall to about 2,510 Ml/d by 2024-25. By 2022-23 it had fallen to 2,770 Ml/d.",
+     "So leakage was at 2,770 Ml/d in 2022-23 - how much further does it have to come down to reach the target?",
+     "difference", "260"),
     # "adding A to B": a sum asked without "and"
     ("gen-loans", "Lenders had submitted 2,310 claims under the guarantee by June 2023, and the department had paid "
                   "out £286 million. Administration costs for the scheme since 2021-22 were £38.6 million.",
@@ -868,6 +873,17 @@ def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
     r = route_calculation("What was the total underspend on the Woodland Programme across 2021-22, 2022-23 and "
                           "2023-24?", chunks, similar=_MEANING[0])
     assert r is None or r.calculation is None
+
+
+def test_a_percentage_that_names_a_target_is_not_the_operand_the_question_gives():
+    """"How many megalitres ... to hit the 15% target?" asks a count: its 15% only names the target, so it is not
+    taken as the one operand the question gives."""
+    passage = ("Leakage was 2,950 megalitres a day (Ml/d) in 2019-20, around 20% of water put into supply. Meeting "
+               "the 15% target would require leakage to fall to about 2,510 Ml/d by 2024-25. By 2022-23 it had "
+               "fallen to 2,770 Ml/d.")
+    r = route_calculation("How many more megalitres a day does leakage need to fall after 2022-23 to hit the 15% "
+                          "target?", _one_passage("gen-leaks", passage), similar=_MEANING[0])
+    assert r is None or r.calculation is None or r.calculation.result != "5 percentage points"
 
 
 def test_two_figures_of_a_sentence_the_question_fits_less_well_are_no_change():

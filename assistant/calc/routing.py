@@ -15,9 +15,9 @@ from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Refusal, candidates, concepts, find, names_no_end_noun,
                                      pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
-from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES, _SIDES,
-                                    _TOTAL_SIDES, _UNIT_CUES, _Ask, _names_nothing, _only_time, _operation, _sides,
-                                    _units, _untimed)
+from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES,
+                                    _SIDES, _TOTAL_SIDES, _UNIT_CUES, _Ask, _names_nothing, _only_time, _operation,
+                                    _sides, _units, _untimed)
 from assistant.text.patterns import MONTHS, YEAR
 from assistant.text.terms import stems
 from assistant.types import Calculation, Chunk
@@ -142,6 +142,17 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         a = find(cands, quoted[0], ask.text, ask.settings)
         picked.append(a)
         b = find(cands, quoted[1], ask.text, ask.settings)
+    elif sides is None and timed and len(given := [f for f in stated(ask.text) if f.unit not in calc.CALENDAR]) == 1 \
+            and (given[0].unit in units or units == _HOW_MUCH):
+        # "Leakage was 2,770 Ml/d in 2022-23: how much further must it fall to reach the goal?": the question
+        # gives one operand; the rest of it names the other, in the same unit and, where it has one, the same report.
+        # Its unit is the one asked, or "how much" asks it (an amount of anything: money, megalitres); "how many
+        # megalitres ... to hit the 15% target" gives a percentage that only names the target
+        a = find(cands, given[0], ask.text, ask.settings)
+        picked.append(a)
+        rest = " ".join(ask.subject.replace(given[0].raw, " ").split())
+        own = [c for c in cands if c.chunk.doc_id == a.chunk.doc_id]
+        b = _pick(ask, own, rest, (a.figure.unit,), avoid=(a.key,), context=ask.subject)
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation

@@ -94,6 +94,7 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
 
 
 # The unit a question is about, when it says so; shortfalls and gaps in audit reports are about money.
+_HOW_MUCH = ("GBP", "percent")  # the units "how much" asks in when the question names none
 _UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfewer\b", re.I)),
               (("GBP",), re.compile(r"£|\bmoney|\bfund|\bcost|\bspen[dt]|budget|saving|\bpa(?:y|id)\b|price|worth"
                                     r"|shortfall|overspen|unspent|afford|cash|financ", re.I)),
@@ -101,7 +102,7 @@ _UNIT_CUES = ((("count",), re.compile(r"how many (?!times|years)|number of|\bfew
               # English grammar, not the corpus's idiom: "how much" asks for an amount of something uncountable
               # (money, a percentage), "how many" for a count; "by how much" asks of either ("by how much did the
               # backlog of cases grow").
-              (("GBP", "percent"), re.compile(r"(?<!\bby )\bhow much\b", re.I)))
+              (_HOW_MUCH, re.compile(r"(?<!\bby )\bhow much\b", re.I)))
 
 
 # A question that leans on the previous one for its subject: "What percentage is that?", "And the cost?".
