@@ -243,12 +243,16 @@ def _supported(fact: Fact, start: int, answer: dict[str, Any]) -> bool:
                                             map(int, m.group(1).split(","))} or set(citations)
     if any(find_fact(citations[n].get("quote") or "", fact) for n in wanted if n in citations):
         return True
-    if not fact.kind == "number":
+    if fact.kind not in ("number", "regex"):
         return False
-    # A computed figure is supported by its calculation when every operand sits in its own cited quote.
+    # A computed figure is supported by its calculation when every operand sits in its own cited quote; a fact
+    # written as a pattern ("4 years and 10 months") is matched against the calculation's result as written.
     for calc in answer.get("calculations", []):
-        results = _calc_quantities(calc.get("result"), calc.get("unit"))
-        if not any(r.matches(fact.quantity, fact.tolerance) for r in results):
+        if fact.kind == "regex":
+            if not find_fact(str(calc.get("result") or ""), fact):
+                continue
+        elif not any(r.matches(fact.quantity, fact.tolerance) for r in _calc_quantities(calc.get("result"),
+                                                                                           calc.get("unit"))):
             continue
         operands = calc.get("operands", [])
         if operands and all(_operand_cited(o, citations) for o in operands):

@@ -169,6 +169,23 @@ def test_a_computed_figure_is_supported_by_its_cited_operands():
     assert s.evidence_supported is False
 
 
+def test_a_computed_span_written_as_a_pattern_is_supported_by_its_cited_operands():
+    """A fact written as a pattern ("4 years and 10 months") is supported by a calculation whose result it matches
+    and whose operands sit in the cited quote, as a number is; not by a calculation of something else."""
+    window = "The commitment was for three million starts between May 2015 and March 2020."
+    c = case(facts=[{"regex": "(4|four) years,? (and )?(10|ten) months|58 months"}])
+    calc = {"operation": "years_between", "expression": "March 2020 − May 2015 = 58 months = 4 years and 10 months",
+            "result": "4 years and 10 months", "unit": "years",
+            "operands": [{"value": "May 2015", "unit": "date", "citation": 1},
+                         {"value": "March 2020", "unit": "date", "citation": 1}]}
+    text = "March 2020 is 4 years and 10 months after May 2015. [1]"
+    s = score_case(c, answer(text, [cite(1, quote=window)], calculations=[calc]))
+    assert (s.correct, s.evidence_supported) == (True, True)
+    other = {**calc, "result": "5 years"}
+    s = score_case(c, answer(text, [cite(1, quote=window)], calculations=[other]))
+    assert s.evidence_supported is False
+
+
 def test_a_difference_in_percentage_points_is_supported_by_its_cited_operands():
     """A calculator's "percentage_points" is a plain label, as a fact's "percentage points" is: not "%" (the word
     "percentage" holds "percent")."""

@@ -812,6 +812,11 @@ def test_falling_short_is_a_difference(question):
                   "leakage to fall to about 2,510 Ml/d by 2024-25. By 2022-23 it had fallen to 2,770 Ml/d.",
      "So leakage was at 2,770 Ml/d in 2022-23 - how much further does it have to come down to reach the target?",
      "difference", "260"),
+    # a plain "how long": the one sentence that states both ends of the span
+    ("gen-starts", "The government's commitment was for three million starts between May 2015 and March 2020; on "
+                   "current trends, the total is likely to be around 2.05 million.",
+     "How long a window did the government give itself to hit three million starts?", "years_between",
+     "4 years and 10 months"),
     # "adding A to B": a sum asked without "and"
     ("gen-loans", "Lenders had submitted 2,310 claims under the guarantee by June 2023, and the department had paid "
                   "out £286 million. Administration costs for the scheme since 2021-22 were £38.6 million.",
@@ -884,6 +889,16 @@ def test_a_percentage_that_names_a_target_is_not_the_operand_the_question_gives(
     r = route_calculation("How many more megalitres a day does leakage need to fall after 2022-23 to hit the 15% "
                           "target?", _one_passage("gen-leaks", passage), similar=_MEANING[0])
     assert r is None or r.calculation is None or r.calculation.result != "5 percentage points"
+
+
+def test_a_plain_how_long_is_no_calculation_where_the_sentence_states_the_span():
+    """"How long a period did the strategy cover?" is answered by "a new ten-year strategy": its two years (2018,
+    2025) are not the span's ends."""
+    passage = ("In 2018, the Cabinet Office published a new ten-year strategy for shared services, with the aim of "
+               "moving to cloud-based technology by 2025 at the latest.")
+    r = route_calculation("How long a period did the shared services strategy published in 2018 cover?",
+                          _one_passage("gen-strategy", passage), similar=_MEANING[0])
+    assert r is None
 
 
 def test_two_figures_of_a_sentence_the_question_fits_less_well_are_no_change():

@@ -16,9 +16,9 @@ from assistant.calc.operands import (Candidate, FigureLookup, Refusal, candidate
                                      pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES,
-                                    _SIDES, _TOTAL_SIDES, _UNIT_CUES, _Ask, _names_nothing, _only_time, _operation,
-                                    _sides, _units, _untimed)
-from assistant.text.patterns import MONTHS, YEAR
+                                    _SIDES, _TOTAL_SIDES, _UNIT_CUES, PLAIN_HOW_LONG, _Ask, _names_nothing,
+                                    _only_time, _operation, _sides, _units, _untimed)
+from assistant.text.patterns import DURATION, MONTHS, YEAR
 from assistant.text.terms import stems
 from assistant.types import Calculation, Chunk
 
@@ -212,7 +212,14 @@ def _difference(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 
 def _years_between(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    a, b, _ = _two_sided(ask, cands, picked, tuple(sorted(calc.CALENDAR)), guess=True)
+    if PLAIN_HOW_LONG.search(ask.text):
+        # the two ends stated in the one sentence that fits the question best ("between May 2015 and March 2020",
+        # "began on 1 July 2022 and is due to close on 31 March 2024"); else a sentence states the span, or nothing
+        a, b = _stated_change(ask, cands, picked, tuple(sorted(calc.CALENDAR)), _NotACalculation())
+        if DURATION.search(a.figure.sentence):
+            raise _NotACalculation  # "a new ten-year strategy ... by 2025": the sentence states the span itself
+    else:
+        a, b, _ = _two_sided(ask, cands, picked, tuple(sorted(calc.CALENDAR)), guess=True)
     a, b = _by_size(a, b, picked, larger_first=False)
     result = calc.years_between(a.quantity, b.quantity, in_months=bool(re.search(r"\bmonths\b", ask.text, re.I)))
     if re.search(r"pushed|put back|delay|slip|later", ask.text, re.I):
