@@ -901,6 +901,17 @@ def test_a_plain_how_long_is_no_calculation_where_the_sentence_states_the_span()
     assert r is None
 
 
+def test_a_span_that_would_run_backwards_is_refused_not_shown():
+    """"How much later ... than the date the NAO was given in 2021?" whose passages give no such date found 2021
+    itself as the earlier end: "September 2025 to 2021, −4 years later" is no answer, so the calculation is refused,
+    saying why."""
+    passage = ("The NAO last reported on the programme in 2021. National rollout of the new platform is now "
+               "expected in September 2025.")
+    r = route_calculation("How much later is national rollout of the platform now expected than the date the NAO "
+                          "was given in 2021?", _one_passage("gen-platform", passage), similar=_MEANING[0])
+    assert r is not None and r.calculation is None and "before" in r.error, r
+
+
 def test_two_figures_of_a_sentence_the_question_fits_less_well_are_no_change():
     """Only the sentence the question's words fit best may give its two figures as they stand; a sentence they fit
     less well gives them only where it states the change ("from A to B"): "£3.4 million ..., while the harbour

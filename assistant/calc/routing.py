@@ -222,6 +222,11 @@ def _years_between(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         a, b, _ = _two_sided(ask, cands, picked, tuple(sorted(calc.CALENDAR)), guess=True)
     a, b = _by_size(a, b, picked, larger_first=False)
     result = calc.years_between(a.quantity, b.quantity, in_months=bool(re.search(r"\bmonths\b", ask.text, re.I)))
+    if result.quantity is not None and result.quantity.hi < 0:
+        # "how much later than the date the NAO was given in 2021?": no span runs backwards, so one end is a year
+        # that only dates the question ("in 2021"), not the date asked about
+        raise Refusal(f"{b.quantity.display()} is before {a.quantity.display()}, so they are not the two ends asked "
+                      f"about")
     if re.search(r"pushed|put back|delay|slip|later", ask.text, re.I):
         summary = f"It moved from {a.quantity.display()} to {b.quantity.display()}, {result.result} later."
     else:
