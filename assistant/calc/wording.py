@@ -18,12 +18,17 @@ from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
 _NUMBER_WORD = r"(?:\d+|" + "|".join(WORD_VALUES) + ")"
 
 
+# "How long" that names neither end of the span nor a delay (no "from", "between", "since", "after", "before",
+# "later" or "delay"): "How long does the second phase run for?" is answered by a sentence that states the span,
+# or one that states both its ends (see routing._years_between).
+PLAIN_HOW_LONG = re.compile(r"^(?!.*\b(?:from|between|since|after|before|later|delay(?:ed)?)\b).*\bhow long\b", re.I)
+
+
 _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
                       r"|how long (?:was|is) the delay|how many months\b|how late\b|how much time\b"
                       r"|how long\b(?=.*\b(?:from|between|since)\b)|how long (?:after|before)\b"
-                      # any other "how long": only where one sentence states both ends (see routing._years_between)
-                      r"|^(?!.*\b(?:from|between|since|after|before|later|delay(?:ed)?)\b).*\bhow long\b"),
+                      rf"|{PLAIN_HOW_LONG.pattern}"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
                        r"|in percentage terms"
                        r"|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent|percent(?:age)?)"
@@ -48,11 +53,6 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                    r"|how (?:much|many)(?: [a-z]+){0,2} (?:below|above|under|over|behind|ahead of)\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
 ))
-
-
-# "How long" that names no two ends of its own (no "from", "between", "since", "after" or "before"): "How long does
-# the second phase run for?" is answered by a sentence that states a span, or one that states both its ends.
-PLAIN_HOW_LONG = re.compile(r"^(?!.*\b(?:from|between|since|after|before|later|delay(?:ed)?)\b).*\bhow long\b", re.I)
 
 
 # The English words that set one thing against another: "than", "compared with", "versus" (a question's two
