@@ -175,8 +175,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return decline(question, reason, self._nearest(cands))
         if len(targets) >= 2:
             return self._compare(question, q, chunks, cands, targets)
-        chosen = self._choose(q, cands)
-        missing = _type_missing(q, self._answering(q, chosen)) or _unmet(q, chosen)
+        whole = self.expand(q, cands[0])
+        chosen = self._choose(q, cands, whole)
+        missing = _type_missing(q, self._answering(chosen, whole)) or _unmet(q, chosen)
         if missing:
             # "Which four water companies had to restate their figures?" quoted "4 companies had not followed the
             # method": the sentences that match best hold no answer of the kind asked for, so none is given.
@@ -186,13 +187,13 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return _disagreement(question, q, chosen[0], rival, self.settings)
         return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks), self.settings)
 
-    def _answering(self, q: Question, chosen: list[F.Candidate]) -> list[F.Candidate]:
+    def _answering(self, chosen: list[F.Candidate], whole: list[F.Candidate]) -> list[F.Candidate]:
         """The quoted sentences that could hold the answer's kind (a name, an amount): the best with what it brings
-        (a list's items, its reason), and a runner-up only where the fitted model finds it likely to answer by
-        itself. A runner-up quoted for the words it adds shows a name or a figure by the way ("Which trust had the
-        backlog?" quoted a sentence naming a security standard), and that is no answer."""
-        whole = {c.key for c in self.expand(q, chosen[0])}
-        return [c for c in chosen if c.key in whole or c.p >= self.params["threshold"]]
+        (`whole`: a list's items, its reason), and a runner-up only where the fitted model finds it likely to answer
+        by itself. A runner-up quoted for the words it adds shows a name or a figure by the way ("Which trust had
+        the backlog?" quoted a sentence naming a security standard), and that is no answer."""
+        brought = {c.key for c in whole}
+        return [c for c in chosen if c.key in brought or c.p >= self.params["threshold"]]
 
     def answerable(self, cands: list[F.Candidate]) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no
@@ -276,14 +277,16 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         reason = _reason_after(q, best, self.settings, self.catalog)
         return [best, *reason]
 
-    def _choose(self, q: Question, cands: list[F.Candidate]) -> list[F.Candidate]:
+    def _choose(self, q: Question, cands: list[F.Candidate],
+                whole: list[F.Candidate] | None = None) -> list[F.Candidate]:
         """The best sentence, and a runner-up of the same report that says something new of the kind asked for:
         a question's answer often spans two sentences ("the revised cost and end date"). How likely the
         runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`).
         A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
-        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items."""
+        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items.
+        `whole`: what `expand` gives for the best sentence, when the caller has it already."""
         best = cands[0]
-        whole = self.expand(q, best)
+        whole = self.expand(q, best) if whole is None else whole
         if len(whole) > 1:
             return whole
         chosen = [best]
