@@ -408,6 +408,17 @@ def test_the_times_of_a_shares_sides_date_them_and_are_never_its_figures():
     assert r.calculation.result == "56.3%"
 
 
+def test_a_share_whose_part_is_named_only_by_its_date_takes_the_figure_of_that_date():
+    """"How much of the £2.4bn grant had been paid out by 30 June 2024, as a percentage?": no figure's words say
+    "paid out"; the time, no operand itself, says which figure the part is."""
+    text = ("The grant scheme's budget was raised to £2.4 billion in 2022. By 30 June 2024 the department had "
+            "disbursed £1.5 billion. A further £300 million is committed for 2025-26.")
+    r = route_calculation("How much of the £2.4bn grant had been paid out by 30 June 2024, as a percentage?",
+                          _one_passage("grants", text), similar=_MEANING[0])
+    assert r is not None and r.error is None, r and r.error
+    assert r.calculation.result == "62.5%", r.calculation
+
+
 # --- the hand-set weights are settings ------------------------------------------------------------
 
 _APPROVED = ("HM Treasury approved funding of £300 million for the programme. The departments asked for "

@@ -12,11 +12,11 @@ from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
-from assistant.calc.operands import (Candidate, FigureLookup, Refusal, candidates, concepts, find, names_no_end_noun,
-                                     pick, stated, top_two)
+from assistant.calc.operands import (Candidate, FigureLookup, Refusal, _by_meaning, candidates, concepts, find,
+                                     names_no_end_noun, pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES,
-                                    _SIDES, _TOTAL_SIDES, _UNIT_CUES, PLAIN_HOW_LONG, _Ask, _names_nothing,
+                                    _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PLAIN_HOW_LONG, _Ask, _names_nothing,
                                     _only_time, _operation, _sides, _units, _untimed)
 from assistant.text.patterns import DURATION, MONTHS, YEAR
 from assistant.text.terms import stems
@@ -263,7 +263,7 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # and the whole, so a library's other reports cannot lend one ("£1.45 billion spent to date" on prisons is not
     # part of the £1.6 billion allowed for leakage).
     cands = [c for c in cands if c.chunk.doc_id == top.chunk.doc_id]
-    part = _pick(ask, cands, part_text, (top.figure.unit,)) if m else top
+    part = _part(ask, cands, part_text, m.group("part"), (top.figure.unit,)) if m else top
     picked.append(part)
     total = part.figure.of_total
     if total is None:  # "five are still being implemented": the whole may sit on a sibling "two of the seven"
@@ -294,6 +294,25 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     else:
         summary = f"{_cap(part.named())} is {_about(result)}{result.result} of {whole.named()}."
     return result, evidence, summary
+
+
+def _part(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, units: tuple[str, ...]) -> Candidate:
+    """The part of a share, named by `part_text` (the side without its times). Figures it fits equally are told
+    apart by the whole question; where its words fit no figure ("how much of the £815m budget had been used up
+    by 31 March 2023?"), the side with its time (`timed`) finds the figure of that date: a time is no operand,
+    but it says which figure the side means."""
+    try:
+        return _pick(ask, cands, part_text, units, context=ask.text)
+    except Refusal:
+        times = [" ".join(t.split()).lower() for t in _TIME.findall(timed)]
+        dated = [c for c in cands if times and c.end is None and c.figure.unit in units
+                 and all(t in " ".join(c.figure.sentence.split()).lower() for t in times)]
+        if len({c.quantity for c in dated}) == 1:
+            return dated[0]
+        meant = _by_meaning(ask.similar, part_text or timed, dated)
+        if not meant:
+            raise
+        return meant[0][1]
 
 
 def _sides_measure(c: Candidate, whole_text: str) -> bool:
