@@ -8,7 +8,8 @@ S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on t
    and a listwise ranking model whose L2 penalty is chosen by cross-validation with documents held out;
 2. the decline model and its threshold: the best balanced accuracy that declines at most `--budget` (5%) of the
    answerable tuning questions in all, counting those the answerer's rules decline whatever the model says
-   (`decline_cap`; `--decline-threshold-only` refits this threshold alone);
+   (`decline_cap`; `--decline-threshold-only` refits this threshold alone, `--decline-only` the decline model
+   alone, keeping the sentence models);
 3. the runner-up ratio (how likely a second sentence of the same report must be, as a share of the best's),
    by tuning-set correctness.
 Then it prints the validation set's scores and failure categories, never its questions or answers: the
@@ -26,6 +27,7 @@ from pathlib import Path
 from assistant.answer.features import FEATURE_SIGNS, FEATURES, QUESTION_FEATURES
 from assistant.answer.grounded import PARAMS_FILE, GroundedAnswerer, load_params
 from assistant.config import Settings
+from assistant.query.analysis import analyse
 from evals.dataset import Case, load_set
 from evals.metrics import find_fact
 from evals.runner import evaluate
@@ -224,7 +226,8 @@ def decline_cap(assistant, answerer: GroundedAnswerer, cases: list[Case], budget
         if case.id in declined[1.01] - ruled:  # the model decides this one: its probability, as the answerer has it
             inp = assistant.prepare(case.question, case.history_dicts)
             cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
-            scores.append(probability(question_features(cands), answerer.params["decline_weights"]))
+            scores.append(probability(question_features(cands, inp["analysis"].types),
+                                      answerer.params["decline_weights"]))
     allowed = int(budget * len(answerable)) - len(ruled)
     scores.sort()
     if allowed >= len(scores):
@@ -248,7 +251,7 @@ def _decline_examples(per_case, params: dict) -> tuple[list[list[float]], list[i
         cands.sort(key=lambda c: -c.rank)
         if cands[0].f.get("period_other"):
             continue  # declined by rule whatever the model says (GroundedAnswerer.answerable): nothing to learn
-        qf = question_features(cands)
+        qf = question_features(cands, analyse(case.question).types)
         xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
         ys.append(int(case.answerable))
     return xs, ys
@@ -306,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--signs", choices=("", "ranking", "both"), default="ranking")
     p.add_argument("--decline-threshold-only", action="store_true",
                    help="refit only the decline threshold to the budget, keeping every fitted weight")
+    p.add_argument("--decline-only", action="store_true",
+                   help="refit only the decline model (its weights and threshold), keeping the sentence models")
     args = p.parse_args(argv)
 
     from assistant.answer.pipeline import Assistant
@@ -325,6 +330,18 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.out).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.out}: decline_threshold {raw['decline_threshold']} (fitted {fitted:.4f}, capped at "
               f"{cap:.4f}: {ruled} of {answerable} answerable tuning questions declined by rule)")
+        return _report(assistant, args)
+    if args.decline_only:
+        params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
+        answerer.params.update(params)
+        cap, _, _ = decline_cap(assistant, answerer, tuning, args.budget)
+        params["decline_threshold"] = min(params["decline_threshold"], cap)
+        raw = json.loads(PARAMS_FILE.read_text(encoding="utf-8"))
+        raw["question_features"] = list(QUESTION_FEATURES)
+        raw["decline_weights"] = [round(params["decline_weights"][f], 4) for f in QUESTION_FEATURES]
+        raw["decline_threshold"] = round(params["decline_threshold"], 4)
+        Path(args.out).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}: decline weights and threshold {raw['decline_threshold']}")
         return _report(assistant, args)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
     signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None

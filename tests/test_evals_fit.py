@@ -133,3 +133,55 @@ def test_the_decline_budget_counts_the_questions_rules_decline(tmp_path, embedde
     finally:
         answerer.params["decline_threshold"] = before
     assert not answer.declined and "£412 million" in answer.text, answer.text
+
+
+def test_the_decline_model_learns_that_a_missing_person_or_reason_says_less_than_a_missing_amount():
+    """Answerable who-questions whose best sentence shows no person are common (a name without a title); a
+    how-much question whose best sentence shows no amount is usually unanswerable. With the same sentence evidence,
+    the fitted decline model finds the who-question likelier to be answerable (the `weak_type` feature)."""
+    import random
+
+    from assistant.answer.features import FEATURES, Candidate, probability, question_features
+    from evals.dataset import Case
+    from evals.fit import fit_decline
+
+    rng = random.Random(0)
+    params = {"weights": {f: 0.0 for f in FEATURES}, "rank_weights": {f: 0.0 for f in FEATURES}}
+    params["weights"]["dense"] = params["rank_weights"]["dense"] = 1.0
+
+    def rows(type_hit: float) -> list[list[float]]:
+        """A question's sentences: the first best by meaning; it shows the answer type or not."""
+        out = []
+        for i in range(3):
+            f = {name: 0.0 for name in FEATURES[1:]}
+            f.update(dense=0.8 - 0.2 * i + rng.uniform(-0.05, 0.05), type_hit=type_hit if i == 0 else 0.0,
+                     type_miss=1.0 - type_hit if i == 0 else 1.0)
+            out.append([f[name] for name in FEATURES[1:]])
+        return out
+
+    per_case = []
+    for i in range(40):
+        facts = [{"term": "x"}]
+        # who-questions: answerable whether or not the best sentence shows a person
+        per_case.append((Case(id=f"w{i}", question="Who runs the ferry programme?", facts=facts), rows(i % 2)))
+        # how-much questions: answerable when the best sentence shows an amount, mostly not when it does not
+        answerable = i % 2 == 1 or i % 8 == 0
+        case = Case(id=f"m{i}", question="How much did the ferry programme cost?", answerable=answerable,
+                    facts=facts if answerable else [])
+        per_case.append((case, rows(i % 2)))
+    weights, _ = fit_decline(per_case, params, budget=0.05)
+    assert weights["weak_type"] > 0, weights
+
+    def p(types: tuple[str, ...]) -> float:
+        cands = []
+        for r in rows(0.0):
+            c = Candidate(None, 0, 0, 0, "", dict(zip(FEATURES[1:], r)))
+            c.p = probability(c.f, params["weights"])
+            cands.append(c)
+        return probability(question_features(cands, types), weights)
+
+    assert p(("person",)) > p(("amount",))
+    # only a question asking for nothing but a person or a reason: "who, and when?" wants a date it can check
+    one = [Candidate(None, 0, 0, 0, "", dict(zip(FEATURES[1:], rows(0.0)[0])))]
+    assert [question_features(one, t)["weak_type"] for t in (("person",), ("reason",), ("person", "date"), ())] \
+        == [1.0, 1.0, 0.0, 0.0]

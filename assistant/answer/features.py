@@ -310,7 +310,13 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type")
+
+# The answer types (`assistant.text.patterns.EVIDENCE`) whose evidence is incomplete: a person is often named without
+# a title or a verb of saying, and a reason without a causal word (measured on the tuning set: answerable who- and
+# why-questions whose quoted sentences show no match are common). A question asking only for these says less by its
+# best sentence's missing the type (`weak_type`), and is never declined for it (`grounded._type_missing`).
+INCOMPLETE_TYPES = frozenset({"person", "reason"})
 
 
 # Which way each piece of evidence may push "answerable" when the decline model is fitted: more of the question
@@ -322,12 +328,12 @@ QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_lat
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
                   "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1,
-                  "top_unknown": -1}
+                  "top_unknown": -1, "weak_type": 0}
 
 
-def question_features(cands: list[Candidate]) -> dict[str, float]:
+def question_features(cands: list[Candidate], types: tuple[str, ...] = ()) -> dict[str, float]:
     """Evidence that the question is answerable at all, from its best sentences (`cands` ranked best first,
-    each with `p`): what the decline model weighs."""
+    each with `p`) and the answer types it asks for (`types`): what the decline model weighs."""
     top = cands[0]
     return {"best_p": max(c.p for c in cands), "top_p": top.p, "top_focus": top.f.get("focus", 0.0),
             "top_lex": top.f.get("lex", 0.0), "top_late": top.f.get("late", 0.0),
@@ -335,7 +341,8 @@ def question_features(cands: list[Candidate]) -> dict[str, float]:
             "has_type": float(top.f.get("type_hit", 0.0) > 0 or top.f.get("type_miss", 0.0) > 0),
             "top_chunk_sim": top.f.get("chunk_sim", 0.0),
             "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
-            "top_measure_miss": top.f.get("measure_miss", 0.0), "top_unknown": top.f.get("unknown", 0.0)}
+            "top_measure_miss": top.f.get("measure_miss", 0.0), "top_unknown": top.f.get("unknown", 0.0),
+            "weak_type": float(bool(types) and all(t in INCOMPLETE_TYPES for t in types))}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:

@@ -32,11 +32,6 @@ NOT_KNOWN = "The reports do not give this: the passage closest to the question s
 NOT_HELD = "The library holds no {report}, so I cannot say what it says; the documents list shows the reports held."
 NO_SUCH = ("The corpus does not say what this question asks: the passages closest to it give no {kind} for it "
            "(quoted below).")
-# The answer types (`assistant.text.patterns.EVIDENCE`) whose evidence is too incomplete to decline on when none of
-# the quoted sentences shows it: a person is often named without a title or a verb of saying, and a reason without
-# a causal word (measured on the tuning set: answerable who- and why-questions whose quoted sentences show no match
-# are common). Every other type (an amount, a percentage, a count, a date, a proper name) is declined on.
-_INCOMPLETE_TYPES = frozenset({"person", "reason"})
 
 
 @lru_cache(maxsize=4)
@@ -169,7 +164,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if cands and len(targets) >= 2 and len(named) >= 2 and max(
                 (c.p for c in cands if c.doc_id in named), default=0.0) >= self.params["threshold"]:
             return self._compare(question, q, chunks, cands, targets)
-        if not cands or not self.answerable(cands):
+        if not cands or not self.answerable(cands, q.types):
             reason = routed.text if routed is not None else (
                 NOT_KNOWN if cands[:1] and cands[0].f.get("unknown") else NOT_SUPPORTED)
             return decline(question, reason, self._nearest(cands))
@@ -195,7 +190,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         brought = {c.key for c in whole}
         return [c for c in chosen if c.key in brought or c.p >= self.params["threshold"]]
 
-    def answerable(self, cands: list[F.Candidate]) -> bool:
+    def answerable(self, cands: list[F.Candidate], types: tuple[str, ...] = ()) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no
         retrieved report names, nor when the best speaks of another period than asked; else the fitted decline
         model when there is one, else the best sentence's probability against the threshold."""
@@ -209,7 +204,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return False
         model = self.params.get("decline_weights")
         if model:
-            return F.probability(F.question_features(cands), model) >= self.params["decline_threshold"]
+            return F.probability(F.question_features(cands, types), model) >= self.params["decline_threshold"]
         return max(c.p for c in cands) >= self.params["threshold"]
 
     def _nearest(self, cands: list[F.Candidate]) -> list[tuple]:
@@ -399,7 +394,7 @@ def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:
     one the question does not already hold, and its evidence is exact enough to decline on; else None. A question
     whether something is known ("Does the department know how much ...?") is answered by a sentence saying it
     is not, which shows no amount."""
-    exact = [t for t in q.types if t in EVIDENCE and t not in _INCOMPLETE_TYPES]
+    exact = [t for t in q.types if t in EVIDENCE and t not in F.INCOMPLETE_TYPES]
     if not exact or ASKS_KNOWN.search(q.clean):
         return None
     # "by how much did leakage rise?" is answered by "96 Ml/d": an amount in any unit, a number that is not a year
