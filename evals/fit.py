@@ -226,7 +226,7 @@ def decline_cap(assistant, answerer: GroundedAnswerer, cases: list[Case], budget
         if case.id in declined[1.01] - ruled:  # the model decides this one: its probability, as the answerer has it
             inp = assistant.prepare(case.question, case.history_dicts)
             cands = answerer.candidates(inp["analysis"], inp["chunks"], inp["targets"])
-            scores.append(probability(question_features(cands, inp["analysis"].types),
+            scores.append(probability(question_features(cands, inp["analysis"]),
                                       answerer.params["decline_weights"]))
     allowed = int(budget * len(answerable)) - len(ruled)
     scores.sort()
@@ -251,7 +251,7 @@ def _decline_examples(per_case, params: dict) -> tuple[list[list[float]], list[i
         cands.sort(key=lambda c: -c.rank)
         if cands[0].f.get("period_other"):
             continue  # declined by rule whatever the model says (GroundedAnswerer.answerable): nothing to learn
-        qf = question_features(cands, analyse(case.question).types)
+        qf = question_features(cands, analyse(case.question, case.history_dicts))
         xs.append([qf[n] for n in QUESTION_FEATURES[1:]])
         ys.append(int(case.answerable))
     return xs, ys

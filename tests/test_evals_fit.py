@@ -142,6 +142,7 @@ def test_the_decline_model_learns_that_a_missing_person_or_reason_says_less_than
     import random
 
     from assistant.answer.features import FEATURES, Candidate, probability, question_features
+    from assistant.query.analysis import analyse
     from evals.dataset import Case
     from evals.fit import fit_decline
 
@@ -172,16 +173,23 @@ def test_the_decline_model_learns_that_a_missing_person_or_reason_says_less_than
     weights, _ = fit_decline(per_case, params, budget=0.05)
     assert weights["weak_type"] > 0, weights
 
-    def p(types: tuple[str, ...]) -> float:
+    def p(question: str) -> float:
         cands = []
         for r in rows(0.0):
             c = Candidate(None, 0, 0, 0, "", dict(zip(FEATURES[1:], r)))
             c.p = probability(c.f, params["weights"])
             cands.append(c)
-        return probability(question_features(cands, types), weights)
+        return probability(question_features(cands, analyse(question)), weights)
 
-    assert p(("person",)) > p(("amount",))
+    assert p("Who runs the ferry programme?") > p("How much did the ferry programme cost?")
     # only a question asking for nothing but a person or a reason: "who, and when?" wants a date it can check
     one = [Candidate(None, 0, 0, 0, "", dict(zip(FEATURES[1:], rows(0.0)[0])))]
-    assert [question_features(one, t)["weak_type"] for t in (("person",), ("reason",), ("person", "date"), ())] \
-        == [1.0, 1.0, 0.0, 0.0]
+    asked = ("Who runs the ferry programme?", "Why is the ferry late?", "Who ran it, and when did they start?",
+             "Ferry programme cost?")
+    assert [analyse(a).types for a in asked] == [("person",), ("reason",), ("date", "person"), ()], \
+        [analyse(a).types for a in asked]
+    assert [question_features(one, analyse(a))["weak_type"] for a in asked] == [1.0, 1.0, 0.0, 0.0]
+    # a terse question matches any sentence less well: its length is evidence too, up to ten content words
+    lengths = [question_features(one, analyse(a))["q_terms"] for a in
+               ("Ferry cost?", "What did the island ferry replacement programme cost the department by March 2024?")]
+    assert lengths == [0.2, 0.9], lengths

@@ -310,13 +310,16 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type", "q_terms")
 
 # The answer types (`assistant.text.patterns.EVIDENCE`) whose evidence is incomplete: a person is often named without
 # a title or a verb of saying, and a reason without a causal word (measured on the tuning set: answerable who- and
 # why-questions whose quoted sentences show no match are common). A question asking only for these says less by its
 # best sentence's missing the type (`weak_type`), and is never declined for it (`grounded._type_missing`).
 INCOMPLETE_TYPES = frozenset({"person", "reason"})
+# A question's length as decline evidence saturates: past this many content words, more say nothing new. By hand
+# (a scale for the fitted weight, not a cut-off: the weight is fitted on the tuning set with it).
+_TERMS_COUNTED = 10
 
 
 # Which way each piece of evidence may push "answerable" when the decline model is fitted: more of the question
@@ -328,13 +331,18 @@ INCOMPLETE_TYPES = frozenset({"person", "reason"})
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
                   "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1,
-                  "top_unknown": -1, "weak_type": 0}
+                  "top_unknown": -1, "weak_type": 0, "q_terms": 0}
 
 
-def question_features(cands: list[Candidate], types: tuple[str, ...] = ()) -> dict[str, float]:
+def question_features(cands: list[Candidate], q: Question | None = None) -> dict[str, float]:
     """Evidence that the question is answerable at all, from its best sentences (`cands` ranked best first,
-    each with `p`) and the answer types it asks for (`types`): what the decline model weighs."""
+    each with `p`) and from the question itself: what the decline model weighs. A question asking only for a person
+    or a reason (`weak_type`) says less by its best sentence's not showing one; a question of few words
+    (`q_terms`: its content words and those a follow-up carries from the last turn, counted up to
+    `_TERMS_COUNTED`) matches any sentence less well, answerable or not."""
     top = cands[0]
+    types = q.types if q is not None else ()
+    n_terms = len(q.terms) + len(q.context_terms) if q is not None else 0
     return {"best_p": max(c.p for c in cands), "top_p": top.p, "top_focus": top.f.get("focus", 0.0),
             "top_lex": top.f.get("lex", 0.0), "top_late": top.f.get("late", 0.0),
             "top_type": top.f.get("type_hit", 0.0), "absent": top.f.get("absent", 0.0),
@@ -342,7 +350,8 @@ def question_features(cands: list[Candidate], types: tuple[str, ...] = ()) -> di
             "top_chunk_sim": top.f.get("chunk_sim", 0.0),
             "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
             "top_measure_miss": top.f.get("measure_miss", 0.0), "top_unknown": top.f.get("unknown", 0.0),
-            "weak_type": float(bool(types) and all(t in INCOMPLETE_TYPES for t in types))}
+            "weak_type": float(bool(types) and all(t in INCOMPLETE_TYPES for t in types)),
+            "q_terms": min(n_terms, _TERMS_COUNTED) / _TERMS_COUNTED}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:

@@ -164,7 +164,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         if cands and len(targets) >= 2 and len(named) >= 2 and max(
                 (c.p for c in cands if c.doc_id in named), default=0.0) >= self.params["threshold"]:
             return self._compare(question, q, chunks, cands, targets)
-        if not cands or not self.answerable(cands, q.types):
+        if not cands or not self.answerable(cands, q):
             reason = routed.text if routed is not None else (
                 NOT_KNOWN if cands[:1] and cands[0].f.get("unknown") else NOT_SUPPORTED)
             return decline(question, reason, self._nearest(cands))
@@ -190,7 +190,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         brought = {c.key for c in whole}
         return [c for c in chosen if c.key in brought or c.p >= self.params["threshold"]]
 
-    def answerable(self, cands: list[F.Candidate], types: tuple[str, ...] = ()) -> bool:
+    def answerable(self, cands: list[F.Candidate], q: Question | None = None) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no
         retrieved report names, nor when the best speaks of another period than asked; else the fitted decline
         model when there is one, else the best sentence's probability against the threshold."""
@@ -204,7 +204,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return False
         model = self.params.get("decline_weights")
         if model:
-            return F.probability(F.question_features(cands, types), model) >= self.params["decline_threshold"]
+            return F.probability(F.question_features(cands, q), model) >= self.params["decline_threshold"]
         return max(c.p for c in cands) >= self.params["threshold"]
 
     def _nearest(self, cands: list[F.Candidate]) -> list[tuple]:
