@@ -639,7 +639,8 @@ def test_a_name_shown_only_by_an_unlikely_runner_up_is_no_answer(tmp_path, embed
     """"Which trust had the backlog?" is best matched by a sentence about the backlog that names no trust. A
     runner-up the fitted model finds unlikely to answer, quoted for the words it adds, names a standard by the way:
     that is no name of a trust, so the question is declined, saying what is missing. Every runner-up is let in
-    (`second_ratio` 0) so that the unlikely one is quoted at all."""
+    (`second_ratio` 0) so that the unlikely one is quoted at all, and every question past the decline model
+    (threshold 0), which may decline it first, so that the check of the answer's kind is what is tested."""
     assistant = _assistant_over(tmp_path, "records.txt",
         "Electronic records in hospitals\n\nSummary\n\n"
         "By August 2022, 176 of the 213 trusts had an electronic record in place, up from 161 in January 2022.\n\n"
@@ -652,19 +653,23 @@ def test_a_name_shown_only_by_an_unlikely_runner_up_is_no_answer(tmp_path, embed
         "funding must now meet the Data Security and Protection Toolkit standard before go-live, whatever backlog "
         "it has.\n")
     monkeypatch.setitem(assistant.grounded.params, "second_ratio", 0.0)
+    monkeypatch.setitem(assistant.grounded.params, "decline_threshold", 0.0)
     answer = assistant.ask("Which trust had the three-week backlog in outpatient letters after its go-live?")
     assert answer.declined and "give no name" in answer.text, answer.text
     assert any("three-week backlog" in n.quote for n in answer.nearest)
 
 
-def test_a_percentage_the_question_quotes_does_not_stand_in_for_the_names_it_asks(tmp_path, embedder):
+def test_a_percentage_the_question_quotes_does_not_stand_in_for_the_names_it_asks(tmp_path, embedder, monkeypatch):
     """"Which three suppliers account for 71% ...?" asks for names. The 12% of another quoted sentence is no
-    answer to it: a per cent after a number is given by the question, not asked, so the question is declined."""
+    answer to it: a per cent after a number is given by the question, not asked, so the question is declined.
+    Every question is let past the decline model (threshold 0), which may decline it first, so that the check of
+    the answer's kind is what is tested."""
     assistant = _assistant_over(tmp_path, "records.txt",
         "Electronic records in hospitals\n\n"
         "The main obstacles are: supplier capacity, since three suppliers account for 71% of acute trust "
         "deployments and their teams are fully booked; and staffing, since around 12% of digital posts in trusts "
         "are vacant.\n")
+    monkeypatch.setitem(assistant.grounded.params, "decline_threshold", 0.0)
     answer = assistant.ask("Which three suppliers account for 71% of acute trust deployments?")
     assert answer.declined and "give no name" in answer.text, answer.text
 
