@@ -189,6 +189,7 @@ def test_the_decline_model_learns_that_a_missing_person_or_reason_says_less_than
     assert [analyse(a).types for a in asked] == [("person",), ("reason",), ("date", "person"), ()], \
         [analyse(a).types for a in asked]
     assert [question_features(one, analyse(a))["weak_type"] for a in asked] == [1.0, 1.0, 0.0, 0.0]
+    assert [question_features(one, analyse(a))["two_types"] for a in asked] == [0.0, 0.0, 1.0, 0.0]
     # a terse question matches any sentence less well: its length is evidence too, up to ten content words
     lengths = [question_features(one, analyse(a))["q_terms"] for a in
                ("Ferry cost?", "What did the island ferry replacement programme cost the department by March 2024?")]

@@ -310,7 +310,7 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type", "q_terms")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type", "q_terms", "two_types")
 
 # The answer types (`assistant.text.patterns.EVIDENCE`) whose evidence is incomplete: a person is often named without
 # a title or a verb of saying, and a reason without a causal word (measured on the tuning set: answerable who- and
@@ -331,7 +331,7 @@ _TERMS_COUNTED = 10
 # must not look answerable because its words are absent).
 QUESTION_SIGNS = {"best_p": 1, "top_p": 1, "top_focus": 1, "top_lex": 1, "top_late": 1, "top_type": 1,
                   "absent": -1, "has_type": 0, "top_chunk_sim": 1, "any_measure_hit": 1, "top_measure_miss": -1,
-                  "top_unknown": -1, "weak_type": 0, "q_terms": 0}
+                  "top_unknown": -1, "weak_type": 0, "q_terms": 0, "two_types": 0}
 
 
 def question_features(cands: list[Candidate], q: Question | None = None) -> dict[str, float]:
@@ -339,7 +339,8 @@ def question_features(cands: list[Candidate], q: Question | None = None) -> dict
     each with `p`) and from the question itself: what the decline model weighs. A question asking only for a person
     or a reason (`weak_type`) says less by its best sentence's not showing one; a question of few words
     (`q_terms`: its content words and those a follow-up carries from the last turn, counted up to
-    `_TERMS_COUNTED`) matches any sentence less well, answerable or not."""
+    `_TERMS_COUNTED`) matches any sentence less well, answerable or not; a question asking for two kinds of
+    answer (`two_types`: "who ran it, and since when?") has one sentence show one of them at most."""
     top = cands[0]
     types = q.types if q is not None else ()
     n_terms = len(q.terms) + len(q.context_terms) if q is not None else 0
@@ -351,7 +352,8 @@ def question_features(cands: list[Candidate], q: Question | None = None) -> dict
             "any_measure_hit": max(c.f.get("measure_hit", 0.0) for c in cands),
             "top_measure_miss": top.f.get("measure_miss", 0.0), "top_unknown": top.f.get("unknown", 0.0),
             "weak_type": float(bool(types) and all(t in INCOMPLETE_TYPES for t in types)),
-            "q_terms": min(n_terms, _TERMS_COUNTED) / _TERMS_COUNTED}
+            "q_terms": min(n_terms, _TERMS_COUNTED) / _TERMS_COUNTED,
+            "two_types": float(len(types) >= 2)}
 
 
 def linear(f: dict[str, float], weights: dict[str, float]) -> float:
