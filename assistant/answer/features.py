@@ -310,7 +310,8 @@ def interactions(c: Candidate) -> None:
 
 
 QUESTION_FEATURES = ("bias", "best_p", "top_p", "top_focus", "top_lex", "top_late", "top_type", "absent",
-                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type", "q_terms", "two_types")
+                     "has_type", "top_chunk_sim", "any_measure_hit", "top_measure_miss", "top_unknown", "weak_type",
+                     "q_terms", "two_types")
 
 # The answer types (`assistant.text.patterns.EVIDENCE`) whose evidence is incomplete: a person is often named without
 # a title or a verb of saying, and a reason without a causal word (measured on the tuning set: answerable who- and

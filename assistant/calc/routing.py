@@ -304,7 +304,7 @@ def _part(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, units: 
     try:
         return _pick(ask, cands, part_text, units, context=ask.text)
     except Refusal:
-        times = [" ".join(t.split()).lower() for t in _TIME.findall(timed)]
+        times = [" ".join(t.group().split()).lower() for t in _TIME.finditer(timed)]
         dated = [c for c in cands if times and c.end is None and c.figure.unit in units
                  and all(t in " ".join(c.figure.sentence.split()).lower() for t in times)]
         if len({c.quantity for c in dated}) == 1:
