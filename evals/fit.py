@@ -325,22 +325,17 @@ def main(argv: list[str] | None = None) -> int:
         fitted = decline_threshold_for(per_case, params, params["decline_weights"], args.budget)
         cap, ruled, answerable = decline_cap(assistant, answerer, tuning, args.budget)
         params["decline_threshold"] = min(fitted, cap)
-        raw = json.loads(PARAMS_FILE.read_text(encoding="utf-8"))
-        raw["decline_threshold"] = round(params["decline_threshold"], 4)
-        Path(args.out).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+        raw = _rewrite(args.out, decline_threshold=round(params["decline_threshold"], 4))
         print(f"wrote {args.out}: decline_threshold {raw['decline_threshold']} (fitted {fitted:.4f}, capped at "
               f"{cap:.4f}: {ruled} of {answerable} answerable tuning questions declined by rule)")
         return _report(assistant, args)
-    if args.decline_only:
+    if args.decline_only:  # `params` is the answerer's: the cap is worked out with the new decline weights
         params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
-        answerer.params.update(params)
         cap, _, _ = decline_cap(assistant, answerer, tuning, args.budget)
         params["decline_threshold"] = min(params["decline_threshold"], cap)
-        raw = json.loads(PARAMS_FILE.read_text(encoding="utf-8"))
-        raw["question_features"] = list(QUESTION_FEATURES)
-        raw["decline_weights"] = [round(params["decline_weights"][f], 4) for f in QUESTION_FEATURES]
-        raw["decline_threshold"] = round(params["decline_threshold"], 4)
-        Path(args.out).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+        raw = _rewrite(args.out, question_features=list(QUESTION_FEATURES),
+                       decline_weights=[round(params["decline_weights"][f], 4) for f in QUESTION_FEATURES],
+                       decline_threshold=round(params["decline_threshold"], 4))
         print(f"wrote {args.out}: decline weights and threshold {raw['decline_threshold']}")
         return _report(assistant, args)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
@@ -374,6 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: threshold {out['threshold']}, second_ratio {best_ratio}")
     return _report(assistant, args)
+
+
+def _rewrite(out: str, **fields) -> dict:
+    """The shipped params.json with `fields` replaced, written to `out`; every other fitted value kept."""
+    raw = json.loads(PARAMS_FILE.read_text(encoding="utf-8"))
+    raw.update(fields)
+    Path(out).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+    return raw
 
 
 def _report(assistant, args) -> int:
