@@ -307,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=float, default=0.05, help="share of answerable tuning questions that may be declined")
     p.add_argument("--out", default=str(PARAMS_FILE))
     p.add_argument("--signs", choices=("", "ranking", "both"), default="ranking")
+    p.add_argument("--rank-l2", type=float, default=None,
+                   help="the ranking model's L2 penalty, instead of choosing it by cross-validation")
     p.add_argument("--decline-threshold-only", action="store_true",
                    help="refit only the decline threshold to the budget, keeping every fitted weight")
     p.add_argument("--decline-only", action="store_true",
@@ -342,9 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None
     weights = fit(rows, labels, signs if args.signs == "both" else None)
     params["weights"] = dict(zip(FEATURES, weights))
-    l2, cv = choose_l2(labelled, signs=signs)
-    print("  ranking L2 by document-held-out cross-validation: "
-          + ", ".join(f"{k}: {v:.3f}" for k, v in cv.items()) + f" -> {l2}", file=sys.stderr)
+    if args.rank_l2 is None:
+        l2, cv = choose_l2(labelled, signs=signs)
+        print("  ranking L2 by document-held-out cross-validation: "
+              + ", ".join(f"{k}: {v:.3f}" for k, v in cv.items()) + f" -> {l2}", file=sys.stderr)
+    else:
+        l2 = args.rank_l2
     params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled, l2, signs)))
     params["rank_l2"] = l2
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
