@@ -53,11 +53,6 @@ class Settings:
     # Added when the figure has the status the phrase asks about (by hand, as much as a word in its measure):
     # "still being implemented" names the five, not the two.
     operand_status_bonus: int = 3
-    # A ratio or percentage change whose operands differ more than this many times over compares two different
-    # things (a scheme's £64 million savings against a £10,000 grant gives "639,900%"): the calculation is refused
-    # and the sentences answer instead. By hand, two orders of magnitude: the largest ratio of operands among the
-    # tuning sets' right answers is 6.3 (`evals/sets/tuning`), so this leaves a wide margin for real growth.
-    calc_max_fold: float = 100.0
     # Which reports a question names (assistant/query/reports.py). Set by hand, not fitted.
     report_search_hits: int = 12  # passages searched to rank the reports a year or a body may name (twice top_k)
     report_candidates: int = 3  # reports of one year (or one body) considered, best first, when choosing among several

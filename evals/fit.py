@@ -311,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="the ranking model's L2 penalty, instead of choosing it by cross-validation")
     p.add_argument("--decline-threshold-only", action="store_true",
                    help="refit only the decline threshold to the budget, keeping every fitted weight")
+    p.add_argument("--ranking-only", action="store_true",
+                   help="refit only the ranking model (which sentence answers), keeping the sentence probability "
+                        "model and the decline model")
     p.add_argument("--decline-only", action="store_true",
                    help="refit only the decline model (its weights and threshold), keeping the sentence models")
     args = p.parse_args(argv)
@@ -342,16 +345,17 @@ def main(argv: list[str] | None = None) -> int:
         return _report(assistant, args)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
     signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None
+    if args.ranking_only:  # a feature the shipped sentence model does not know keeps weight 0 there
+        params["rank_weights"], params["rank_l2"] = _ranking(labelled, signs, args.rank_l2)
+        raw = _rewrite(args.out, features=list(FEATURES),
+                       weights=[round(params["weights"].get(f, 0.0), 4) for f in FEATURES],
+                       rank_weights=[round(params["rank_weights"][f], 4) for f in FEATURES],
+                       rank_l2=params["rank_l2"])
+        print(f"wrote {args.out}: ranking weights (L2 {raw['rank_l2']})")
+        return _report(assistant, args)
     weights = fit(rows, labels, signs if args.signs == "both" else None)
     params["weights"] = dict(zip(FEATURES, weights))
-    if args.rank_l2 is None:
-        l2, cv = choose_l2(labelled, signs=signs)
-        print("  ranking L2 by document-held-out cross-validation: "
-              + ", ".join(f"{k}: {v:.3f}" for k, v in cv.items()) + f" -> {l2}", file=sys.stderr)
-    else:
-        l2 = args.rank_l2
-    params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled, l2, signs)))
-    params["rank_l2"] = l2
+    params["rank_weights"], params["rank_l2"] = _ranking(labelled, signs, args.rank_l2)
     params["threshold"] = threshold_for(per_case, params["weights"], args.budget)
     params["decline_weights"], params["decline_threshold"] = fit_decline(per_case, params, args.budget)
     cap, _, _ = decline_cap(assistant, answerer, tuning, args.budget)  # the budget is for every decline
@@ -374,6 +378,16 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: threshold {out['threshold']}, second_ratio {best_ratio}")
     return _report(assistant, args)
+
+
+def _ranking(labelled, signs, l2: float | None) -> tuple[dict[str, float], float]:
+    """The ranking model's weights by feature, and its L2 penalty: `l2`, or when None the one document-held-out
+    cross-validation on the tuning set chooses."""
+    if l2 is None:
+        l2, cv = choose_l2(labelled, signs=signs)
+        print("  ranking L2 by document-held-out cross-validation: "
+              + ", ".join(f"{k}: {v:.3f}" for k, v in cv.items()) + f" -> {l2}", file=sys.stderr)
+    return dict(zip(FEATURES, fit_ranking(labelled, l2, signs))), l2
 
 
 def _rewrite(out: str, **fields) -> dict:

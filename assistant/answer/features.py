@@ -28,7 +28,7 @@ from assistant.types import ScoredChunk
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
             "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other", "list_lead",
-            "unknown", "quantified")
+            "unknown")
 # Which way each feature may move a sentence's score when the sentence models are fitted, fixed by what it means
 # (1: more of it makes a sentence likelier to answer, -1: less likely, 0: left to the data): more of the question's
 # words or meaning, the kind of answer asked for, a better-ranked passage, the report the question names push up;
@@ -41,7 +41,7 @@ FEATURE_SIGNS = {"dense": 1, "dense_gap": 1, "dense_top": 1, "late": 1, "late_ga
                  "measure_hit": 1, "measure_miss": -1, "type_hit": 1, "type_miss": -1, "target_in": 1,
                  "target_out": -1, "short": 0, "length": 0, "type_x_dense": 1, "rare_x_dense": 1, "soft_lex": 1,
                  "soft_focus": 1, "soft_min": 1, "period_other": -1, "list_lead": 1,
-                 "unknown": -1, "quantified": 1}
+                 "unknown": -1}
 # The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
 _DEFAULTS = Settings()
 
@@ -130,7 +130,6 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["missing_top"] = float(top is not None and top not in have and top not in context)
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
         c.held, c.focus = frozenset(s for s in wanted if s in have), frozenset(focus)
-    quantified(cands, q, (settings or _DEFAULTS).feature_measure_window_chars)
     best = max((c.f["lex"] for c in cands), default=0.0)
     missing = float(bool(absent_names(q.clean, seen, initials))) if scope else 0.0
     for c in cands:
@@ -210,31 +209,6 @@ def measures(sentence: str, wanted: set[str], window: int = Settings.feature_mea
     if not hits:
         return None
     return any(wanted & stems(sentence[max(0, m.start() - window):m.end() + window]) for m in hits)
-
-
-# The answer types a figure can give: a question asking for none of the others may want a figure it does not ask
-# for in so many words ("What savings did it expect?", "Compare the savings expected in 2014 with the 2022 target").
-_FIGURE_TYPES = frozenset({"amount", "count", "percent"})
-
-
-def quantified(cands: list[Candidate], q: Question, window: int) -> None:
-    """`quantified`: how far the sentence gives a figure for one of the question's focus words, by how often the
-    reports retrieved give that word a figure. A question need not say "how much" to want one: "What savings did
-    the Cabinet Office expect?" is answered by "the savings would be between £400 million and £600 million",
-    and whether "savings" is a thing these reports count is read from the passages themselves, not from a list.
-    Each focus word's share: of the retrieved sentences holding it, those with a figure within `window`
-    characters of it. The sentence's value: the largest share among the focus words it gives a figure for."""
-    if any(t not in _FIGURE_TYPES for t in q.types) or not cands:
-        for c in cands:
-            c.f["quantified"] = 0.0
-        return
-    held = {c.key: {s: bool(measures(c.text, {s}, window)) for s in c.focus & c.held} for c in cands}
-    share = {}
-    for s in frozenset().union(*held.values()):
-        near = [h[s] for h in held.values() if s in h]
-        share[s] = sum(near) / len(near)
-    for c in cands:
-        c.f["quantified"] = max((share[s] for s, near in held[c.key].items() if near), default=0.0)
 
 
 def other_period(sentence: str, asked: set[str], context: set[str]) -> bool:

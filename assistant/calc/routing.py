@@ -108,35 +108,7 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
     if routed is None:
         return None
     result, evidence, summary = routed
-    apart = _fold(result) if op in _LIKE_WITH_LIKE else None
-    if apart is not None and apart > (settings or Settings()).calc_max_fold:
-        a, b = result.operands[:2]
-        fold = f"{apart:,.0f}" if apart >= 10 else f"{apart:.1f}"
-        msg = (f"{a.value} and {b.value} differ about {fold}-fold, so they are unlikely to measure the same thing, "
-               f"and I cannot work out the {op.replace('_', ' ')}.")
-        return RoutedCalculation(None, tuple(evidence), msg, msg, op)
     return RoutedCalculation(result, tuple(evidence), summary, None, op)
-
-
-# A change in per cent compares two figures of one measure; a ratio asked of two named things may be large, and a
-# share tiny.
-_LIKE_WITH_LIKE = frozenset({"percent_change"})
-
-
-def _fold(result: CalculationResult) -> float | None:
-    """How many times the larger operand is the smaller (ranges by their middle), or None when either is not
-    a positive amount."""
-    mids = []
-    for operand in result.operands[:2]:
-        try:
-            q = calc.parse_quantity(operand.value)
-        except CalculationError:
-            return None
-        mid = q.value if q.value is not None else (q.low + q.high) / 2
-        if mid is None or mid <= 0:
-            return None
-        mids.append(mid)
-    return float(max(mids) / min(mids)) if len(mids) == 2 else None
 
 
 _Routed = tuple[CalculationResult, list[Evidence], str] | None  # calculation, evidence, summary; None: not one
