@@ -933,3 +933,27 @@ def test_two_figures_of_a_sentence_the_question_fits_less_well_are_no_change():
     r = route_calculation("How much more did running the council's ferries cost in fuel than before prices rose?",
                           _one_passage("gen-ferry", passage), similar=_MEANING[0])
     assert r is None or r.calculation is None or "£1.3 million" != r.calculation.result
+
+
+@pytest.mark.parametrize("question, result, count", [
+    # "per home" asks for an amount shared among homes, though no word says "average"
+    ("Household grant scheme: what was the spend per home upgraded by the end of March 2019?", "£2,791.67",
+     "96,000"),
+    # the count is of what follows "per", not of the other things the sentence counts ("22 schemes")
+    ("How much will the new schemes cost per mile?", "£15.52 million", "290"),
+])
+def test_an_amount_per_thing_is_shared_among_the_count_of_that_thing(question, result, count):
+    text = ("By the end of March 2019, 96,000 homes had received upgrades, and the department had spent £268 million. "
+            "The new strategy provides for 22 further schemes adding around 290 miles, at an estimated cost of "
+            "£4.5 billion.")
+    r = route_calculation(question, _one_passage("gen-per", text), similar=_MEANING[0])
+    assert (r.operation, r.error) == ("average", None), r.summary
+    assert r.calculation.result.endswith(result) and r.calculation.operands[1].value == count, r.calculation
+
+
+def test_per_before_a_unit_of_time_or_cent_asks_for_no_average():
+    """"£400 million per annum" is a rate a report states, and "per cent" a percentage: English grammar, no list."""
+    from assistant.calc.wording import _operation
+
+    assert _operation("What savings per annum did the strategy expect?") is None
+    assert _operation("What is the cost per mile of the schemes?") == "average"

@@ -16,7 +16,7 @@ from assistant.calc.operands import (Candidate, FigureLookup, Refusal, _by_meani
                                      names_no_end_noun, pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES,
-                                    _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PLAIN_HOW_LONG, _Ask, _names_nothing,
+                                    _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask, _names_nothing,
                                     _only_time, _operation, _sides, _units, _untimed)
 from assistant.text.patterns import DURATION, MONTHS, YEAR
 from assistant.text.terms import stems
@@ -413,7 +413,8 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     """A total shared among a count: the count is the one in the total's sentence, else the question's own."""
     units = ("count",) if _UNIT_CUES[0][1].search(ask.text) else ("GBP",)  # "average number of", else money
     asked = [f for f in extract_figures(ask.text) if f.unit == "count" and f.value > 0]  # "each of the three bids"
-    asked_about = set().union(*concepts(ask.subject))
+    per = PER.search(ask.text)  # "the spend per home": the count is of homes, whatever else the question names
+    asked_about = set().union(*concepts(per.group(1) if per else ask.subject))
 
     def counted(c: Candidate) -> list[Candidate]:
         """The counts of what the question is about in the total's own sentence ("allocated to 84 trusts")."""

@@ -24,6 +24,12 @@ _NUMBER_WORD = r"(?:\d+|" + "|".join(WORD_VALUES) + ")"
 PLAIN_HOW_LONG = re.compile(r"^(?!.*\b(?:from|between|since|after|before|later|delay(?:ed)?)\b).*\bhow long\b", re.I)
 
 
+# "per home": the thing an amount is shared among. English grammar: "per" before a unit of time is a rate a report
+# states ("£400 million per annum"), "per cent" a percentage, "per head" a person.
+_PER = r"\bper (?!(?:cent|annum|year|month|week|day|head)\b)([a-z]+)"
+PER = re.compile(_PER, re.I)
+
+
 _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
                       r"|how long (?:was|is) the delay|how many months\b|how late\b|how much time\b"
@@ -52,6 +58,9 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                    # "how many hectares below target", "how much over budget": a quantity word, its noun, a side
                    r"|how (?:much|many)(?: [a-z]+){0,2} (?:below|above|under|over|behind|ahead of)\b"),
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
+    # "what was the spend per home upgraded?": an amount for each of a counted thing, when no other wording asks
+    # for anything else
+    ("average", rf"\b(?:how much|what)\b.*{_PER}"),
 ))
 
 
