@@ -957,3 +957,13 @@ def test_per_before_a_unit_of_time_or_cent_asks_for_no_average():
 
     assert _operation("What savings per annum did the strategy expect?") is None
     assert _operation("What is the cost per mile of the schemes?") == "average"
+
+
+def test_how_long_after_a_fronted_from_is_the_span_between_two_dates():
+    """"From its launch, how long …?" names the start before "how long", as "how long … from …" names it after."""
+    text = ("Launched in September 2016, the reform programme brings together 50 projects. The department originally "
+            "planned to complete the programme by March 2021.")
+    r = route_calculation("From its launch, how long was the reform programme originally meant to take?",
+                          _one_passage("gen-span", text), similar=_MEANING[0])
+    assert (r.operation, r.error) == ("years_between", None), r.summary
+    assert r.summary == "March 2021 is 4 years and 6 months after September 2016."

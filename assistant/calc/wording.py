@@ -34,6 +34,7 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("years_between", r"how many years|pushed back|put back|delayed by|slipp?ed|how (?:long|much) (?:later|delayed)"
                       r"|how long (?:was|is) the delay|how many months\b|how late\b|how much time\b"
                       r"|how long\b(?=.*\b(?:from|between|since)\b)|how long (?:after|before)\b"
+                      r"|^(?=.*\b(?:from|since)\b).*\bhow long\b"  # "From its launch, how long was it to take?"
                       rf"|{PLAIN_HOW_LONG.pattern}"),
     ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
                        r"|in percentage terms"
