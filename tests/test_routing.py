@@ -967,3 +967,17 @@ def test_how_long_after_a_fronted_from_is_the_span_between_two_dates():
                           _one_passage("gen-span", text), similar=_MEANING[0])
     assert (r.operation, r.error) == ("years_between", None), r.summary
     assert r.summary == "March 2021 is 4 years and 6 months after September 2016."
+
+
+def test_a_financial_year_in_shorthand_dates_the_figures_as_the_reports_write_it():
+    """"in 22/23" is 2022-23 (two years in a row); "12/05" and "1/2" are left alone."""
+    from assistant.query.analysis import analyse
+
+    text = ("New woodland created: 2021-22: 3,120 hectares (target 5,000). 2022-23: 4,260 hectares (target 6,000). "
+            "2023-24: 5,080 hectares (target 7,000).")
+    q = analyse("forest programme in 22/23 - how far below target were they, in hectares?")
+    assert "in 2022-23" in q.clean
+    r = route_calculation(q.clean, _one_passage("gen-forest-fy", text), similar=_MEANING[0])
+    assert r.summary == "The difference between the hectares (6,000) and the hectares (4,260) is 1,740."
+    assert analyse("What happened on 12/05, and to 1/2 of the sites?").clean == \
+        "What happened on 12/05, and to 1/2 of the sites?"

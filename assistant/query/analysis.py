@@ -132,11 +132,25 @@ def is_follow_up(text: str, history: list[dict] | None) -> bool:
     return bool(_FOLLOW_UP.search(text)) or len(content_terms(text)) <= 3
 
 
+# A financial year in a user's shorthand: "23/24" is 2023-24, as the reports write it (two years in a row, so
+# not a date or a fraction). Questions only: a document's text is quoted verbatim and never rewritten.
+_SHORT_FY = re.compile(r"(?<![\d/])(\d{2})/(\d{2})(?![\d/])")
+
+
+def _financial_years(text: str) -> str:
+    """The question with each "23/24" written as the reports write it, "2023-24"."""
+    def full(m: re.Match) -> str:
+        a, b = int(m.group(1)), int(m.group(2))
+        return f"{1900 + a if a >= 90 else 2000 + a}-{m.group(2)}" if b == (a + 1) % 100 else m.group()
+    return _SHORT_FY.sub(full, text)
+
+
 def analyse(text: str, history: list[dict] | None = None) -> Question:
     """Everything the answerer needs to know about a question, read once."""
     # Normalised first, as documents are at ingestion, so the two meet in one form (full-width, look-alike
     # and invisible characters are undone before markup or instructions are looked for).
     clean, had = strip_instructions(_MARKUP.sub(" ", normalise(text)))
+    clean = _financial_years(clean)
     terms = tuple(content_terms(clean))
     context: tuple[str, ...] = ()
     if clean and is_follow_up(clean, history):
