@@ -26,8 +26,7 @@ PLAIN_HOW_LONG = re.compile(r"^(?!.*\b(?:from|between|since|after|before|later|d
 
 # "per home": the thing an amount is shared among. English grammar: "per" before a unit of time is a rate a report
 # states ("£400 million per annum"), "per cent" a percentage, "per head" a person.
-_PER = r"\bper (?!(?:cent|annum|year|month|week|day|head)\b)([a-z]+)"
-PER = re.compile(_PER, re.I)
+PER = re.compile(r"\bper (?!(?:cent|annum|year|month|week|day|head)\b)([a-z]+)", re.I)
 
 
 _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
@@ -61,7 +60,7 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("total", r"\bin total\b|\btotal\b|\bcombined\b|\baltogether\b|\badd(?:ed)? up\b|\bsum of\b"),
     # "what was the spend per home upgraded?": an amount for each of a counted thing, when no other wording asks
     # for anything else
-    ("average", rf"\b(?:how much|what)\b.*{_PER}"),
+    ("average", rf"\b(?:how much|what)\b.*{PER.pattern}"),
 ))
 
 
