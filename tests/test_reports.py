@@ -140,3 +140,30 @@ def test_one_year_names_one_report_though_two_reports_have_that_year(library_ass
     assert targets == ["nao-2022-government-shared-services"]
     answer = library_assistant.ask("Why did HM Treasury reject the Spending Review bids from the clusters in 2021?")
     assert "no passage on this was found" not in answer.text, answer.text
+
+
+def test_a_strategy_is_named_by_its_initials_or_by_its_words_cut_short():
+    """Users write "NGSS" or "next gen" for the Next Generation Shared Services strategy: the initials of a
+    strategy's name (less its year) and its distinctive words cut to three letters or more name it, as the words
+    in full do. Two letters, or one word of two, name nothing."""
+    from assistant.query.reports import _says_name
+
+    name, phrase = "Next Generation Shared Services 2012", "next generation"
+    for question in ("ngss savings estimate per yr", "What did NGSS cost?", "roughly what was next gen shared "
+                     "services expected to cost?", "the Next-Generation strategy", "next generation"):
+        assert _says_name(name, phrase, question), question
+    for question in ("what comes next in the generation of savings?", "ne ge savings", "the next strategy",
+                     "NGS savings", "generation next"):
+        assert not _says_name(name, phrase, question), question
+    assert not _says_name("cluster model 2021", "cluster model", "what did the CM say?")  # two letters: too few
+
+
+def test_a_strategy_named_by_its_initials_is_answered_from_its_report(library_assistant):
+    """"ngss savings estimate per yr": the report on the strategy is the target, and a sentence naming the strategy
+    in full matches "NGSS" (the manifest's strategy name gives the initials, as a definition in the text would)."""
+    question = "ngss savings estimate per yr"
+    assert _compared(library_assistant, question) == ["nao-2014-next-generation-shared-services"]
+    answer = library_assistant.ask(question)
+    assert not answer.declined, answer.text
+    assert "between £400 million and £600 million per annum" in answer.text, answer.text
+    assert {c.doc_id for c in answer.citations} == {"nao-2014-next-generation-shared-services"}

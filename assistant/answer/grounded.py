@@ -21,7 +21,7 @@ from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question
-from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, period_met, periods, shows
+from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, YEAR, name_initials, period_met, periods, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import initialisms, stems
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
@@ -77,8 +77,15 @@ class _DocStems:
                 hit = self.data.get(d)
             if hit is None or hit[0] != ids:
                 texts = self.catalog.chunk_texts(d)
-                links = tuple(bridges(definitions("\n\n".join(t for _, t in texts))))
                 meta = self.catalog.document(d) or {}
+                defined = definitions("\n\n".join(t for _, t in texts))
+                # A strategy the manifest names ("Next Generation Shared Services 2012") is abbreviated by its
+                # initials ("NGSS") as a name the text defines is: what users write for it.
+                for name in meta.get("strategy") or []:
+                    short = name_initials(str(name))
+                    if len(short) >= 3:
+                        defined.setdefault(short.upper(), YEAR.sub(" ", str(name)).strip())
+                links = tuple(bridges(defined))
                 about = " ".join(str(x) for x in [meta.get("title"), meta.get("publisher"),
                                                   *(meta.get("strategy") or [])]
                                  if x)  # what the report is called and who published it: a report is named by both

@@ -12,7 +12,7 @@ from dataclasses import replace
 from assistant.config import Settings
 from assistant.query.retrieval import Filters
 from assistant.text.data import canonical, publishers
-from assistant.text.patterns import YEAR, Y
+from assistant.text.patterns import YEAR, Y, name_initials
 from assistant.text.terms import tokens
 
 
@@ -115,7 +115,6 @@ class ReportResolver:
         # A year names a report (see _by_year) unless it is part of a financial year ("2024-25"); strategy
         # years and names ("2018 strategy", "cluster model") always do.
         years = set(_YEAR_ALONE.findall(text))
-        low = text.lower()
         called = _report_years(text)
         picked = self.by_year(years, query or text, f, years) if years else {}
         out = list(dict.fromkeys(picked.values()))
@@ -125,8 +124,7 @@ class ReportResolver:
             hit = False
             for name in d.get("strategy") or []:
                 hit |= any(y in years for y in YEAR.findall(name))
-                phrase = distinct.get(name)
-                hit |= bool(phrase) and phrase in low
+                hit |= _says_name(name, distinct.get(name), text)
             if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
         # A year or a strategy's year places a question in time as often as it names a report ("the courts
@@ -144,7 +142,7 @@ class ReportResolver:
             hits = self.searcher.search(query or text, self.settings.report_search_hits, f)
             ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
             out = [d for d in out if d in explicit or d in ranked]
-            named = [d for d in docs if any(distinct.get(n) and distinct[n] in low for n in d.get("strategy") or [])]
+            named = [d for d in docs if any(_says_name(n, distinct.get(n), text) for n in d.get("strategy") or [])]
             if len(years) == 1 and len(out) > 1 and not explicit and not named:
                 # One year names one report: "rejected the bids in 2021" is not a comparison of the 2021 report
                 # on student loans with the report on the 2021 strategy. Its passages say which is meant.
@@ -250,6 +248,21 @@ def _distinctive_names(docs: list[dict]) -> dict[str, str]:
         if len(own) >= 2:
             out[name] = " ".join(own)
     return out
+
+
+def _says_name(name: str, phrase: str | None, text: str) -> bool:
+    """Whether the question names the strategy `name` (`phrase`: its distinctive words, `_distinctive_names`) as
+    users write names: in full ("next generation"), each word cut short to at least three letters ("next gen"),
+    or by the initials of the whole name less its year, when they make three letters or more ("NGSS" for "Next
+    Generation Shared Services 2012"). English abbreviation, read off the library's own names."""
+    words = tokens(text)
+    if phrase:
+        own = phrase.split()
+        for i in range(len(words) - len(own) + 1):
+            if all(w == o or (len(w) >= 3 and o.startswith(w)) for w, o in zip(words[i:], own)):
+                return True
+    initials = name_initials(name)
+    return len(initials) >= 3 and initials in words
 
 
 def _report_years(text: str) -> set[str]:

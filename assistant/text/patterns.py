@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text.terms import stop_words
+from assistant.text.terms import stop_words, tokens
 
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 Y = r"(?:19|20)\d{2}"  # a year's digits: every year pattern here and elsewhere is built from this one
@@ -153,3 +153,9 @@ def period_met(asked: str, named: set[str]) -> bool:
     if "-" in asked:
         return False
     return any("-" in p and (p[:4] == asked or str(int(p[:4]) + 1) == asked) for p in named)
+
+
+def name_initials(name: str) -> str:
+    """The initials of a name's words, its years left out ("Next Generation Shared Services 2012" -> "ngss"):
+    what users abbreviate a strategy's name to."""
+    return "".join(w[0] for w in tokens(YEAR.sub(" ", name), fold=False) if w[:1].isalpha())
