@@ -167,3 +167,16 @@ def test_a_strategy_named_by_its_initials_is_answered_from_its_report(library_as
     assert not answer.declined, answer.text
     assert "between £400 million and £600 million per annum" in answer.text, answer.text
     assert {c.doc_id for c in answer.citations} == {"nao-2014-next-generation-shared-services"}
+
+
+def test_a_strategy_named_by_name_is_a_target_whichever_passages_the_other_words_find(library_assistant):
+    """A year may only place a question in time, so a report it points to must also be where the question's
+    passages come from; a strategy's name names its report outright. Here the question's words find the cluster
+    model's report alone, and "NGSS" still brings in the report on Next Generation Shared Services."""
+    question = "How did the savings expected from NGSS compare with those the cluster model aims for?"
+    assert sorted(_compared(library_assistant, question)) == ["nao-2014-next-generation-shared-services",
+                                                              "nao-2022-government-shared-services"]
+    answer = library_assistant.ask(question)
+    assert not answer.declined, answer.text
+    assert {c.doc_id for c in answer.citations} == {"nao-2014-next-generation-shared-services",
+                                                    "nao-2022-government-shared-services"}

@@ -120,18 +120,17 @@ class ReportResolver:
         out = list(dict.fromkeys(picked.values()))
         docs = self.catalog.documents()
         distinct = _distinctive_names(docs)
+        named = {d["doc_id"] for d in docs if any(_says_name(n, distinct.get(n), text) for n in d.get("strategy") or [])}
         for d in docs:
-            hit = False
-            for name in d.get("strategy") or []:
-                hit |= any(y in years for y in YEAR.findall(name))
-                hit |= _says_name(name, distinct.get(name), text)
+            hit = d["doc_id"] in named or any(y in years for n in d.get("strategy") or [] for y in YEAR.findall(n))
             if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
         # A year or a strategy's year places a question in time as often as it names a report ("the courts
         # programme in 2018" is not about the 2018 shared services strategy): such a document is a target only
         # when the question's own passages come from it. A year the question calls a report ("the 2014
-        # report") names that report whatever its passages say.
-        explicit = {d for y, d in picked.items() if y in called}
+        # report") names that report whatever its passages say, and so does a strategy's name ("NGSS", "the
+        # cluster model"): the words name it, whichever passages the question's other words find.
+        explicit = {d for y, d in picked.items() if y in called} | named
         publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")) for d in docs}
         # "the 2019 PAC report": a 2019 NAO report is not it
         wrong_body = {picked[y] for y, body in _year_and_body(text)
@@ -142,8 +141,7 @@ class ReportResolver:
             hits = self.searcher.search(query or text, self.settings.report_search_hits, f)
             ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
             out = [d for d in out if d in explicit or d in ranked]
-            named = [d for d in docs if any(_says_name(n, distinct.get(n), text) for n in d.get("strategy") or [])]
-            if len(years) == 1 and len(out) > 1 and not explicit and not named:
+            if len(years) == 1 and len(out) > 1 and not explicit:
                 # One year names one report: "rejected the bids in 2021" is not a comparison of the 2021 report
                 # on student loans with the report on the 2021 strategy. Its passages say which is meant.
                 out = [min(out, key=ranked.index)]
