@@ -180,3 +180,16 @@ def test_a_strategy_named_by_name_is_a_target_whichever_passages_the_other_words
     assert not answer.declined, answer.text
     assert {c.doc_id for c in answer.citations} == {"nao-2014-next-generation-shared-services",
                                                     "nao-2022-government-shared-services"}
+
+
+def test_a_year_called_a_strategy_names_the_strategy_of_that_year(library_assistant):
+    """"the 2012 strategy" names the strategy of 2012 as "the 2014 report" names a report, whichever passages the
+    question's other words find (here only the cluster model's report)."""
+    question = "Compare the savings expected from the 2012 strategy with the savings the 2021 cluster model aims for."
+    assert sorted(_compared(library_assistant, question)) == ["nao-2014-next-generation-shared-services",
+                                                              "nao-2022-government-shared-services"]
+    from assistant.query.reports import _YEARS_THEN_STRATEGY
+
+    assert _YEARS_THEN_STRATEGY.findall("what did the 2018 shared services strategy aim for?") == ["2018"]
+    # a year and "strategy" further apart: the year only places the question in time
+    assert not _YEARS_THEN_STRATEGY.findall("in 2018 the department changed its strategy")

@@ -121,6 +121,11 @@ class ReportResolver:
         docs = self.catalog.documents()
         distinct = _distinctive_names(docs)
         named = {d["doc_id"] for d in docs if any(_says_name(n, distinct.get(n), text) for n in d.get("strategy") or [])}
+        # "the 2012 strategy", "the 2018 shared services strategy": a year the question calls a strategy names the
+        # strategy of that year, as "the 2014 report" names a report (the noun is the manifest's own: `strategy`)
+        called_strategy = set(_YEARS_THEN_STRATEGY.findall(text))
+        named |= {d["doc_id"] for d in docs
+                  if any(y in called_strategy for n in d.get("strategy") or [] for y in YEAR.findall(n))}
         for d in docs:
             hit = d["doc_id"] in named or any(y in years for n in d.get("strategy") or [] for y in YEAR.findall(n))
             if hit and d["doc_id"] not in out:
@@ -246,6 +251,10 @@ def _distinctive_names(docs: list[dict]) -> dict[str, str]:
         if len(own) >= 2:
             out[name] = " ".join(own)
     return out
+
+
+# A year, then up to three words, then "strategy": "the 2012 strategy", "the 2018 shared services strategy"
+_YEARS_THEN_STRATEGY = re.compile(rf"\b({Y})(?:['’]s)?\s+(?:[A-Za-z-]+\s+){{0,3}}?strateg(?:y|ies)\b", re.I)
 
 
 def _says_name(name: str, phrase: str | None, text: str) -> bool:
