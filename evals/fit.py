@@ -5,7 +5,9 @@
 S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on the tuning set only:
 1. a logistic regression over each candidate sentence's features (see `assistant/answer/features.py`);
    a sentence is a positive example when it states a fact the case requires and comes from an expected report;
-   and a listwise ranking model whose L2 penalty is chosen by cross-validation with documents held out;
+   and a listwise ranking model whose L2 penalty is chosen by cross-validation with documents held out
+   (`--ranking-only` refits this model alone; `--ranking-alone F ...` only the weights of the features F, every
+   other ranking weight held as shipped);
 2. the decline model and its threshold: the best balanced accuracy that declines at most `--budget` (5%) of the
    answerable tuning questions in all, counting those the answerer's rules decline whatever the model says
    (`decline_cap`; `--decline-threshold-only` refits this threshold alone, `--decline-only` the decline model
@@ -88,11 +90,12 @@ def _bounds(signs) -> list[tuple]:
     return [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs]
 
 
-def fit_ranking(per_case_labelled, l2: float = 1.0, signs=None) -> list[float]:
+def fit_ranking(per_case_labelled, l2: float = 1.0, signs=None, fixed: dict[int, float] | None = None) -> list[float]:
     """A conditional logit (listwise) over each question's sentences: it maximises the share of the softmax
     that falls on the sentences that answer, so it learns which sentence of a question is best rather than
-    whether any is. scipy's L-BFGS, L2-penalised, each weight kept to its `signs` when given; written here
-    because scikit-learn has no listwise model."""
+    whether any is. scipy's L-BFGS, L2-penalised, each weight kept to its `signs` when given, and the weights
+    `fixed` gives (by feature index, without the bias) held at their values; written here because scikit-learn
+    has no listwise model."""
     import numpy as np
     from scipy.optimize import minimize
 
@@ -111,7 +114,11 @@ def fit_ranking(per_case_labelled, l2: float = 1.0, signs=None) -> list[float]:
             grad = grad - (p_pos - p_all) @ x
         return total, grad
 
-    res = minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B", bounds=_bounds(signs) if signs else None)
+    bounds = _bounds(signs) if signs else [(None, None)] * dim
+    start = np.zeros(dim)
+    for i, v in (fixed or {}).items():
+        bounds[i], start[i] = (v, v), v
+    res = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
     return [0.0] + [float(v) for v in res.x]
 
 
@@ -314,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ranking-only", action="store_true",
                    help="refit only the ranking model (which sentence answers), keeping the sentence probability "
                         "model and the decline model")
+    p.add_argument("--ranking-alone", nargs="+", metavar="FEATURE", choices=FEATURES[1:],
+                   help="refit only these features' ranking weights, every other ranking weight kept as shipped "
+                        "(a feature's own effect, without the churn of refitting every weight)")
     p.add_argument("--decline-only", action="store_true",
                    help="refit only the decline model (its weights and threshold), keeping the sentence models")
     args = p.parse_args(argv)
@@ -345,12 +355,18 @@ def main(argv: list[str] | None = None) -> int:
         return _report(assistant, args)
     print(f"tuning: {len(tuning)} cases, {len(rows)} sentences, {sum(labels)} answering", file=sys.stderr)
     signs = [FEATURE_SIGNS[name] for name in FEATURES[1:]] if args.signs else None
-    if args.ranking_only:  # a feature the shipped sentence model does not know keeps weight 0 there
+    if args.ranking_alone:  # the other ranking weights as shipped; one the shipped model lacks is held at 0
+        shipped = params.get("rank_weights") or {}
+        fixed = {i: shipped.get(name, 0.0) for i, name in enumerate(FEATURES[1:]) if name not in args.ranking_alone}
+        l2 = args.rank_l2 if args.rank_l2 is not None else float(params.get("rank_l2", 1.0))
+        params["rank_weights"] = dict(zip(FEATURES, fit_ranking(labelled, l2, signs, fixed)))
+        _rewrite_ranking(args.out, params)
+        print(f"wrote {args.out}: ranking weights of " + ", ".join(
+            f"{f} {round(params['rank_weights'][f], 4)}" for f in args.ranking_alone))
+        return _report(assistant, args)
+    if args.ranking_only:
         params["rank_weights"], params["rank_l2"] = _ranking(labelled, signs, args.rank_l2)
-        raw = _rewrite(args.out, features=list(FEATURES),
-                       weights=[round(params["weights"].get(f, 0.0), 4) for f in FEATURES],
-                       rank_weights=[round(params["rank_weights"][f], 4) for f in FEATURES],
-                       rank_l2=params["rank_l2"])
+        raw = _rewrite_ranking(args.out, params, rank_l2=params["rank_l2"])
         print(f"wrote {args.out}: ranking weights (L2 {raw['rank_l2']})")
         return _report(assistant, args)
     weights = fit(rows, labels, signs if args.signs == "both" else None)
@@ -388,6 +404,13 @@ def _ranking(labelled, signs, l2: float | None) -> tuple[dict[str, float], float
         print("  ranking L2 by document-held-out cross-validation: "
               + ", ".join(f"{k}: {v:.3f}" for k, v in cv.items()) + f" -> {l2}", file=sys.stderr)
     return dict(zip(FEATURES, fit_ranking(labelled, l2, signs))), l2
+
+
+def _rewrite_ranking(out: str, params: dict, **fields) -> dict:
+    """The shipped params.json with the ranking weights refitted (and `fields`); a feature the shipped sentence
+    model does not know keeps weight 0 there."""
+    return _rewrite(out, features=list(FEATURES), weights=[round(params["weights"].get(f, 0.0), 4) for f in FEATURES],
+                    rank_weights=[round(params["rank_weights"][f], 4) for f in FEATURES], **fields)
 
 
 def _rewrite(out: str, **fields) -> dict:

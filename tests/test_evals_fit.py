@@ -194,3 +194,19 @@ def test_the_decline_model_learns_that_a_missing_person_or_reason_says_less_than
     lengths = [question_features(one, analyse(a))["q_terms"] for a in
                ("Ferry cost?", "What did the island ferry replacement programme cost the department by March 2024?")]
     assert lengths == [0.2, 0.9], lengths
+
+
+def test_fit_ranking_can_fit_some_weights_holding_the_others_where_they_are():
+    """`--ranking-alone`: a feature's weight fitted with every other weight held as shipped, so the feature's own
+    effect is measured without the churn of refitting every weight."""
+    questions = []
+    for rows, labels, doc in _questions(80):
+        x = np.asarray(rows)
+        # the answer is the sentence with the highest sum of both features: the first is worth as much as the second
+        best = int(np.argmax(x[:, 0] + x[:, 1]))
+        questions.append((rows, [int(j == best) for j in range(len(rows))], doc))
+    held = fit_ranking(questions, l2=0.1, fixed={0: 0.5})
+    assert held[1] == 0.5  # held where it was
+    assert held[2] > 0.5  # the free weight makes up for the held one, as far as the data asks
+    free = fit_ranking(questions, l2=0.1)
+    assert free[1] > 0.5 and free[2] > 0.5
