@@ -28,7 +28,7 @@ from assistant.types import ScoredChunk
 FEATURES = ("bias", "dense", "dense_gap", "dense_top", "late", "late_gap", "chunk_sim", "chunk_rrank", "lex", "lex_ctx", "lex_gap",
             "missing_top", "rare_hit", "focus", "absent", "measure_hit", "measure_miss", "type_hit", "type_miss", "target_in", "target_out", "short", "length",
             "type_x_dense", "rare_x_dense", "soft_lex", "soft_focus", "soft_min", "period_other", "list_lead",
-            "unknown")
+            "unknown", "specific")
 # Which way each feature may move a sentence's score when the sentence models are fitted, fixed by what it means
 # (1: more of it makes a sentence likelier to answer, -1: less likely, 0: left to the data): more of the question's
 # words or meaning, the kind of answer asked for, a better-ranked passage, the report the question names push up;
@@ -41,7 +41,7 @@ FEATURE_SIGNS = {"dense": 1, "dense_gap": 1, "dense_top": 1, "late": 1, "late_ga
                  "measure_hit": 1, "measure_miss": -1, "type_hit": 1, "type_miss": -1, "target_in": 1,
                  "target_out": -1, "short": 0, "length": 0, "type_x_dense": 1, "rare_x_dense": 1, "soft_lex": 1,
                  "soft_focus": 1, "soft_min": 1, "period_other": -1, "list_lead": 1,
-                 "unknown": -1}
+                 "unknown": -1, "specific": 1}
 # The hand-set parts of the features' definitions are Settings (feature_*); params.json was fitted with them.
 _DEFAULTS = Settings()
 
@@ -239,6 +239,10 @@ def asked_nouns(q: Question) -> set[str]:
     return {stem("reason")} if "reason" in q.types else set()
 
 
+# The answer kinds `specific` counts: every kind of answer evidence but "duration", whose evidence is a date's too.
+_SPECIFIC = ("percent", "amount", "count", "date", "person", "reason", "name")
+
+
 def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], settings: Settings | None = None) -> None:
     """Answer type, what a figure measures, the period a sentence speaks of, a list announced, retrieval rank,
     named report and length features."""
@@ -262,6 +266,12 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         shown = [t for t in q.types if shows(t, c.text, q.clean)]
         c.f["type_hit"] = len(shown) / len(q.types) if q.types else 0.0
         c.f["type_miss"] = float(bool(q.types) and not shown)
+        # How many kinds of answer the sentence could give, whatever the question asks: a sentence that states a
+        # figure, a date or a name answers more often than one that only speaks about the question's subject
+        # ("the savings must be reported more clearly" against "the savings would be £400 million"). Its ranking
+        # weight was fitted alone, every other weight held (`python -m evals.fit --ranking-alone specific`); the
+        # sentence probability model, fitted before it, gives it none.
+        c.f["specific"] = sum(shows(t, c.text) for t in _SPECIFIC) / len(_SPECIFIC)
         c.f["list_lead"] = float(leads_list(c.text, terms, counted, s))
         c.f["unknown"] = float(gap and bool(UNKNOWN.search(c.text)))  # it says what is not known
         c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
