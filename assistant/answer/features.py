@@ -19,8 +19,8 @@ from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
 from assistant.text.data import canonical
-from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, MONEY, MONTHS, PERCENT, REFERENCE, UNKNOWN,
-                                    announced, heading, period_met, periods, shows)
+from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, EVIDENCE, MONEY, MONTHS, PERCENT, REFERENCE,
+                                    UNKNOWN, announced, heading, period_met, periods, shows)
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems, stop_words
 from assistant.types import ScoredChunk
@@ -239,8 +239,9 @@ def asked_nouns(q: Question) -> set[str]:
     return {stem("reason")} if "reason" in q.types else set()
 
 
-# The answer kinds `specific` counts: every kind of answer evidence but "duration", whose evidence is a date's too.
-_SPECIFIC = ("percent", "amount", "count", "date", "person", "reason", "name")
+# The answer kinds `specific` counts: every kind of answer evidence (`EVIDENCE`) but a span of time, whose evidence
+# is a date's too (a date would count twice).
+_SPECIFIC = tuple(kind for kind in EVIDENCE if kind != "duration")
 
 
 def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], settings: Settings | None = None) -> None:

@@ -124,10 +124,10 @@ class ReportResolver:
         # "the 2012 strategy", "the 2018 shared services strategy": a year the question calls a strategy names the
         # strategy of that year, as "the 2014 report" names a report (the noun is the manifest's own: `strategy`)
         called_strategy = set(_YEARS_THEN_STRATEGY.findall(text))
-        named |= {d["doc_id"] for d in docs
-                  if any(y in called_strategy for n in d.get("strategy") or [] for y in YEAR.findall(n))}
+        strategy_years = {d["doc_id"]: {y for n in d.get("strategy") or [] for y in YEAR.findall(n)} for d in docs}
+        named |= {d for d, ys in strategy_years.items() if ys & called_strategy}
         for d in docs:
-            hit = d["doc_id"] in named or any(y in years for n in d.get("strategy") or [] for y in YEAR.findall(n))
+            hit = d["doc_id"] in named or bool(strategy_years[d["doc_id"]] & years)
             if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
         # A year or a strategy's year places a question in time as often as it names a report ("the courts
@@ -264,7 +264,7 @@ def _says_name(name: str, phrase: str | None, text: str) -> bool:
     Generation Shared Services 2012"). English abbreviation, read off the library's own names."""
     words = tokens(text)
     if phrase:
-        own = phrase.split()
+        own = tokens(phrase, fold=False)  # the phrase is made of these tokens (`_distinctive_names`)
         for i in range(len(words) - len(own) + 1):
             if all(w == o or (len(w) >= 3 and o.startswith(w)) for w, o in zip(words[i:], own)):
                 return True
