@@ -463,6 +463,47 @@ def test_a_best_sentence_that_is_an_item_of_an_announced_list_brings_the_whole_l
     assert [c.text for c in chosen] == [s.text for s in sents], [c.text for c in chosen]
 
 
+def test_a_runner_up_that_announces_a_list_is_quoted_with_its_items(tmp_path, embedder):
+    """A runner-up that announces a list ("We see three main risks to the ferry programme:") brings the items it
+    announces; quoted alone it would leave the answer hanging on its colon."""
+    assistant = _assistant_over(tmp_path, "ferry.txt",
+        "Ferry replacement programme: progress review\n\n"
+        "1. The Department launched the ferry replacement programme in 2019 to replace six ageing vessels by 2026.\n\n"
+        "2. This report examines progress against the programme's objectives and the risks to future delivery.\n\n"
+        "Part Two: Risks to future delivery\n\n"
+        "3. We see three main risks to the ferry programme:\n\n"
+        "   - Shipyard capacity. Only one yard has bid for the remaining hulls, and it is fully booked until 2025.\n"
+        "   - Crew shortages. The operator has not recruited the engineers the new vessels need.\n"
+        "   - Port works. Berths at two harbours must be rebuilt before the new ferries can dock.\n\n"
+        "4. The Department has spent £210 million so far.\n")
+    answer = assistant.ask("What were the risks to future delivery in the ferry report?")
+    assert "We see three main risks" in answer.text, answer.text
+    for item in ("Shipyard capacity.", "Crew shortages.", "Port works."):
+        assert item in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+
+
+def test_a_colon_that_opens_a_quotation_announces_no_list_for_a_runner_up(embedder):
+    """A runner-up's colon may open a quotation ("..., Chair of the Committee, said:"): only a list it counts or
+    whose items are marked is brought with it, so a speech is not quoted sentence by sentence."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import _list_items
+    from assistant.config import Settings
+    from assistant.query.analysis import analyse
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    text = ("Harriet Crewe MP, Chair of the Committee, said:\n\n“The contracts only worked if the courts behaved as "
+            "the model predicted. They have not. Taxpayers now pay more for less.”")
+    sc = ScoredChunk(Chunk("pac-1", "pac", text, 1, char_start=0, char_end=len(text)), 1.0)
+    sents = split_sentences(text)
+    said = F.Candidate(sc, 0, sents[0].start, sents[0].end, sents[0].text)
+    assert said.text.endswith("said:"), sents
+    q = analyse("Who chaired the committee?")
+    assert _list_items(q, said, Settings()), "as the best sentence, a colon announces what follows"
+    assert _list_items(q, said, Settings(), strict=True) == []
+
+
 def test_a_list_announced_at_the_end_of_a_passage_is_read_on_into_the_next(tmp_path):
     """"The review recommends that the department should:" ends one passage and its items start the next: the
     items are quoted from the next passage of the page, not left out."""

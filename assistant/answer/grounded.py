@@ -315,6 +315,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 # holds counts here ("what is its budget in 2023?" is answered by "the budget rose in 2023 to ...")
                 continue
             if lacking_type or (stems(c.text) & wanted) - have:
+                # A runner-up that announces a list ("We see four main risks:") is quoted with its items, never left
+                # hanging on its colon; only a list it counts or marks, since a colon also opens a quotation.
+                items = _list_items(q, c, self.settings, self.catalog, strict=True)
+                if items:
+                    return [*chosen, c, *items]
                 chosen.append(c)
                 have |= stems(c.text)
                 lacking_type = False
@@ -463,11 +468,13 @@ def _list_of(q: Question, best: F.Candidate, settings: Settings, catalog=None) -
     return []
 
 
-def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None) -> list[F.Candidate]:
+def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None,
+                strict: bool = False) -> list[F.Candidate]:
     """The items of a list the best sentence announces: it ends with a colon, or it ends by counting things the
     question names ("three risks", "5 recommendations"), and the sentences after it in its passage are the items, as
     many as it counts (at most `answer_list_max_items`). Structure, not wording: any list a report introduces
-    this way."""
+    this way. `strict`: only a list the sentence counts or whose items are marked ("- ", "(a)"); a colon alone
+    may open a quotation ("Harriet Crewe MP, Chair of the Committee, said:") or a table's rows."""
     from assistant.text.figures import WORD_VALUES
     from assistant.text.patterns import announced
 
@@ -490,8 +497,10 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
     lead = []
     if count is not None and following and following[0].text.rstrip().endswith(":"):
         lead, following = following[:1], following[1:]  # "We make five recommendations. The Department should:"
-    items = _marked_items(following) or following
-    items = items[: min(count or max_items, max_items)]
+    marked = _marked_items(following)
+    if strict and count is None and not marked:
+        return []
+    items = (marked or following)[: min(count or max_items, max_items)]
     if count is not None and len(items) < count:
         return []  # the list runs past this passage: quoting part of it would look like the whole
     return [*lead, *items]
