@@ -285,7 +285,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         a question's answer often spans two sentences ("the revised cost and end date"). How likely the
         runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`).
         A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
-        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items.
+        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items, and so
+        is a runner-up that announces one it counts or marks ("We see four main risks:").
         `whole`: what `expand` gives for the best sentence, when the caller has it already."""
         best = cands[0]
         whole = self.expand(q, best) if whole is None else whole
