@@ -13,7 +13,9 @@ S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on t
    (`decline_cap`; `--decline-threshold-only` refits this threshold alone, `--decline-only` the decline model
    alone, keeping the sentence models);
 3. the runner-up ratio (how likely a second sentence of the same report must be, as a share of the best's),
-   by tuning-set correctness.
+   by tuning-set correctness; and the runner-up gap (how far below the best's ranking score a second sentence may
+   be and still be quoted), by tuning-set correctness, a tie going to the shorter answers (`--runner-up-only`
+   refits the gap alone).
 Then it prints the validation set's scores and failure categories, never its questions or answers: the
 validation set is read as numbers only.
 """
@@ -281,6 +283,41 @@ def threshold_for(per_case, weights: dict[str, float], budget: float) -> float:
     return _balanced_threshold(answerable, unanswerable, budget)
 
 
+# The runner-up gaps tried, in the ranking model's units: from none (0: only a runner-up that shows the kind of
+# answer the best lacks) to past the gap between most questions' first two sentences. A grid, not a tuning: the fit
+# picks among them.
+GAPS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0)
+
+
+def fit_second_gap(assistant, answerer: GroundedAnswerer, cases: list[Case]) -> float:
+    """The runner-up gap (`second_gap`) with the best tuning-set correctness; of gaps as correct, the one whose
+    answers are shortest (median characters), then the smallest. The question's sentences are ranked once: only
+    the choice among them changes with the gap."""
+    ranked = answerer.candidates
+    memo: dict = {}
+
+    def candidates(q, chunks, targets=()):
+        key = (q.clean, q.terms, q.context_terms, q.types, tuple(sc.chunk.id for sc in chunks), tuple(targets))
+        if key not in memo:
+            memo[key] = ranked(q, chunks, targets)
+        return memo[key]
+
+    answerer.__dict__["candidates"] = candidates
+    try:
+        scores = {}
+        for gap in GAPS:
+            answerer.params["second_gap"] = gap
+            o = correctness(assistant, cases)
+            scores[gap] = (o["correctness"], -(o.get("answer_chars_p50") or 0.0), -gap)
+            print(f"  second_gap {gap}: tuning correctness {o['correctness']:.3f}, median answer "
+                  f"{o.get('answer_chars_p50')} characters", file=sys.stderr)
+    finally:
+        del answerer.__dict__["candidates"]
+    best = max(scores, key=scores.get)
+    answerer.params["second_gap"] = best
+    return best
+
+
 def correctness(assistant, cases) -> dict:
     run = evaluate(cases, assistant)
     return run.overall
@@ -326,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(a feature's own effect, without the churn of refitting every weight)")
     p.add_argument("--decline-only", action="store_true",
                    help="refit only the decline model (its weights and threshold), keeping the sentence models")
+    p.add_argument("--runner-up-only", action="store_true",
+                   help="refit only the runner-up gap (`second_gap`), keeping every other fitted value")
     args = p.parse_args(argv)
 
     from assistant.answer.pipeline import Assistant
@@ -335,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     answerer = GroundedAnswerer(assistant.embedder, assistant.catalog, params, assistant.settings)
     assistant.__dict__["grounded"] = answerer  # the answerer being fitted answers for the assistant
     tuning = load_set(args.tuning)
+    if args.runner_up_only:
+        raw = _rewrite(args.out, second_gap=fit_second_gap(assistant, answerer, tuning))
+        print(f"wrote {args.out}: second_gap {raw['second_gap']}")
+        return _report(assistant, args)
     rows, labels, per_case, labelled = examples(assistant, answerer, tuning)
     if args.decline_threshold_only:
         fitted = decline_threshold_for(per_case, params, params["decline_weights"], args.budget)
@@ -384,10 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         if score > best_score + 1e-9:
             best_ratio, best_score = ratio, score
     params["second_ratio"] = best_ratio
+    fit_second_gap(assistant, answerer, tuning)
     out = {"_comment": "Fitted by `python -m evals.fit` on the tuning set (evals/sets/tuning); do not edit by hand.",
            "features": list(FEATURES), "weights": [round(params["weights"][f], 4) for f in FEATURES],
            "rank_weights": [round(params["rank_weights"][f], 4) for f in FEATURES], "rank_l2": params["rank_l2"],
-           "threshold": round(params["threshold"], 4), "second_ratio": best_ratio, "pool": params["pool"],
+           "threshold": round(params["threshold"], 4), "second_ratio": best_ratio,
+           "second_gap": params["second_gap"], "pool": params["pool"],
            "question_features": list(QUESTION_FEATURES),
            "decline_weights": [round(params["decline_weights"][f], 4) for f in QUESTION_FEATURES],
            "decline_threshold": round(params["decline_threshold"], 4)}

@@ -210,3 +210,23 @@ def test_fit_ranking_can_fit_some_weights_holding_the_others_where_they_are():
     assert held[2] > 0.5  # the free weight makes up for the held one, as far as the data asks
     free = fit_ranking(questions, l2=0.1)
     assert free[1] > 0.5 and free[2] > 0.5
+
+
+def test_the_runner_up_gap_is_the_most_correct_then_the_shortest(monkeypatch):
+    """`fit_second_gap` keeps the gap with the best tuning correctness; of gaps as correct, the one whose answers
+    are shortest; and it leaves the answerer's own way of ranking sentences in place afterwards."""
+    import evals.fit as fit
+
+    class Answerer:
+        params: dict = {}
+
+        def candidates(self, q, chunks, targets=()):
+            return []
+
+    answerer = Answerer()
+    # correctness by gap rises to a plateau from 3.0; answers grow longer with the gap
+    scores = {g: min(g, 3.0) / 10 for g in fit.GAPS}
+    monkeypatch.setattr(fit, "correctness", lambda assistant, cases: {
+        "correctness": scores[answerer.params["second_gap"]], "answer_chars_p50": 200 + 10 * answerer.params["second_gap"]})
+    assert fit.fit_second_gap(None, answerer, []) == 3.0
+    assert answerer.params["second_gap"] == 3.0 and "candidates" not in answerer.__dict__

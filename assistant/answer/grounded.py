@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
-from assistant.query.analysis import Question, analyse, asked_periods, previous_question
+from assistant.query.analysis import Question, analyse, asked_periods, previous_question, several_parts
 from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, YEAR, name_initials, period_met, periods, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import initialisms, stems
@@ -281,24 +281,31 @@ class GroundedAnswerer(Runnable[dict, Answer]):
 
     def _choose(self, q: Question, cands: list[F.Candidate],
                 whole: list[F.Candidate] | None = None) -> list[F.Candidate]:
-        """The best sentence, and a runner-up of the same report that says something new of the kind asked for:
-        a question's answer often spans two sentences ("the revised cost and end date"). How likely the
-        runner-up must be, as a share of the best's probability, is fitted on the tuning set (`second_ratio`).
-        A runner-up that brings question words the best lacks is preferred to one that repeats it. A best
-        sentence that announces a list ("The NAO highlights three risks.") is followed by the list's items, and so
-        is a runner-up that announces one it counts or marks ("We see four main risks:").
+        """The best sentence, and a runner-up of the same report that shows the kind of answer asked for, where
+        the ranking model can hardly tell the two apart or where it brings something asked that the best lacks: the
+        second-ranked sentence is often the one that answers, and a question's answer often spans two sentences
+        ("the revised cost and end date"). How far below the best's ranking score the runner-up may be
+        (`second_gap`), and how likely it must be, as a share of the best's probability (`second_ratio`), are fitted
+        on the tuning set. A runner-up that speaks only of another period than asked is never quoted. A best sentence
+        that announces a list ("The NAO highlights three risks.") is followed by the list's items, and so is a
+        runner-up that announces one it counts or marks ("We see four main risks:").
         `whole`: what `expand` gives for the best sentence, when the caller has it already."""
         best = cands[0]
         whole = self.expand(q, best) if whole is None else whole
         if len(whole) > 1:
             return whole
         chosen = [best]
-        ratio = self.params["second_ratio"]
-        wanted = stems(" ".join(q.terms))
-        have = stems(best.text)
-        # A runner-up must add something asked for: question words the best lacks, or the kind of answer asked
-        # for when the best does not show it. One that only repeats the best lengthens the answer.
-        lacking_type = bool(q.types) and not best.f.get("type_hit")
+        ratio, gap = self.params["second_ratio"], self.params.get("second_gap", 0.0)
+        # What the question asks that the best lacks: a kind of answer it asks for that the best does not show
+        # ("when will it finish, who is its director ...?"); a period it names that the best does not ("leakage in
+        # 2019-20, and where had it got to by 2022-23?"); in a question of several parts ("how much did they need,
+        # and how much did the Treasury approve?"), its words the best does not hold. A runner-up bringing one is
+        # quoted however far below the best it ranks, as is one announcing a list of what is asked.
+        lacking_types = {t for t in q.types if not shows(t, best.text, q.clean)}
+        several = several_parts(q.clean)
+        lacking_words = stems(" ".join(q.terms)) - stems(best.text) if several else set()
+        asked = asked_periods(q.clean)
+        lacking_periods = {a for a in asked if not period_met(a, periods(best.text))} if len(asked) > 1 else set()
         limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
         table = best.chunk.chunk.meta.get("table")
         caption = table if isinstance(table, str) else ""
@@ -315,15 +322,26 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 # "how much" wants an amount: a runner-up without one adds nothing asked for. Evidence the question
                 # holds counts here ("what is its budget in 2023?" is answered by "the budget rose in 2023 to ...")
                 continue
-            if lacking_type or (stems(c.text) & wanted) - have:
+            named = periods(c.text) if asked else set()
+            if named and not several and not any(period_met(a, named) for a in asked):
+                # it speaks of another period only: "£41 million in 2019-20" is no answer for 2021-22 (in a question
+                # of several parts a period may date one part: "when will it finish, ... its budget in 2023?")
+                continue
+            # Within `second_gap` of the best's ranking score the model cannot tell which of the two answers. It
+            # replaced a rule that quoted any runner-up bringing question words the best lacks: on the tuning set
+            # that rule was no more often right, and its answers were longer.
+            brings = (any(shows(t, c.text, q.clean) for t in lacking_types) or c.f.get("list_lead")
+                      or any(period_met(a, named) for a in lacking_periods) or lacking_words & stems(c.text))
+            if brings or best.rank - c.rank <= gap:
                 # A runner-up that announces a list ("We see four main risks:") is quoted with its items, never left
                 # hanging on its colon; only a list it counts or marks, since a colon also opens a quotation.
                 items = _list_items(q, c, self.settings, self.catalog, strict=True)
                 if items:
                     return [*chosen, c, *items]
                 chosen.append(c)
-                have |= stems(c.text)
-                lacking_type = False
+                lacking_types = {t for t in lacking_types if not shows(t, c.text, q.clean)}
+                lacking_periods = {a for a in lacking_periods if not period_met(a, named)}
+                lacking_words -= stems(c.text)
         return chosen
 
     def _compare(self, question: str, q: Question, chunks: list[ScoredChunk], cands: list[F.Candidate],

@@ -42,6 +42,18 @@ ANSWER_TYPES = (
                         r"|\bnames?\b", re.I)),
 )
 
+# A question of more than one part: a question word or an inverted auxiliary opening a clause coordinated with the
+# first ("How much did the clusters need, and how much did the Treasury approve?", "... who is its director, and
+# what is its budget?"). English grammar of coordinated questions, not any report's wording.
+_ANOTHER_PART = re.compile(rf"(?:[,;]|\b(?:and|or|but)\b)\s+(?:(?:and|or|but)\s+)?(?:(?:by|since|until|from|to|in|for)\s+)?"
+                           rf"(?:what|when|where|which|who|whom|whose|why|how|{_AUXILIARY})\b", re.I)
+
+
+def several_parts(text: str) -> bool:
+    """Whether the question asks more than one thing, in clauses coordinated with each other."""
+    return bool(_ANOTHER_PART.search(text))
+
+
 # A question that only makes sense after the previous turn: it starts by continuing it or leans on a pronoun.
 _FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|but|so|then)\b|\b(it|its|they|them|their|that|"
                         r"this|those|these|he|she|his|her)\b", re.I)
