@@ -44,14 +44,17 @@ ANSWER_TYPES = (
 
 # A question of more than one part: a question word or an inverted auxiliary opening a clause coordinated with the
 # first ("How much did the clusters need, and how much did the Treasury approve?", "... who is its director, and
-# what is its budget?"). English grammar of coordinated questions, not any report's wording.
-_ANOTHER_PART = re.compile(rf"(?:[,;]|\b(?:and|or|but)\b)\s+(?:(?:and|or|but)\s+)?(?:(?:by|since|until|from|to|in|for)\s+)?"
+# what is its budget?"), perhaps after a preposition ("and by when?"). English grammar of coordinated questions,
+# not any report's wording.
+_ANOTHER_PART = re.compile(r"(?:[,;]|\b(?:and|or|but)\b)\s+(?:(?:and|or|but)\s+)?(?:([a-z]+)\s+)?"
                            rf"(?:what|when|where|which|who|whom|whose|why|how|{_AUXILIARY})\b", re.I)
 
 
 def several_parts(text: str) -> bool:
-    """Whether the question asks more than one thing, in clauses coordinated with each other."""
-    return bool(_ANOTHER_PART.search(text))
+    """Whether the question asks more than one thing, in clauses coordinated with each other. A word between the
+    joint and the question word must be a stop word (the library's list): a preposition ("and by when?"), not a
+    noun the clause is about."""
+    return any(m.group(1) is None or m.group(1).lower() in stop_words() for m in _ANOTHER_PART.finditer(text))
 
 
 # A question that only makes sense after the previous turn: it starts by continuing it or leans on a pronoun.
