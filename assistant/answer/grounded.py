@@ -309,7 +309,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
         table = best.chunk.chunk.meta.get("table")
         caption = table if isinstance(table, str) else ""
-        for c in self._runners_up(cands):  # best first: each added sentence must bring what those before it lack
+        for c in self._runners_up(cands):  # best first: what each brings is no longer lacking
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
             if c.doc_id != best.doc_id or c.p < ratio * best.p or c.text in best.text or best.text in c.text:
@@ -330,18 +330,19 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             # Within `second_gap` of the best's ranking score the model cannot tell which of the two answers. It
             # replaced a rule that quoted any runner-up bringing question words the best lacks: on the tuning set
             # that rule was no more often right, and its answers were longer.
-            brings = (any(shows(t, c.text, q.clean) for t in lacking_types) or c.f.get("list_lead")
-                      or any(period_met(a, named) for a in lacking_periods) or lacking_words & stems(c.text))
-            if brings or best.rank - c.rank <= gap:
+            new_types = {t for t in lacking_types if shows(t, c.text, q.clean)}
+            new_periods = {a for a in lacking_periods if period_met(a, named)}
+            new_words = lacking_words & stems(c.text) if lacking_words else set()
+            if new_types or new_periods or new_words or c.f.get("list_lead") or best.rank - c.rank <= gap:
                 # A runner-up that announces a list ("We see four main risks:") is quoted with its items, never left
                 # hanging on its colon; only a list it counts or marks, since a colon also opens a quotation.
                 items = _list_items(q, c, self.settings, self.catalog, strict=True)
                 if items:
                     return [*chosen, c, *items]
                 chosen.append(c)
-                lacking_types = {t for t in lacking_types if not shows(t, c.text, q.clean)}
-                lacking_periods = {a for a in lacking_periods if not period_met(a, named)}
-                lacking_words -= stems(c.text)
+                lacking_types -= new_types
+                lacking_periods -= new_periods
+                lacking_words -= new_words
         return chosen
 
     def _compare(self, question: str, q: Question, chunks: list[ScoredChunk], cands: list[F.Candidate],
