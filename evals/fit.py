@@ -14,8 +14,8 @@ S must hold corpus/ and evals/library/* (see `make fit`). What it fits, all on t
    alone, keeping the sentence models);
 3. the runner-up ratio (how likely a second sentence of the same report must be, as a share of the best's),
    by tuning-set correctness; and the runner-up gap (how far below the best's ranking score a second sentence may
-   be and still be quoted), by tuning-set correctness, a tie going to the shorter answers (`--runner-up-only`
-   refits the gap alone).
+   be and still be quoted): of the gaps within one standard error of the most correct on the tuning set, the one
+   with the shortest answers (`--runner-up-only` refits the gap alone).
 Then it prints the validation set's scores and failure categories, never its questions or answers: the
 validation set is read as numbers only.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -290,9 +291,14 @@ GAPS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0)
 
 
 def fit_second_gap(assistant, answerer: GroundedAnswerer, cases: list[Case]) -> float:
-    """The runner-up gap (`second_gap`) with the best tuning-set correctness; of gaps as correct, the one whose
-    answers are shortest (median characters), then the smallest. The question's sentences are ranked once: only
-    the choice among them changes with the gap."""
+    """The runner-up gap (`second_gap`) by the one-standard-error rule: of the gaps whose tuning correctness is
+    within one standard error of the most correct gap's, the one whose answers are shortest (median characters),
+    then the smallest. A wider gap quotes more runner-ups: answers grow longer with every step, while correctness
+    moves by a case or two that a different set of questions would not repeat. The standard error is that of the
+    paired difference, case by case, from the most correct gap (the same questions answered both ways), so only
+    the cases the two gaps answer differently count. The rule is the usual one for choosing among models the data
+    cannot tell apart (Hastie, Tibshirani and Friedman, The Elements of Statistical Learning, 7.10). The question's
+    sentences are ranked once: only the choice among them changes with the gap."""
     ranked = answerer.candidates
     memo: dict = {}
 
@@ -304,18 +310,40 @@ def fit_second_gap(assistant, answerer: GroundedAnswerer, cases: list[Case]) -> 
 
     answerer.__dict__["candidates"] = candidates
     try:
-        scores = {}
+        runs = {}
         for gap in GAPS:
             answerer.params["second_gap"] = gap
-            o = correctness(assistant, cases)
-            scores[gap] = (o["correctness"], -(o.get("answer_chars_p50") or 0.0), -gap)
+            runs[gap] = scored(assistant, cases)
+            o = runs[gap][0]
             print(f"  second_gap {gap}: tuning correctness {o['correctness']:.3f}, median answer "
                   f"{o.get('answer_chars_p50')} characters", file=sys.stderr)
     finally:
         del answerer.__dict__["candidates"]
-    best = max(scores, key=scores.get)
+    most = max(GAPS, key=lambda g: (runs[g][0]["correctness"], -g))
+    near = [g for g in GAPS if within_one_se(runs[most][1], runs[g][1])]
+    best = min(near, key=lambda g: (runs[g][0].get("answer_chars_p50") or 0.0, g))
+    print(f"  most correct gap {most}; within one standard error: {near}; chosen {best}", file=sys.stderr)
     answerer.params["second_gap"] = best
     return best
+
+
+def within_one_se(best: list[float], other: list[float]) -> bool:
+    """Whether `other`'s mean correctness is within one standard error of `best`'s, the error being that of
+    their paired difference: the sample standard deviation of the per-case differences over root n. (One case
+    lost and none gained is exactly one standard error: within.)"""
+    n = len(best)
+    if n < 2:
+        return True
+    diffs = [a - b for a, b in zip(best, other)]
+    mean = sum(diffs) / n
+    se = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1) / n)
+    return mean <= se + 1e-12
+
+
+def scored(assistant, cases) -> tuple[dict, list[float]]:
+    """The run's overall scores and each case's correctness (1 or 0), in the cases' order."""
+    run = evaluate(cases, assistant)
+    return run.overall, [float(bool(r.score.correct)) for r in run.results]
 
 
 def correctness(assistant, cases) -> dict:

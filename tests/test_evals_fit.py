@@ -212,9 +212,10 @@ def test_fit_ranking_can_fit_some_weights_holding_the_others_where_they_are():
     assert free[1] > 0.5 and free[2] > 0.5
 
 
-def test_the_runner_up_gap_is_the_most_correct_then_the_shortest(monkeypatch):
-    """`fit_second_gap` keeps the gap with the best tuning correctness; of gaps as correct, the one whose answers
-    are shortest; and it leaves the answerer's own way of ranking sentences in place afterwards."""
+def test_the_runner_up_gap_is_the_shortest_within_one_standard_error_of_the_most_correct(monkeypatch):
+    """`fit_second_gap` takes, of the gaps whose correctness is within one standard error (of the paired, case by
+    case difference) of the most correct gap's, the one whose answers are shortest; and it leaves the answerer's own
+    way of ranking sentences in place afterwards."""
     import evals.fit as fit
 
     class Answerer:
@@ -224,9 +225,26 @@ def test_the_runner_up_gap_is_the_most_correct_then_the_shortest(monkeypatch):
             return []
 
     answerer = Answerer()
-    # correctness by gap rises to a plateau from 3.0; answers grow longer with the gap
-    scores = {g: min(g, 3.0) / 10 for g in fit.GAPS}
-    monkeypatch.setattr(fit, "correctness", lambda assistant, cases: {
-        "correctness": scores[answerer.params["second_gap"]], "answer_chars_p50": 200 + 10 * answerer.params["second_gap"]})
-    assert fit.fit_second_gap(None, answerer, []) == 3.0
-    assert answerer.params["second_gap"] == 3.0 and "candidates" not in answerer.__dict__
+    n = 400
+
+    def run(right: int, lost: int = 0) -> list[float]:
+        """`right` cases correct of n; `lost` of them wrong where the most correct gap is right, and as many right
+        where it is wrong (so discordant pairs grow with `lost`, not only the net difference)."""
+        v = [1.0] * right + [0.0] * (n - right)
+        for i in range(lost):
+            v[i], v[n - 1 - i] = 0.0, 1.0
+        return v
+
+    # correctness rises to a plateau from 3.0 (300 of 400); gap 2.5 is one case short of it, with no other case
+    # answered differently: within one standard error. Gap 2.0 is five cases short: beyond it.
+    vectors = {g: run(300) if g >= 3.0 else run(299) if g == 2.5 else run(295 - int(g)) for g in fit.GAPS}
+    monkeypatch.setattr(fit, "scored", lambda assistant, cases: (
+        {"correctness": sum(vectors[answerer.params["second_gap"]]) / n,
+         "answer_chars_p50": 200 + 10 * answerer.params["second_gap"]}, vectors[answerer.params["second_gap"]]))
+    assert fit.fit_second_gap(None, answerer, []) == 2.5
+    assert answerer.params["second_gap"] == 2.5 and "candidates" not in answerer.__dict__
+    # the same one case short, among cases the two gaps answer differently in many places, is well within the noise
+    vectors[2.0] = run(299, lost=20)
+    assert fit.fit_second_gap(None, answerer, []) == 2.0
+    # ten cases lost and none gained is beyond one standard error; five lost among five gained is within it
+    assert fit.within_one_se(run(300), run(300, lost=5)) and not fit.within_one_se(run(300), run(290))
