@@ -981,3 +981,53 @@ def test_a_financial_year_in_shorthand_dates_the_figures_as_the_reports_write_it
     assert r.summary == "The difference between the hectares (6,000) and the hectares (4,260) is 1,740."
     assert analyse("What happened on 12/05, and to 1/2 of the sites?").clean == \
         "What happened on 12/05, and to 1/2 of the sites?"
+
+
+def test_a_list_items_figure_measures_what_the_line_announcing_the_list_names():
+    """"New woodland created with programme funding:" announces the items below it: "- 2021-22: 3,120 hectares"
+    is new woodland planted, though the item never says so. A growth between two periods is worked out from the
+    items of those periods."""
+    text = ("3. Planting so far\n\nNew woodland created with programme funding:\n\n"
+            "- 2021-22: 3,120 hectares (target 5,000)\n- 2022-23: 4,260 hectares (target 6,000)\n"
+            "- 2023-24: 5,080 hectares (target 7,000)\n\nThe programme has 14 staff.")
+    chunks = _one_passage("gen-woodland", text)
+    routed = route_calculation("By what percentage did new woodland planting grow between 2021-22 and 2023-24?",
+                               chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert [str(o.value) for o in routed.calculation.operands] == ["5,080", "3,120"], routed.calculation
+    assert routed.calculation.result == "62.8%", routed.summary
+    # without its announcing line the item's words name nothing the question asks: no figure is taken
+    bare = _one_passage("gen-woodland", text.replace("New woodland created with programme funding:\n\n", ""))
+    unannounced = route_calculation("By what percentage did new woodland planting grow between 2021-22 and 2023-24?",
+                                    bare, similar=_MEANING[0])
+    assert unannounced is None or unannounced.calculation is None, unannounced
+
+
+def test_a_report_is_named_by_its_titles_initials_in_a_calculation():
+    """Users abbreviate a report's programme ("EWEP" for the England Woodland Expansion Programme): a passage of
+    that report counts as naming it, as the answerer counts it for sentences."""
+    text = "Planting rose from 3,120 hectares in 2021-22 to 5,080 hectares in 2023-24."
+    chunk = Chunk(id="gen-ewep-0", doc_id="gen-ewep", text=text, page=1, char_start=0, char_end=len(text),
+                  meta={"title": "England Woodland Expansion Programme: progress update"})
+    other = Chunk(id="gen-other-0", doc_id="gen-other", text=text, page=1, char_start=0, char_end=len(text),
+                  meta={"title": "Household Efficiency Grant"})
+    question = "By what percentage did planting under EWEP grow between 2021-22 and 2023-24?"
+    routed = route_calculation(question, [chunk], similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None and routed.calculation.result == "62.8%", routed
+    assert all(e.chunk.doc_id == "gen-ewep" for e in routed.evidence)
+    # a report whose title has no such initials does not name it
+    refused = route_calculation(question, [other], similar=_MEANING[0])
+    assert refused is None or refused.calculation is None, refused
+
+
+def test_a_share_with_its_whole_put_first_takes_part_and_whole_from_one_sentence():
+    """"Of the suspected fraud cases closed so far, what percentage were confirmed as fraud?" puts the whole
+    first; the sentence "210 cases had been closed, of which 85 were confirmed as fraudulent" holds both, and the
+    two figures fitting the question equally well are the part and the whole, not two rival answers."""
+    text = ("Suspected fraud cases are referred by the scheme administrator to the counter-fraud team. At the time "
+            "of the report, 210 cases had been closed, of which 85 were confirmed as fraudulent.")
+    routed = route_calculation("Of the suspected fraud cases closed so far, what percentage were confirmed as fraud?",
+                               _one_passage("gen-fraud", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert [str(o.value) for o in routed.calculation.operands] == ["85", "210"], routed.calculation
+    assert routed.calculation.result == "40.5%", routed.summary

@@ -358,3 +358,18 @@ def test_a_title_page_line_is_no_evidence_of_a_name():
     assert not shows("name", "House of Commons Committee of Public Accounts", asked)
     assert not shows("name", "Twenty-ninth Report of Session 2016–17", asked)
     assert shows("name", "Harriet Crewe MP, Chair of the Committee, said the contracts were failing.", asked)
+
+
+def test_a_list_items_announcing_line_is_found_over_the_items_before_it():
+    """The line ending with a colon above a list announces each of its items; a line in no list, or a list
+    with no such line, has none."""
+    from assistant.text.sentences import lead_in
+
+    text = ("Intro.\n\nNew woodland created with programme funding:\n\n- 2021-22: 3,120 hectares\n"
+            "- 2022-23: 4,260 hectares\nAfter the list.\n\nA paragraph.\n- an item with no announcer")
+    assert lead_in(text, text.find("4,260")) == "New woodland created with programme funding:"
+    assert lead_in(text, text.find("3,120")) == "New woodland created with programme funding:"
+    assert lead_in(text, text.find("After")) == ""
+    assert lead_in(text, text.find("Intro")) == ""
+    assert lead_in(text, text.find("no announcer")) == ""
+    assert lead_in("- first item\n- second", 15) == ""

@@ -15,7 +15,8 @@ from typing import Callable
 from assistant.calc.calculators import CALENDAR, Quantity
 from assistant.config import Settings
 from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
-from assistant.text.terms import AUXILIARIES, stop_words
+from assistant.text.sentences import lead_in
+from assistant.text.terms import AUXILIARIES, initialisms, stop_words
 from assistant.text.terms import stem as _stem_word
 from assistant.types import Chunk
 
@@ -191,7 +192,10 @@ def candidates(chunks: list[Chunk], figures: FigureLookup | None = None) -> list
     `figures` gives the chunks' stored figures; without it, or for a chunk it has none for, they are extracted."""
     seen, out = set(), []
     stored = figures(chunks) if figures is not None and chunks else {}
-    passage_stems = [frozenset(_stems(" ".join([c.text, _about(c)]))) for c in chunks]
+    # a passage names its report's title by the title's initials too ("EWEP" for "England Woodland Expansion
+    # Programme"), as users abbreviate it
+    passage_stems = [frozenset(_stems(" ".join([c.text, _about(c)]))) | initialisms(str((c.meta or {}).get("title") or ""))
+                     for c in chunks]
     for rank, chunk in enumerate(chunks):
         for f in stored[chunk.id] if chunk.id in stored else extract_figures(chunk.text):
             where = (chunk.doc_id, chunk.page, chunk.char_start + f.start)
@@ -199,8 +203,10 @@ def candidates(chunks: list[Chunk], figures: FigureLookup | None = None) -> list
                 continue
             seen.add(where)
             measure = frozenset(_stems(f.measure or ""))
+            # a list item's sentence is its announcer's too ("New woodland created with programme funding:")
+            said = f"{lead_in(chunk.text, f.start)} {f.sentence}"
             c = Candidate(chunk, f, rank, measure, frozenset(_stems(clause(chunk.text, f))),
-                          frozenset(_stems(f.sentence)), measure | passage_stems[rank])
+                          frozenset(_stems(said)), measure | passage_stems[rank])
             out += [c] + ([replace(c, end="low"), replace(c, end="high")] if f.is_range else [])
     return out
 

@@ -12,8 +12,8 @@ from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
-from assistant.calc.operands import (Candidate, FigureLookup, Refusal, _by_meaning, candidates, concepts, find,
-                                     names_no_end_noun, pick, stated, top_two)
+from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates,
+                                     concepts, find, names_no_end_noun, pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES,
                                     _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask, _names_nothing,
@@ -234,6 +234,22 @@ def _years_between(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     return result, [_evidence(a), _evidence(b)], summary
 
 
+def _report_figure(ask: _Ask, cands: list[Candidate], text: str, units: tuple[str, ...]) -> Candidate:
+    """The figure that fits the whole of a share question best, which says what report the share is of: as `pick`,
+    but figures of one unit tied with it in its own sentence are no ambiguity here ("210 cases had been closed, of
+    which 85 were confirmed": which is the part and which the whole is for `_part` to say)."""
+    try:
+        return _pick(ask, cands, text, units)
+    except Refusal:
+        ranked = _ranked([c for c in cands if c.end is None and c.figure.unit in units], Query.of(text), ask.settings)
+        if not ranked or ranked[0][0] < ask.settings.operand_min_score:
+            raise
+        tied = [c for score, _, c in ranked if score == ranked[0][0]]
+        if len({c.figure.unit for c in tied}) > 1 or not all(_same_sentence(c, tied[0]) for c in tied):
+            raise
+        return tied[0]
+
+
 def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     m = next((p.search(ask.text) for p in _SHARE_SIDES if p.search(ask.text)), None)
     part_text, whole_text = (m.group("part"), m.group("whole")) if m else (ask.subject, "")
@@ -251,7 +267,7 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # the percentage is the result asked for, not the unit of the part or the whole ("what % are ...?")
     units = _units(re.sub(r"percentage|per ?cent|%", "", ask.subject, flags=re.I), ("count", "GBP"))
     try:
-        top = _pick(ask, cands, part_text + " " + whole_text, units)
+        top = _report_figure(ask, cands, part_text + " " + whole_text, units)
     except Refusal:
         if probe is None or probe.figure.unit in units or not _sides_measure(probe, whole_text):
             raise

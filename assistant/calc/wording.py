@@ -106,6 +106,9 @@ _SHARE_SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"(?<!\bthat)(?<!\bwhich)(?<!\bwho)\s(?:was|were|is|are|"
     r"had|has|have|did|does|do|will|would|went|goes|came|comes)\b(?P<part>.+)",
     r"(?P<part>.+?)\bas an? (?:percentage|proportion|share|fraction) of (?P<whole>.+)",
+    # the whole put first ("Of the suspected fraud cases closed, what percentage were confirmed?")
+    r"^\W*of (?P<whole>[^,?]+),\s*(?:what|how much|how many)\b[^,?]*?\b(?:was|were|is|are|had|has|have|did|does|"
+    r"do|will|would)\b(?P<part>.+)",
 ))
 
 

@@ -49,6 +49,26 @@ def item_marker(prefix: str) -> str | None:
     return re.sub(r"[a-zA-Z]+", "a", re.sub(r"\d+", "1", text))
 
 
+def lead_in(text: str, at: int) -> str:
+    """The line that announces the list whose item holds offset `at` of `text` ("New woodland created with
+    programme funding:" for "- 2021-22: 3,120 hectares (target 5,000)"): walking back over the list's items (and
+    blank lines) to the first line that is not one, when it ends with a colon; "" when `at` is in no item or the
+    list's announcer is not in `text`. English punctuation: the colon makes the line and each item one sentence,
+    so the item's figure measures what the line names."""
+    start = text.rfind("\n", 0, at) + 1
+    line = text[start:text.find("\n", at) if "\n" in text[at:] else len(text)]
+    if not _BULLET_LINE.match(line):
+        return ""
+    while start > 0:
+        end = start - 1
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if not line.strip() or _BULLET_LINE.match(line):
+            continue
+        return line.strip() if line.rstrip().endswith(":") else ""
+    return ""
+
+
 def _segment(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence syntok finds in one paragraph."""
     import syntok.segmenter as segmenter
