@@ -369,6 +369,30 @@ def test_a_runner_up_that_brings_a_period_asked_for_is_quoted_however_far_below(
     assert len(quoted("Companies must publish their leakage figures each year.")) == 1
 
 
+def test_a_runner_up_bringing_another_part_is_quoted_before_one_that_only_ranks_close(embedder):
+    """"How much did the clusters need, and how much did the Treasury approve?": the best sentence gives the
+    approval; a runner-up repeating it ranks just below, the one giving the need further down. With room for two
+    sentences, the second place goes to the one bringing the other part, and the answer keeps the ranking's order."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import GroundedAnswerer, load_params
+    from assistant.query.analysis import analyse
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    text = ("HM Treasury approved funding of £300 million for the clusters. "
+            "However, the Treasury only approved £300 million in total. "
+            "The clusters said they needed £1.2 billion of funding up to 2024-25.")
+    sc = ScoredChunk(Chunk("clusters-1", "clusters", text, 1, char_start=0, char_end=len(text)), 1.0)
+    sents = split_sentences(text)
+    cands = [F.Candidate(sc, 0, s.start, s.end, s.text, p=0.8, rank=rank) for s, rank in zip(sents, (9.0, 8.5, 2.0))]
+    answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
+    q = analyse("How much funding did the clusters say they needed, and how much did the Treasury approve?")
+    assert [c.text for c in answerer._choose(q, cands)] == [sents[0].text, sents[2].text]
+    # a question of one part has nothing lacking: the close runner-up is quoted
+    one = analyse("How much funding did the Treasury approve for the clusters?")
+    assert [c.text for c in answerer._choose(one, cands)] == [sents[0].text, sents[1].text]
+
+
 def test_a_question_of_several_parts_is_told_from_one_part():
     """Clauses coordinated after the first, each opening on a question word or an inverted auxiliary, ask more
     than one thing; a "when" that sets a time inside one question, or nouns joined by "and", do not."""

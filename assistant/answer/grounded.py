@@ -286,7 +286,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         second-ranked sentence is often the one that answers, and a question's answer often spans two sentences
         ("the revised cost and end date"). How far below the best's ranking score the runner-up may be
         (`second_gap`), and how likely it must be, as a share of the best's probability (`second_ratio`), are fitted
-        on the tuning set. A runner-up that speaks only of another period than asked is never quoted. A best sentence
+        on the tuning set; one bringing what is lacking comes before one that only ranks close, and the answer keeps
+        the ranking's order. A runner-up that speaks only of another period than asked is never quoted. A best sentence
         that announces a list ("The NAO highlights three risks.") is followed by the list's items, and so is a
         runner-up that announces one it counts or marks ("We see four main risks:").
         `whole`: what `expand` gives for the best sentence, when the caller has it already."""
@@ -309,9 +310,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
         table = best.chunk.chunk.meta.get("table")
         caption = table if isinstance(table, str) else ""
-        for c in self._runners_up(cands):  # best first: what each brings is no longer lacking
+        # First the runner-ups that bring what is lacking, then those the model can hardly tell from the best: a
+        # second sentence that only repeats the best ("the Treasury approved £300 million") must not take the place
+        # that another part of the question needs
+        for c, close_ok in [(c, ok) for ok in (False, True) for c in self._runners_up(cands)]:
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
+            if any(c is x for x in chosen):
+                continue
             if c.doc_id != best.doc_id or c.p < ratio * best.p or c.text in best.text or best.text in c.text:
                 continue
             if c.text.strip() and c.text.strip() in caption:
@@ -333,7 +339,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             new_types = {t for t in lacking_types if shows(t, c.text, q.clean)}
             new_periods = {a for a in lacking_periods if period_met(a, named)}
             new_words = lacking_words & stems(c.text) if lacking_words else set()
-            if new_types or new_periods or new_words or c.f.get("list_lead") or best.rank - c.rank <= gap:
+            if new_types or new_periods or new_words or c.f.get("list_lead") or (close_ok and best.rank - c.rank <= gap):
                 # A runner-up that announces a list ("We see four main risks:") is quoted with its items, never left
                 # hanging on its colon; only a list it counts or marks, since a colon also opens a quotation.
                 items = _list_items(q, c, self.settings, self.catalog, strict=True)
@@ -343,7 +349,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 lacking_types -= new_types
                 lacking_periods -= new_periods
                 lacking_words -= new_words
-        return chosen
+        return [best, *sorted(chosen[1:], key=lambda x: -x.rank)]
 
     def _compare(self, question: str, q: Question, chunks: list[ScoredChunk], cands: list[F.Candidate],
                  targets: tuple[str, ...]) -> Answer:
