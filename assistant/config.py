@@ -98,8 +98,9 @@ class Settings:
     # and 600 gave the same answers on tuning (one case more than 300) and the median answer 3 characters longer.
     answer_quote_max_chars: int = 400
     answer_quote_min_chars: int = 40  # the least of those clauses quoted: a shorter window reads as a fragment
-    # By hand: the most sentences a plain answer quotes (the best and the runners-up that each add question
-    # words the ones before lack); answers stay short (median at most 300 characters).
+    # By hand: the most sentences a plain answer quotes (the best and its runners-up), and one more for each part
+    # of a question of several parts after the first, for a sentence bringing it; answers stay short (median at
+    # most 300 characters).
     answer_max_sentences: int = 2
     answer_runner_up_window: int = 5  # sentences after the best searched for a second to quote (or a rival figure)
     answer_nearest_shown: int = 3  # passages quoted with a declined answer, for the reader to judge

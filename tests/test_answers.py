@@ -396,13 +396,42 @@ def test_a_runner_up_bringing_another_part_is_quoted_before_one_that_only_ranks_
 def test_a_question_of_several_parts_is_told_from_one_part():
     """Clauses coordinated after the first, each opening on a question word or an inverted auxiliary, ask more
     than one thing; a "when" that sets a time inside one question, or nouns joined by "and", do not."""
-    from assistant.query.analysis import several_parts
+    from assistant.query.analysis import question_parts
 
-    assert several_parts("How much funding did the clusters need, and how much did the Treasury approve?")
-    assert several_parts("When will it finish, who is its director, and what is its budget?")
-    assert several_parts("What did the PAC recommend, and by when?")
-    assert not several_parts("Who chaired the committee when it reported?")
-    assert not several_parts("What were the costs and benefits of the scheme?")
+    assert question_parts("How much funding did the clusters need, and how much did the Treasury approve?") == 2
+    assert question_parts("When will it finish, who is its director, and what is its budget?") == 3
+    assert question_parts("What did the PAC recommend, and by when?") == 2
+    assert question_parts("Who chaired the committee when it reported?") == 1
+    assert question_parts("What were the costs and benefits of the scheme?") == 1
+
+
+def test_each_part_of_a_question_may_bring_its_own_sentence(embedder):
+    """"When will it finish, who is its director, and what is its budget?" asks three things: each sentence
+    bringing one is quoted, past the two sentences an answer otherwise quotes; a sentence only ranking close to the
+    best still gets no more than those two."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import GroundedAnswerer, load_params
+    from assistant.query.analysis import analyse
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    text = ("The programme is now expected to finish in December 2024. "
+            "Its director since 2022 has been Jane Marlow. "
+            "Its budget for 2023 is £40 million. "
+            "It had been due to finish in March 2021.")
+    sc = ScoredChunk(Chunk("prog-1", "prog", text, 1, char_start=0, char_end=len(text)), 1.0)
+    sents = split_sentences(text)
+    answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
+
+    def quoted(question: str, ranks=(9.0, 5.0, 4.0, 8.8)) -> list[str]:
+        cands = sorted((F.Candidate(sc, 0, s.start, s.end, s.text, p=0.8, rank=r) for s, r in zip(sents, ranks)),
+                       key=lambda c: -c.rank)
+        return [c.text for c in answerer._choose(analyse(question), cands)]
+
+    assert quoted("When will it finish, who is its director, and what is its budget?") == [
+        sents[0].text, sents[1].text, sents[2].text]
+    # one part: the best and the close runner-up only
+    assert quoted("When will the programme finish?") == [sents[0].text, sents[3].text]
 
 
 def test_a_why_answer_that_gives_no_reason_is_followed_by_the_sentence_that_explains(tmp_path, embedder):
@@ -498,8 +527,8 @@ def test_the_assistants_settings_decide_how_many_passages_the_answerer_reads(cor
 
 def test_how_many_sentences_an_answer_quotes_is_a_setting(tmp_path, embedder):
     """In a question of several parts, each sentence after the best brings question words the ones before lack,
-    however far below the best it ranks; how many it may take in all is `answer_max_sentences` (two by default, to
-    keep answers short)."""
+    however far below the best it ranks. How many sentences an answer may quote is `answer_max_sentences` (two by
+    default, to keep answers short), and one more for each part of the question after the first."""
     from assistant.answer.pipeline import Assistant
 
     assistant = _assistant_over(tmp_path, "depots.txt",
@@ -508,12 +537,14 @@ def test_how_many_sentences_an_answer_quotes_is_a_setting(tmp_path, embedder):
         "The programme's director since 2021 has been Dr Amara Osei, who reports to the board. "
         "The programme's budget rose in 2023 to £480 million after steel prices increased.\n")
     question = "When will the depot rebuilding programme finish, who is its director, and what is its budget in 2023?"
-    two = assistant.ask(question)
-    three = Assistant(assistant.settings.with_(answer_max_sentences=3)).ask(question)
-    assert len(two.citations) == 2, two.text
+    three = assistant.ask(question)
     assert len(three.citations) == 3, three.text
     assert all(part in three.text for part in ("March 2026", "Amara Osei", "£480 million")), three.text
     assert_verifiable(three, assistant)
+    one = Assistant(assistant.settings.with_(answer_max_sentences=1))
+    two = one.ask("When will the depot rebuilding programme finish, and who is its director?")
+    assert len(two.citations) == 2 and "March 2026" in two.text and "Amara Osei" in two.text, two.text
+    assert len(one.ask("When will the depot rebuilding programme finish?").citations) == 1
 
 
 def test_a_best_sentence_that_is_an_item_of_an_announced_list_brings_the_whole_list(embedder):

@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
-from assistant.query.analysis import Question, analyse, asked_periods, previous_question, several_parts
+from assistant.query.analysis import Question, analyse, asked_periods, previous_question, question_parts
 from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, YEAR, name_initials, period_met, periods, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import initialisms, stems
@@ -303,7 +303,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         # and how much did the Treasury approve?"), its words the best does not hold. A runner-up bringing one is
         # quoted however far below the best it ranks, as is one announcing a list of what is asked.
         lacking_types = {t for t in q.types if not shows(t, best.text, q.clean)}
-        several = several_parts(q.clean)
+        parts = question_parts(q.clean)
+        several = parts > 1
         lacking_words = stems(" ".join(q.terms)) - stems(best.text) if several else set()
         asked = asked_periods(q.clean)
         lacking_periods = {a for a in asked if not period_met(a, periods(best.text))} if len(asked) > 1 else set()
@@ -314,8 +315,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         # second sentence that only repeats the best ("the Treasury approved £300 million") must not take the place
         # that another part of the question needs
         for c, close_ok in [(c, ok) for ok in (False, True) for c in self._runners_up(cands)]:
-            if len(chosen) >= self.settings.answer_max_sentences:
-                break
+            # a question of several parts has room for a sentence more for each part after the first, for the
+            # sentences that bring what it asks
+            if len(chosen) >= self.settings.answer_max_sentences + (0 if close_ok else parts - 1):
+                continue
             if any(c is x for x in chosen):
                 continue
             if c.doc_id != best.doc_id or c.p < ratio * best.p or c.text in best.text or best.text in c.text:

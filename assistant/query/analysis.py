@@ -50,11 +50,12 @@ _ANOTHER_PART = re.compile(r"(?:[,;]|\b(?:and|or|but)\b)\s+(?:(?:and|or|but)\s+)
                            rf"(?:what|when|where|which|who|whom|whose|why|how|{_AUXILIARY})\b", re.I)
 
 
-def several_parts(text: str) -> bool:
-    """Whether the question asks more than one thing, in clauses coordinated with each other. A word between the
-    joint and the question word must be a stop word (the library's list): a preposition ("and by when?"), not a
-    noun the clause is about."""
-    return any(m.group(1) is None or m.group(1).lower() in stop_words() for m in _ANOTHER_PART.finditer(text))
+def question_parts(text: str) -> int:
+    """How many things the question asks, in clauses coordinated with each other: 1, and one more for each clause
+    after the first. A word between the joint and the question word must be a stop word (the library's list): a
+    preposition ("and by when?"), not a noun the clause is about."""
+    return 1 + sum(1 for m in _ANOTHER_PART.finditer(text) if m.group(1) is None or m.group(1).lower() in stop_words())
+
 
 
 # A question that only makes sense after the previous turn: it starts by continuing it or leans on a pronoun.
