@@ -373,3 +373,12 @@ def test_a_list_items_announcing_line_is_found_over_the_items_before_it():
     assert lead_in(text, text.find("Intro")) == ""
     assert lead_in(text, text.find("no announcer")) == ""
     assert lead_in("- first item\n- second", 15) == ""
+
+
+def test_an_amount_in_shorthand_is_read_as_the_reports_write_it():
+    """"£1.1bn" and "£62m" in a question are "£1.1 billion" and "£62 million", the reports' form, so their words
+    meet; "62m" without a currency sign (metres?) and "£500k" (the reports write "£500,000") are left alone."""
+    q = analyse("courts reform £1.1bn - treasury vs MoJ share? and the £62m contract, the 2.5bn fund")
+    assert "£1.1 billion" in q.clean and "£62 million" in q.clean and "2.5 billion" in q.clean, q.clean
+    assert "billion" in q.terms and "million" in q.terms
+    assert analyse("a 100m sprint, a £500k grant").clean == "a 100m sprint, a £500k grant"

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.query.safety import strip_instructions
+from assistant.text.figures import SCALE_WORDS
 from assistant.text.normalise import normalise
 from assistant.text.patterns import MONTHS, Y, periods
 from assistant.text.terms import AUXILIARIES, content_terms, stop_words
@@ -153,6 +154,22 @@ def is_follow_up(text: str, history: list[dict] | None) -> bool:
 _SHORT_FY = re.compile(r"(?<![\d/])(\d{2})/(\d{2})(?![\d/])")
 
 
+# An amount in a user's shorthand ("£1.1bn", "£62m") written as the reports write it ("£1.1 billion"), so that its
+# words meet theirs; "m" only after a currency sign ("62m" may be metres), and never "k" (the reports write
+# "£500,000", not "£500 thousand"). Questions only, as above.
+_SHORT_AMOUNT = re.compile(r"(?<![\w.,])([£$€]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(bn|mn|tn|m)\b", re.I)
+
+
+def _amounts(text: str) -> str:
+    """The question with each "£1.1bn" written "£1.1 billion"."""
+    def full(m: re.Match) -> str:
+        sign, number, short = m.groups()
+        if short.lower() == "m" and not sign:
+            return m.group()
+        return f"{sign}{number} {SCALE_WORDS[short.lower()]}"
+    return _SHORT_AMOUNT.sub(full, text)
+
+
 def _financial_years(text: str) -> str:
     """The question with each "23/24" written as the reports write it, "2023-24"."""
     def full(m: re.Match) -> str:
@@ -166,7 +183,7 @@ def analyse(text: str, history: list[dict] | None = None) -> Question:
     # Normalised first, as documents are at ingestion, so the two meet in one form (full-width, look-alike
     # and invisible characters are undone before markup or instructions are looked for).
     clean, had = strip_instructions(_MARKUP.sub(" ", normalise(text)))
-    clean = _financial_years(clean)
+    clean = _amounts(_financial_years(clean))
     terms = tuple(content_terms(clean))
     context: tuple[str, ...] = ()
     if clean and is_follow_up(clean, history):

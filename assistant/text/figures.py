@@ -74,6 +74,9 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"\s?(?:thousand|million|billion|trillion)\b|(?:k|m|mn|bn|tn)\b"
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
            "billion": 10**9, "bn": 10**9, "trillion": 10**12, "tn": 10**12}
+# Each short scale's word ("bn" is "billion"): how the reports write what users abbreviate.
+SCALE_WORDS = {short: word for short, value in _SCALES.items() if len(short) <= 2
+               for word, same in _SCALES.items() if len(word) > 2 and same == value}
 _ONES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
          "sixteen seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
