@@ -347,8 +347,8 @@ def scored(assistant, cases) -> tuple[dict, list[float]]:
 
 
 def correctness(assistant, cases) -> dict:
-    run = evaluate(cases, assistant)
-    return run.overall
+    """The run's overall scores."""
+    return scored(assistant, cases)[0]
 
 
 def failure_categories(run) -> Counter:

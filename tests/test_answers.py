@@ -645,8 +645,6 @@ def test_a_sentence_about_another_period_does_not_answer_for_the_one_asked(tmp_p
     """The report gives a figure for two financial years; a question about one of them is answered by that one's
     sentence, and a question about a year the report never covers is declined, not answered with another year's
     figure."""
-    from assistant.answer import features as F
-
     assistant = _assistant_over(tmp_path, "canal.txt",
         "Review of canal towpath maintenance\n\n"
         "The trust spent £41 million on towpath repairs in 2019-20, mostly on resurfacing.\n\n"

@@ -342,7 +342,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             new_types = {t for t in lacking_types if shows(t, c.text, q.clean)}
             new_periods = {a for a in lacking_periods if period_met(a, named)}
             new_words = lacking_words & stems(c.text) if lacking_words else set()
-            if new_types or new_periods or new_words or c.f.get("list_lead") or (close_ok and best.rank - c.rank <= gap):
+            close = close_ok and best.rank - c.rank <= gap
+            if new_types or new_periods or new_words or c.f.get("list_lead") or close:
                 # A runner-up that announces a list ("We see four main risks:") is quoted with its items, never left
                 # hanging on its colon; only a list it counts or marks, since a colon also opens a quotation.
                 items = _list_items(q, c, self.settings, self.catalog, strict=True)

@@ -194,8 +194,8 @@ def candidates(chunks: list[Chunk], figures: FigureLookup | None = None) -> list
     stored = figures(chunks) if figures is not None and chunks else {}
     # a passage names its report's title by the title's initials too ("EWEP" for "England Woodland Expansion
     # Programme"), as users abbreviate it
-    passage_stems = [frozenset(_stems(" ".join([c.text, _about(c)]))) | initialisms(str((c.meta or {}).get("title") or ""))
-                     for c in chunks]
+    passage_stems = [frozenset(_stems(" ".join([c.text, _about(c)])))
+                     | initialisms(str((c.meta or {}).get("title") or "")) for c in chunks]
     for rank, chunk in enumerate(chunks):
         for f in stored[chunk.id] if chunk.id in stored else extract_figures(chunk.text):
             where = (chunk.doc_id, chunk.page, chunk.char_start + f.start)

@@ -58,7 +58,6 @@ def question_parts(text: str) -> int:
     return 1 + sum(1 for m in _ANOTHER_PART.finditer(text) if m.group(1) is None or m.group(1).lower() in stop_words())
 
 
-
 # A question that only makes sense after the previous turn: it starts by continuing it or leans on a pronoun.
 _FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|but|so|then)\b|\b(it|its|they|them|their|that|"
                         r"this|those|these|he|she|his|her)\b", re.I)
