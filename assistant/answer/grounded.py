@@ -311,22 +311,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         limit = 2 * self.settings.answer_quote_max_chars  # what the answer quotes, together, within two long quotes
         table = best.chunk.chunk.meta.get("table")
         caption = table if isinstance(table, str) else ""
-        # First the runner-ups that bring what is lacking, then those the model can hardly tell from the best: a
-        # second sentence that only repeats the best ("the Treasury approved £300 million") must not take the place
-        # that another part of the question needs
-        for c, close_ok in [(c, ok) for ok in (False, True) for c in self._runners_up(cands)]:
-            # a question of several parts has room for a sentence more for each part after the first, for the
-            # sentences that bring what it asks
-            if len(chosen) >= self.settings.answer_max_sentences + (0 if close_ok else parts - 1):
-                continue
-            if any(c is x for x in chosen):
-                continue
+        # The runner-ups that could follow the best at all, each with the periods it names (what follows does not
+        # depend on what is chosen, so it is worked out once for both passes below)
+        pool = []
+        for c in self._runners_up(cands):
             if c.doc_id != best.doc_id or c.p < ratio * best.p or c.text in best.text or best.text in c.text:
                 continue
             if c.text.strip() and c.text.strip() in caption:
                 continue  # the caption of the best's table: a quoted row is shown with its caption already
-            if sum(len(x.text) for x in chosen) + len(c.text) > limit:
-                continue
             if q.types and not any(shows(t, c.text) for t in q.types):
                 # "how much" wants an amount: a runner-up without one adds nothing asked for. Evidence the question
                 # holds counts here ("what is its budget in 2023?" is answered by "the budget rose in 2023 to ...")
@@ -335,6 +327,17 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             if named and not several and not any(period_met(a, named) for a in asked):
                 # it speaks of another period only: "£41 million in 2019-20" is no answer for 2021-22 (in a question
                 # of several parts a period may date one part: "when will it finish, ... its budget in 2023?")
+                continue
+            pool.append((c, named))
+        # First the runner-ups that bring what is lacking, then those the model can hardly tell from the best: a
+        # second sentence that only repeats the best ("the Treasury approved £300 million") must not take the place
+        # that another part of the question needs
+        for c, named, close_ok in [(c, named, ok) for ok in (False, True) for c, named in pool]:
+            # a question of several parts has room for a sentence more for each part after the first, for the
+            # sentences that bring what it asks
+            if len(chosen) >= self.settings.answer_max_sentences + (0 if close_ok else parts - 1):
+                continue
+            if any(c is x for x in chosen) or sum(len(x.text) for x in chosen) + len(c.text) > limit:
                 continue
             # Within `second_gap` of the best's ranking score the model cannot tell which of the two answers. It
             # replaced a rule that quoted any runner-up bringing question words the best lacks: on the tuning set
