@@ -228,6 +228,32 @@ def test_a_sentence_announcing_a_list_is_answered_with_its_items(tmp_path, embed
     assert capped.text == "The review identifies three risks to value for money. [1]", capped.text
 
 
+def test_the_list_under_a_heading_the_question_names_is_quoted_whole(tmp_path, embedder):
+    """"What did the review recommend the department should do?" is answered by the lettered lines under
+    "Recommendations", though none of them says "recommend" (the heading does); the first line's marker is read on
+    the page, since a passage starts at its first sentence. A question about one item is answered by that item
+    alone."""
+    assistant = _assistant_over(tmp_path, "ferry-review.txt",
+        "Review of the island ferry replacement programme\n\n"
+        "The department began replacing its four island ferries in 2019 at a budgeted cost of £210 million. "
+        "The first vessel entered service in May 2023, eighteen months late. The review found that the "
+        "department did not test the shipyard's capacity before it let the contract.\n\n"
+        "Recommendations\n\n"
+        "a) The department should publish a revised timetable for the remaining three vessels by March 2025.\n"
+        "b) It should agree a plan with the shipyard for crew training on the new engines.\n"
+        "c) It should fund deeper berths at the two harbours that cannot yet take the larger vessels.\n"
+        "d) It should report progress to Parliament every six months.\n")
+    answer = assistant.ask("What did the review recommend the department should do about its ferries?")
+    assert not answer.declined, answer.text
+    for words in ("revised timetable", "crew training", "deeper berths", "every six months"):
+        assert words in answer.text, answer.text
+    assert len(answer.citations) == 4
+    assert_verifiable(answer, assistant)
+    one = assistant.ask("What did the review recommend about crew training on the new engines?")
+    assert "crew training" in one.text and "deeper berths" not in one.text, one.text
+    assert_verifiable(one, assistant)
+
+
 def test_a_sentence_announcing_the_list_asked_for_is_evidence_of_its_own():
     """The announcer of a list holds none of the items' words; that it ends by counting what the question asks
     about, or ends with a colon and holds a noun the question counts, is the evidence (`list_lead`)."""

@@ -177,7 +177,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return decline(question, reason, self._nearest(cands))
         if len(targets) >= 2:
             return self._compare(question, q, chunks, cands, targets)
-        whole = self.expand(q, cands[0])
+        whole = _heading_list(q, cands, self.settings, self.catalog) or self.expand(q, cands[0])
         chosen = self._choose(q, cands, whole)
         missing = _type_missing(q, self._answering(chosen, whole)) or _unmet(q, chosen)
         if missing:
@@ -530,7 +530,7 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
     lead = []
     if count is not None and following and following[0].text.rstrip().endswith(":"):
         lead, following = following[:1], following[1:]  # "We make five recommendations. The Department should:"
-    marked = _marked_items(following)
+    marked = _marked_items(following, catalog)
     if strict and count is None and not marked:
         return []
     items = (marked or following)[: min(count or max_items, max_items)]
@@ -539,16 +539,85 @@ def _list_items(q: Question, best: F.Candidate, settings: Settings, catalog=None
     return [*lead, *items]
 
 
-def _marked_items(following: list[F.Candidate]) -> list[F.Candidate]:
+def _heading_list(q: Question, cands: list[F.Candidate], settings: Settings, catalog=None) -> list[F.Candidate]:
+    """The list under a heading that names what the question asks for ("What did the NAO recommend on smart
+    motorways?" over "Recommendations" and its lettered items), in the best sentence's report: its items, each a
+    marked line of one sentence, however the ranking placed them, since items under a heading rarely repeat the
+    heading's word. Not when the question asks about one item: the best sentence is an item holding a question word
+    that no other item holds ("What did the NAO recommend about leakage incentives?"). Else []. Layout and the
+    question's own words, no list of headings: any heading a report gives its points under."""
+    best = cands[0]
+    asked = stems(" ".join(q.terms)) - stems(str(best.chunk.chunk.meta.get("title") or ""))
+    lists, seen = [], set()
+    for c in cands:
+        chunk = c.chunk.chunk
+        if c.doc_id != best.doc_id or chunk.id in seen or not chunk.section:
+            continue
+        seen.add(chunk.id)
+        if not stems(chunk.section.split(" > ")[-1]) & asked:
+            continue
+        sentences = _passage(c)
+        items = _marked_items(sentences, catalog) if sentences else []
+        if len(items) < 2 or len(items) < len(sentences) or not _opens_list(_line_prefix(items[0], catalog)):
+            continue  # items of one sentence each, from the list's first: points, not paragraphs or a list's tail
+        # the list may run on into the next passage of its section
+        rest = [i for i in _marked_items(_following(items[-1], catalog), catalog)
+                if i.chunk.chunk.section == chunk.section]
+        if rest and _line_marker(rest[0], catalog) == _line_marker(items[0], catalog):
+            items += rest
+        if len(items) <= settings.answer_list_max_items:  # a longer list is not quoted in part
+            lists.append(items)
+    if not lists:
+        return []
+    items = lists[0]
+    holders: dict[str, int] = {}
+    for i in items:
+        for s in stems(i.text) & asked:
+            holders[s] = holders.get(s, 0) + 1
+    if any(best.key == i.key for i in items) and any(holders.get(s) == 1 for s in stems(best.text) & asked):
+        return []
+    ranked = {c.key: c for c in cands}
+    return [ranked.get(i.key, i) for i in items]
+
+
+def _line_prefix(c: F.Candidate, catalog=None) -> str:
+    """What stands before the sentence on its line: in its passage, or for a sentence that opens its passage, on
+    its page (a passage starts at its first sentence, after the line's list marker: "a) Highways England should
+    ...")."""
+    text = c.chunk.chunk.text
+    at = text.rfind("\n", 0, c.start)
+    if at >= 0 or catalog is None or text[:c.start].strip():
+        return text[at + 1:c.start]
+    page = catalog.page_text(c.doc_id, c.chunk.chunk.page) or ""
+    start = c.chunk.chunk.char_start
+    if page[start:start + len(text)] != text:
+        return text[:c.start]  # the page has changed since (a document replaced mid-answer)
+    return page[page.rfind("\n", 0, start) + 1:start] + text[:c.start]
+
+
+def _opens_list(prefix: str) -> bool:
+    """Whether a list item's marker is a list's first ("a)", "1.", "(i)") or a bullet, which any item may be."""
+    mark = prefix.strip().strip("().")
+    return mark.lower() in ("a", "1", "i") or not any(ch.isalnum() for ch in mark)
+
+
+def _line_marker(c: F.Candidate, catalog=None) -> str | None:
+    """The kind of list-item marker before the sentence on its line ("a." for "b) "), or None."""
+    from assistant.text.sentences import item_marker
+
+    return item_marker(_line_prefix(c, catalog))
+
+
+def _marked_items(following: list[F.Candidate], catalog=None) -> list[F.Candidate]:
     """When the sentences after an announcer are marked list items ("- ", "b.", "(iii)"), the first sentence of each
     item, up to the first line that is not an item of the same kind: an item may run to several sentences
     ("- Interest rates. Most loans carry variable rates ..."), and its first sentence names it. Else [] (the
-    sentences themselves are the items). Layout, not wording (`assistant.text.sentences.item_marker`)."""
+    sentences themselves are the items). Layout, not wording (`assistant.text.sentences.item_marker`). With the
+    catalog, the marker of a sentence that opens its passage is read on its page (`_line_prefix`)."""
     from assistant.text.sentences import item_marker
 
     def line_start(c: F.Candidate) -> str:
-        text = c.chunk.chunk.text
-        return text[text.rfind("\n", 0, c.start) + 1:c.start]
+        return _line_prefix(c, catalog)
 
     kind = item_marker(line_start(following[0])) if following else None
     if kind is None:
