@@ -116,6 +116,9 @@ class Settings:
     answer_list_short_chars: int = 120  # a sentence this short announces what it counts wherever the count stands
     answer_list_tail_words: int = 2  # a longer one must end within this many words of what it counts
     answer_reason_reach: int = 3  # for "why", the sentences after a best one without a reason read for one
+    # A question word shorter than this is never read as a slip of the keyboard for a report's word (by hand: a short
+    # unknown word is more often the user's shorthand, "mgmt", "svcs"; assistant/text/spelling.py)
+    query_slip_min_chars: int = 5
     # Which sentences are embedded now, when params.json's fitted `pool` is above 0 (embedding is the main
     # cost): the most promising by these weights of their cheap features (assistant/answer/features.py).
     answer_prerank_lex_weight: float = 1.0  # the question's words in the sentence (`lex`)

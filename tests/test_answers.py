@@ -254,6 +254,23 @@ def test_the_list_under_a_heading_the_question_names_is_quoted_whole(tmp_path, e
     assert_verifiable(one, assistant)
 
 
+def test_a_slip_of_the_keyboard_is_read_as_the_reports_word(tmp_path, embedder):
+    """"supervison" is one slip from the report's "supervision": the question is answered as if spelt right (it is
+    declined when read as typed), and the answer keeps the question as asked."""
+    assistant = _assistant_over(tmp_path, "probation.txt",
+        "Review of the probation service\n\n"
+        "In 2020 the service spent £41 million on inspection of approved premises. "
+        "Its spending on supervision of offenders in the community was £212 million in 2020. "
+        "Training for new officers cost £9 million in 2020.\n\n"
+        "The service employs 4,100 officers across 12 regions.\n")
+    question = "How much was spent on supervison in 2020?"
+    answer = assistant.ask(question)
+    assert "£212 million" in answer.text and answer.question == question, answer.text
+    assert_verifiable(answer, assistant)
+    assert assistant.prepare(question)["analysis"].terms == assistant.prepare(
+        "How much was spent on supervision in 2020?")["analysis"].terms
+
+
 def test_a_sentence_announcing_the_list_asked_for_is_evidence_of_its_own():
     """The announcer of a list holds none of the items' words; that it ends by counting what the question asks
     about, or ends with a colon and holds a noun the question counts, is the evidence (`list_lead`)."""

@@ -382,3 +382,24 @@ def test_an_amount_in_shorthand_is_read_as_the_reports_write_it():
     assert "£1.1 billion" in q.clean and "£62 million" in q.clean and "2.5 billion" in q.clean, q.clean
     assert "billion" in q.terms and "million" in q.terms
     assert analyse("a 100m sprint, a £500k grant").clean == "a 100m sprint, a £500k grant"
+
+
+def test_a_slip_of_the_keyboard_is_read_as_the_nearest_report_word_and_english_is_left_alone():
+    """One deletion, insertion, change or swap of letters (Damerau 1964) from a word the reports use, in a word that
+    is neither theirs nor English: "supervison", "recomendations", "probaton" are read as the reports' words; a rare
+    English word ("halving"), a short one that may be shorthand ("mgmt") and a capitalised name are left as typed;
+    of two report words one slip away, the one the reports use most."""
+    from collections import Counter
+
+    from assistant.text.spelling import corrected, could_slip, respelled
+
+    vocabulary = Counter({"supervision": 5, "recommendations": 3, "probation": 9, "halting": 2, "management": 4})
+    assert respelled("list the supervison risks and recomendations", vocabulary, 5) == (
+        "list the supervision risks and recommendations")
+    assert respelled("how many probaton officers?", vocabulary, 5) == "how many probation officers?"
+    assert respelled("halving leakage", vocabulary, 5) == "halving leakage"  # English, though the reports lack it
+    assert respelled("mgmt team", vocabulary, 5) == "mgmt team"
+    assert respelled("Supervison Ltd", vocabulary, 5) == "Supervison Ltd"  # a name as typed
+    assert not could_slip("halving", 5) and could_slip("supervison", 5)
+    assert corrected("supervision", vocabulary) is None  # the reports' own word
+    assert corrected("cluter", Counter({"cluster": 1, "clutter": 4})) == "clutter"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question, question_parts
 from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, YEAR, name_initials, period_met, periods, shows
 from assistant.text.sentences import split_clauses
-from assistant.text.terms import initialisms, stems
+from assistant.text.terms import initialisms, stems, tokens
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
 
 PARAMS_FILE = Path(__file__).with_name("params.json")
@@ -68,6 +68,13 @@ class _DocStems:
         """The abbreviations the documents define, as stem links (see assistant/text/abbreviations.py)."""
         return list(dict.fromkeys(link for hit in self._read(doc_ids) for link in hit[2]))
 
+    def words(self, doc_ids: list[str]) -> Counter:
+        """The documents' words (lower case, body names folded, as questions' terms are) with their counts."""
+        out: Counter = Counter()
+        for hit in self._read(doc_ids):
+            out.update(hit[4])
+        return out
+
     def _read(self, doc_ids: list[str]) -> list[tuple]:
         from assistant.text.abbreviations import bridges, definitions
 
@@ -90,7 +97,8 @@ class _DocStems:
                                                   *(meta.get("strategy") or [])]
                                  if x)  # what the report is called and who published it: a report is named by both
                 hit = (tuple(i for i, _ in texts), [frozenset(stems(t)) for _, t in texts], links,
-                       frozenset().union(stems(about), initialisms(about), *(initialisms(t) for _, t in texts)))
+                       frozenset().union(stems(about), initialisms(about), *(initialisms(t) for _, t in texts)),
+                       Counter(w for _, t in texts for w in tokens(t)))
             with self.lock:
                 self.data[d] = hit
                 self.data.move_to_end(d)
@@ -223,6 +231,10 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         return cands[1: 1 + self.settings.answer_runner_up_window]
 
     # -- scoring ---------------------------------------------------------------------------------------
+    def vocabulary(self, doc_ids: list[str]) -> Counter:
+        """The words of these reports with their counts (what a slip in a question is read against)."""
+        return self._doc_stems.words(doc_ids) if self._doc_stems is not None else Counter()
+
     def candidates(self, q: Question, chunks: list[ScoredChunk], targets: tuple[str, ...] = ()) -> list[F.Candidate]:
         """Every sentence of the passages with its features and probability of answering, best first."""
         s = self.settings

@@ -10,7 +10,7 @@ from functools import cached_property
 from itertools import zip_longest
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.calc.wording import compared_sides
 from assistant.store.catalog import Catalog
@@ -19,6 +19,7 @@ from assistant.errors import QuestionError
 from assistant.query.analysis import analyse, retrieval_query
 from assistant.query.reports import ReportResolver
 from assistant.query.retrieval import Filters, HybridRetriever, Searcher
+from assistant.text.spelling import respelled, suspects
 from assistant.types import Answer, ScoredChunk
 
 
@@ -130,8 +131,21 @@ class Assistant:
 
     def prepare(self, question: str, history: list[dict] | None = None, filters: Filters | dict | None = None,
                 k: int | None = None) -> dict:
-        """The answerer's input: the question validated and analysed once, the reports it names, the passages."""
+        """The answerer's input: the question validated and analysed once, the reports it names, the passages. A
+        question with a slip of the keyboard ("supervison") for a word of the reports it retrieves is read, and
+        searched for again, with that word (`assistant.text.spelling`); the input keeps the question as asked."""
         question = validate_question(question, self.settings.max_question_chars)
+        found = self._prepare(question, history, filters, k)
+        if not found["chunks"] or not suspects(question, self.settings.query_slip_min_chars):
+            return found
+        docs = list(dict.fromkeys(sc.chunk.doc_id for sc in found["chunks"]))
+        fixed = respelled(question, self.grounded.vocabulary(docs), self.settings.query_slip_min_chars)
+        if fixed == question:
+            return found
+        return {**self._prepare(fixed, history, filters, k), "question": question}
+
+    def _prepare(self, question: str, history: list[dict] | None, filters: Filters | dict | None,
+                 k: int | None) -> dict:
         q = analyse(question, history)
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         query = (retrieval_query(q, history) or q.clean) if q.clean else ""
