@@ -477,6 +477,31 @@ def test_each_part_of_a_question_may_bring_its_own_sentence(embedder):
     assert quoted("When will the programme finish?") == [sents[0].text, sents[3].text]
 
 
+def test_a_why_answer_quotes_a_runner_up_giving_a_reason_before_the_next_sentence_that_gives_none(embedder):
+    """"Why is it late?": the best sentence states the delay, none of the next few sentences gives a reason, and a
+    runner-up from elsewhere in the report does ("because the radar needed more testing"): the runner-up is
+    quoted, not the next sentence for want of one. Without such a runner-up, the next sentence still follows."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import GroundedAnswerer, load_params
+    from assistant.query.analysis import analyse
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    first = ("Stopped vehicle detection is now due on every section by March 2023, six months later than planned. "
+             "It had been installed on 3 of the 24 sections by December 2020.")
+    later = "The roll-out slipped because the radar equipment needed more testing before it could be connected."
+    a = ScoredChunk(Chunk("svd-1", "svd", first, 1, char_start=0, char_end=len(first)), 1.0)
+    b = ScoredChunk(Chunk("svd-2", "svd", later, 1, char_start=500, char_end=500 + len(later)), 0.9)
+    s1, s2 = split_sentences(first)
+    answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
+    best = F.Candidate(a, 0, s1.start, s1.end, s1.text, p=0.9, rank=9.0)
+    other = F.Candidate(a, 0, s2.start, s2.end, s2.text, p=0.8, rank=8.5)
+    reason = F.Candidate(b, 1, 0, len(later), later, p=0.8, rank=6.0)
+    q = analyse("Why is the roll-out of stopped vehicle detection running late?")
+    assert [c.text for c in answerer._choose(q, [best, other, reason])] == [s1.text, later]
+    assert [c.text for c in answerer._choose(q, [best, other])] == [s1.text, s2.text]
+
+
 def test_a_why_answer_that_gives_no_reason_is_followed_by_the_sentence_that_explains(tmp_path, embedder):
     """Reports state what happened, then why, in the next sentence, whatever verb they explain with."""
     assistant = _assistant_over(tmp_path, "depots.txt",

@@ -305,8 +305,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         `whole`: what `expand` gives for the best sentence, when the caller has it already."""
         best = cands[0]
         whole = self.expand(q, best) if whole is None else whole
-        if len(whole) > 1:
+        if len(whole) > 1 and not _reason_wanting(q, best, whole, self._runners_up(cands)):
             return whole
+        fallback = whole  # for "why", the sentence after the best, if no runner-up giving a reason is quoted
         chosen = [best]
         ratio, gap = self.params["second_ratio"], self.params.get("second_gap", 0.0)
         # What the question asks that the best lacks: a kind of answer it asks for that the best does not show
@@ -368,6 +369,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 lacking_types -= new_types
                 lacking_periods -= new_periods
                 lacking_words -= new_words
+        if len(chosen) == 1 and len(fallback) > 1:
+            return fallback
         return [best, *sorted(chosen[1:], key=lambda x: -x.rank)]
 
     def _compare(self, question: str, q: Question, chunks: list[ScoredChunk], cands: list[F.Candidate],
@@ -658,6 +661,16 @@ def _reason_before(q: Question, best: F.Candidate) -> list[F.Candidate]:
         return []
     before = [c for c in _passage(best) if c.end <= best.start]
     return before[-1:]
+
+
+def _reason_wanting(q: Question, best: F.Candidate, whole: list[F.Candidate], runners: list[F.Candidate]) -> bool:
+    """For "why", whether `whole` is the best sentence and the one after it, taken for want of a reason near it
+    (`_reason_after`: none of the next few gives one), while a runner-up of its report does give one: the runner-up
+    is then quoted instead ("...running late?" is answered by "...six months later than proposed, because the radar
+    equipment required further testing", ranked third, not by the sentence after the best)."""
+    if q.types != ("reason",) or whole[0] is not best or any(shows("reason", c.text) for c in whole):
+        return False
+    return any(c.doc_id == best.doc_id and shows("reason", c.text) for c in runners)
 
 
 def _reason_after(q: Question, best: F.Candidate, settings: Settings, catalog=None) -> list[F.Candidate]:
