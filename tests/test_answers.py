@@ -252,6 +252,16 @@ def test_the_list_under_a_heading_the_question_names_is_quoted_whole(tmp_path, e
     one = assistant.ask("What did the review recommend about crew training on the new engines?")
     assert "crew training" in one.text and "deeper berths" not in one.text, one.text
     assert_verifiable(one, assistant)
+    # a question asking for a figure is not answered by the list, which holds none
+    from assistant.answer.grounded import _heading_list
+
+    def heading_list(question: str) -> list[str]:
+        inp = assistant.prepare(question)
+        cands = assistant.grounded.candidates(inp["analysis"], inp["chunks"], inp["targets"])
+        return [c.text for c in _heading_list(inp["analysis"], cands, assistant.settings, assistant.catalog)]
+
+    assert len(heading_list("What did the review recommend the department should do about its ferries?")) == 4
+    assert heading_list("How many things did the review recommend the department should do?") == []
 
 
 def test_a_slip_of_the_keyboard_is_read_as_the_reports_word(tmp_path, embedder):

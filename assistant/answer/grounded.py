@@ -560,7 +560,10 @@ def _heading_list(q: Question, cands: list[F.Candidate], settings: Settings, cat
     marked line of one sentence, however the ranking placed them, since items under a heading rarely repeat the
     heading's word. Not when the question asks about one item: the best sentence is an item holding a question word
     that no other item holds ("What did the NAO recommend about leakage incentives?"). Else []. Layout and the
-    question's own words, no list of headings: any heading a report gives its points under."""
+    question's own words, no list of headings: any heading a report gives its points under. Not for a question
+    asking for a figure, a date or a person ("How many recommendations did it make?"): the list holds none."""
+    if set(q.types) - {"name", "reason"}:
+        return []
     best = cands[0]
     asked = stems(" ".join(q.terms)) - stems(str(best.chunk.chunk.meta.get("title") or ""))
     lists, seen = [], set()
