@@ -403,3 +403,4 @@ def test_a_slip_of_the_keyboard_is_read_as_the_nearest_report_word_and_english_i
     assert not could_slip("halving", 5) and could_slip("supervison", 5)
     assert corrected("supervision", vocabulary) is None  # the reports' own word
     assert corrected("cluter", Counter({"cluster": 1, "clutter": 4})) == "clutter"
+    assert corrected("x" * 4000, vocabulary) is None  # longer than any report word: no slip, and nothing expanded

@@ -230,11 +230,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         """The sentences ranked just after the best, where a second sentence to quote is looked for."""
         return cands[1: 1 + self.settings.answer_runner_up_window]
 
-    # -- scoring ---------------------------------------------------------------------------------------
     def vocabulary(self, doc_ids: list[str]) -> Counter:
         """The words of these reports with their counts (what a slip in a question is read against)."""
         return self._doc_stems.words(doc_ids) if self._doc_stems is not None else Counter()
 
+    # -- scoring ---------------------------------------------------------------------------------------
     def candidates(self, q: Question, chunks: list[ScoredChunk], targets: tuple[str, ...] = ()) -> list[F.Candidate]:
         """Every sentence of the passages with its features and probability of answering, best first."""
         s = self.settings

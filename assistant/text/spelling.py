@@ -46,11 +46,15 @@ def could_slip(word: str, min_chars: int) -> bool:
     return len(word) >= min_chars and word.isalpha() and word.islower() and not is_english(word)
 
 
-def corrected(word: str, vocabulary: Counter) -> str | None:
+def corrected(word: str, vocabulary: Counter, longest: int | None = None) -> str | None:
     """The reports' word that `word` (one that `could_slip`) is a slip for, or None: `word` is not in `vocabulary`
     (the reports' words with their counts), and a vocabulary word is one slip from it; of several, the most used
-    (then the first in alphabetical order, for a stable answer)."""
-    if word in vocabulary:
+    (then the first in alphabetical order, for a stable answer). `longest`: the length of the vocabulary's longest
+    word, when the caller knows it; a word longer by two or more is no slip for any (and a very long one, pasted or
+    hostile, is not expanded into its many one-slip strings)."""
+    if longest is None:
+        longest = max(map(len, vocabulary), default=0)
+    if word in vocabulary or len(word) > longest + 1:
         return None
     near = [w for w in one_slip(word) if w in vocabulary]
     if not near:
@@ -68,7 +72,9 @@ def suspects(text: str, min_chars: int) -> set[str]:
 
 def respelled(text: str, vocabulary: Counter, min_chars: int) -> str:
     """`text` with each word that is a slip for a word of `vocabulary` replaced by that word; the rest as typed."""
-    fixes = {w: corrected(w, vocabulary) for w in suspects(text, min_chars)}
+    words = suspects(text, min_chars)
+    longest = max(map(len, vocabulary), default=0) if words else 0
+    fixes = {w: corrected(w, vocabulary, longest) for w in words}
     if not any(fixes.values()):
         return text
     return _WORD.sub(lambda m: fixes.get(m.group()) or m.group(), text)
