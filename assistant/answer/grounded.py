@@ -562,6 +562,8 @@ def _heading_list(q: Question, cands: list[F.Candidate], settings: Settings, cat
     that no other item holds ("What did the NAO recommend about leakage incentives?"). Else []. Layout and the
     question's own words, no list of headings: any heading a report gives its points under. Not for a question
     asking for a figure, a date or a person ("How many recommendations did it make?"): the list holds none."""
+    from assistant.text.sentences import item_marker
+
     if set(q.types) - {"name", "reason"}:
         return []
     best = cands[0]
@@ -576,22 +578,20 @@ def _heading_list(q: Question, cands: list[F.Candidate], settings: Settings, cat
             continue
         sentences = _passage(c)
         items = _marked_items(sentences, catalog) if sentences else []
-        if len(items) < 2 or len(items) < len(sentences) or not _opens_list(_line_prefix(items[0], catalog)):
+        first = _line_prefix(items[0], catalog) if items else ""  # read once: it may be read on the page
+        if len(items) < 2 or len(items) < len(sentences) or not _opens_list(first):
             continue  # items of one sentence each, from the list's first: points, not paragraphs or a list's tail
         # the list may run on into the next passage of its section
         rest = [i for i in _marked_items(_following(items[-1], catalog), catalog)
                 if i.chunk.chunk.section == chunk.section]
-        if rest and _line_marker(rest[0], catalog) == _line_marker(items[0], catalog):
+        if rest and _line_marker(rest[0], catalog) == item_marker(first):
             items += rest
         if len(items) <= settings.answer_list_max_items:  # a longer list is not quoted in part
             lists.append(items)
     if not lists:
         return []
     items = lists[0]
-    holders: dict[str, int] = {}
-    for i in items:
-        for s in stems(i.text) & asked:
-            holders[s] = holders.get(s, 0) + 1
+    holders = Counter(s for i in items for s in stems(i.text) & asked)  # how many items hold each question word
     if any(best.key == i.key for i in items) and any(holders.get(s) == 1 for s in stems(best.text) & asked):
         return []
     ranked = {c.key: c for c in cands}
