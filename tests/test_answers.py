@@ -839,6 +839,28 @@ def test_a_question_whose_kind_of_answer_no_quoted_sentence_shows_is_declined(tm
 
 
 
+def test_what_something_cost_or_is_worth_asks_for_an_amount(tmp_path, embedder):
+    """"What did X cost?" and "what is X worth?" ask for money as "how much" does (the verb "cost" and the
+    adjective "worth" take an amount): a report that gives the amount answers with it, and one whose sentences
+    about X give none is declined rather than answered by a sentence about X that gives no amount."""
+    from assistant.query.analysis import analyse
+
+    assert analyse("What did the temporary venues cost the service?").types == ("amount",)
+    assert analyse("and what is the contract worth?").types == ("amount",)
+    assert analyse("What did the NAO conclude about the cost increases?").types == ()
+    assistant = _assistant_over(tmp_path, "venues.txt",
+        "Review of the courts service\n\n"
+        "The service hired temporary venues in 2021 to hear more cases while buildings were closed. "
+        "It signed a contract with Harland Estates Limited in May 2019 to manage the closed buildings. "
+        "The temporary venues cost £48 million in 2021-22.\n\n"
+        "Its contract for cleaning was let to Brookfield Services in March 2020.\n")
+    answer = assistant.ask("What did the temporary venues cost the service?")
+    assert not answer.declined and "£48 million" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+    answer = assistant.ask("What is the service's contract with Harland Estates Limited worth?")
+    assert answer.declined, answer.text
+
+
 def test_how_long_is_answered_by_a_span_of_time(tmp_path, embedder):
     """"How long ...?" asks for a span of time: "an average of 17 minutes" answers it, though it names no year or
     month; a sentence with no span and no date does not."""

@@ -23,7 +23,12 @@ ANSWER_TYPES = (
     # asks for ("what % of trusts", "by how many per cent").
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|(?<!\d)(?<!\d )"
                            r"(?:\bper ?cent\b|%)", re.I)),
-    ("amount", re.compile(r"\bhow much\b", re.I)),
+    # "how much", and the money that the verb "cost" and the adjective "worth" take by their grammar, asked by
+    # "what": "what did the venues cost?", "what is the contract worth?" ("the cost" after a determiner is the
+    # noun: "what did it say about the cost increases?" asks no amount).
+    ("amount", re.compile(r"\bhow much\b|^\W*(?:(?:and|but|so)\s+)?what\s+(?:did|does|do|will|would|has|have|is|"
+                          r"was|are|were)\b[^?,;]*?(?<!\bthe )(?<!\ba )(?<!\bits )(?<!\btheir )\b(?:cost|worth)\b"
+                          r"\s*(?:[\w'’-]+\s*){0,5}\??\s*$", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bno\. of\b", re.I)),
     # "when" asks for a date where it asks: opening the question, before the inverted auxiliary of a question
     # ("and when did it go live?") or after a preposition ("by when?"). Inside a sentence, before its subject,
