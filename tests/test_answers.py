@@ -861,6 +861,24 @@ def test_what_something_cost_or_is_worth_asks_for_an_amount(tmp_path, embedder):
     assert answer.declined, answer.text
 
 
+def test_what_made_something_happen_asks_why(tmp_path, embedder):
+    """"What made X do Y?" is the causative "make", and asks for the reason as "why did X do Y?" does: the answer
+    goes on to the sentence that gives it. "What made up the budget?" asks what it consisted of."""
+    from assistant.query.analysis import analyse
+
+    assert analyse("What made the agency move its offices?").types == ("reason",)
+    assert analyse("What made up the £1.1 billion budget?").types == ()
+    assistant = _assistant_over(tmp_path, "estate.txt",
+        "Review of the agency's estate\n\n"
+        "The agency moved its head office from Leeds to Bradford in 2021. The move of the offices took eleven "
+        "months and cost £4 million. The lease on the Leeds building had expired and the landlord would not "
+        "renew it, because the site had been sold for housing.\n\n"
+        "The agency employs 900 staff across England.\n")
+    answer = assistant.ask("What made the agency move its head office to Bradford?")
+    assert not answer.declined and "because the site had been sold" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+
+
 def test_how_long_is_answered_by_a_span_of_time(tmp_path, embedder):
     """"How long ...?" asks for a span of time: "an average of 17 minutes" answers it, though it names no year or
     month; a sentence with no span and no date does not."""

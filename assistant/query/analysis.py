@@ -38,9 +38,11 @@ ANSWER_TYPES = (
                         r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow soon\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
-    # "why", and asking for the reasons themselves ("what two reasons does it give", "what does it blame for").
-    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b|\breasons?\b|\bblam(?:e|es|ed)\b",
-                          re.I)),
+    # "why", and asking for the reasons themselves ("what two reasons does it give", "what does it blame for");
+    # the causative "make" asks why as "what caused" does ("what made the department change course?"; "what made
+    # up the budget?" asks what it held).
+    ("reason", re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:caused|led to)\b|\bwhat (?:made|makes)\b(?!\s+up\b)"
+                          r"|\breasons?\b|\bblam(?:e|es|ed)\b", re.I)),
     # "which company ...?", "which provider ...?", "the name of ...": a proper name. "which of", "which is" and a
     # relative "which" before its clause's subject ("the scheme which the Department ran") ask something else.
     ("name", re.compile(rf"\bwhich\s+(?!(?:of|one|ones|the|a|an|it|they|we|he|she|year|date|month|day|percentage|"
