@@ -26,8 +26,9 @@ ANSWER_TYPES = (
     # "how much", and the money that the verb "cost" and the adjective "worth" take by their grammar, asked by
     # "what": "what did the venues cost?", "what is the contract worth?" ("the cost" after a determiner is the
     # noun: "what did it say about the cost increases?" asks no amount).
-    ("amount", re.compile(r"\bhow much\b|^\W*(?:(?:and|but|so)\s+)?what\s+(?:did|does|do|will|would|has|have|is|"
-                          r"was|are|were)\b[^?,;]*?(?<!\bthe )(?<!\ba )(?<!\bits )(?<!\btheir )\b(?:cost|worth)\b"
+    ("amount", re.compile(r"\bhow much\b|^\W*(?:(?:and|but|so)\s+)?what(?:['’]s|\s+(?:did|does|do|will|would|has|"
+                          r"have|is|was|are|were))\b[^?,;]*?(?<!\bthe )(?<!\ba )(?<!\bits )(?<!\btheir )"
+                          r"\b(?:cost(?:s|ing)?|worth)\b"
                           r"\s*(?:[\w'’-]+\s*){0,5}\??\s*$", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bno\. of\b", re.I)),
     # "when" asks for a date where it asks: opening the question, before the inverted auxiliary of a question
