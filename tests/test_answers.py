@@ -851,6 +851,7 @@ def test_what_something_cost_or_is_worth_asks_for_an_amount(tmp_path, embedder):
     assert analyse("Kestrel contract - what's it worth?").types == ("amount",)
     assert analyse("Did the department know what the work had cost?").types == ()  # whether it is known
     assert analyse("What did the NAO conclude about the cost increases?").types == ()
+    assert analyse("What did the review find about cost?").types == ()  # the noun, after a preposition
     assistant = _assistant_over(tmp_path, "venues.txt",
         "Review of the courts service\n\n"
         "The service hired temporary venues in 2021 to hear more cases while buildings were closed. "

@@ -24,13 +24,14 @@ ANSWER_TYPES = (
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|(?<!\d)(?<!\d )"
                            r"(?:\bper ?cent\b|%)", re.I)),
     # "how much", and the money that the verb "cost" and the adjective "worth" take by their grammar, asked by
-    # "what": "what did the venues cost?", "what is the contract worth?" ("the cost" after a determiner is the
-    # noun: "what did it say about the cost increases?" asks no amount). The "what" opens the question or a clause
-    # after a comma, colon or dash ("Kestrel contract - what's it worth?"), not a clause inside a sentence ("did it
-    # know what the work had cost?" asks whether it is known).
+    # "what": "what did the venues cost?", "what is the contract worth?" ("cost" after a determiner or a
+    # preposition is the noun: "what did it say about the cost increases?", "what did it find on cost?" ask no
+    # amount). The "what" opens the question or a clause after a comma, colon or dash ("Kestrel contract - what's
+    # it worth?"), not a clause inside a sentence ("did it know what the work had cost?" asks whether it is known).
     ("amount", re.compile(r"\bhow much\b|(?:^\W*|[,:;–—-]\s+)(?:(?:and|but|so)\s+)?what(?:['’]s|\s+(?:did|does|do|"
                           r"will|would|has|have|is|was|are|were))\b[^?,;]*?(?<!\bthe )(?<!\ba )(?<!\bits )"
-                          r"(?<!\btheir )\b(?:cost(?:s|ing)?|worth)\b\s*(?:[\w'’-]+\s*){0,5}\??\s*$", re.I)),
+                          r"(?<!\btheir )(?<!\babout )(?<!\bon )(?<!\bof )(?<!\bin )(?<!\bfor )(?<!\bover )"
+                          r"\b(?:cost(?:s|ing)?|worth)\b\s*(?:[\w'’-]+\s*){0,5}\??\s*$", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bno\. of\b", re.I)),
     # "when" asks for a date where it asks: opening the question, before the inverted auxiliary of a question
     # ("and when did it go live?") or after a preposition ("by when?"). Inside a sentence, before its subject,
