@@ -26,9 +26,9 @@ ANSWER_TYPES = (
     # "how much", and the money that the verb "cost" and the adjective "worth" take by their grammar, asked by
     # "what": "what did the venues cost?", "what is the contract worth?" ("cost" after a determiner or a
     # preposition is the noun: "what did it say about the cost increases?", "what did it find on cost?" ask no
-    # amount). The "what" opens the question or a clause after a comma, colon or dash ("Kestrel contract - what's
-    # it worth?"), not a clause inside a sentence ("did it know what the work had cost?" asks whether it is known).
-    ("amount", re.compile(r"\bhow much\b|(?:^\W*|[,:;–—-]\s+)(?:(?:and|but|so)\s+)?what(?:['’]s|\s+(?:did|does|do|"
+    # amount). The "what" opens the question, not a clause inside it ("did it know what the work had cost?" asks
+    # whether it is known).
+    ("amount", re.compile(r"\bhow much\b|^\W*(?:(?:and|but|so)\s+)?what(?:['’]s|\s+(?:did|does|do|"
                           r"will|would|has|have|is|was|are|were))\b[^?,;]*?(?<!\bthe )(?<!\ba )(?<!\bits )"
                           r"(?<!\btheir )(?<!\babout )(?<!\bon )(?<!\bof )(?<!\bin )(?<!\bfor )(?<!\bover )"
                           r"\b(?:cost(?:s|ing)?|worth)\b\s*(?:[\w'’-]+\s*){0,5}\??\s*$", re.I)),
