@@ -882,26 +882,6 @@ def test_what_made_something_happen_asks_why(tmp_path, embedder):
     assert_verifiable(answer, assistant)
 
 
-def test_a_slip_in_the_opening_question_word_is_undone(tmp_path, embedder):
-    """"wy" is one slip from "why" and from no other question word, and is no English word: the question asks why,
-    and is answered with the reason. "whn" could be "when", "who" or "why", and is left as typed."""
-    from assistant.query.analysis import analyse
-
-    assert analyse("Wy did the agency move?").types == ("reason",)
-    assert analyse("hw much did the move cost?").types == ("amount",)
-    assert analyse("whn did the agency move?").clean.startswith("whn")
-    assistant = _assistant_over(tmp_path, "estate.txt",
-        "Review of the agency's estate\n\n"
-        "The agency moved its head office from Leeds to Bradford in 2021. The move of the offices took eleven "
-        "months and cost £4 million. The lease on the Leeds building had expired and the landlord would not "
-        "renew it, because the site had been sold for housing.\n\n"
-        "The agency employs 900 staff across England.\n")
-    question = "wy did the agency move its head office to Bradford?"
-    answer = assistant.ask(question)
-    assert "because the site had been sold" in answer.text and answer.question == question, answer.text
-    assert_verifiable(answer, assistant)
-
-
 def test_how_long_is_answered_by_a_span_of_time(tmp_path, embedder):
     """"How long ...?" asks for a span of time: "an average of 17 minutes" answers it, though it names no year or
     month; a sentence with no span and no date does not."""

@@ -12,7 +12,6 @@ from assistant.text.figures import SCALE_WORDS
 from assistant.text.normalise import normalise
 from assistant.text.patterns import MONTHS, Y, periods
 from assistant.text.terms import AUXILIARIES, content_terms, stop_words
-from assistant.text.spelling import is_english, one_slip
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
@@ -188,31 +187,12 @@ def _financial_years(text: str) -> str:
     return _SHORT_FY.sub(full, text)
 
 
-# The English question words, the closed class a question opens with: a slip in one ("wy is the cost rising?") hides
-# what the question asks, and it is too short for the reports' words to correct (`assistant/text/spelling.py`).
-_QUESTION_WORDS = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how")
-_OPENING_WORD = re.compile(r"^(\W*(?:(?:and|but|so)\s+)?)([A-Za-z]+)\b")
-
-
-def _question_word(text: str) -> str:
-    """The question with a slip in its opening word undone, when the word is no English word and one slip from
-    just one question word ("wy" is "why", "hw" is "how"; "whn" could be "when", "who" or "why": left as typed)."""
-    m = _OPENING_WORD.match(text)
-    if not m or is_english(m.group(2).lower()):
-        return text
-    near = [w for w in _QUESTION_WORDS if w in one_slip(m.group(2).lower())]
-    if len(near) != 1:
-        return text
-    word = near[0].capitalize() if m.group(2)[0].isupper() else near[0]
-    return text[:m.start(2)] + word + text[m.end(2):]
-
-
 def analyse(text: str, history: list[dict] | None = None) -> Question:
     """Everything the answerer needs to know about a question, read once."""
     # Normalised first, as documents are at ingestion, so the two meet in one form (full-width, look-alike
     # and invisible characters are undone before markup or instructions are looked for).
     clean, had = strip_instructions(_MARKUP.sub(" ", normalise(text)))
-    clean = _amounts(_financial_years(_question_word(clean)))
+    clean = _amounts(_financial_years(clean))
     terms = tuple(content_terms(clean))
     context: tuple[str, ...] = ()
     if clean and is_follow_up(clean, history):
