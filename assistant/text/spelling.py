@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+from string import ascii_lowercase as _LETTERS
 
 
 def one_slip(word: str) -> set[str]:
