@@ -37,7 +37,8 @@ _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greate
          ("low", re.compile(r"\b(?:lowest|minimum|smallest)\b|(?<!much )(?<!many )(?<!far )\blower\b(?! than)", re.I)))
 _END_WORDS = {"high": "highest", "low": "lowest"}
 _AMOUNTS = ("GBP", "count", "percent")  # the units a status ("the rejected bids") can qualify
-# The weights and thresholds of `Candidate.score` are the `operand_*` settings (set by hand, see config.py).
+# The weights and thresholds of `Candidate.score` are the `operand_*` settings (set by hand, checked on the tuning
+# set by `evals/fit_operands.py`; see config.py).
 _DEFAULTS = Settings()
 
 
