@@ -422,6 +422,34 @@ def test_a_runner_up_that_brings_a_period_asked_for_is_quoted_however_far_below(
     assert len(quoted("Companies must publish their leakage figures each year.")) == 1
 
 
+def test_a_runner_up_is_looked_for_among_the_eight_sentences_ranked_after_the_best(embedder):
+    """The runner-up window (`answer_runner_up_window`, chosen on the tuning set by `evals.fit_settings`): the
+    sentence giving the second period asked for, ranked seventh after the best behind six that give no period, is
+    still found and quoted; ranked ninth, beyond the window, it is not."""
+    from assistant.answer import features as F
+    from assistant.answer.grounded import GroundedAnswerer, load_params
+    from assistant.query.analysis import analyse
+    from assistant.text.sentences import split_sentences
+    from assistant.types import Chunk, ScoredChunk
+
+    others = [f"Company {name} must publish its leakage figures." for name in "ABCDEFGH"]
+
+    def quoted(place: int) -> list[str]:
+        middle = others[:place - 1]
+        text = " ".join(["In 2019-20 total leakage was 2,950 megalitres a day.", *middle,
+                         "By 2022-23 it had fallen to 2,770 megalitres a day."])
+        sc = ScoredChunk(Chunk("water-1", "water", text, 1, char_start=0, char_end=len(text)), 1.0)
+        ranks = [9.0, *(5.0 - 0.1 * i for i in range(len(middle))), 1.0]
+        cands = [F.Candidate(sc, 0, x.start, x.end, x.text, p=0.8, rank=rank)
+                 for x, rank in zip(split_sentences(text), ranks)]
+        answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
+        return [c.text for c in answerer._choose(analyse("leakage Ml/d 2019-20 vs 2022-23"), cands)]
+
+    assert quoted(7) == ["In 2019-20 total leakage was 2,950 megalitres a day.",
+                         "By 2022-23 it had fallen to 2,770 megalitres a day."]
+    assert quoted(9) == ["In 2019-20 total leakage was 2,950 megalitres a day."]
+
+
 def test_a_runner_up_bringing_another_part_is_quoted_before_one_that_only_ranks_close(embedder):
     """"How much did the clusters need, and how much did the Treasury approve?": the best sentence gives the
     approval; a runner-up repeating it ranks just below, the one giving the need further down. With room for two

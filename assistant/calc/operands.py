@@ -38,7 +38,7 @@ _ENDS = (("high", re.compile(r"\b(?:highest|maximum|upper|largest|biggest|greate
 _END_WORDS = {"high": "highest", "low": "lowest"}
 _AMOUNTS = ("GBP", "count", "percent")  # the units a status ("the rejected bids") can qualify
 # The weights and thresholds of `Candidate.score` are the `operand_*` settings (set by hand, checked on the tuning
-# set by `evals/fit_operands.py`; see config.py).
+# set by `evals/fit_settings.py`; see config.py).
 _DEFAULTS = Settings()
 
 

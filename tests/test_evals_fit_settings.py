@@ -1,8 +1,11 @@
-"""The operand settings' search: coordinate ascent keeps the shipped values unless another passes more cases."""
+"""The rule settings' search: coordinate ascent keeps the shipped values unless another passes more cases."""
 
-from evals.fit_operands import GRID, search
+from evals.fit_settings import GROUPS, search
 
 from assistant.config import Settings
+
+
+GRID = GROUPS["operand"][0]
 
 
 def _shipped() -> dict:
@@ -14,7 +17,7 @@ def test_search_moves_a_setting_only_for_more_cases_passed():
     def passed(values):
         return 10 * values["operand_clause_weight"] - values["operand_min_score"]
 
-    chosen, n = search(passed)
+    chosen, n = search(passed, GRID)
     assert chosen["operand_clause_weight"] == 3 and chosen["operand_min_score"] == 1
     assert n == 29
     untouched = {k: v for k, v in chosen.items() if k not in ("operand_clause_weight", "operand_min_score")}
@@ -22,11 +25,12 @@ def test_search_moves_a_setting_only_for_more_cases_passed():
 
 
 def test_search_keeps_the_shipped_values_on_a_tie():
-    chosen, n = search(lambda values: 7)
+    chosen, n = search(lambda values: 7, GRID)
     assert chosen == _shipped() and n == 7
 
 
 def test_the_grid_holds_every_shipped_value():
     # A tie keeps the shipped value only if the grid offers it (two thirds exactly, not 0.6667).
-    for key, options in GRID.items():
-        assert getattr(Settings(), key) in options, key
+    for group, (grid, _) in GROUPS.items():
+        for key, options in grid.items():
+            assert getattr(Settings(), key) in options, (group, key)
