@@ -57,7 +57,9 @@ class Settings:
     # Added when the figure has the status the phrase asks about (as much as a word in its measure):
     # "still being implemented" names the five, not the two.
     operand_status_bonus: int = 3
-    # Which reports a question names (assistant/query/reports.py). Set by hand, not fitted.
+    # Which reports a question names (assistant/query/reports.py). Set by hand; checked on the tuning set by
+    # `python -m evals.fit_settings --group report`, with `answer_passages_per_report`: no value of its grid
+    # answers more of the 413 cases (317; report_search_hits 6 answers 316, 24 answers 312).
     report_search_hits: int = 12  # passages searched to rank the reports a year or a body may name (twice top_k)
     report_candidates: int = 3  # reports of one year (or one body) considered, best first, when choosing among several
     # What one step down a year's candidates costs against how alike the chosen reports' subjects are (summed
@@ -90,12 +92,14 @@ class Settings:
     lexical_common_min_chunks: int = 5000
     # Candidates each of the dense and lexical searches returns before fusion (at least three times k); by hand.
     retrieval_candidates: int = 30
-    # The passages the answerer reads (assistant/answer/pipeline.py). Set by hand, not fitted: sentences are
-    # chosen from a wider pool than top_k, and a question naming several reports gets passages of each.
+    # The passages the answerer reads (assistant/answer/pipeline.py). Set by hand, checked by `evals.fit_settings`
+    # (8 or 12 passages answer fewer tuning cases): sentences are chosen from a wider pool than top_k, and a
+    # question naming several reports gets passages of each.
     answer_passages: int = 10  # the least passages read, whatever top_k
     answer_passages_per_report: int = 3  # the least passages of each report a question names
     report_followup_hits: int = 3  # passages searched for the report a follow-up continues (the best one's report)
-    # The grounded answerer's rules (assistant/answer/grounded.py), each set by hand, not fitted;
+    # The grounded answerer's rules (assistant/answer/grounded.py), set by hand; those `evals.fit_settings --group
+    # answer` searches were checked on the tuning set (the runner-up window below is its choice);
     # what it fits (feature weights, thresholds, the runner-up ratio) is in assistant/answer/params.json.
     # A longer sentence is quoted as its clauses that carry the question's words. 300 cut the end of a list or a
     # reason off sentences that answered ("... governance arrangements…" without "and cluster design"); 400, 500

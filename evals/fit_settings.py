@@ -7,11 +7,11 @@ S must hold corpus/ and evals/library/* (see `make fit`). These settings are cou
 rules (how a calculation's operands are scored, which reports a question names, how many passages and sentences
 an answer reads), not weights of a model, so they are chosen by a search over a grid of values, not by a
 gradient: each combination is scored by how many of the group's tuning cases the assistant then answers
-correctly (see
-`search`). The best is reported, ties keeping the values shipped (`Settings()`); `--extra` (a set read but never
-fitted on) is scored for the chosen and the shipped values, never used to choose. The script writes nothing: a
-new best is copied into `assistant/config.py` by hand, with its figures, as the settings are code. Settings that
-define the fitted model's features (`feature_*`) are not here: changing one means refitting `params.json`.
+correctly (see `search`). The best is reported, ties keeping the values shipped (`Settings()`); `--extra` (a set
+read but never fitted on) is scored for the chosen and the shipped values, never used to choose. The script writes
+nothing: a new best is copied into `assistant/config.py` by hand, with its figures, as the settings are code.
+Settings that define the fitted model's features (`feature_*`) are not here: changing one means refitting
+`params.json`.
 """
 
 from __future__ import annotations
@@ -68,20 +68,20 @@ def group_cases(path: str, keep: Callable[[Case], bool]) -> list[Case]:
     return [c for c in load_set(path) if keep(c)]
 
 
-def search(passed: Callable[[dict[str, Any]], int], grid: dict[str, tuple],
+def search(correct: Callable[[dict[str, Any]], int], grid: dict[str, tuple],
            start: dict[str, Any] | None = None, rounds: int = 3) -> tuple[dict[str, Any], int]:
     """Coordinate ascent from `start` (the shipped values): each setting in turn takes the value of its grid that
-    passes the most cases (`passed(values)`), the others held, and a change is kept only when it passes strictly
-    more, so a tie keeps the value shipped; repeated until a round changes nothing. Returns the values chosen and
-    the cases they pass. Why not the whole grid: its combinations multiply (the operand group's are 1,944, hours
-    of evaluation); a round here is one evaluation per value of the grid."""
+    answers the most cases correctly (`correct(values)`), the others held, and a change is kept only when it
+    answers strictly more, so a tie keeps the value shipped; repeated until a round changes nothing. Returns the
+    values chosen and the cases they answer. Why not the whole grid: its combinations multiply (the operand
+    group's are 1,944, hours of evaluation); a round here is one evaluation per value of the grid."""
     current = dict(start) if start is not None else {k: getattr(Settings(), k) for k in grid}
     cache: dict[tuple, int] = {}
 
     def score(values: dict[str, Any]) -> int:
         key = tuple(values[k] for k in grid)
         if key not in cache:
-            cache[key] = passed(values)
+            cache[key] = correct(values)
         return cache[key]
 
     best_score = score(current)
@@ -98,7 +98,7 @@ def search(passed: Callable[[dict[str, Any]], int], grid: dict[str, tuple],
     return current, best_score
 
 
-def _passed(run) -> int:
+def _correct(run) -> int:
     """The cases answered correctly (the project's `correctness`: the required facts present, an unanswerable
     question declined)."""
     return sum(1 for r in run.results if r.score.correct)
@@ -128,18 +128,18 @@ def main(argv: list[str] | None = None) -> int:
     tuning = group_cases(args.tuning, keep)
     extra = group_cases(args.extra, keep) if args.extra else []
 
-    def passed(values: dict[str, Any]) -> int:
-        n = _passed(evaluate(tuning, assistant_for(values)))
+    def correct(values: dict[str, Any]) -> int:
+        n = _correct(evaluate(tuning, assistant_for(values)))
         print(f"{values}: tuning {n}/{len(tuning)}", flush=True)
         return n
 
-    chosen, n = search(passed, grid)
+    chosen, n = search(correct, grid)
     shipped = {k: getattr(Settings(), k) for k in grid}
     print(f"best on tuning: {n}/{len(tuning)} cases with {chosen}")
     print("the shipped values are the best found" if chosen == shipped else f"shipped: {shipped}")
     if extra:  # read, never fitted on: shown for the chosen and the shipped values only
         for name, values in (("chosen", chosen), ("shipped", shipped)):
-            print(f"extra ({name}): {_passed(evaluate(extra, assistant_for(values)))}/{len(extra)}")
+            print(f"extra ({name}): {_correct(evaluate(extra, assistant_for(values)))}/{len(extra)}")
     return 0
 
 

@@ -1,9 +1,7 @@
-"""The rule settings' search: coordinate ascent keeps the shipped values unless another passes more cases."""
-
-from evals.fit_settings import GROUPS, search
+"""The rule settings' search: coordinate ascent keeps the shipped values unless another answers more cases."""
 
 from assistant.config import Settings
-
+from evals.fit_settings import GROUPS, search
 
 GRID = GROUPS["operand"][0]
 
@@ -12,12 +10,12 @@ def _shipped() -> dict:
     return {k: getattr(Settings(), k) for k in GRID}
 
 
-def test_search_moves_a_setting_only_for_more_cases_passed():
-    # Passing cases rises with the clause weight up to 3 and falls with the least score; nothing else matters.
-    def passed(values):
+def test_search_moves_a_setting_only_for_more_cases_answered():
+    # Cases answered rise with the clause weight up to 3 and fall with the least score; nothing else matters.
+    def correct(values):
         return 10 * values["operand_clause_weight"] - values["operand_min_score"]
 
-    chosen, n = search(passed, GRID)
+    chosen, n = search(correct, GRID)
     assert chosen["operand_clause_weight"] == 3 and chosen["operand_min_score"] == 1
     assert n == 29
     untouched = {k: v for k, v in chosen.items() if k not in ("operand_clause_weight", "operand_min_score")}
