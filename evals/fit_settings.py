@@ -1,6 +1,6 @@
 """Check the answerer's hand-set rule settings (`assistant/config.py`) on the tuning set, a group at a time.
 
-    python -m evals.fit_settings --store S --group operand|report|answer [--tuning evals/sets/tuning]
+    python -m evals.fit_settings --store S --group operand|report|answer|reading [--tuning evals/sets/tuning]
                                  [--extra evals/sets/tuning-extra]
 
 S must hold corpus/ and evals/library/* (see `make fit`). These settings are counts and shares the code reads as
@@ -59,6 +59,13 @@ GROUPS: dict[str, tuple[dict[str, tuple[Any, ...]], Callable[[Case], bool]]] = {
         "answer_list_short_chars": (80, 120, 160),
         "answer_list_tail_words": (1, 2, 3),
         "answer_list_max_items": (4, 6, 8),
+    }, lambda c: True),
+    # how widely the searches look, and how a question's words and an answer's quotes are read
+    "reading": ({
+        "retrieval_candidates": (20, 30, 45),
+        "query_slip_min_chars": (4, 5, 6),
+        "answer_quote_min_chars": (30, 40, 60),
+        "answer_reason_reach": (2, 3, 4),
     }, lambda c: True),
 }
 
