@@ -37,9 +37,10 @@ class Settings:
     top_k: int = 6
     # The operand settings below were set by hand, then checked on the tuning set's 50 calculation questions by
     # `python -m evals.fit_settings --group operand` (coordinate ascent over a grid around each value, ties keeping
-    # the shipped one): no value of its grid passes more than these (32 of 50; tuning-extra's 97, never fitted on,
-    # 45). Clause weight 1 or 3, sentence weight 0, least score 3 and coverage 0.8 or 1 each pass fewer; measure
-    # weight 4, least score 1, coverage 1/2, a status bonus of 0 or 5 and a least similarity of 0.35 pass as many.
+    # the shipped one): no value of its grid answers more correctly than these (32 of 50; tuning-extra's 97, never
+    # fitted on, 45). Clause weight 1 or 3, sentence weight 0, least score 3 and coverage 0.8 or 1 each answer
+    # fewer; measure weight 4, least score 1, coverage 1/2, a status bonus of 0 or 5 and a least similarity of
+    # 0.35 answer as many.
     # The least cosine similarity (MiniLM) at which a figure's sentence counts as meaning what a calculation
     # question names, when no figure shares its words (0.45: related sentences of one report score 0.3-0.5, a
     # sentence about the thing named 0.5-0.7).
@@ -98,8 +99,8 @@ class Settings:
     answer_passages: int = 10  # the least passages read, whatever top_k
     answer_passages_per_report: int = 3  # the least passages of each report a question names
     report_followup_hits: int = 3  # passages searched for the report a follow-up continues (the best one's report)
-    # The grounded answerer's rules (assistant/answer/grounded.py), set by hand; those `evals.fit_settings --group
-    # answer` searches were checked on the tuning set (the runner-up window below is its choice);
+    # The grounded answerer's rules (assistant/answer/grounded.py), set by hand; the ones `evals.fit_settings
+    # --group answer` searches were checked on the tuning set (the runner-up window below is its choice);
     # what it fits (feature weights, thresholds, the runner-up ratio) is in assistant/answer/params.json.
     # A longer sentence is quoted as its clauses that carry the question's words. 300 cut the end of a list or a
     # reason off sentences that answered ("... governance arrangements…" without "and cluster design"); 400, 500

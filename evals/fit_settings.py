@@ -75,14 +75,20 @@ def group_cases(path: str, keep: Callable[[Case], bool]) -> list[Case]:
     return [c for c in load_set(path) if keep(c)]
 
 
+def shipped_values(grid: dict[str, tuple]) -> dict[str, Any]:
+    """The values `assistant/config.py` ships for the grid's settings."""
+    defaults = Settings()
+    return {k: getattr(defaults, k) for k in grid}
+
+
 def search(correct: Callable[[dict[str, Any]], int], grid: dict[str, tuple],
-           start: dict[str, Any] | None = None, rounds: int = 3) -> tuple[dict[str, Any], int]:
-    """Coordinate ascent from `start` (the shipped values): each setting in turn takes the value of its grid that
+           rounds: int = 3) -> tuple[dict[str, Any], int]:
+    """Coordinate ascent from the shipped values: each setting in turn takes the value of its grid that
     answers the most cases correctly (`correct(values)`), the others held, and a change is kept only when it
     answers strictly more, so a tie keeps the value shipped; repeated until a round changes nothing. Returns the
     values chosen and the cases they answer. Why not the whole grid: its combinations multiply (the operand
     group's are 1,944, hours of evaluation); a round here is one evaluation per value of the grid."""
-    current = dict(start) if start is not None else {k: getattr(Settings(), k) for k in grid}
+    current = shipped_values(grid)
     cache: dict[tuple, int] = {}
 
     def score(values: dict[str, Any]) -> int:
@@ -141,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return n
 
     chosen, n = search(correct, grid)
-    shipped = {k: getattr(Settings(), k) for k in grid}
+    shipped = shipped_values(grid)
     print(f"best on tuning: {n}/{len(tuning)} cases with {chosen}")
     print("the shipped values are the best found" if chosen == shipped else f"shipped: {shipped}")
     if extra:  # read, never fitted on: shown for the chosen and the shipped values only

@@ -400,22 +400,29 @@ def test_a_runner_up_is_quoted_where_the_ranking_model_can_hardly_tell_it_from_t
     assert quoted(3.0) == [sents[0].text]
 
 
-def test_a_runner_up_that_brings_a_period_asked_for_is_quoted_however_far_below(embedder):
-    """"Leakage in 2019-20 vs 2022-23?" asks two periods: the best sentence gives one, and a runner-up giving the
-    other is quoted though the ranking model places it far below; one giving neither is not."""
+def _quoted_from_ranks(embedder, text: str, ranks: list[float], question: str) -> list[str]:
+    """What the answerer quotes when the sentences of `text`, as one passage, have these ranking scores (each
+    likely enough to answer alone) and the question asks `question`; the runner-up gap 1.0, its ratio 0.5."""
     from assistant.answer import features as F
     from assistant.answer.grounded import GroundedAnswerer, load_params
     from assistant.query.analysis import analyse
     from assistant.text.sentences import split_sentences
     from assistant.types import Chunk, ScoredChunk
 
+    sc = ScoredChunk(Chunk("water-1", "water", text, 1, char_start=0, char_end=len(text)), 1.0)
+    cands = [F.Candidate(sc, 0, x.start, x.end, x.text, p=0.8, rank=rank)
+             for x, rank in zip(split_sentences(text), ranks)]
+    answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
+    return [c.text for c in answerer._choose(analyse(question), cands)]
+
+
+def test_a_runner_up_that_brings_a_period_asked_for_is_quoted_however_far_below(embedder):
+    """"Leakage in 2019-20 vs 2022-23?" asks two periods: the best sentence gives one, and a runner-up giving the
+    other is quoted though the ranking model places it far below; one giving neither is not."""
+
     def quoted(second: str) -> list[str]:
         text = "In 2019-20 total leakage was 2,950 megalitres a day. " + second
-        sc = ScoredChunk(Chunk("water-1", "water", text, 1, char_start=0, char_end=len(text)), 1.0)
-        cands = [F.Candidate(sc, 0, s.start, s.end, s.text, p=0.8, rank=rank)
-                 for s, rank in zip(split_sentences(text), (9.0, 1.0))]
-        answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
-        return [c.text for c in answerer._choose(analyse("leakage Ml/d 2019-20 vs 2022-23"), cands)]
+        return _quoted_from_ranks(embedder, text, [9.0, 1.0], "leakage Ml/d 2019-20 vs 2022-23")
 
     assert quoted("By 2022-23 it had fallen to 2,770 megalitres a day.")[1:] == [
         "By 2022-23 it had fallen to 2,770 megalitres a day."]
@@ -426,24 +433,14 @@ def test_a_runner_up_is_looked_for_among_the_eight_sentences_ranked_after_the_be
     """The runner-up window (`answer_runner_up_window`, chosen on the tuning set by `evals.fit_settings`): the
     sentence giving the second period asked for, ranked seventh after the best behind six that give no period, is
     still found and quoted; ranked ninth, beyond the window, it is not."""
-    from assistant.answer import features as F
-    from assistant.answer.grounded import GroundedAnswerer, load_params
-    from assistant.query.analysis import analyse
-    from assistant.text.sentences import split_sentences
-    from assistant.types import Chunk, ScoredChunk
-
     others = [f"Company {name} must publish its leakage figures." for name in "ABCDEFGH"]
 
     def quoted(place: int) -> list[str]:
         middle = others[:place - 1]
         text = " ".join(["In 2019-20 total leakage was 2,950 megalitres a day.", *middle,
                          "By 2022-23 it had fallen to 2,770 megalitres a day."])
-        sc = ScoredChunk(Chunk("water-1", "water", text, 1, char_start=0, char_end=len(text)), 1.0)
         ranks = [9.0, *(5.0 - 0.1 * i for i in range(len(middle))), 1.0]
-        cands = [F.Candidate(sc, 0, x.start, x.end, x.text, p=0.8, rank=rank)
-                 for x, rank in zip(split_sentences(text), ranks)]
-        answerer = GroundedAnswerer(embedder, params={**load_params(), "second_gap": 1.0, "second_ratio": 0.5})
-        return [c.text for c in answerer._choose(analyse("leakage Ml/d 2019-20 vs 2022-23"), cands)]
+        return _quoted_from_ranks(embedder, text, ranks, "leakage Ml/d 2019-20 vs 2022-23")
 
     assert quoted(7) == ["In 2019-20 total leakage was 2,950 megalitres a day.",
                          "By 2022-23 it had fallen to 2,770 megalitres a day."]

@@ -1,13 +1,13 @@
 """The rule settings' search: coordinate ascent keeps the shipped values unless another answers more cases."""
 
 from assistant.config import Settings
-from evals.fit_settings import GROUPS, search
+from evals.fit_settings import GROUPS, search, shipped_values
 
 GRID = GROUPS["operand"][0]
 
 
 def _shipped() -> dict:
-    return {k: getattr(Settings(), k) for k in GRID}
+    return shipped_values(GRID)
 
 
 def test_search_moves_a_setting_only_for_more_cases_answered():
