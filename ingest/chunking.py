@@ -38,13 +38,28 @@ TABLE_WINDOW, MAX_COLUMNS, MAX_CELL, MAX_NOTE, MAX_NOTES = 3, 12, 80, 600, 10
 TITLE_MAX_CHARS = 80
 
 
+# One cell of figures in a row of a table set out with spaces: "41.3", "£6.2m", "12%", "(3.4)", "2021-22", "n/a"
+# is not one (a row may lack a figure, but a row of figures ends with one).
+_FIGURE_CELL = re.compile(r"[(£$€+\-–]*\d[\d,]*(?:\.\d+)?(?:[-–/]\d+)?(?:%|bn|m|k)?\)?")
+
+
+def is_data_row(line: str) -> bool:
+    """A row of a table set out with spaces, once its columns are collapsed ("Nursery capital grants 6.2 9.8 7.1",
+    "Item 2021-22 2022-23 2023-24"): a line that ends with two figures or more. A section title ends with words,
+    or with one number at most ("Progress since 2021")."""
+    tokens = line.split()
+    return len(tokens) >= 2 and all(_FIGURE_CELL.fullmatch(t) for t in tokens[-2:])
+
+
 def is_heading(paragraph: str) -> bool:
-    """A marked heading ('## Title'), or a short line with no sentence-ending punctuation: a section title."""
+    """A marked heading ('## Title'), or a short line with no sentence-ending punctuation: a section title. Not a
+    row of figures: `ingest.cleaning.rows_apart` sets a table's rows apart so that each is a sentence of the passage
+    (its figures quotable and found by search), not the name of the section under it."""
     p = paragraph.strip()
     if structure.HEADING.match(p) and "\n" not in p:
         return True
-    if _NOT_TITLE.match(p) or is_caption(p):
-        return False  # a source line or a figure's caption names no section
+    if _NOT_TITLE.match(p) or is_caption(p) or is_data_row(p):
+        return False  # a source line, a figure's caption or a table's row names no section
     return 0 < len(p) <= TITLE_MAX_CHARS and "\n" not in p and not re.search(r"[.!?:;,”\"]$", p) \
         and p[0].isupper() and "," not in p
 

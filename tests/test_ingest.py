@@ -222,3 +222,22 @@ def test_a_table_laid_out_in_columns_of_spaces_is_one_sentence_per_row():
     prose = ("The department spent £12 million  on the pilot in 2021 and a further sum on its evaluation in the\n"
              "following year, when the pilot was extended to three more regions.")
     assert len(split_sentences(clean_pages([Page(1, prose)])[0].text)) == 1
+
+
+def test_a_row_of_figures_set_out_with_spaces_stays_text_of_its_passage_not_a_section_name():
+    """Rows of a table set out in columns of spaces, once put apart, are short lines without a full stop, as
+    section titles are: a row that ends with figures ("Nursery capital grants 6.2 9.8 7.1") is text of the
+    passage, quotable and found by search, not the name of the section under it (where its figures were lost)."""
+    page = ("6. Spending\n\nProgramme spending by financial year (£ million):\n\n"
+            "Item                              2021-22    2022-23    2023-24\n"
+            "Woodland creation grants            41.3       58.7       72.4\n"
+            "Nursery capital grants               6.2        9.8        7.1\n"
+            "Underspend                          16.4        7.4        9.3\n\n"
+            "Progress since 2021\n\nTotal spending over the three years was £251.9 million.\n")
+    chunks, _ = chunk_page("gen-woods", 1, clean_pages([Page(1, page)])[0].text)
+    text = "\n".join(c.text for c in chunks)
+    for row in ("Item 2021-22 2022-23 2023-24", "Nursery capital grants 6.2 9.8 7.1", "Underspend 16.4 7.4 9.3"):
+        assert row in text
+    assert not any("16.4" in (c.section or "") for c in chunks)
+    # a title that ends with one year is still a title
+    assert chunks[-1].section == "Progress since 2021"

@@ -1031,3 +1031,34 @@ def test_a_share_with_its_whole_put_first_takes_part_and_whole_from_one_sentence
     assert routed is not None and routed.calculation is not None, routed
     assert [str(o.value) for o in routed.calculation.operands] == ["85", "210"], routed.calculation
     assert routed.calculation.result == "40.5%", routed.summary
+
+
+_SPENDING = ("Programme spending by financial year (£ million):\n\nItem 2021-22 2022-23 2023-24\n\n"
+             "Woodland creation grants 41.3 58.7 72.4\n\nNursery capital grants 6.2 9.8 7.1\n\n"
+             "Underspend 16.4 7.4 9.3\n\nTotal spending over the three years was £251.9 million.")
+
+
+@pytest.mark.parametrize("question, result, operands", [
+    ("How much did the programme spend on nursery capital grants across its first three years altogether?",
+     "£23.1 million", ["£6.2 million", "£9.8 million", "£7.1 million"]),
+    ("What was the total underspend in 2022-23 and 2023-24?", "£16.7 million", ["£7.4 million", "£9.3 million"]),
+    ("woodland creation grants 2021-22 to 2022-23 combined £?", "£100 million", ["£41.3 million", "£58.7 million"]),
+])
+def test_a_total_adds_up_the_row_of_a_table_by_year_that_the_question_names(question, result, operands):
+    """A table set out with spaces, its rows each a sentence of the passage: a total of the row the question names
+    adds its cells, for the years it names ("2021-22 to 2022-23" takes both ends) or, naming none, the whole row,
+    in the unit its caption gives (£ million). Every operand cites the row, quoted as written."""
+    r = route_calculation(question, _one_passage("gen-woods", _SPENDING), similar=_MEANING[0])
+    assert r is not None and r.error is None and r.operation == "total"
+    assert r.calculation.result == result
+    assert [o.value for o in r.calculation.operands] == operands
+    assert {e.quote for e in r.evidence} <= {line for line in _SPENDING.split("\n") if line}
+    assert len(r.evidence) == len(operands)
+
+
+def test_a_row_total_needs_every_word_of_the_row_named():
+    """"Total grants" names no row whole ("Woodland creation grants" and "Nursery capital grants" both end so):
+    no row is added up."""
+    r = route_calculation("What were total grants across 2021-22, 2022-23 and 2023-24?",
+                          _one_passage("gen-woods", _SPENDING), similar=_MEANING[0])
+    assert r is None or r.calculation is None

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.calc import calculators as calc
+from assistant.calc import series
 from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.config import Settings
 from assistant.errors import CalculationError
@@ -479,7 +480,32 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     return result, evidence, summary
 
 
+_SCALE_FACTOR = {None: Decimal(1), "thousand": Decimal(10) ** 3, "million": Decimal(10) ** 6,
+                 "billion": Decimal(10) ** 9}
+
+
+def _row_total(ask: _Ask, cands: list[Candidate]) -> _Routed:
+    """The sum along the row of a table of figures by period that the question names ("nursery capital grants
+    across its first three years"), over the periods it names or, naming none, the whole row; None when the
+    passages set out no such row."""
+    chunks = list({c.chunk.id: c.chunk for c in cands}.values())
+    row = series.row_asked(ask.subject, chunks)
+    cells = series.columns_asked(ask.text, row) if row is not None else []
+    if len(cells) < 2:
+        return None
+    unit, scale = row.unit
+    qs = [calc.Quantity(v * _SCALE_FACTOR[scale], unit, scale=scale, label=f"{row.label}, {p}") for p, v in cells]
+    result = calc.total(*qs)
+    periods = [p for p, _ in cells]
+    when = f"{', '.join(periods[:-1])} and {periods[-1]}"
+    evidence = [Evidence(chunk=row.chunk, quote=row.line, label=f"{row.label}, {p}") for p in periods]
+    return result, evidence, f"Across {when}, “{row.label}” totals {result.result}."
+
+
 def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
+    routed = _row_total(ask, cands)
+    if routed is not None:
+        return routed
     sides = _sides(ask.text, _TOTAL_SIDES)
     if sides is None or _ASKS_AGAIN.match(sides[1]):
         return None  # "what was the total cost?": the passage states it, or it is not a sum of figures
