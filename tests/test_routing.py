@@ -1062,3 +1062,13 @@ def test_a_row_total_needs_every_word_of_the_row_named():
     r = route_calculation("What were total grants across 2021-22, 2022-23 and 2023-24?",
                           _one_passage("gen-woods", _SPENDING), similar=_MEANING[0])
     assert r is None or r.calculation is None
+
+
+def test_a_row_total_in_a_table_whose_caption_names_no_money_adds_counts():
+    """A caption without a pound sign ("(hectares)") gives counts: 3,120 + 4,260 hectares, with thousands commas."""
+    table = "New woodland by year (hectares):\n\nItem 2021-22 2022-23\n\nNew woodland planted 3,120 4,260"
+    r = route_calculation("How much new woodland was planted in total over 2021-22 and 2022-23?",
+                          _one_passage("gen-woods", table), similar=_MEANING[0])
+    assert r is not None and r.error is None and r.operation == "total"
+    assert r.calculation.result == "7,380"
+    assert [e.quote for e in r.evidence] == ["New woodland planted 3,120 4,260"] * 2

@@ -16,7 +16,8 @@ UNITS = frozenset({"GBP", "percent", "count", "year", "financial_year", "date", 
 CALENDAR = frozenset({"year", "financial_year", "date"})
 SCALES = {"thousand": Decimal(10**3), "million": Decimal(10**6), "billion": Decimal(10**9)}
 MINUS = "−"
-_SCALE_WORDS = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion"}
+# Shorthand for a scale as reports and users write it ("£1.1bn", "£382m")
+SCALE_WORDS = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion"}
 _KIND = {"GBP": "a money amount", "percent": "a percentage", "count": "a count", "year": "a year",
          "financial_year": "a financial year", "date": "a date", "years": "a number of years",
          "times": "a ratio", "percentage_points": "a difference in percentage points"}
@@ -92,7 +93,7 @@ class Quantity:
         """The quantity of an extracted `assistant.text.figures.Figure`, labelled with what it measures."""
         scale = None
         if fig.unit in ("GBP", "count"):
-            words = {_SCALE_WORDS.get(w.lower(), w.lower()) for w in
+            words = {SCALE_WORDS.get(w.lower(), w.lower()) for w in
                      re.findall(r"(?<=[\d\s])(thousand|million|billion|k|mn|m|bn)\b", fig.raw, re.I)}
             # "£900 million to £1.1 billion" has no one scale: each end then picks its own.
             scale = words.pop() if len(words) == 1 else None

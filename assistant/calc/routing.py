@@ -480,10 +480,6 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     return result, evidence, summary
 
 
-_SCALE_FACTOR = {None: Decimal(1), "thousand": Decimal(10) ** 3, "million": Decimal(10) ** 6,
-                 "billion": Decimal(10) ** 9}
-
-
 def _row_total(ask: _Ask, cands: list[Candidate]) -> _Routed:
     """The sum along the row of a table of figures by period that the question names ("nursery capital grants
     across its first three years"), over the periods it names or, naming none, the whole row; None when the
@@ -493,12 +489,11 @@ def _row_total(ask: _Ask, cands: list[Candidate]) -> _Routed:
     cells = series.columns_asked(ask.text, row) if row is not None else []
     if len(cells) < 2:
         return None
-    unit, scale = row.unit
-    qs = [calc.Quantity(v * _SCALE_FACTOR[scale], unit, scale=scale, label=f"{row.label}, {p}") for p, v in cells]
+    qs = [row.quantity(p, v) for p, v in cells]
     result = calc.total(*qs)
     periods = [p for p, _ in cells]
     when = f"{', '.join(periods[:-1])} and {periods[-1]}"
-    evidence = [Evidence(chunk=row.chunk, quote=row.line, label=f"{row.label}, {p}") for p in periods]
+    evidence = [Evidence(chunk=row.chunk, quote=row.line, label=q.label) for q in qs]
     return result, evidence, f"Across {when}, “{row.label}” totals {result.result}."
 
 

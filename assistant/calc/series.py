@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from assistant.calc.calculators import SCALE_WORDS, SCALES, Quantity
 from assistant.text.terms import stems
 from assistant.types import Chunk
 
@@ -18,9 +19,8 @@ from assistant.types import Chunk
 _PERIOD = re.compile(r"(?:19|20)\d\d(?:[-–/](?:\d\d|(?:19|20)\d\d))?")
 # One cell of figures: "41.3", "1,870", "£6.2", "(3.4)" (a negative in accounts), "-2.1"
 _CELL = re.compile(r"[(£$€+\-–]*\d[\d,]*(?:\.\d+)?\)?")
-# The unit a caption gives its cells: "(£ million)", "(£m)", "£bn", "(hectares)"
-_MONEY_SCALE = re.compile(r"£\s*(million|billion|thousand|m|bn|k)\b", re.I)
-_SCALES = {"m": "million", "bn": "billion", "k": "thousand"}
+# A caption that gives its cells in pounds: "(£ million)", "(£m)", "£bn" (any other caption: the cells are counts)
+_MONEY_SCALE = re.compile(r"£\s*(million|billion|thousand|mn|m|bn|k)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,14 @@ class Row:
     caption: str
     cells: tuple[tuple[str, Decimal], ...]  # (period heading, value)
 
-    @property
-    def unit(self) -> tuple[str, str | None]:
-        """("GBP", "million") when the caption says the cells are pounds, else ("count", None)."""
+    def quantity(self, period: str, value: Decimal) -> Quantity:
+        """One cell as a figure: pounds at the caption's scale when it gives one ("£ million"), else a count."""
         m = _MONEY_SCALE.search(self.caption)
-        if m:
-            return "GBP", _SCALES.get(m.group(1).lower(), m.group(1).lower())
-        return "count", None
+        label = f"{self.label}, {period}"
+        if not m:
+            return Quantity(value, "count", label=label)
+        scale = SCALE_WORDS.get(m.group(1).lower(), m.group(1).lower())
+        return Quantity(value * SCALES[scale], "GBP", scale=scale, label=label)
 
 
 def _number(cell: str) -> Decimal | None:
