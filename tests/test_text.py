@@ -404,3 +404,26 @@ def test_a_slip_of_the_keyboard_is_read_as_the_nearest_report_word_and_english_i
     assert corrected("supervision", vocabulary) is None  # the reports' own word
     assert corrected("cluter", Counter({"cluster": 1, "clutter": 4})) == "clutter"
     assert corrected("x" * 4000, vocabulary) is None  # longer than any report word: no slip, and nothing expanded
+
+
+def test_a_quoted_row_of_a_table_set_out_with_spaces_is_cited_with_its_table():
+    """A row of a text table is quoted verbatim ("Nursery capital grants 6.2 9.8 7.1"); its citation carries the
+    table around it (caption, the heading row's years, the rows either side, which one is quoted), as a PDF table's
+    row does, so the reader sees which year each figure is for. A sentence of prose gets no table."""
+    from assistant.answer.citations import make_citation
+    from assistant.types import Chunk
+    from ui.render import source_card_html
+
+    text = ("Programme spending by financial year (£ million):\n\nItem 2021-22 2022-23 2023-24\n\n"
+            "Woodland creation grants 41.3 58.7 72.4\n\nNursery capital grants 6.2 9.8 7.1\n\n"
+            "Underspend 16.4 7.4 9.3\n\nTotal spending over the three years was £251.9 million.")
+    chunk = Chunk("gen-woods:1", "gen-woods", text, 1, None, 0, len(text), {"title": "Woodland update"})
+    table = make_citation(1, chunk, "Nursery capital grants 6.2 9.8 7.1").table
+    assert table == {"caption": "Programme spending by financial year (£ million):",
+                     "columns": ["Item", "2021-22", "2022-23", "2023-24"],
+                     "rows": [["Woodland creation grants", "41.3", "58.7", "72.4"],
+                              ["Nursery capital grants", "6.2", "9.8", "7.1"], ["Underspend", "16.4", "7.4", "9.3"]],
+                     "row_at": 1}
+    html = source_card_html(make_citation(1, chunk, "Nursery capital grants 6.2 9.8 7.1"))
+    assert html.count("aa-cited") == 1 and "<th scope=\"col\">2022-23</th>" in html
+    assert make_citation(1, chunk, "Total spending over the three years was £251.9 million.").table is None

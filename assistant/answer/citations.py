@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.text.rows import table_around
 from assistant.types import Answer, Chunk, Citation
 
 
@@ -14,7 +15,7 @@ def make_citation(n: int, chunk: Chunk, quote: str) -> Citation:
     m = chunk.meta
     return Citation(n, chunk.id, chunk.doc_id, str(m.get("title") or chunk.doc_id), chunk.page, quote,
                     m.get("url"), m.get("publisher"), m.get("published"), chunk.text, chunk.section or None,
-                    linked_notes(chunk, quote), table_of(chunk))
+                    linked_notes(chunk, quote), table_of(chunk, quote))
 
 
 def linked_notes(chunk: Chunk, quote: str) -> tuple[dict[str, Any], ...]:
@@ -37,14 +38,15 @@ def linked_notes(chunk: Chunk, quote: str) -> tuple[dict[str, Any], ...]:
     return tuple(out.values())
 
 
-def table_of(chunk: Chunk) -> dict[str, Any] | None:
+def table_of(chunk: Chunk, quote: str = "") -> dict[str, Any] | None:
     """A table row's table (caption, header row, the row and its neighbours, which one it is), or None when
-    the chunk is not a table row."""
+    the chunk is not a table row and the quote is no row of a table its text sets out with spaces
+    (`assistant.text.rows.table_around`: "Nursery capital grants 6.2 9.8 7.1" is shown under its years)."""
     m = chunk.meta
     rows, at = m.get("rows"), m.get("row_at")
     if not isinstance(m.get("table"), str) or not isinstance(rows, list) or not isinstance(at, int) \
             or not 0 <= at < len(rows) or not all(isinstance(r, list) for r in rows):
-        return None
+        return table_around(chunk.text, quote) if quote else None
     columns = m.get("columns")
     return {"caption": m["table"], "columns": [str(c) for c in columns] if isinstance(columns, list) else None,
             "rows": [[str(c) for c in r] for r in rows], "row_at": at}
