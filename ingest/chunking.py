@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.config import Settings
+from assistant.text.rows import is_data_row
 from assistant.text.sentences import Span, split_sentences
 from assistant.types import Chunk
 from ingest import structure
@@ -36,19 +37,6 @@ TABLE_WINDOW, MAX_COLUMNS, MAX_CELL, MAX_NOTE, MAX_NOTES = 3, 12, 80, 600, 10
 # The longest line without marks taken for a section title (set by hand): a title is a few words; a longer line
 # without closing punctuation is a wrapped sentence or a list item. A marked heading ('## ...') may be any length.
 TITLE_MAX_CHARS = 80
-
-
-# One cell of figures in a row of a table set out with spaces: "41.3", "£6.2m", "12%", "(3.4)", "2021-22", "n/a"
-# is not one (a row may lack a figure, but a row of figures ends with one).
-_FIGURE_CELL = re.compile(r"[(£$€+\-–]*\d[\d,]*(?:\.\d+)?(?:[-–/]\d+)?(?:%|bn|m|k)?\)?")
-
-
-def is_data_row(line: str) -> bool:
-    """A row of a table set out with spaces, once its columns are collapsed ("Nursery capital grants 6.2 9.8 7.1",
-    "Item 2021-22 2022-23 2023-24"): a line that ends with two figures or more. A section title ends with words,
-    or with one number at most ("Progress since 2021")."""
-    tokens = line.split()
-    return len(tokens) >= 2 and all(_FIGURE_CELL.fullmatch(t) for t in tokens[-2:])
 
 
 def is_heading(paragraph: str) -> bool:

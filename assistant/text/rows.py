@@ -1,9 +1,9 @@
 """Tables a report's text sets out with spaces, read from a passage's own lines once their columns are collapsed:
 a caption ("Programme spending by financial year (£ million):"), a heading row that ends with periods ("Item
 2021-22 2022-23 2023-24"), and rows of a label and one figure under each period ("Nursery capital grants 6.2 9.8
-7.1"). Each row is a sentence of its passage (see `ingest.chunking.is_data_row`), so a quoted row is verbatim and
-its table can be shown around it. Written by hand: the table libraries we use (pdfplumber) read a PDF's drawn
-cells, not columns of text inside a passage."""
+7.1"). Each row is a sentence of its passage (`is_data_row`: ingestion never takes one for a section title), so a
+quoted row is verbatim and its table can be shown around it. Written by hand: the table libraries we use
+(pdfplumber) read a PDF's drawn cells, not columns of text inside a passage."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ _PERIOD = re.compile(r"(?:19|20)\d\d(?:[-–/](?:\d\d|(?:19|20)\d\d))?")
 _CELL = re.compile(r"[(£$€+\-–]*\d[\d,]*(?:\.\d+)?\)?")
 # The rows shown either side of a quoted row with its table (a bound, so a long table cannot swell a citation)
 ROWS_SHOWN = 3
+# Any figure a row of a table may end with: "41.3", "£6.2m", "12%", "(3.4)", "2021-22" ("n/a" is none: a row may
+# lack a figure, but a row of figures ends with one)
+_FIGURE = re.compile(r"[(£$€+\-–]*\d[\d,]*(?:\.\d+)?(?:[-–/]\d+)?(?:%|bn|m|k)?\)?")
+
+
+def is_data_row(line: str) -> bool:
+    """A row of a table set out with spaces, once its columns are collapsed ("Nursery capital grants 6.2 9.8 7.1",
+    "Item 2021-22 2022-23 2023-24"): a line that ends with two figures or more. A section title ends with words,
+    or with one number at most ("Progress since 2021"); ingestion keeps such a row as text of its passage."""
+    tokens = line.split()
+    return len(tokens) >= 2 and all(_FIGURE.fullmatch(t) for t in tokens[-2:])
 
 
 @dataclass(frozen=True)
