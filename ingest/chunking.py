@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.config import Settings
-from assistant.text.rows import is_data_row
+from assistant.text.rows import heads_table, is_data_row
 from assistant.text.sentences import Span, split_sentences
 from assistant.types import Chunk
 from ingest import structure
@@ -168,6 +168,18 @@ def _notes(text: str, lines: list[tuple[int, int]], page: int | None) -> list[_U
     return [u for u in out if u.span.text.strip()]
 
 
+# How far past the chunk size a passage may run to keep a table set out with spaces whole (a bound, so a long
+# table is still cut; set by hand: a few rows of a summary table fit within it)
+TABLE_STRETCH = 3
+
+
+def _same_table(units: list[_Unit], j: int, length: int, size: int) -> bool:
+    """Whether unit `j` is the next row of the table set out with spaces that the passage has reached (each row a
+    sentence ending in figures, `is_data_row`): a passage runs on to the table's end, up to `TABLE_STRETCH` times
+    its size, so its rows are read under their heading row and caption, not cut from them."""
+    return length < TABLE_STRETCH * size and is_data_row(units[j].span.text) and is_data_row(units[j - 1].span.text)
+
+
 def chunk_page(doc_id: str, page: int | None, text: str, size: int = Settings.chunk_size,
                overlap: int = Settings.chunk_overlap_sentences,
                meta: dict | None = None, section: str | None = None,
@@ -200,7 +212,7 @@ def chunk_page(doc_id: str, page: int | None, text: str, size: int = Settings.ch
         sec = unit.section
         j, length = i, 0
         while j < len(units) and not units[j].alone and units[j].section == sec \
-                and (j == i or length + len(units[j].span.text) <= size):
+                and (j == i or length + len(units[j].span.text) <= size or _same_table(units, j, length, size)):
             length += len(units[j].span.text) + 1
             j += 1
         chunks.append(make(units[i].span.start, units[j - 1].span.end, sec, {}))
@@ -209,5 +221,10 @@ def chunk_page(doc_id: str, page: int | None, text: str, size: int = Settings.ch
         # Overlap by whole sentences, within a section, and always move forward.
         same = not units[j].alone and units[j].section == sec
         nxt = j - overlap if same and overlap > 0 else j
-        i = max(nxt, i + 1)
+        start, i = i, max(nxt, i + 1)
+        # A passage that opens at a table's heading row ("Item 2021-22 2022-23") opens at its caption line instead
+        # ("Spending by year (£ million):"): the caption says what unit the rows' figures are in.
+        if i - 1 > start and heads_table(units[i].span.text) and units[i - 1].span.text.rstrip().endswith(":") \
+                and units[i - 1].section == units[i].section:
+            i -= 1
     return chunks, structure.to_section(path)

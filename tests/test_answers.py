@@ -1102,3 +1102,46 @@ def test_a_sentence_that_states_the_figure_outranks_one_that_only_talks_about_it
     assert answer.text.startswith("In 2016 the Board estimated annual savings of between £3 million and £4 million."), \
         answer.text
     assert_verifiable(answer, assistant)
+
+
+_COASTAL = ("Coastal works programme: progress update\n\n"
+            "The senior responsible owner is Dr Ada Penrose. Spending rose as councils moved from design to "
+            "construction, and the programme now expects to finish in March 2027.\n\n"
+            "Length of coastline treated by type of work (kilometres):\n\n"
+            "Item                            2020-21   2021-22   2022-23   2023-24\n"
+            "Sea walls built or rebuilt          4.2       6.8       9.1       7.5\n"
+            "Beach recharge completed           11.6      14.3      12.9      15.2\n"
+            "Managed realignment                 2.3       3.7       5.4       6.1\n"
+            "Dune and saltmarsh restoration      8.5      10.2      13.8      12.9\n\n"
+            "Construction of sea walls fell in 2023-24 because two schemes were paused while contractors "
+            "renegotiated prices.\n")
+
+
+def test_one_figure_of_a_table_set_out_with_spaces_is_answered_by_its_row_and_year(tmp_path, embedder):
+    """"How many kilometres of managed realignment were completed in 2022-23?" asks for one cell: the row the
+    question names under the year it names, in the caption's unit, the row quoted verbatim and cited with its
+    table (so the year each figure is under can be checked). A why-question about a row is not a lookup."""
+    assistant = _assistant_over(tmp_path, "coastal-update.txt", _COASTAL)
+    answer = assistant.ask("How many kilometres of managed realignment were completed in 2022-23?")
+    assert not answer.declined
+    assert answer.text == "In 2022-23, “Managed realignment” was 5.4 kilometres. [1]"
+    assert answer.citations[0].quote == "Managed realignment 2.3 3.7 5.4 6.1"
+    assert answer.citations[0].table["columns"] == ["Item", "2020-21", "2021-22", "2022-23", "2023-24"]
+    assert_verifiable(answer, assistant)
+    why = assistant.ask("Why did construction of sea walls built or rebuilt fall in 2023-24?")
+    assert "was 7.5" not in why.text
+
+
+def test_a_table_set_out_with_spaces_is_kept_whole_in_one_passage_with_its_caption():
+    """A passage that reaches a table's rows runs on to the table's end (within a bound), and one that would open
+    at its heading row opens at its caption: each row is read under its years and its unit. Cut at the size
+    alone, the rows after the cut had neither (the chunk size here is far smaller than the table)."""
+    from ingest.chunking import chunk_page
+    from ingest.cleaning import clean_pages
+    from ingest.loaders import Page
+
+    text = clean_pages([Page(1, _COASTAL)])[0].text
+    chunks, _ = chunk_page("gen-coast", 1, text, size=160, overlap=1)
+    holding = [c for c in chunks if "Managed realignment 2.3" in c.text]
+    assert holding and all("Item 2020-21 2021-22 2022-23 2023-24" in c.text for c in holding)
+    assert any("(kilometres):" in c.text and "Dune and saltmarsh restoration 8.5" in c.text for c in holding)

@@ -1072,3 +1072,16 @@ def test_a_row_total_in_a_table_whose_caption_names_no_money_adds_counts():
     assert r is not None and r.error is None and r.operation == "total"
     assert r.calculation.result == "7,380"
     assert [e.quote for e in r.evidence] == ["New woodland planted 3,120 4,260"] * 2
+
+
+@pytest.mark.parametrize("question, result", [
+    ("nursery capital grants 2021-22-2022-23 combined?", "£16 million"),
+    ("woodland creation grants 2022-23-2023-24, combined?", "£131.1 million"),
+    ("What was the total spent on nursery capital grants over the three years?", "£23.1 million"),
+])
+def test_a_row_total_reads_a_run_of_years_and_a_total_over_n_years(question, result):
+    """Years written as one run ("2021-22-2022-23", as "21/22-22/23" is read) take the years between; "the total
+    spent on X over the three years" adds the row (it spreads no yearly amount)."""
+    r = route_calculation(question, _one_passage("gen-woods", _SPENDING), similar=_MEANING[0])
+    assert r is not None and r.error is None and r.operation in ("total", "per_year")
+    assert r.calculation.result == result

@@ -170,6 +170,9 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         routed = self._calculation(q, chunks, input.get("history"))
         if routed is not None and not routed.declined:
             return routed
+        cell = _table_cell(q, chunks) if routed is None else None
+        if cell is not None:
+            return cell
         cands = self.candidates(q, chunks, targets)
         # A comparison of reports the question names (by year, body or strategy) is answered when the question is
         # answerable or one of them has a sentence likely to answer by itself ("Who won the 2018 World Cup?" names
@@ -447,6 +450,23 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         calc = Calculation(calc.operation, calc.expression, calc.result, calc.unit, operands)
         text = f"{routed.summary} {marks} Working: {calc.expression}. {marks}"
         return Answer(q.text, text, declined=False, citations=tuple(citations), calculations=(calc,))
+
+
+def _table_cell(q: Question, chunks: list[ScoredChunk]) -> Answer | None:
+    """A question asking for one figure of a table set out with spaces, by its row and its year ("How many
+    kilometres of managed realignment were completed in 2022-23?"), answered with that cell, the row quoted (its
+    citation shows the table, so the year each figure is under can be checked); None for any other question. Not
+    for a question asking why, who, when or which: a row holds figures only."""
+    from assistant.calc.series import cell_asked
+
+    if set(q.types) & {"reason", "person", "name", "date", "duration"}:
+        return None
+    found = cell_asked(q.clean, [sc.chunk for sc in chunks])
+    if found is None:
+        return None
+    row, period, value = found
+    text = f"In {period}, “{row.label}” was {value}. [1]"
+    return Answer(q.text, text, declined=False, citations=(make_citation(1, row.chunk, row.line),))
 
 
 def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:

@@ -16,9 +16,9 @@ from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates,
                                      concepts, find, names_no_end_noun, pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
-from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _REFERS_BACK, _SHARE_SIDES,
-                                    _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask, _names_nothing,
-                                    _only_time, _operation, _sides, _units, _untimed)
+from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _OPERATIONS, _REFERS_BACK,
+                                    _SHARE_SIDES, _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask,
+                                    _names_nothing, _only_time, _operation, _sides, _units, _untimed)
 from assistant.text.patterns import DURATION, MONTHS, YEAR
 from assistant.text.terms import stems
 from assistant.types import Calculation, Chunk
@@ -97,7 +97,7 @@ def route_calculation(question: str, chunks: list[Chunk], context: str | None = 
     cands = candidates(chunks, figures)
     picked: list[Candidate] = []
     try:
-        routed = _ROUTES[op](_Ask(question, subject, similar, settings or Settings()), cands, picked)
+        routed = _ROUTES[op](_Ask(question, subject, similar, settings or Settings(), tuple(chunks)), cands, picked)
     except _NotACalculation:
         return None
     except Refusal as exc:
@@ -410,6 +410,10 @@ def _midpoint(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 
 def _per_year(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     question = ask.text
+    if dict(_OPERATIONS)["total"].search(question):  # "the total spent on X over the four years": a row's sum
+        routed = _row_total(ask)
+        if routed is not None:
+            return routed
     n = re.search(rf"over (?:the )?(?:next )?({_NUMBER_WORD})[ -]years?\b", question, re.I).group(1)
     years = Quantity(Decimal(WORD_VALUES.get(n.lower(), n)), "years", label="from the question")
     a = _pick(ask, cands, re.sub(r"over .*?years?\b", "", question), _units(question, ("GBP", "count")))
@@ -480,12 +484,11 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     return result, evidence, summary
 
 
-def _row_total(ask: _Ask, cands: list[Candidate]) -> _Routed:
+def _row_total(ask: _Ask) -> _Routed:
     """The sum along the row of a table of figures by period that the question names ("nursery capital grants
     across its first three years"), over the periods it names or, naming none, the whole row; None when the
     passages set out no such row."""
-    chunks = list({c.chunk.id: c.chunk for c in cands}.values())
-    row = series.row_asked(ask.subject, chunks)
+    row = series.row_asked(ask.subject, list(ask.chunks))
     cells = series.columns_asked(ask.text, row) if row is not None else []
     if len(cells) < 2:
         return None
@@ -498,7 +501,7 @@ def _row_total(ask: _Ask, cands: list[Candidate]) -> _Routed:
 
 
 def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
-    routed = _row_total(ask, cands)
+    routed = _row_total(ask)
     if routed is not None:
         return routed
     sides = _sides(ask.text, _TOTAL_SIDES)

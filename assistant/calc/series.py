@@ -63,14 +63,40 @@ def row_asked(question: str, chunks: list[Chunk]) -> Row | None:
     return best[0]
 
 
+# A year or a financial year as a question writes it, once shorthand is read ("2020-21", "2023/24", "2021")
+_ASKED_PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d(?:[-–/]\d\d(?:\d\d)?)?(?!\d)")
+
+
 def columns_asked(question: str, row: Row) -> list[tuple[str, Decimal]]:
-    """The row's cells the question names by their periods ("across 2021-22, 2022-23 and 2023-24", "from
-    2021-22 to 2023-24" takes those between too), or all of them when it names none."""
-    named = [p for p, _ in row.cells if re.search(rf"(?<![\d-]){re.escape(p)}(?![\d])", question)]
-    if len(named) == 2 and re.search(r"\b(?:to|until|through)\b", question):
-        order = [p for p, _ in row.cells]
+    """The row's cells the question names by their periods ("across 2021-22, 2022-23 and 2023-24"; "from
+    2021-22 to 2023-24" and "2020-21-2022-23" take those between too), or all of them when it names none."""
+    order = [p for p, _ in row.cells]
+    found = [m for m in _ASKED_PERIOD.finditer(question) if m.group() in order]
+    named = list(dict.fromkeys(m.group() for m in found))
+    if len(found) == 2 and re.fullmatch(r"\s*(?:to|until|through|[-–])\s*|.*\b(?:to|until|through)\b.*",
+                                        question[found[0].end():found[1].start()]):
         a, b = sorted(order.index(p) for p in named)
         named = order[a:b + 1]
     if not named:
         return list(row.cells)
     return [(p, v) for p, v in row.cells if p in named]
+
+
+# What a caption's brackets say its counts are: "(kilometres)", "(number of schools)"
+_COUNTED = re.compile(r"\(([^()£$€]+)\)\s*:?\s*$")
+
+
+def cell_asked(question: str, chunks: list[Chunk]) -> tuple[Row, str, str] | None:
+    """The one cell a question asks for: the row it names (`row_asked`) under the one period it names ("What did
+    programme administration cost in 2023-24?"), as (row, period, the cell's figure in the caption's unit: "£2.8
+    million", "5.4 kilometres"); None when it names no row, or not exactly one of the row's periods."""
+    row = row_asked(question, chunks)
+    if row is None:
+        return None
+    order = [p for p, _ in row.cells]
+    named = list(dict.fromkeys(m.group() for m in _ASKED_PERIOD.finditer(question) if m.group() in order))
+    if len(named) != 1:
+        return None
+    q = row.quantity(named[0], dict(row.cells)[named[0]])
+    counted = _COUNTED.search(row.caption) if q.unit == "count" else None
+    return row, named[0], f"{q.display()} {counted.group(1).strip()}" if counted else q.display()

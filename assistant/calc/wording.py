@@ -138,12 +138,14 @@ _TIME = re.compile(rf"\b(?:(?:the )?(?:end|start|beginning|middle) of )?(?:\d{{1
 class _Ask:
     """The question, and its subject: the question plus the previous one when it refers back to it; `similar`
     scores sentences against a phrase by meaning (see operands.pick), when the caller has a model; `settings`
-    holds the weights operands are scored with."""
+    holds the weights operands are scored with; `chunks`, the passages read (a table's rows, whose bare figures
+    are no operands of their own, are read from them: see assistant.calc.series)."""
 
     text: str
     subject: str
     similar: Any = None
     settings: Settings = field(default_factory=Settings)
+    chunks: tuple = ()
 
 
 def _sides(question: str, patterns: tuple[re.Pattern, ...] = _SIDES) -> tuple[str, str] | None:

@@ -50,6 +50,21 @@ class TextTable:
     rows: tuple[TextRow, ...]
 
 
+def _periods_ending(line: str) -> tuple[list[str], list[str]]:
+    """The words of `line` before its closing run of periods, and that run ("Item 2021-22 2022-23" -> ["Item"],
+    ["2021-22", "2022-23"])."""
+    tokens = line.split()
+    periods: list[str] = []
+    while tokens and _PERIOD.fullmatch(tokens[-1]):
+        periods.insert(0, tokens.pop())
+    return tokens, periods
+
+
+def heads_table(line: str) -> bool:
+    """Whether the line is a table's heading row: it ends with two periods or more ("Item 2021-22 2022-23")."""
+    return len(_periods_ending(line)[1]) >= 2
+
+
 def _number(cell: str) -> Decimal | None:
     negative = cell.startswith("(") and cell.endswith(")")
     digits = re.sub(r"[^\d.\-–]", "", cell).replace("–", "-")
@@ -79,10 +94,7 @@ def tables(text: str) -> list[TextTable]:
     out: list[TextTable] = []
     i = 0
     while i < len(lines):
-        tokens = lines[i].split()
-        periods: list[str] = []
-        while tokens and _PERIOD.fullmatch(tokens[-1]):
-            periods.insert(0, tokens.pop())
+        tokens, periods = _periods_ending(lines[i])
         if len(periods) < 2:
             i += 1
             continue
