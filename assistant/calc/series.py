@@ -67,11 +67,17 @@ def row_asked(question: str, chunks: list[Chunk]) -> Row | None:
 _ASKED_PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d(?:[-–/]\d\d(?:\d\d)?)?(?!\d)")
 
 
+def _periods_named(question: str, row: Row) -> list[re.Match]:
+    """Where the question names one of the row's periods, in the question's order."""
+    order = {p for p, _ in row.cells}
+    return [m for m in _ASKED_PERIOD.finditer(question) if m.group() in order]
+
+
 def columns_asked(question: str, row: Row) -> list[tuple[str, Decimal]]:
     """The row's cells the question names by their periods ("across 2021-22, 2022-23 and 2023-24"; "from
     2021-22 to 2023-24" and "2020-21-2022-23" take those between too), or all of them when it names none."""
     order = [p for p, _ in row.cells]
-    found = [m for m in _ASKED_PERIOD.finditer(question) if m.group() in order]
+    found = _periods_named(question, row)
     named = list(dict.fromkeys(m.group() for m in found))
     if len(found) == 2 and re.fullmatch(r"\s*(?:to|until|through|[-–])\s*|.*\b(?:to|until|through)\b.*",
                                         question[found[0].end():found[1].start()]):
@@ -93,8 +99,7 @@ def cell_asked(question: str, chunks: list[Chunk]) -> tuple[Row, str, str] | Non
     row = row_asked(question, chunks)
     if row is None:
         return None
-    order = [p for p, _ in row.cells]
-    named = list(dict.fromkeys(m.group() for m in _ASKED_PERIOD.finditer(question) if m.group() in order))
+    named = list(dict.fromkeys(m.group() for m in _periods_named(question, row)))
     if len(named) != 1:
         return None
     q = row.quantity(named[0], dict(row.cells)[named[0]])

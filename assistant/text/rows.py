@@ -98,8 +98,8 @@ def tables(text: str) -> list[TextTable]:
         if len(periods) < 2:
             i += 1
             continue
-        before = [line for line in lines[:i] if line]
-        caption = before[-1] if before and (before[-1].endswith(":") or "(" in before[-1]) else ""
+        before = next((line for line in reversed(lines[:i]) if line), "")
+        caption = before if before.endswith(":") or "(" in before else ""
         found, j = [], i + 1
         while j < len(lines):
             if lines[j]:
