@@ -224,8 +224,26 @@ def _operand_cited(operand: dict[str, Any], citations: dict[Any, dict[str, Any]]
     wanted = _calc_quantities(operand.get("value"), operand.get("unit"))
     if cite is None or not wanted:
         return False
-    have = extract_quantities(cite.get("quote") or "")
+    have = extract_quantities(cite.get("quote") or "") + _table_quantities(cite)
     return all(any(h.value == w.value and (w.unit is None or h.unit == w.unit) for h in have) for w in wanted)
+
+
+# A table's caption that gives its cells in pounds, with their scale: "(£ million)", "£m", "(£)"
+_CAPTION_POUNDS = re.compile(r"£\s*(bn|billion|mn|million|m|thousand|k)?\b", re.I)
+
+
+def _table_quantities(citation: dict[str, Any]) -> list[Quantity]:
+    """The bare figures of a quoted table row read in the unit its table's caption gives: the row "Nursery capital
+    grants 6.2 9.8 7.1" of a table captioned "Spending by year (£ million)" holds £6.2 million. The citation
+    carries its table (caption, columns, rows) so that a reader checks a row's figures under its caption, as on
+    the printed page; [] when the citation has no table or its caption names no sum of money."""
+    table = citation.get("table") or {}
+    m = _CAPTION_POUNDS.search(str(table.get("caption") or ""))
+    if not m:
+        return []
+    scale = m.group(1) or ""
+    return [q for h in extract_quantities(citation.get("quote") or "") if h.unit is None
+            for q in extract_quantities(f"£{h.raw} {scale}")]
 
 
 def _markers_near(answer_text: str, start: int) -> set[int]:

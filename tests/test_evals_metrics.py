@@ -169,6 +169,27 @@ def test_a_computed_figure_is_supported_by_its_cited_operands():
     assert s.evidence_supported is False
 
 
+def test_a_total_of_a_quoted_table_row_is_supported_under_its_captions_unit():
+    """A row of bare figures ("Nursery capital grants 6.2 9.8 7.1") cited with its table, captioned "(£ million)",
+    supports operands of £6.2 million and so on; the same quote without a table, or under a caption that names no
+    money, does not."""
+    row = "Nursery capital grants 6.2 9.8 7.1"
+    table = {"caption": "Programme spending by financial year (£ million):", "columns": ["Item", "2021-22"],
+             "rows": [["Nursery capital grants", "6.2", "9.8", "7.1"]]}
+    c = case(facts=[{"number": "23.1 million", "unit": "GBP"}])
+    calc = {"operation": "total", "expression": "£6.2 million + £9.8 million + £7.1 million = £23.1 million",
+            "result": "£23.1 million", "unit": "GBP",
+            "operands": [{"value": f"£{v} million", "unit": "GBP", "citation": 1} for v in ("6.2", "9.8", "7.1")]}
+    text = "“Nursery capital grants” totals £23.1 million. [1]"
+    s = score_case(c, answer(text, [{**cite(1, quote=row), "table": table}], calculations=[calc]))
+    assert (s.correct, s.evidence_supported) == (True, True)
+    s = score_case(c, answer(text, [cite(1, quote=row)], calculations=[calc]))
+    assert s.evidence_supported is False
+    counts = {**table, "caption": "Trees planted by financial year (thousands):"}
+    s = score_case(c, answer(text, [{**cite(1, quote=row), "table": counts}], calculations=[calc]))
+    assert s.evidence_supported is False
+
+
 def test_a_computed_span_written_as_a_pattern_is_supported_by_its_cited_operands():
     """A fact written as a pattern ("4 years and 10 months") is supported by a calculation whose result it matches
     and whose operands sit in the cited quote, as a number is; not by a calculation of something else."""
