@@ -864,6 +864,23 @@ def test_a_question_whose_kind_of_answer_no_quoted_sentence_shows_is_declined(tm
 
 
 
+def test_a_witness_list_line_of_names_and_posts_is_quoted_for_who_someone_is(tmp_path, embedder):
+    """A committee report's list of witnesses is a line of capitalised words, as a title is, but its names and
+    posts are set apart by commas and semicolons: it is read as a sentence that can answer ("Who is Graham
+    Whitlock?"), while a title line stays out of the quotes."""
+    assistant = _assistant_over(tmp_path, "witnesses.txt",
+        "Modernising Civil Registration Progress Review\n\n"
+        "The Committee took evidence from local registration services and from the Home Office.\n\n"
+        "Witnesses\n\n"
+        "Councillor Shabana Qureshi, Chair, Safer and Stronger Communities Board, Local Government Association; "
+        "Graham Whitlock, Superintendent Registrar, Leeds City Council\n\n"
+        "Joanna Pell, Permanent Secretary, Home Office; Ravi Menon, Director General, HM Passport Office\n")
+    answer = assistant.ask("Who is Graham Whitlock?")
+    assert not answer.declined and "Graham Whitlock, Superintendent Registrar" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+    assert "Modernising Civil Registration Progress Review" not in answer.text
+
+
 def test_what_something_cost_or_is_worth_asks_for_an_amount(tmp_path, embedder):
     """"What did X cost?" and "what is X worth?" ask for money as "how much" does (the verb "cost" and the
     adjective "worth" take an amount): a report that gives the amount answers with it, and one whose sentences

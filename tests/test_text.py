@@ -24,6 +24,16 @@ def test_numbered_paragraphs_lose_their_numbers_and_names_keep_their_initials():
                                                        "The budget was £1.2 billion to £1.5 billion."]
 
 
+def test_a_part_and_paragraph_number_is_a_label_not_a_figure_of_the_sentence():
+    """NAO reports number the paragraphs of their parts "1.4", "2.17": the number is a label, as "1." is, so no
+    quote starts with it and no calculation reads it as a figure; a figure opening a sentence stays."""
+    text = ("2.17 HM Passport Office increased the fee from £12.50 to £14.00 in April 2028.\n\n"
+            "1.4 The Permanent Secretary is the accounting officer.\n\n2.5 million people were affected.")
+    assert [s.text for s in split_sentences(text)] == [
+        "HM Passport Office increased the fee from £12.50 to £14.00 in April 2028.",
+        "The Permanent Secretary is the accounting officer.", "2.5 million people were affected."]
+
+
 def test_a_footnote_marker_glued_to_a_full_stop_is_not_quoted():
     text = "Costs rose in 2018-19.2 The supplier left in March.3 Work stopped."
     assert [s.text for s in split_sentences(text)] == ["Costs rose in 2018-19.", "The supplier left in March.",

@@ -80,9 +80,11 @@ def sentences(chunks: list[ScoredChunk], settings: Settings | None = None) -> li
             c = Candidate(sc, rank, span.start, span.end, span.text)
             # a line of capitalised words alone ("Twenty-ninth Report of Session 2016–17", "House of Commons
             # Committee of Public Accounts") is a title, never a statement that answers; a row with a dot leader
-            # or an amount ("Westgate Offender Services .... 2 CSCs") is data
+            # or an amount ("Westgate Offender Services .... 2 CSCs") is data, and one whose capitalised phrases
+            # are set apart by commas or semicolons names people with their posts ("Graham Whitlock, Superintendent
+            # Registrar, Leeds City Council; ..."), as witness lists, members' lists and signatures do
             if c.key in seen or len(span.text) < min_chars or is_instruction(span.text) or (
-                    heading(span.text) and not _DATA_ROW.search(span.text)):
+                    heading(span.text) and not _DATA_ROW.search(span.text) and not _APPOSITION.search(span.text)):
                 continue
             seen.add(c.key)
             out.append(c)
@@ -197,6 +199,8 @@ def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:
         c.f["soft_min"] = float(best[mask].min()) if mask.any() else 1.0
 
 
+# Phrases set apart by a comma or a semicolon: an enumeration or an apposition, which a title does not have
+_APPOSITION = re.compile(r"\w[,;]\s")
 _DATA_ROW = re.compile(rf"\.{{4,}}|…|{MONEY.pattern}|{PERCENT.pattern}", re.I)
 _QUANTITY = re.compile(f"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}", re.I)
 

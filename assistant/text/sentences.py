@@ -35,7 +35,11 @@ _BULLET_LINE = re.compile(rf"^\s*{_MARKER}\s")
 _LEADER_LINE = re.compile(r"\.{4,}|…{2,}|(?:\. ){3,}")
 # A label before a sentence: "1.", "12)", "(a)", "b.", "iv)", or a footnote number glued to the end of the
 # previous sentence ("...in 2018-19.2 The supplier..." -> marker "2" is cut off the next sentence).
-_LABEL = re.compile(rf"^{_MARKER}\s+")
+# A numbered paragraph of a report's parts ("1.4 The Permanent Secretary ...", "2.17 HM Passport Office ..."): its
+# part and paragraph number before a capital, a label as "1." is; a figure opening a sentence ("2.5 million people")
+# is followed by a word in lower case.
+_PARAGRAPH_NUMBER = r"\d{1,2}\.\d{1,3}(?=\s+[A-Z“\"‘'])"
+_LABEL = re.compile(rf"^(?:{_MARKER}|{_PARAGRAPH_NUMBER})\s+")
 # A boundary blingfire misses: a footnote marker glued to a full stop before a capital ("2024-25.2 See").
 _GLUED_MARKER = re.compile(rf"(?:(?<=[a-z%)])|(?<=\d\d-\d\d)|(?<=\b{Y}))\.(\d{{1,2}})\s+(?=[A-Z“\"‘'(£])")
 
