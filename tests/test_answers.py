@@ -881,6 +881,24 @@ def test_a_witness_list_line_of_names_and_posts_is_quoted_for_who_someone_is(tmp
     assert "Modernising Civil Registration Progress Review" not in answer.text
 
 
+def test_a_question_asking_who_and_how_much_is_answered_by_two_sentences_each_giving_one(tmp_path, embedder):
+    """"Who bought it and for how much?" asks for two kinds of answer: the buyer from one sentence and the price
+    from another, which the model finds likely enough to answer though not as likely as the best, is an answer,
+    not a decline for want of an amount."""
+    assistant = _assistant_over(tmp_path, "platform.txt",
+        "Managing the platform contract\n\n"
+        "The LifeEvents contract has been varied 11 times since it was let in January 2020 and is now worth £148 "
+        "million. Its original holder, Kestrel Digital Services, was bought by Meridian Govtech Group in March "
+        "2026.\n\n"
+        "Meridian paid a reported £210 million for the business, according to its annual accounts. The Department "
+        "consented to the change of control and used the opportunity to renegotiate the support charges.\n\n"
+        "The Department remains heavily dependent on Meridian for knowledge of how LifeEvents works.\n")
+    answer = assistant.ask("who bought Kestrel Digital Services and for how much?")
+    assert not answer.declined, answer.text
+    assert "Meridian Govtech Group" in answer.text and "£210 million" in answer.text, answer.text
+    assert_verifiable(answer, assistant)
+
+
 def test_what_something_cost_or_is_worth_asks_for_an_amount(tmp_path, embedder):
     """"What did X cost?" and "what is X worth?" ask for money as "how much" does (the verb "cost" and the
     adjective "worth" take an amount): a report that gives the amount answers with it, and one whose sentences

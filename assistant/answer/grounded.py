@@ -190,7 +190,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return self._compare(question, q, chunks, cands, targets)
         whole = _heading_list(q, cands, self.settings, self.catalog) or self.expand(q, cands[0])
         chosen = self._choose(q, cands, whole)
-        missing = _type_missing(q, self._answering(chosen, whole)) or _unmet(q, chosen)
+        missing = _type_missing(q, self._answering(q, chosen, whole)) or _unmet(q, chosen)
         if missing:
             # "Which four water companies had to restate their figures?" quoted "4 companies had not followed the
             # method": the sentences that match best hold no answer of the kind asked for, so none is given.
@@ -200,13 +200,16 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return _disagreement(question, q, chosen[0], rival, self.settings)
         return _compose(question, q, chosen, _unsupported_figures(q.clean, chunks), self.settings)
 
-    def _answering(self, chosen: list[F.Candidate], whole: list[F.Candidate]) -> list[F.Candidate]:
+    def _answering(self, q: Question, chosen: list[F.Candidate], whole: list[F.Candidate]) -> list[F.Candidate]:
         """The quoted sentences that could hold the answer's kind (a name, an amount): the best with what it brings
         (`whole`: a list's items, its reason), and a runner-up only where the fitted model finds it likely to answer
         by itself. A runner-up quoted for the words it adds shows a name or a figure by the way ("Which trust had
-        the backlog?" quoted a sentence naming a security standard), and that is no answer."""
+        the backlog?" quoted a sentence naming a security standard), and that is no answer. A question asking for
+        two kinds ("who bought it and for how much?") is answered by two sentences, each likely enough to answer
+        by the decline model's measure: the second is not expected to answer the whole question by itself."""
         brought = {c.key for c in whole}
-        return [c for c in chosen if c.key in brought or c.p >= self.params["threshold"]]
+        floor = self.params["threshold"] if len(q.types) < 2 else self.params["decline_threshold"]
+        return [c for c in chosen if c.key in brought or c.p >= floor]
 
     def answerable(self, cands: list[F.Candidate], q: Question | None = None) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no
