@@ -34,6 +34,17 @@ def test_a_part_and_paragraph_number_is_a_label_not_a_figure_of_the_sentence():
         "The Permanent Secretary is the accounting officer.", "2.5 million people were affected."]
 
 
+def test_a_statement_of_names_and_stop_words_closed_by_a_full_stop_is_no_title():
+    """A title is a line of capitalised words; a sentence whose other words are all stop words ("has", "been",
+    "for") is a statement when a full stop closes it, and can be quoted."""
+    from assistant.text.patterns import heading
+
+    assert not heading("Dr Priya Raman has been Registrar General for England and Wales since September 2021.")
+    assert not heading("The Chair of the Committee is Sir Nicholas Darby MP.")
+    assert heading("Twenty-ninth Report of Session 2016-17") and heading("Governance.")
+    assert heading("House of Commons Committee of Public Accounts")
+
+
 def test_a_footnote_marker_glued_to_a_full_stop_is_not_quoted():
     text = "Costs rose in 2018-19.2 The supplier left in March.3 Work stopped."
     assert [s.text for s in split_sentences(text)] == ["Costs rose in 2018-19.", "The supplier left in March.",

@@ -83,9 +83,18 @@ EVIDENCE = {"percent": PERCENT, "amount": re.compile(f"{MONEY.pattern}|{PERCENT.
             "person": PERSON, "reason": REASON, "name": NAME}
 
 
+# A sentence's closing full stop (or mark), perhaps with a closing quote or bracket and a footnote number after it
+_CLOSED = re.compile(r"[.!?][”\"’')\]]?\d{0,2}\s*$")
+
+
 def heading(sentence: str) -> bool:
-    """A line of capitalised words ("Twenty-ninth Report of Session 2016-17"): no lower-case word but stop words."""
+    """A line of capitalised words ("Twenty-ninth Report of Session 2016-17"): no lower-case word but stop words.
+    Not a sentence of three words or more closed by a full stop: "Dr Priya Raman has been Registrar General for
+    England and Wales since September 2021." has only names and stop words ("has", "been", "for"), and it is a
+    statement; a title ends without one (a run-in heading, "Governance.", is a word or two)."""
     words = re.findall(r"[A-Za-z][A-Za-z'’-]+", sentence)
+    if len(words) >= 3 and _CLOSED.search(sentence):
+        return False
     return bool(words) and all(w[0].isupper() or w.lower() in stop_words() for w in words)
 
 
