@@ -959,6 +959,18 @@ def test_per_before_a_unit_of_time_or_cent_asks_for_no_average():
     assert _operation("What is the cost per mile of the schemes?") == "average"
 
 
+def test_by_what_percent_sign_asks_for_a_change_as_by_what_percentage_does():
+    """"by what %" is "by what percentage" written with its sign: a change in per cent, not a share ("what % of")."""
+    from assistant.calc.wording import _operation
+
+    text = "HM Passport Office increased the standard fee for a certificate from £12.50 to £14.00 in April 2028."
+    r = route_calculation("certificate fee went up in april 2028 - by what % ?", _one_passage("gen-fee", text),
+                          similar=_MEANING[0])
+    assert (r.operation, r.error) == ("percent_change", None), r.summary
+    assert r.calculation.result.startswith("12"), r.calculation
+    assert _operation("what % of the fee went to councils?") == "share"
+
+
 def test_how_long_after_a_fronted_from_is_the_span_between_two_dates():
     """"From its launch, how long …?" names the start before "how long", as "how long … from …" names it after."""
     text = ("Launched in September 2016, the reform programme brings together 50 projects. The department originally "

@@ -35,7 +35,7 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
                       r"|how long\b(?=.*\b(?:from|between|since)\b)|how long (?:after|before)\b"
                       r"|^(?=.*\b(?:from|since)\b).*\bhow long\b"  # "From its launch, how long was it to take?"
                       rf"|{PLAIN_HOW_LONG.pattern}"),
-    ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent)"
+    ("percent_change", r"percentage (?:increase|decrease|change|rise|fall|reduction)|by what (?:percentage|per ?cent|%)"
                        r"|in percentage terms"
                        r"|\b(?:up|down|rise|rose|grow|grew|increase|fall|fell|drop)\w*\b.*\bin (?:%|per ?cent|percent(?:age)?)"
                        r"|how many per ?cent|(?:percent|per cent|%) (?:more|less|higher|lower|rise|increase|fall"
