@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from assistant.text.data import navigation_lines
+from assistant.text.data import back_matter_headings, navigation_lines
 from assistant.text.normalise import normalise
 from ingest import structure
 from ingest.loaders import Page
@@ -124,11 +124,33 @@ def normalise_whitespace(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_BACK_MATTER = {" ".join(h.lower().split()) for h in back_matter_headings()}
+
+
+def without_back_matter(pages: list[Page]) -> list[Page]:
+    """The pages without a committee's list of its other reports (publisher data, `back_matter`): from the last
+    line that is its heading to the end of the report, when that line lies in the report's second half; the same
+    heading in the contents at the front names the section without opening it."""
+    total = sum(len(p.text) for p in pages)
+    seen, at = 0, None
+    for i, page in enumerate(pages):
+        offset = 0
+        for line in page.text.splitlines(keepends=True):
+            if " ".join(line.lower().split()) in _BACK_MATTER and seen + offset >= total / 2:
+                at = (i, offset)
+            offset += len(line)
+        seen += len(page.text)
+    if at is None:
+        return pages
+    i, offset = at
+    return [*pages[:i], Page(pages[i].number, pages[i].text[:offset]), *(Page(p.number, "") for p in pages[i + 1:])]
+
+
 def clean_pages(pages: list[Page]) -> list[Page]:
     """The cleaned text of every page, numbers kept; character offsets of chunks refer to this text."""
     # Normalised first, whatever the loader: look-alike and invisible characters must not hide a running
     # header from the margin check, and spelled-out letters need their spacing before it is collapsed below.
-    pages = [Page(p.number, normalise(p.text)) for p in pages]
+    pages = without_back_matter([Page(p.number, normalise(p.text)) for p in pages])
     repeated = repeated_margin_lines(pages)
     cleaned = []
     for page in pages:

@@ -241,3 +241,20 @@ def test_a_row_of_figures_set_out_with_spaces_stays_text_of_its_passage_not_a_se
     assert not any("16.4" in (c.section or "") for c in chunks)
     # a title that ends with one year is still a title
     assert chunks[-1].section == "Progress since 2021"
+
+
+def test_a_committees_list_of_its_other_reports_is_left_out_but_its_line_in_the_contents_stays():
+    """A committee report closes with the titles of the committee's other reports (publisher data,
+    `back_matter`): none of them is what this report says, so the section leaves the text from its heading to the
+    end, on whatever page it starts; the same heading in the contents at the front opens nothing and stays."""
+    heading = "List of Reports from the Committee during the current Parliament"
+    front = f"Modernising civil registration\n\nContents\nSummary\nFormal minutes\n{heading}\n\n"
+    body = "Summary\n\n" + "The programme's costs have continued to rise, and the Department cannot say why. " * 20
+    end = "\n\nFormal minutes\n\nWednesday 21 March 2029\n\n" + heading + "\n\n1st Asylum accommodation contracts HC 211"
+    pages = clean_pages([Page(1, front + body), Page(2, end), Page(3, "5th Sellafield: legacy ponds and silos HC 279")])
+    text = "\n".join(p.text for p in pages)
+    assert heading in pages[0].text  # the contents line
+    assert "Wednesday 21 March 2029" in text and "The programme's costs" in text
+    assert "Asylum accommodation" not in text and "Sellafield" not in text and pages[1].text.count(heading) == 0
+    assert [p.number for p in pages] == [1, 2, 3]
+

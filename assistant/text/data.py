@@ -21,6 +21,11 @@ def navigation_lines() -> list[str]:
     return list(publishers()["navigation"]["lines"])
 
 
+def back_matter_headings() -> list[str]:
+    """Headings of a report's closing sections that list other publications (a committee's other reports)."""
+    return list(publishers().get("back_matter", {}).get("headings", []))
+
+
 @lru_cache(maxsize=1)
 def _folds() -> list[tuple[re.Pattern, str]]:
     out = []
