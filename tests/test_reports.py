@@ -193,3 +193,35 @@ def test_a_year_called_a_strategy_names_the_strategy_of_that_year(library_assist
     assert _YEARS_THEN_STRATEGY.findall("what did the 2018 shared services strategy aim for?") == ["2018"]
     # a year and "strategy" further apart: the year only places the question in time
     assert not _YEARS_THEN_STRATEGY.findall("in 2018 the department changed its strategy")
+
+
+def test_a_strategys_year_names_the_strategy_of_the_programme_asked_about(tmp_path, embedder):
+    """"the 2021 strategy" of a fraud analytics programme is its own strategy paper (a document whose title says
+    it is a strategy, published in 2021), not another programme's strategy of 2021 (here shared services' cluster
+    model, named in its report's manifest): a strategy's year alone names a document as a year does, when the
+    question's own passages come from it."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "shared.txt").write_text(
+        "Government shared services\n\nIn 2021 the Cabinet Office grouped departments into five clusters, the "
+        "cluster model, to share back-office services such as payroll and finance systems.\n", encoding="utf-8")
+    (docs / "fraud.txt").write_text(
+        "Targeted Fraud Analytics Programme: strategy 2021 to 2026\n\nThe programme will build a data platform, "
+        "Sentinel, and six risk models to find fraud in benefit claims, saving £1.6 billion by 2026.\n",
+        encoding="utf-8")
+    (docs / "manifest.toml").write_text(
+        '[[document]]\ndoc_id = "nao-2022-shared"\nfile = "shared.txt"\ntitle = "Government Shared Services"\n'
+        'publisher = "National Audit Office"\npublished = "2022-11-30"\nstrategy = ["cluster model 2021"]\n\n'
+        '[[document]]\ndoc_id = "dept-2021-fraud"\nfile = "fraud.txt"\n'
+        'title = "Targeted Fraud Analytics Programme: strategy 2021 to 2026"\n'
+        'publisher = "Department for Work and Pensions"\npublished = "2021-06-14"\n', encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    assistant = Assistant(settings)
+    _, targets = _resolve(assistant, "What savings from fraud in benefit claims did the 2021 strategy expect?")
+    assert targets == ["dept-2021-fraud"]
+

@@ -125,9 +125,22 @@ class ReportResolver:
         # strategy of that year, as "the 2014 report" names a report (the noun is the manifest's own: `strategy`)
         called_strategy = set(_YEARS_THEN_STRATEGY.findall(text))
         strategy_years = {d["doc_id"]: {y for n in d.get("strategy") or [] for y in YEAR.findall(n)} for d in docs}
-        named |= {d for d, ys in strategy_years.items() if ys & called_strategy}
+        # A strategy published as a document of its own ("... Programme: strategy 2021 to 2026", published 2021) is
+        # the strategy of its year too: its title says what it is
         for d in docs:
-            hit = d["doc_id"] in named or bool(strategy_years[d["doc_id"]] & years)
+            if re.search(r"\bstrateg(?:y|ies)\b", str(d.get("title") or ""), re.I):
+                strategy_years[d["doc_id"]] |= set(YEAR.findall(str(d.get("published") or d.get("year") or ""))[:1])
+        # A strategy's year names the one strategy of that year, whichever passages the question's other words find;
+        # where the library holds several programmes' strategies of that year ("the 2021 strategy" of the fraud
+        # programme is not the 2021 cluster model of shared services), it names one only as a year does, when the
+        # question's own passages come from it
+        by_strategy_year = set()
+        for y in called_strategy:
+            of_year = {d for d, ys in strategy_years.items() if y in ys}
+            (named if len(of_year) == 1 else by_strategy_year).update(of_year)
+        by_strategy_year -= named
+        for d in docs:
+            hit = d["doc_id"] in named or d["doc_id"] in by_strategy_year or bool(strategy_years[d["doc_id"]] & years)
             if hit and d["doc_id"] not in out:
                 out.append(d["doc_id"])
         # A year or a strategy's year places a question in time as often as it names a report ("the courts
