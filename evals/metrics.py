@@ -228,7 +228,8 @@ def _operand_cited(operand: dict[str, Any], citations: dict[Any, dict[str, Any]]
     return all(any(h.value == w.value and (w.unit is None or h.unit == w.unit) for h in have) for w in wanted)
 
 
-# A table's caption that gives its cells in pounds, with their scale: "(£ million)", "£m", "(£)"
+# A table's caption that gives its cells in pounds, with their scale: "(£ million)", "£m", "(£)". Read here with the
+# evaluator's own number parser (evals/numbers.py), not the answerer's, so that a misreading is not shared by both.
 _CAPTION_POUNDS = re.compile(r"£\s*(bn|billion|mn|million|m|thousand|k)?\b", re.I)
 
 
