@@ -225,3 +225,41 @@ def test_a_strategys_year_names_the_strategy_of_the_programme_asked_about(tmp_pa
     _, targets = _resolve(assistant, "What savings from fraud in benefit claims did the 2021 strategy expect?")
     assert targets == ["dept-2021-fraud"]
 
+
+def test_a_document_named_by_a_word_of_its_title_is_compared_with_the_named_bodys_report(tmp_path, embedder):
+    """"between the strategy and the NAO report": the NAO's report on the programme, and beside it the department's
+    paper on the same programme, named by the word of its title ("strategy") that the report's title lacks; a
+    question naming the NAO alone compares nothing."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "strategy.txt").write_text(
+        "Targeted Fraud Analytics Programme: strategy 2021 to 2026\n\nThe senior responsible owner is Helen Marsh, "
+        "Director of Counter Fraud. The programme will build Sentinel, a data platform for benefit fraud risk "
+        "models, at a cost of £412 million.\n", encoding="utf-8")
+    (docs / "nao.txt").write_text(
+        "Progress with the Targeted Fraud Analytics Programme\n\nThe senior responsible owner is now David Oyelaran, "
+        "who took over in 2023. Sentinel, the programme's data platform for benefit fraud risk models, is now "
+        "expected to cost £587 million.\n", encoding="utf-8")
+    (docs / "other.txt").write_text(
+        "Rail signalling upgrade\n\nThe NAO found that the signalling programme was two years late and that its "
+        "senior responsible owner had changed three times.\n", encoding="utf-8")
+    (docs / "manifest.toml").write_text(
+        '[[document]]\ndoc_id = "dept-2021-fraud"\nfile = "strategy.txt"\n'
+        'title = "Targeted Fraud Analytics Programme: strategy 2021 to 2026"\n'
+        'publisher = "Department for Work and Pensions"\npublished = "2021-06-14"\n\n'
+        '[[document]]\ndoc_id = "nao-2024-fraud"\nfile = "nao.txt"\n'
+        'title = "Progress with the Targeted Fraud Analytics Programme"\npublisher = "National Audit Office"\n'
+        'published = "2024-10-23"\n\n'
+        '[[document]]\ndoc_id = "nao-2023-rail"\nfile = "other.txt"\ntitle = "Rail signalling upgrade"\n'
+        'publisher = "National Audit Office"\npublished = "2023-05-01"\n', encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    assistant = Assistant(settings)
+    question = "Who was the senior responsible owner for fraud analytics in the strategy and in the NAO report?"
+    assert _compared(assistant, question) == ["dept-2021-fraud", "nao-2024-fraud"]
+    assert len(_compared(assistant, "What did the NAO report say about the fraud analytics data platform?")) < 2
+

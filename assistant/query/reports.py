@@ -13,7 +13,7 @@ from assistant.config import Settings
 from assistant.query.retrieval import Filters
 from assistant.text.data import canonical, publishers
 from assistant.text.patterns import YEAR, Y, name_initials
-from assistant.text.terms import tokens
+from assistant.text.terms import content_terms, tokens
 
 
 class ReportResolver:
@@ -165,6 +165,32 @@ class ReportResolver:
                 out = [min(out, key=ranked.index)]
         return out if len(out) <= self.settings.report_max_targets else []  # naming many reports is asking about all
 
+    def _beside_titled(self, text: str, body: str, ranked: list[str], publisher: dict[str, str],
+                       docs: list[dict]) -> list[str]:
+        """A report of the one body a question names and a document from another publisher that the question names
+        by a word of its title which the title of the body's report most about the same subject lacks ("How did the
+        cost change between the strategy and the NAO report?", the department's paper titled "... strategy 2021 to
+        2026"), among the reports its passages find, earlier first; else []. The titles and publishers are the
+        library's own."""
+        pool = ranked[:self.settings.report_compare_pool]
+        own = [d for d in pool if publisher.get(d) == body]
+        others = [d for d in pool if publisher.get(d) != body]
+        if not own or not others:
+            return []
+        meta = {d["doc_id"]: d for d in docs}
+        title = {d: set(content_terms(str(meta[d].get("title") or ""))) for d in own + others}
+        asked = set(content_terms(text))
+        vectors = self._subject_vectors(own + others)
+        # each other document with the body's report most about its subject; the question must name it by a word
+        # of its title that this report's title lacks (a subject word of an unrelated report's title is no name)
+        nearest = [(a, max(own, key=lambda b: _cosine(vectors[a], vectors[b]))) for a in others]
+        pairs = [(a, b) for a, b in nearest if asked & (title[a] - title[b])]
+        if not pairs:
+            return []
+        pair = max(pairs, key=lambda p: _cosine(vectors[p[0]], vectors[p[1]]))
+        when = {d: str(meta[d].get("published") or meta[d].get("year") or "") for d in pair}
+        return sorted(pair, key=lambda d: when[d])
+
     def across(self, text: str, query: str, f: Filters, named: list[str]) -> list[str]:
         """The reports a question compares without naming their years: one per body it names beside a report
         ("between the NAO report and the PAC report", "the NAO in 2015 ... the final figure given to the
@@ -182,11 +208,15 @@ class ReportResolver:
         bodies = [b["name"] for b in publishers()["body"]
                   if re.search(rf"\b{re.escape(b['name'])}\b", canonical(text)) and b["name"] in publisher.values()]
         plural = re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low)
-        if len(bodies) < 2 and not plural and not since:
+        # "between the strategy and the NAO report": one body's report, and another document named by its title
+        titled = len(bodies) == 1 and not plural and not since and not named
+        if len(bodies) < 2 and not plural and not since and not titled:
             return []  # decided before searching: most questions compare nothing
         s = self.settings
         hits = self.searcher.search(query or text, s.report_search_hits, f)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        if titled:
+            return self._beside_titled(text, bodies[0], ranked, publisher, docs)
         if since:
             year = {d["doc_id"]: str(d.get("published") or d.get("year") or "") for d in docs}
             later = [d for d in ranked[:s.report_compare_pool] if d != named[0] and year.get(d, "") > year[named[0]]]
