@@ -14,6 +14,21 @@ def _compared(assistant, question: str) -> list[str]:
     return list(assistant.prepare(question)["targets"])
 
 
+def _library(tmp_path, files: dict[str, str], manifest: str):
+    """An Assistant over generated reports (`files`, by name) described by `manifest` (real pipeline and model)."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in {**files, "manifest.toml": manifest}.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not ingest_paths(settings, [docs], progress=False).failed
+    return Assistant(settings)
+
+
 def test_a_year_that_places_a_question_in_time_names_only_a_report_on_its_subject(library_assistant):
     # 2018 is also the year of the shared services strategy (a strategy of the 2022 report): not this question's.
     named, targets = _resolve(library_assistant, "When the NAO looked at the courts reform programme in 2018, "
@@ -200,28 +215,19 @@ def test_a_strategys_year_names_the_strategy_of_the_programme_asked_about(tmp_pa
     it is a strategy, published in 2021), not another programme's strategy of 2021 (here shared services' cluster
     model, named in its report's manifest): a strategy's year alone names a document as a year does, when the
     question's own passages come from it."""
-    from assistant.answer.pipeline import Assistant
-    from assistant.config import Settings
-    from ingest.pipeline import ingest_paths
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "shared.txt").write_text(
-        "Government shared services\n\nIn 2021 the Cabinet Office grouped departments into five clusters, the "
-        "cluster model, to share back-office services such as payroll and finance systems.\n", encoding="utf-8")
-    (docs / "fraud.txt").write_text(
-        "Targeted Fraud Analytics Programme: strategy 2021 to 2026\n\nThe programme will build a data platform, "
-        "Sentinel, and six risk models to find fraud in benefit claims, saving £1.6 billion by 2026.\n",
-        encoding="utf-8")
-    (docs / "manifest.toml").write_text(
+    assistant = _library(tmp_path, {
+        "shared.txt": (
+            "Government shared services\n\nIn 2021 the Cabinet Office grouped departments into five clusters, the "
+            "cluster model, to share back-office services such as payroll and finance systems.\n"),
+        "fraud.txt": (
+            "Targeted Fraud Analytics Programme: strategy 2021 to 2026\n\nThe programme will build a data platform, "
+            "Sentinel, and six risk models to find fraud in benefit claims, saving £1.6 billion by 2026.\n"),
+    }, (
         '[[document]]\ndoc_id = "nao-2022-shared"\nfile = "shared.txt"\ntitle = "Government Shared Services"\n'
         'publisher = "National Audit Office"\npublished = "2022-11-30"\nstrategy = ["cluster model 2021"]\n\n'
         '[[document]]\ndoc_id = "dept-2021-fraud"\nfile = "fraud.txt"\n'
         'title = "Targeted Fraud Analytics Programme: strategy 2021 to 2026"\n'
-        'publisher = "Department for Work and Pensions"\npublished = "2021-06-14"\n', encoding="utf-8")
-    settings = Settings(store_dir=tmp_path / "store")
-    assert not ingest_paths(settings, [docs], progress=False).failed
-    assistant = Assistant(settings)
+        'publisher = "Department for Work and Pensions"\npublished = "2021-06-14"\n'))
     _, targets = _resolve(assistant, "What savings from fraud in benefit claims did the 2021 strategy expect?")
     assert targets == ["dept-2021-fraud"]
 
@@ -230,24 +236,19 @@ def test_a_document_named_by_a_word_of_its_title_is_compared_with_the_named_body
     """"between the strategy and the NAO report": the NAO's report on the programme, and beside it the department's
     paper on the same programme, named by the word of its title ("strategy") that the report's title lacks; a
     question naming the NAO alone compares nothing."""
-    from assistant.answer.pipeline import Assistant
-    from assistant.config import Settings
-    from ingest.pipeline import ingest_paths
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "strategy.txt").write_text(
-        "Targeted Fraud Analytics Programme: strategy 2021 to 2026\n\nThe senior responsible owner is Helen Marsh, "
-        "Director of Counter Fraud. The programme will build Sentinel, a data platform for benefit fraud risk "
-        "models, at a cost of £412 million.\n", encoding="utf-8")
-    (docs / "nao.txt").write_text(
-        "Progress with the Targeted Fraud Analytics Programme\n\nThe senior responsible owner is now David Oyelaran, "
-        "who took over in 2023. Sentinel, the programme's data platform for benefit fraud risk models, is now "
-        "expected to cost £587 million.\n", encoding="utf-8")
-    (docs / "other.txt").write_text(
-        "Rail signalling upgrade\n\nThe NAO found that the signalling programme was two years late and that its "
-        "senior responsible owner had changed three times.\n", encoding="utf-8")
-    (docs / "manifest.toml").write_text(
+    assistant = _library(tmp_path, {
+        "strategy.txt": (
+            "Targeted Fraud Analytics Programme: strategy 2021 to 2026\n\nThe senior responsible owner is Helen Marsh, "
+            "Director of Counter Fraud. The programme will build Sentinel, a data platform for benefit fraud risk "
+            "models, at a cost of £412 million.\n"),
+        "nao.txt": (
+            "Progress with the Targeted Fraud Analytics Programme\n\nThe senior responsible owner is now David "
+            "Oyelaran, who took over in 2023. Sentinel, the programme's data platform for benefit fraud risk models, "
+            "is now expected to cost £587 million.\n"),
+        "other.txt": (
+            "Rail signalling upgrade\n\nThe NAO found that the signalling programme was two years late and that its "
+            "senior responsible owner had changed three times.\n"),
+    }, (
         '[[document]]\ndoc_id = "dept-2021-fraud"\nfile = "strategy.txt"\n'
         'title = "Targeted Fraud Analytics Programme: strategy 2021 to 2026"\n'
         'publisher = "Department for Work and Pensions"\npublished = "2021-06-14"\n\n'
@@ -255,10 +256,7 @@ def test_a_document_named_by_a_word_of_its_title_is_compared_with_the_named_body
         'title = "Progress with the Targeted Fraud Analytics Programme"\npublisher = "National Audit Office"\n'
         'published = "2024-10-23"\n\n'
         '[[document]]\ndoc_id = "nao-2023-rail"\nfile = "other.txt"\ntitle = "Rail signalling upgrade"\n'
-        'publisher = "National Audit Office"\npublished = "2023-05-01"\n', encoding="utf-8")
-    settings = Settings(store_dir=tmp_path / "store")
-    assert not ingest_paths(settings, [docs], progress=False).failed
-    assistant = Assistant(settings)
+        'publisher = "National Audit Office"\npublished = "2023-05-01"\n'))
     question = "Who was the senior responsible owner for fraud analytics in the strategy and in the NAO report?"
     assert _compared(assistant, question) == ["dept-2021-fraud", "nao-2024-fraud"]
     assert len(_compared(assistant, "What did the NAO report say about the fraud analytics data platform?")) < 2
