@@ -448,3 +448,17 @@ def test_a_quoted_row_of_a_table_set_out_with_spaces_is_cited_with_its_table():
     html = source_card_html(make_citation(1, chunk, "Nursery capital grants 6.2 9.8 7.1"))
     assert html.count("aa-cited") == 1 and "<th scope=\"col\">2022-23</th>" in html
     assert make_citation(1, chunk, "Total spending over the three years was £251.9 million.").table is None
+
+
+def test_a_short_sentence_announces_what_it_counts_unless_it_states_its_own_figures():
+    """"The NAO highlights three risks." announces a list (its items follow it); "Two major outages in 2022, totalling
+    37 hours, forced services to rearrange some 4,100 appointments." counts outages and then states their figures:
+    no list follows, and it had been ranked as the lead of one for "How many appointments had to be rearranged
+    because of the June 2026 outage?" over the sentence that answers."""
+    from assistant.text.patterns import announced
+
+    assert announced("The NAO highlights three risks.", 120, 2) == [("three", "risks")]
+    assert announced("Three risks were identified in 2022.", 120, 2) == [("Three", "risks")]  # a year is no figure
+    assert announced("Two major outages in 2022, totalling 37 hours, forced services to rearrange some 4,100 "
+                     "appointments.", 120, 2) == []
+    assert announced("The department spent £40 million on two pilots.", 120, 2) == [("two", "pilots")]  # ends on it

@@ -46,14 +46,21 @@ REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|s
 COUNTED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+s)\b", re.I)
 
 
+# A figure a sentence states: an amount, a percentage or a number (not a year, not a date's day).
+_FIGURE = re.compile(rf"{MONEY.pattern}|{PERCENT.pattern}|\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)"
+                     r"\d[\d,]*(?:\.\d+)?\b", re.I)
+
+
 def announced(sentence: str, short_chars: int, tail_words: int) -> list[tuple[str, str]]:
     """The counts a sentence ends on, as (number, noun): "The NAO highlights three risks." or "We make 5
     recommendations:" announce a list; a count in passing ("...support these three clusters to...") does not.
-    A sentence of at most `short_chars` announces what it counts wherever the count stands; a longer one must
-    end within `tail_words` words of it."""
+    A sentence of at most `short_chars` announces what it counts wherever the count stands, unless a figure of its
+    own follows the count: "Two major outages in 2022, totalling 37 hours, forced services to rearrange some 4,100
+    appointments." states its facts, no list follows; a longer one must end within `tail_words` words of it."""
     text = sentence.rstrip()
     return [(m.group(1), m.group(2)) for m in COUNTED.finditer(text)
-            if len(text) <= short_chars or len(text[m.end():].split()) <= tail_words]
+            if (len(text) <= short_chars and not _FIGURE.search(text, m.end()))
+            or len(text[m.end():].split()) <= tail_words]
 
 
 # A sentence saying that something is not known: a negation, within a few words a verb or noun of knowing or
