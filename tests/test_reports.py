@@ -83,6 +83,16 @@ def test_reports_compared_by_body_or_in_the_plural_are_both_targets(library_assi
     assert len(targets) <= 1
 
 
+def test_two_bodies_set_against_each_other_compare_their_reports_without_the_word_report(library_assistant):
+    """"NAO figure vs PAC figure" sets the two bodies against each other as "the NAO report and the PAC report"
+    does; two bodies merely mentioned together compare nothing."""
+    targets = _compared(library_assistant, "Probation companies' offender volumes against the MoJ model: NAO "
+                                           "figure vs PAC figure?")
+    assert sorted(targets) == ["nao-2015-probation-reform-contracts", "pac-2016-probation-reform-contracts"]
+    targets = _compared(library_assistant, "Did the PAC agree with the NAO on probation contracts?")
+    assert len(targets) <= 1
+
+
 def test_what_changed_since_a_report_compares_it_with_the_later_report_on_its_subject(library_assistant):
     """"Since the 2018 audit" names one report and asks what happened after it: the later report on the same
     programme is the other side; without "since" the one report named is the only target."""

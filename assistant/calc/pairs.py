@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from assistant.calc.operands import Candidate, Query, _by_meaning, _ranked
-from assistant.calc.wording import COMPARING, _Ask, _untimed
+from assistant.calc.wording import _Ask, _untimed
 from assistant.config import Settings
-from assistant.text.patterns import MONTHS, YEAR, period_met, periods
+from assistant.text.patterns import COMPARING, MONTHS, YEAR, period_met, periods
 
 def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings):
     """The best figure for the subject dated in each of two years (its sentence names the year), or None."""

@@ -11,7 +11,7 @@ from typing import Any
 from assistant.calc.operands import concepts, end_of, stated
 from assistant.config import Settings
 from assistant.text.figures import WORD_VALUES, extract_figures
-from assistant.text.patterns import FINANCIAL_YEAR, MONTHS, YEAR
+from assistant.text.patterns import COMPARING, FINANCIAL_YEAR, MONTHS, YEAR
 
 # Which calculation a question asks for. Order matters: the more specific wording is tried first
 # ("by what percentage does X exceed Y" is a percentage change, not a difference).
@@ -64,9 +64,6 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
 ))
 
 
-# The English words that set one thing against another: "than", "compared with", "versus" (a question's two
-# sides, and in a report's sentence the figure after them is the one measured from; see assistant.calc.pairs).
-COMPARING = r"than|compared (?:with|to)|versus|vs\.?"
 # Two sides of a comparison; the question's own figures are masked first so "£400m and £600m" stays whole.
 _SIDES = tuple(re.compile(p, re.I | re.S) for p in (
     r"\bbetween (?P<a>.+?) and (?P<b>.+)",

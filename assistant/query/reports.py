@@ -12,7 +12,7 @@ from dataclasses import replace
 from assistant.config import Settings
 from assistant.query.retrieval import Filters
 from assistant.text.data import canonical, publishers
-from assistant.text.patterns import YEAR, Y, name_initials
+from assistant.text.patterns import COMPARING, YEAR, Y, name_initials
 from assistant.text.terms import content_terms, tokens
 
 
@@ -201,12 +201,17 @@ class ReportResolver:
         # "Since the NAO reported in 2015, have the companies got better?": what changed after the report named,
         # so the later report most about the same subject is the other side.
         since = len(named) == 1 and re.search(r"\bsince\b", low)
-        if "report" not in low and not since:
+        # "LifeEvents contract value: NAO figure vs PAC figure?": two bodies set against each other by the words
+        # of a comparison name their reports as "the NAO report and the PAC report" do
+        contrast = _CONTRAST.search(text)
+        if "report" not in low and not since and not contrast:
             return []
         docs = self.catalog.documents()
         publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")).strip() for d in docs}
         bodies = [b["name"] for b in publishers()["body"]
                   if re.search(rf"\b{re.escape(b['name'])}\b", canonical(text)) and b["name"] in publisher.values()]
+        if "report" not in low and not since and len(bodies) < 2:
+            return []
         plural = re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low)
         # "between the strategy and the NAO report": one body's report, and another document named by its title
         titled = len(bodies) == 1 and not plural and not since and not named
@@ -238,6 +243,8 @@ class ReportResolver:
         return [first, second]
 
 
+# Words that set two things against each other (English): "X vs Y", "X compared with Y", "between X and Y".
+_CONTRAST = re.compile(rf"\b(?:{COMPARING}|between)\b", re.I)
 # Who published a report, written between its year and "report": "the 2018 NAO review", "the 2023 PAC report",
 # "the 2021 Cabinet Office update" (up to three capitalised words or an acronym; matched case-sensitively).
 _PUBLISHER = r"(?:(?-i:[A-Z][A-Za-z&]*)\s+){0,3}"

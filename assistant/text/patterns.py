@@ -8,6 +8,9 @@ import re
 
 from assistant.text.terms import stop_words, tokens
 
+# The English words that set one thing against another: "than", "compared with", "versus" (a question's two
+# sides, and in a report's sentence the figure after them is the one measured from; see assistant.calc.pairs).
+COMPARING = r"than|compared (?:with|to)|versus|vs\.?"
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 Y = r"(?:19|20)\d{2}"  # a year's digits: every year pattern here and elsewhere is built from this one
 YEAR = re.compile(rf"\b{Y}\b")
