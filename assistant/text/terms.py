@@ -42,7 +42,13 @@ def stem(word: str) -> str:
         import snowballstemmer
 
         stemmer = _STEMMERS.stemmer = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(_lemma(word))
+    return stemmer.stemWord(_ISE.sub("iz", _lemma(word)))
+
+
+# British "-ise"/"-isation" spelt as the American "-ize"/"-ization" that Porter2 was written for, so "apologise"
+# meets "apology" and "organisation" meets "organise" as their American forms do ("apologize" and "apology" share
+# the stem "apolog"). Spelling, not a word list: every word goes through it on both sides, question and report.
+_ISE = re.compile(r"(?<=[a-z]{3})is(?=e[sd]?$|ing$|ation)")
 
 
 def _lemma(word: str) -> str:  # called only by `stem`, whose cache holds its results
