@@ -1054,6 +1054,22 @@ def test_a_report_is_named_by_its_publisher_in_a_calculation():
     assert routed.calculation.result == "£43.2 million", routed.summary
 
 
+def test_a_figure_is_dated_by_the_sentences_before_it_in_its_paragraph():
+    """"By March 2018, how much less had HMCTS made from selling ... than it had been counting on?": the paragraph
+    dates its figures once ("By March 2018 it had closed 61 of them. Proceeds ... £112 million had been received
+    against a forecast of £175 million"). Read sentence by sentence only the two figures of another paragraph
+    named March 2018, so the calculation was looked for among them alone and refused."""
+    text = ("HMCTS planned to close 86 of its 350 court and tribunal buildings. By March 2018 it had closed 61 of them. "
+            "Proceeds from selling closed sites have fallen short of expectations: £112 million had been received "
+            "against a forecast of £175 million, because several sites carried restrictive covenants.\n\nBy the end "
+            "of March 2018 HMCTS had spent £348 million, 29% of the revised budget. Cumulative savings to March 2018 "
+            "were £41 million.")
+    routed = route_calculation("By March 2018, how much less had HMCTS made from selling off closed court buildings "
+                               "than it had been counting on?", _one_passage("gen-courts", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "£63 million", routed.summary
+
+
 def test_a_share_with_its_whole_put_first_takes_part_and_whole_from_one_sentence():
     """"Of the suspected fraud cases closed so far, what percentage were confirmed as fraud?" puts the whole
     first; the sentence "210 cases had been closed, of which 85 were confirmed as fraudulent" holds both, and the

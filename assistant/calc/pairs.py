@@ -75,8 +75,16 @@ def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
     asked = periods(ask.text)
     if len(asked) != 1:
         return pool
-    dated = [c for c in pool if period_met(next(iter(asked)), periods(c.figure.sentence))]
+    dated = [c for c in pool if period_met(next(iter(asked)), periods(_dated_by(c)))]
     return dated if len(dated) >= 2 else pool
+
+
+def _dated_by(c: Candidate) -> str:
+    """The words that date a figure: its sentence and those before it in its paragraph ("By March 2018 it had closed
+    61 of them. Proceeds ... £112 million had been received against a forecast of £175 million": March 2018)."""
+    text, start = c.chunk.text, c.figure.sentence_start
+    opened = text.rfind("\n\n", 0, start)
+    return text[opened + 2 if opened >= 0 else 0:c.figure.sentence_end]
 
 
 # The words that set a figure against another, the start or benchmark it is measured from (English grammar).
