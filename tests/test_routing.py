@@ -1070,6 +1070,21 @@ def test_a_figure_is_dated_by_the_sentences_before_it_in_its_paragraph():
     assert routed.calculation.result == "£63 million", routed.summary
 
 
+def test_a_change_in_steps_is_read_from_the_step_the_question_dates():
+    """"from £540 million in 2019 to £355 million in 2023 and to £268 million now": "between the NAO's 2023 figure
+    and the latest" asks for the second step; a question naming no year gets the first, as before."""
+    text = ("Forecast benefits have fallen from £540 million in 2019 to £355 million in 2023 and to £268 million now, "
+            "giving a benefit-cost ratio of 0.52.")
+    chunks = _one_passage("gen-benefits", text)
+    routed = route_calculation("By what percentage did the forecast benefits fall between the NAO's 2023 figure and "
+                               "the latest figure?", chunks, similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "−24.5%", routed.summary
+    first = route_calculation("By what percentage have forecast benefits fallen?", chunks, similar=_MEANING[0])
+    assert first is not None and first.calculation is not None, first
+    assert first.calculation.result == "−34.3%", first.summary
+
+
 def test_a_share_with_its_whole_put_first_takes_part_and_whole_from_one_sentence():
     """"Of the suspected fraud cases closed so far, what percentage were confirmed as fraud?" puts the whole
     first; the sentence "210 cases had been closed, of which 85 were confirmed as fraudulent" holds both, and the

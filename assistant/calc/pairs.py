@@ -66,6 +66,18 @@ def _same_sentence(a: Candidate, b: Candidate) -> bool:
     return a.chunk.id == b.chunk.id and a.figure.sentence_start == b.figure.sentence_start
 
 
+def _step(chain: list[Candidate], years: list[str]) -> tuple[Candidate, Candidate]:
+    """The step of a change "from A to B and to C" a question asks about: the one starting at the figure dated by
+    the one year it names ("between the NAO's 2023 figure and the latest": B to C), or ending there when it is the
+    last; else the first step, A to B."""
+    if len(chain) > 2 and len(set(years)) == 1:
+        at = [i for i, c in enumerate(chain) if _nearest_year(c, YEAR.findall(c.figure.sentence)) == years[0]]
+        if len(at) == 1:
+            i = min(at[0], len(chain) - 2)
+            return chain[i], chain[i + 1]
+    return chain[0], chain[1]
+
+
 def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
     """The figures of `pool` (one calculation's units) whose sentences name the one period the question names ("how
     far short of its target in 2023-24": that year's row of a table, not another year's), where at least the two a
@@ -124,9 +136,16 @@ def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple
         # the best figure's unit first: "27 bids worth £612 million against £170 million" compares the money
         for unit in dict.fromkeys([best.figure.unit, *(c.figure.unit for c in near)]):
             same = sorted((c for c in near if c.figure.unit == unit), key=lambda c: c.figure.start)
-            for x, y in zip(same, same[1:]):
-                if re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]) and \
-                        re.search(r"\bto\b", text[x.figure.end:y.figure.start]):
+            for i, x in enumerate(same[:-1]):
+                if not re.search(r"\bfrom\s+$", text[max(0, x.figure.start - 6):x.figure.start]):
+                    continue
+                chain = [x]  # "from A in 2019 to B in 2023 and to C now": each step opened by "to"
+                for y in same[i + 1:]:
+                    if not re.search(r"\bto\b", text[chain[-1].figure.end:y.figure.start]):
+                        break
+                    chain.append(y)
+                if len(chain) > 1:
+                    x, y = _step(chain, YEAR.findall(ask.text))
                     picked[:] = [x, y]
                     return x, y
             if len(same) == 2 and len({(c.quantity.lo, c.quantity.hi) for c in same}) == 2:
