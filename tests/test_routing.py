@@ -1085,6 +1085,35 @@ def test_a_change_in_steps_is_read_from_the_step_the_question_dates():
     assert first.calculation.result == "−34.3%", first.summary
 
 
+def test_a_share_of_a_whole_the_question_states_takes_its_part_from_beside_that_whole():
+    """"How much of the expected £1.6bn loss is down to fraud?": "£410 million ... from fraud" follows the £1.6
+    billion in its paragraph; "£12.3 million of suspected fraud losses" recovered, in another paragraph, fits the
+    words as well and had made the part ambiguous (refused)."""
+    text = ("The department's central estimate of losses has risen from £960 million in April 2021 to £1.6 billion in "
+            "March 2023. Of this, an estimated £410 million is expected to arise from fraud, against £150 million "
+            "assumed at launch.\n\nRecovery of losses has been slow. Only £12.3 million of suspected fraud losses "
+            "has so far been recovered.")
+    routed = route_calculation("How much of the expected £1.6bn loss on the recovery loan scheme is down to fraud, as "
+                               "a percentage?", _one_passage("gen-loans", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "25.6%", routed.summary
+
+
+def test_a_number_after_of_these_is_a_part_of_the_count_before_it():
+    """"The 37 trusts without an EPR are not evenly spread. Of these, 22 are mental health or community trusts.": the
+    22 counts trusts, a part of the 37; it had been read as no figure at all (a bare number), so the share was
+    refused."""
+    text = ("At 31 August 2022, 176 of the 213 NHS trusts in England (83%) had an EPR in place. The 37 trusts without "
+            "an EPR are not evenly spread. Of these, 22 are mental health or community trusts.")
+    routed = route_calculation("What proportion of the NHS trusts still without an EPR in August 2022 were mental "
+                               "health or community trusts?", _one_passage("gen-epr", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "59.5%", routed.summary
+    # the whole is cited where it is written, the sentence before the part's
+    assert [e.quote for e in routed.evidence] == ["Of these, 22 are mental health or community trusts.",
+                                                  "The 37 trusts without an EPR are not evenly spread."]
+
+
 def test_a_share_with_its_whole_put_first_takes_part_and_whole_from_one_sentence():
     """"Of the suspected fraud cases closed so far, what percentage were confirmed as fraud?" puts the whole
     first; the sentence "210 cases had been closed, of which 85 were confirmed as fraudulent" holds both, and the

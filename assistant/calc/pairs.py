@@ -92,8 +92,12 @@ def _in_period(ask: _Ask, pool: list[Candidate]) -> list[Candidate]:
 
 
 def _dated_by(c: Candidate) -> str:
-    """The words that date a figure: its sentence and those before it in its paragraph ("By March 2018 it had closed
-    61 of them. Proceeds ... £112 million had been received against a forecast of £175 million": March 2018)."""
+    """The words that date a figure: its sentence, or where that names no period, the sentences before it in its
+    paragraph ("By March 2018 it had closed 61 of them. Proceeds ... £112 million had been received against a
+    forecast of £175 million": March 2018). A sentence that names its own period ("2023-24: 5,080 hectares") is
+    dated by it alone."""
+    if periods(c.figure.sentence):
+        return c.figure.sentence
     text, start = c.chunk.text, c.figure.sentence_start
     opened = text.rfind("\n\n", 0, start)
     return text[opened + 2 if opened >= 0 else 0:c.figure.sentence_end]

@@ -280,7 +280,7 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     # and the whole, so a library's other reports cannot lend one ("£1.45 billion spent to date" on prisons is not
     # part of the £1.6 billion allowed for leakage).
     cands = [c for c in cands if c.chunk.doc_id == top.chunk.doc_id]
-    part = _part(ask, cands, part_text, m.group("part"), (top.figure.unit,)) if m else top
+    part = _part_beside(ask, cands, part_text, m.group("part"), whole_text, (top.figure.unit,)) if m else top
     picked.append(part)
     total = part.figure.of_total
     if total is None:  # "five are still being implemented": the whole may sit on a sibling "two of the seven"
@@ -294,8 +294,12 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     if total is not None:
         head = (part.figure.measure or "").split(" ")[0] or ("items" if part.figure.unit == "count" else "the amount")
         whole_q = Quantity(total, part.figure.unit, label=f"all {head}")
-        evidence = [_evidence(part), _evidence(part, f"all {head}")]
-        whole = part
+        # the whole is cited where it is written: the part's sentence ("176 of the 213 trusts"), or the one before
+        # it ("The 37 trusts without an EPR ... Of these, 22 are ...")
+        whole = next((c for c in reversed(cands) if c.chunk.id == part.chunk.id and c.end is None
+                      and c.figure.unit == part.figure.unit and c.figure.value == total
+                      and c.figure.start < part.figure.start and not _same_sentence(c, part)), part)
+        evidence = [_evidence(part), _evidence(whole, f"all {head}")]
     else:
         if not whole_text:
             raise Refusal(f"I found {part.figure.raw} but not the whole it is a share of")
@@ -311,6 +315,31 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     else:
         summary = f"{_cap(part.named())} is {_about(result)}{result.result} of {whole.named()}."
     return result, evidence, summary
+
+
+def _part_beside(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, whole_text: str,
+                 units: tuple[str, ...]) -> Candidate:
+    """The part of a share whose whole the question states ("How much of the expected £1.6bn loss is down to
+    fraud?"): a report gives a part beside its whole ("... £1.6 billion in March 2023. Of this, an estimated £410
+    million is expected to arise from fraud"), so the figures of the whole's paragraph are read first; a part
+    elsewhere in the passages ("£12.3 million of suspected fraud losses has been recovered") is another share's."""
+    whole = stated(whole_text)
+    at = [c for c in cands if whole and c.key == (whole[0].unit, whole[0].value, whole[0].low, whole[0].high)]
+    beside = [c for c in cands if c not in at and any(_same_paragraph(c, w) for w in at)]
+    if beside:
+        try:
+            return _part(ask, beside, part_text, timed, units)
+        except Refusal:
+            pass
+    return _part(ask, cands, part_text, timed, units)
+
+
+def _same_paragraph(a: Candidate, b: Candidate) -> bool:
+    """Whether two figures sit in one paragraph (no blank line between them) of one passage."""
+    if a.chunk.id != b.chunk.id:
+        return False
+    lo, hi = sorted((a.figure.start, b.figure.start))
+    return "\n\n" not in a.chunk.text[lo:hi]
 
 
 def _part(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, units: tuple[str, ...]) -> Candidate:

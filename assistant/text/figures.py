@@ -23,12 +23,13 @@ UNITS = ("GBP", "percent", "count", "year", "financial_year", "date", "years")  
 # The character windows the extractor reads around a figure (12 before it for "by" or "paragraph", 20 for "of
 # which", 60 either side for a count's status) are part of that definition, not settings: the stored figures
 # were found with them, so they change only with this number.
-EXTRACTOR_VERSION = 10  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
+EXTRACTOR_VERSION = 11  # 3, 4: a sentence may end at a title-page line or table row; 5: the bare ends of a change
 # ("from 552,000 to 701,000") are counts; 6: a semicolon inside a line no longer ends a sentence; 7: a lettered or
 # numbered line ("b. produce a workforce plan;") starts a sentence of its own; 8: a number word takes the scale
 # after it ("a three-million target"); 9: an amount after "of which", and a figure after a whole fronted by "of"
 # ("Of those 176, 121 meet ..."), is a part of it; 10: an ungrouped bare number at an end of a change ("up from
-# 161 in January 2022") counts what its sentence counts, as a grouped one does
+# 161 in January 2022") counts what its sentence counts, as a grouped one does; 11: a bare number after a whole
+# fronted by "of" and a comma ("Of these, 22 are ...", "Of the 37 trusts, 22 are ...") is a part of it
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,9 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
         return start, noun_end if noun else end, {"value": normalise(n), "unit": "count",
                                                   "of_total": normalise(total), "noun": noun}
     noun, noun_end = _noun_after(text, end, len(text))
+    if kind == "count" and not noun and _OF_PART.search(text[max(0, start - 40):start]):
+        # "Of these, 22 are mental health trusts", "Of the 37 trusts, 22 are ...": a part of a whole named before
+        return start, end, {"value": _value(g["n"], g.get("s")), "unit": "count", "noun": "", "bare": True}
     if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]) and not (
             _OF_FRONT.search(text[max(0, start - 20):start]) and text[end:end + 1] == ","):  # "Of those 176, ..."
         change_end = bool(_CHANGE_END.search(text[max(0, start - 6):start]))
@@ -354,6 +358,12 @@ _OF_WHICH = re.compile(r",?\s+of (?:which|whom|these|them)\s+$", re.I)
 # A whole fronted by "of" at the start of a sentence ("Of those 176, ...", "Of the 50 projects, ...")
 _OF_OPENING = re.compile(r"\W*of\s+(?:(?:the|those|these|its|their)\s+)?", re.I)  # all of a sentence before it
 _OF_FRONT = re.compile(rf"(?:^|[.!?]\s+){_OF_OPENING.pattern}$", re.I)
+# A part after a whole fronted by "of" and closed by a comma: "Of these, 22 are ...", "Of the 37 trusts, 22 are ..."
+# (English: the fronted "of" phrase names what the number is a part of)
+_OF_PART = re.compile(r"(?:^|[.!?]\s+)\W*of\s+(?:these|those|them|(?:the|those|these|its|their)\s+[\w,.£%\s-]{1,30}?)"
+                      r"\s*,\s*$", re.I)
+# The fronted "of" phrase that refers back to the previous sentence's figure: "Of these, 22 are ..."
+_OF_BACK = re.compile(r"\W*of\s+(?:these|those|them)\s*,\s*$", re.I)
 # A table row as ingestion writes it (ingest.structure): "Figure 3: Spending, row 2021-22: Planned £40 million,
 # Actual £52 million". Each cell starts with its column's header, which is what the cell's figure measures.
 TABLE_ROW = re.compile(r"^(?P<prefix>.+?), row (?P<label>[^:]+): (?P<cells>.+)$")
@@ -404,6 +414,15 @@ def extract_figures(text: str) -> list[Figure]:
     fronted: dict[tuple[tuple[int, int], str], Decimal] = {}  # a sentence's whole fronted by "of" ("Of the 50 ...,")
     for start, end, sent, fields in sorted(found, key=lambda x: x[0]):
         noun = fields.pop("noun", "") or ""
+        if fields["unit"] == "count" and _OF_BACK.fullmatch(text, sent[0], start):
+            # "The 37 trusts without an EPR are not evenly spread. Of these, 22 are ...": a part of the previous
+            # sentence's last count, and a count of what it counted
+            i = starts.index(sent[0])
+            prev = spans[i - 1] if i > 0 else None
+            if prev is not None and last_noun.get(prev) and (prev, "count") in last_of:
+                noun = last_noun[prev]
+                fields["of_total"] = last_of[(prev, "count")][0]
+                fields.pop("bare", None)
         # "Of the 50 projects, eight had been completed, 33 were in delivery ...", "Of those 176, 121 meet ...": a
         # whole fronted by "of" before the sentence's comma, of which each later figure of its unit is a part
         front = bool(_OF_OPENING.fullmatch(text, sent[0], start))
