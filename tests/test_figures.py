@@ -377,3 +377,15 @@ def test_a_number_word_takes_the_scale_after_it():
     assert got["three million starts"] == 3_000_000
     assert got["three suppliers"] == 3
     assert [f.value for f in extract_figures("a target of three\nmillion starts")] == [3_000_000]  # a wrapped line
+
+
+def test_a_number_that_is_a_verbs_subject_counts_what_its_sentence_counted_before():
+    """"around 2,000 firms would register ..., but only 640 had done so": 640 counts firms; a bare number followed
+    by no verb is still a footnote or a reference, and one with no count before it in its sentence counts nothing."""
+    from assistant.text.figures import extract_figures
+
+    found = [(f.raw, f.unit, f.measure) for f in extract_figures(
+        "BEIS assumed that around 2,000 firms would register, but only 640 had done so by March 2019.")]
+    assert ("640", "count", "firms") in found
+    assert [f.raw for f in extract_figures("The rate fell in 2019.2 The Department agreed.")] == ["2019"]
+    assert extract_figures("In the end 640 had done so.") == []

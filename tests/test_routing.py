@@ -1114,6 +1114,21 @@ def test_a_number_after_of_these_is_a_part_of_the_count_before_it():
                                                   "The 37 trusts without an EPR are not evenly spread."]
 
 
+def test_a_share_whose_part_is_a_pronoun_takes_it_from_what_the_question_said_first():
+    """"Only some of the installer firms BEIS expected signed up by March 2019 - what percentage of the expected
+    number was that?": "that" stands for the firms that signed up, and "the expected number" is worded by no word
+    of the report ("BEIS assumed that around 2,000 firms would register ..., but only 640 had done so"), whose
+    sentence holds the part and the whole. "640 had done so" counts firms: a number that is a verb's subject is no
+    footnote."""
+    text = ("BEIS assumed that around 2,000 firms would register under the new quality standard introduced for the "
+            "scheme, but only 640 had done so by March 2019.")
+    routed = route_calculation("Only some of the installer firms BEIS expected actually signed up to the new quality "
+                               "standard by March 2019 - what percentage of the expected number was that?",
+                               _one_passage("gen-installers", text), similar=_MEANING[0])
+    assert routed is not None and routed.calculation is not None, routed
+    assert routed.calculation.result == "32%", routed.summary
+
+
 def test_a_share_with_its_whole_put_first_takes_part_and_whole_from_one_sentence():
     """"Of the suspected fraud cases closed so far, what percentage were confirmed as fraud?" puts the whole
     first; the sentence "210 cases had been closed, of which 85 were confirmed as fraudulent" holds both, and the

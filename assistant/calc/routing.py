@@ -251,9 +251,17 @@ def _report_figure(ask: _Ask, cands: list[Candidate], text: str, units: tuple[st
         return tied[0]
 
 
+# A side that is only a pronoun (English): it stands for something said before it.
+_PRONOUN = re.compile(r"\W*(?:that|this|it|those|these|they|them)\W*", re.I)
+
+
 def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     m = next((p.search(ask.text) for p in _SHARE_SIDES if p.search(ask.text)), None)
     part_text, whole_text = (m.group("part"), m.group("whole")) if m else (ask.subject, "")
+    if m and _PRONOUN.fullmatch(part_text):
+        # "Only some of the firms expected signed up by March 2019 - what percentage of the expected number was
+        # that?": the pronoun stands for what the question said before it asked
+        part_text = ask.text[:m.start()]
     # "What share of the funding allowed for 2020-25 had companies spent by March 2023?": the times place
     # each side, they are not its figure (a share is never of a year)
     part_text, whole_text = (" ".join(_untimed(t).split()) for t in (part_text, whole_text))
@@ -303,7 +311,18 @@ def _share(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     else:
         if not whole_text:
             raise Refusal(f"I found {part.figure.raw} but not the whole it is a share of")
-        whole = _pick(ask, cands, whole_text, (part.figure.unit,), avoid=(part.key,))
+        try:
+            whole = _pick(ask, cands, whole_text, (part.figure.unit,), avoid=(part.key,))
+        except Refusal:
+            # "what percentage of the expected number was that?" names the whole by no word of the report ("BEIS
+            # assumed that around 2,000 firms would register ..., but only 640 had done so"): where the part's
+            # sentence holds one other figure of its unit, the two are the part and the whole, the smaller the part
+            other = {c.key: c for c in cands if _same_sentence(c, part) and c.end is None and c.key != part.key
+                     and c.figure.unit == part.figure.unit}
+            if len(other) != 1:
+                raise
+            part, whole = sorted([part, *other.values()], key=lambda c: c.quantity.value)
+            picked[-1] = part
         whole_q = whole.quantity
         evidence = [_evidence(part), _evidence(whole)]
     picked.append(whole)

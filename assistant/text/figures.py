@@ -29,7 +29,8 @@ EXTRACTOR_VERSION = 11  # 3, 4: a sentence may end at a title-page line or table
 # after it ("a three-million target"); 9: an amount after "of which", and a figure after a whole fronted by "of"
 # ("Of those 176, 121 meet ..."), is a part of it; 10: an ungrouped bare number at an end of a change ("up from
 # 161 in January 2022") counts what its sentence counts, as a grouped one does; 11: a bare number after a whole
-# fronted by "of" and a comma ("Of these, 22 are ...", "Of the 37 trusts, 22 are ...") is a part of it
+# fronted by "of" and a comma ("Of these, 22 are ...", "Of the 37 trusts, 22 are ...") is a part of it, and one
+# followed by an auxiliary ("but only 640 had done so") counts what an earlier count of its sentence counts
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,10 @@ def _read(kind: str, text: str, m: re.Match) -> tuple[int, int, dict] | None:
     if kind == "count" and not noun and not _OF_WHICH.search(text[max(0, start - 20):start]) and not (
             _OF_FRONT.search(text[max(0, start - 20):start]) and text[end:end + 1] == ","):  # "Of those 176, ..."
         change_end = bool(_CHANGE_END.search(text[max(0, start - 6):start]))
-        if "," not in g["n"] and not change_end:
+        # a number that is the subject of a verb ("but only 640 had done so") counts something; a footnote or a
+        # reference is followed by no auxiliary (English grammar: the auxiliaries of assistant.text.terms)
+        subject = (re.match(r"\s+([a-z]+)\b", text[end:end + 12]) or [None, None])[1] in AUXILIARIES
+        if "," not in g["n"] and not change_end and not subject:
             return None  # a bare digit with nothing counted is a reference, a footnote or noise
         if change_end and "," in g["n"]:
             # "New claims rose from 552,000 in 2020-21 to 701,000 in 2022-23": the ends of a change count what
