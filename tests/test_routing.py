@@ -1032,28 +1032,6 @@ def test_a_report_is_named_by_its_titles_initials_in_a_calculation():
     assert refused is None or refused.calculation is None, refused
 
 
-def test_a_report_is_named_by_its_publisher_in_a_calculation():
-    """"According to the PAC, how much more ...": the question names who says it, and every sentence of a
-    committee's report is the committee's, though its text calls itself "we" (publisher data folds "Public Accounts
-    Committee" to "PAC"). Before, no passage held "PAC", so every figure scored 0 for the question and a budget
-    of the whole library was looked for instead (declined as ambiguous on the long-report check)."""
-    from assistant.calc.operands import Query, candidates
-
-    text = ("RON cannot be switched off until they have migrated; its support contract has been extended twice more, "
-            "bringing the cost of keeping it going to £55.2 million against £12 million originally budgeted.")
-    meta = {"title": "Modernising civil registration: progress review", "publisher": "Public Accounts Committee"}
-    chunk = Chunk(id="gen-pac-0", doc_id="gen-pac", text=text, page=1, char_start=0, char_end=len(text), meta=meta)
-    nao = Chunk(id="gen-nao-0", doc_id="gen-nao", text=text, page=1, char_start=0, char_end=len(text),
-                meta={**meta, "publisher": "National Audit Office"})
-    question = "According to the PAC, how much more has keeping RON running cost than was originally budgeted for it?"
-    query = Query.of(question)
-    assert all(c.score(query) > 0 for c in candidates([chunk])), "the committee's own figures fit the question"
-    assert all(c.score(query) == 0 for c in candidates([nao])), "another publisher's do not"
-    routed = route_calculation(question, [chunk], similar=_MEANING[0])
-    assert routed is not None and routed.calculation is not None, routed
-    assert routed.calculation.result == "£43.2 million", routed.summary
-
-
 def test_a_figure_is_dated_by_the_sentences_before_it_in_its_paragraph():
     """"By March 2018, how much less had HMCTS made from selling ... than it had been counting on?": the paragraph
     dates its figures once ("By March 2018 it had closed 61 of them. Proceeds ... £112 million had been received

@@ -14,7 +14,6 @@ from typing import Callable
 
 from assistant.calc.calculators import CALENDAR, Quantity
 from assistant.config import Settings
-from assistant.text.data import canonical
 from assistant.text.figures import Figure, clause, extract_figures, has_status, status_of
 from assistant.text.sentences import lead_in
 from assistant.text.terms import AUXILIARIES, initialisms, stop_words
@@ -178,12 +177,9 @@ class Candidate:
 
 def _about(chunk: Chunk) -> str:
     """What a passage's document is about: every sentence in it assumes its title, strategies and section, so
-    "the estimated implementation cost" in the 2014 report is that of Next Generation Shared Services; and who
-    says it: its publisher, by the name questions use ("According to the PAC": "Public Accounts Committee" is
-    folded to "PAC", publisher data)."""
+    "the estimated implementation cost" in the 2014 report is that of Next Generation Shared Services."""
     meta = chunk.meta or {}
-    return " ".join([str(meta.get("title") or ""), *map(str, meta.get("strategy") or ()), chunk.section or "",
-                     canonical(str(meta.get("publisher") or ""))])
+    return " ".join([str(meta.get("title") or ""), *map(str, meta.get("strategy") or ()), chunk.section or ""])
 
 
 # Looks up the figures stored for chunks at ingestion, by chunk id; a chunk it leaves out is read from its text.
