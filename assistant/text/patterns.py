@@ -25,8 +25,8 @@ NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 REFERENCE = re.compile(r"(?:figure|fig\.|table|paragraph|para\.?|page|p\.|section|chapter|appendix|annex|"
                        r"part|note|hc|session|no\.|number|box|volume|vol\.|step|phase|tier)\s*$", re.I)
 # A count: not a year, not the day of a date ("31 August 2022"), not the second half of a financial year ("2024-25").
-COUNT = re.compile(rf"\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)\d[\d,]*(?:\.\d+)?\b"
-                   rf"|\b(?:{NUMBER_WORDS})\b", re.I)
+_DIGITS = rf"\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)\d[\d,]*(?:\.\d+)?\b"
+COUNT = re.compile(rf"{_DIGITS}|\b(?:{NUMBER_WORDS})\b", re.I)
 # How long something takes: a number of English units of time ("17 minutes", "nine months", "2.5 years").
 DURATION = re.compile(rf"\b(?:\d[\d,]*(?:\.\d+)?|{NUMBER_WORDS})(?:[ -]and a half)?[ -](?:seconds?|minutes?|hours?|"
                       r"days?|weeks?|months?|years?|decades?)\b", re.I)
@@ -50,8 +50,7 @@ COUNTED = re.compile(r"\b(\d|two|three|four|five|six|seven|eight|nine)\s+(?:[a-z
 
 
 # A figure a sentence states: an amount, a percentage or a number (not a year, not a date's day).
-_FIGURE = re.compile(rf"{MONEY.pattern}|{PERCENT.pattern}|\b(?<!\d-)(?!{Y}\b)(?!\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b)"
-                     r"\d[\d,]*(?:\.\d+)?\b", re.I)
+_FIGURE = re.compile(rf"{MONEY.pattern}|{PERCENT.pattern}|{_DIGITS}", re.I)
 
 
 def announced(sentence: str, short_chars: int, tail_words: int) -> list[tuple[str, str]]:
