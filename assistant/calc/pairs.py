@@ -66,6 +66,17 @@ def _same_sentence(a: Candidate, b: Candidate) -> bool:
     return a.chunk.id == b.chunk.id and a.figure.sentence_start == b.figure.sentence_start
 
 
+def _paragraph_start(c: Candidate) -> int:
+    """Where the figure's paragraph begins in its passage: after the last blank line before it."""
+    opened = c.chunk.text.rfind("\n\n", 0, c.figure.start)
+    return opened + 2 if opened >= 0 else 0
+
+
+def _same_paragraph(a: Candidate, b: Candidate) -> bool:
+    """Whether two figures sit in one paragraph (no blank line between them) of one passage."""
+    return a.chunk.id == b.chunk.id and _paragraph_start(a) == _paragraph_start(b)
+
+
 def _step(chain: list[Candidate], years: list[str]) -> tuple[Candidate, Candidate]:
     """The step of a change "from A to B and to C" a question asks about: the one starting at the figure dated by
     the one year it names ("between the NAO's 2023 figure and the latest": B to C), or ending there when it is the
@@ -98,9 +109,7 @@ def _dated_by(c: Candidate) -> str:
     dated by it alone."""
     if periods(c.figure.sentence):
         return c.figure.sentence
-    text, start = c.chunk.text, c.figure.sentence_start
-    opened = text.rfind("\n\n", 0, start)
-    return text[opened + 2 if opened >= 0 else 0:c.figure.sentence_end]
+    return c.chunk.text[_paragraph_start(c):c.figure.sentence_end]
 
 
 # The words that set a figure against another, the start or benchmark it is measured from (English grammar).

@@ -15,7 +15,7 @@ from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates,
                                      concepts, find, names_no_end_noun, pick, stated, top_two)
-from assistant.calc.pairs import _at_times, _same_sentence, _stated_change
+from assistant.calc.pairs import _at_times, _same_paragraph, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _OPERATIONS, _REFERS_BACK,
                                     _SHARE_SIDES, _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask,
                                     _names_nothing, _only_time, _operation, _sides, _units, _untimed)
@@ -351,14 +351,6 @@ def _part_beside(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, 
         except Refusal:
             pass
     return _part(ask, cands, part_text, timed, units)
-
-
-def _same_paragraph(a: Candidate, b: Candidate) -> bool:
-    """Whether two figures sit in one paragraph (no blank line between them) of one passage."""
-    if a.chunk.id != b.chunk.id:
-        return False
-    lo, hi = sorted((a.figure.start, b.figure.start))
-    return "\n\n" not in a.chunk.text[lo:hi]
 
 
 def _part(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, units: tuple[str, ...]) -> Candidate:

@@ -203,14 +203,14 @@ class ReportResolver:
         since = len(named) == 1 and re.search(r"\bsince\b", low)
         # "LifeEvents contract value: NAO figure vs PAC figure?": two bodies set against each other by the words
         # of a comparison name their reports as "the NAO report and the PAC report" do
-        contrast = _CONTRAST.search(text)
-        if "report" not in low and not since and not contrast:
+        unnamed = "report" not in low and not since
+        if unnamed and not _CONTRAST.search(text):
             return []
         docs = self.catalog.documents()
         publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")).strip() for d in docs}
         bodies = [b["name"] for b in publishers()["body"]
                   if re.search(rf"\b{re.escape(b['name'])}\b", canonical(text)) and b["name"] in publisher.values()]
-        if "report" not in low and not since and len(bodies) < 2:
+        if unnamed and len(bodies) < 2:
             return []
         plural = re.search(r"\breports\b|\b(?:each|both|either)\s+(?:of\s+the\s+)?reports?\b", low)
         # "between the strategy and the NAO report": one body's report, and another document named by its title
