@@ -56,6 +56,7 @@ GROUPS: dict[str, tuple[dict[str, tuple[Any, ...]], Callable[[Case], bool]]] = {
         "answer_runner_up_window": (3, 5, 8, 12),
         "answer_compare_floor": (0.25, 0.5, 0.75),
         "answer_context_term_weight": (0.25, 0.5, 1.0),
+        "answer_naming_term_weight": (0.25, 0.5, 1.0),
         "answer_list_short_chars": (80, 120, 160),
         "answer_list_tail_words": (1, 2, 3),
         "answer_list_max_items": (4, 6, 8),

@@ -1180,3 +1180,26 @@ def test_a_table_set_out_with_spaces_is_kept_whole_in_one_passage_with_its_capti
     holding = [c for c in chunks if "Managed realignment 2.3" in c.text]
     assert holding and all("Item 2020-21 2021-22 2022-23 2023-24" in c.text for c in holding)
     assert any("(kilometres):" in c.text and "Dune and saltmarsh restoration 8.5" in c.text for c in holding)
+
+
+def test_the_words_that_name_a_report_count_less_than_what_is_asked_of_it(tmp_path, embedder):
+    """"NAO ferries report: crew training?": "NAO" and "report" chose the report, and in it they match what the
+    report says of itself (a press notice's notes for editors), not the answer; they weigh half as much as the
+    question's other words, so that note is not quoted beside the answer."""
+    from assistant.answer.pipeline import Assistant
+
+    assistant = _assistant_over(tmp_path, "ferry-notice.txt",
+        "Island ferries: replacement programme\n\n"
+        "The department began replacing its four island ferries in 2019 at a budgeted cost of £210 million. "
+        "The first vessel entered service in May 2023, eighteen months late.\n\n"
+        "Crew training on the new hybrid engines has not yet started, so the second vessel cannot sail.\n\n"
+        "Notes for editors\n\n"
+        "Press notices and reports are available on the NAO website from the day of publication.\n\n"
+        "The NAO's report covers Scotland only.\n")
+    question = "NAO ferries report: crew training?"
+    answer = assistant.ask(question)
+    assert answer.text == ("Crew training on the new hybrid engines has not yet started, so the second vessel cannot "
+                           "sail. [1]"), answer.text
+    assert_verifiable(answer, assistant)
+    counted_fully = Assistant(assistant.settings.with_(answer_naming_term_weight=1.0)).ask(question)
+    assert "covers Scotland only" in counted_fully.text, counted_fully.text

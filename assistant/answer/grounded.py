@@ -21,6 +21,7 @@ from assistant.answer import features as F
 from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question, question_parts
+from assistant.query.reports import naming_words
 from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, YEAR, name_initials, period_met, periods, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import initialisms, stems, tokens
@@ -253,7 +254,12 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         links = self._doc_stems.links(docs) if self._doc_stems else []
         initials = self._doc_stems.initials(docs) if self._doc_stems else set()
         rarity = F.idf(terms, scope or [frozenset(F.stems(sc.chunk.text)) for sc in chunks])
-        weights = {t: w * (s.answer_context_term_weight if t in q.context_terms else 1.0) for t, w in rarity.items()}
+        # The words that name a report ("the NAO levy report", "the PAC's review") chose the report; in its sentences
+        # they match what a report says of itself ("Press notices and reports are available on the NAO website"),
+        # not what is asked of it, so they count for less. A year is no such word: it dates what is asked.
+        naming = {w for w in naming_words(q.clean) if not YEAR.fullmatch(w)}
+        weights = {t: w * (s.answer_context_term_weight if t in q.context_terms else 1.0)
+                   * (s.answer_naming_term_weight if t in naming else 1.0) for t, w in rarity.items()}
         F.lexical(cands, q, weights, scope, links, s, initials)
         F.soft(cands, weights, self.words)
         F.shape(cands, q, targets, s)
@@ -385,8 +391,6 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         chosen on what the question asks of the reports, without the words that name them ("the 2018 NAO
         review"): those chose the reports, and in them they match front matter ("Report by the Comptroller and
         Auditor General … 24 May 2018"), not the answer."""
-        from assistant.query.reports import naming_words
-
         naming = naming_words(q.clean)
         asked = tuple(t for t in q.terms if t not in naming)
         if naming and asked and asked != q.terms:
