@@ -108,6 +108,26 @@ def test_search_is_hybrid_and_filters(corpus_assistant):
     assert corpus_assistant.search("savings", filters={"publisher": "Nobody"}) == []
 
 
+def test_a_small_library_is_searched_exactly_so_every_process_finds_the_same_passages(corpus_assistant, monkeypatch):
+    """Chroma's approximate index of a few hundred passages answers differently from one process to the next; a
+    library of at most EXACT_MAX_CHUNKS passages is searched exactly instead, and its nearest passage is the exact
+    one."""
+    from assistant.query.retrieval import EXACT_MAX_CHUNKS
+
+    searcher = corpus_assistant.searcher
+    assert searcher.catalog.chunk_bound() <= EXACT_MAX_CHUNKS
+
+    def approximate(*args, **kwargs):
+        raise AssertionError("the approximate index was searched")
+
+    monkeypatch.setattr(searcher.store, "search", approximate)
+    results = corpus_assistant.search("funding approved by the Treasury", k=5)
+    assert results
+    exact = searcher.store.search_among(searcher.query_vector("funding approved by the Treasury"),
+                                        sorted(searcher.catalog.all_chunk_ids()), 1)
+    assert [r.chunk.id for r in results if r.dense_rank == 1] == [exact[0][0]]
+
+
 def test_retriever_is_a_langchain_retriever(corpus_assistant):
     retriever = corpus_assistant.retriever(k=2)
     assert isinstance(retriever, HybridRetriever)

@@ -215,6 +215,10 @@ class Catalog:
             f"JOIN documents d USING (doc_id) WHERE c.id IN ({marks})", ids).fetchall()
         return {r["id"]: _chunk(r) for r in rows}
 
+    def chunk_bound(self) -> int:
+        """At least the number of chunks stored, read at once (the largest row id; counting reads every row)."""
+        return self.db.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0
+
     def chunk_count(self, doc_ids: Iterable[str] | None = None) -> int:
         """How many chunks are stored (in these documents only, when given)."""
         if doc_ids is None:
@@ -281,7 +285,7 @@ class Catalog:
         list, as search engines' "common terms" queries do)."""
         if len(terms) <= 2:
             return terms
-        n = self.db.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0  # an upper bound, instant
+        n = self.chunk_bound()
         if n < self.common_min_chunks:
             return terms
         df = self.document_frequency(terms)
