@@ -19,11 +19,12 @@ from assistant.store.catalog import Catalog
 from assistant.types import ScoredChunk
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
-# A filter down to at most this many chunks (of at most this many reports), or a whole library of at most this many
-# chunks, is searched exactly (see ChromaStore.search_among); a wider one goes to Chroma's filtered search. A speed
-# switch, not a tuning of what is found: below it, scoring the few vectors exactly is faster than Chroma selecting
-# the allowed ids by metadata (about 100 ms at 100k chunks), and the exact ranking is the one the approximate search
-# approximates.
+# A filter down to at most this many chunks (of at most this many reports) is searched exactly (see
+# ChromaStore.search_among); a wider one goes to Chroma's filtered search. A speed switch, not a tuning of what
+# is found: below it, scoring the few vectors exactly is faster than Chroma selecting the allowed ids by metadata
+# (about 100 ms at 100k chunks), and the exact ranking is the one the approximate search approximates. A whole
+# library of at most this many chunks is searched exactly too, for another reason: the same passages in every
+# process (see Searcher._search), at about 10 ms a search against 1 ms.
 EXACT_MAX_DOCS, EXACT_MAX_CHUNKS = 60, 800
 _CACHED_QUERIES = 64  # query vectors kept: a question searches a few times, a busy server asks many questions
 _LOCK = threading.Lock()  # guards the query-vector caches (searchers are shared by threads)
