@@ -93,6 +93,11 @@ class Settings:
     lexical_common_min_chunks: int = 5000
     # Candidates each of the dense and lexical searches returns before fusion (at least three times k); by hand.
     retrieval_candidates: int = 30
+    # A whole library of at most this many chunks is searched exactly, from its vectors read once and kept in memory
+    # (assistant/query/retrieval.py), so every process finds the same passages, which Chroma's approximate index does
+    # not; a larger one uses the index. A bound on memory (384 float32 numbers a chunk, about 31 MB at 20,000) and on
+    # the one-off read (under a second at 20,000), by hand; 0 always uses the index.
+    exact_search_max_chunks: int = 20_000
     # The passages the answerer reads (assistant/answer/pipeline.py). Set by hand, checked by `evals.fit_settings`
     # (8 or 12 passages answer fewer tuning cases): sentences are chosen from a wider pool than top_k, and a
     # question naming several reports gets passages of each.

@@ -112,10 +112,8 @@ def test_a_small_library_is_searched_exactly_so_every_process_finds_the_same_pas
     """Chroma's approximate index of a few hundred passages answers differently from one process to the next; a
     library of at most EXACT_MAX_CHUNKS passages is searched exactly instead, and its nearest passage is the exact
     one."""
-    from assistant.query.retrieval import EXACT_MAX_CHUNKS
-
     searcher = corpus_assistant.searcher
-    assert searcher.catalog.chunk_bound() <= EXACT_MAX_CHUNKS
+    assert searcher.catalog.chunk_bound() <= searcher.exact_max_chunks
 
     def approximate(*args, **kwargs):
         raise AssertionError("the approximate index was searched")
@@ -126,6 +124,52 @@ def test_a_small_library_is_searched_exactly_so_every_process_finds_the_same_pas
     exact = searcher.store.search_among(searcher.query_vector("funding approved by the Treasury"),
                                         sorted(searcher.catalog.all_chunk_ids()), 1)
     assert [r.chunk.id for r in results if r.dense_rank == 1] == [exact[0][0]]
+
+
+def test_a_library_s_vectors_are_read_once_and_again_when_it_changes(tmp_path, embedder, monkeypatch):
+    """The exact search of a whole library reads every vector from the vector store once and keeps them while the
+    library is the same; a document ingested after (by an upload, or another process) is read, and found."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import Ingestor
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    (first / "levy.txt").write_text("The apprenticeship levy raised £2.8 billion in 2018-19.\n\n"
+                                    "Employers with a pay bill over £3 million pay the levy.\n", encoding="utf-8")
+    (second / "bridges.txt").write_text("The council inspected 412 road bridges in 2023, and 37 were found to "
+                                        "need strengthening within five years.\n", encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not Ingestor(settings, embedder=embedder).ingest([first], progress=False).failed
+    assistant = Assistant(settings)
+    searcher = assistant.searcher
+    reads = []
+    real = searcher.store.vectors
+    monkeypatch.setattr(searcher.store, "vectors", lambda ids: reads.append(len(ids)) or real(ids))
+    monkeypatch.setattr(searcher.store, "search", lambda *a, **k: pytest.fail("the approximate index was searched"))
+    assistant.warm_up()
+    assert len(reads) == 1  # read when the assistant warms up, before the first question
+    assert assistant.search("How much did the levy raise?", k=2)
+    assert assistant.search("Who pays the levy?", k=2)
+    assert len(reads) == 1  # and kept for the questions
+
+    assert not Ingestor(settings, embedder=embedder).ingest([second], progress=False).failed
+    found = assistant.search("How many bridges need strengthening?", k=1)
+    assert len(reads) == 2 and reads[1] > reads[0]  # the library changed: its vectors read again, the new ones too
+    assert found[0].chunk.doc_id == "bridges" and found[0].dense_rank == 1
+
+
+def test_a_library_larger_than_the_exact_bound_is_searched_by_the_index(corpus_assistant, monkeypatch):
+    """Above `exact_search_max_chunks` (memory and a one-off read bound it) the library is searched by Chroma's
+    approximate index, and its vectors are not read into memory."""
+    searcher = corpus_assistant.searcher
+    monkeypatch.setattr(searcher, "exact_max_chunks", searcher.catalog.chunk_bound() - 1)
+    monkeypatch.setattr(searcher.store, "vectors", lambda ids: pytest.fail("the library's vectors were read"))
+    searched = []
+    real = searcher.store.search
+    monkeypatch.setattr(searcher.store, "search", lambda *a, **k: searched.append(a) or real(*a, **k))
+    assert corpus_assistant.search("How much funding did the Treasury approve?", k=3)
+    assert searched
 
 
 def test_retriever_is_a_langchain_retriever(corpus_assistant):

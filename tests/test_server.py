@@ -213,6 +213,29 @@ def test_cli_ask_with_chroma_url(server_settings, capsys):
     assert DOC_2022 in {c["doc_id"] for c in out["citations"]}
 
 
+def test_a_library_searched_exactly_is_answered_while_the_server_is_down(tmp_path, corpus_copy, embedder):
+    """Below `exact_search_max_chunks` the library's vectors are read from the server once, when the assistant warms
+    up, and kept: a question asked after the server stops is still answered, with its citation (the catalog is
+    beside the client). Above the bound the stopped server is one clear error (tests/test_ui_errors.py)."""
+    from assistant.answer.pipeline import Assistant
+    from ingest.pipeline import Ingestor
+
+    server = ChromaServer(tmp_path / "chroma").start()
+    try:
+        settings = Settings(store_dir=tmp_path / "store", chroma_url=server.url)
+        assert not Ingestor(settings, embedder=embedder).ingest([corpus_copy], progress=False).failed
+        assistant = Assistant(settings).warm_up()
+    finally:
+        server.stop()
+    answer = assistant.ask(QUESTION)
+    assert not answer.declined and "£300 million" in answer.text
+    assert any(c.doc_id == DOC_2022 and "£300 million" in c.quote for c in answer.citations)
+    # a report named: a search within its passages, from the same vectors
+    named = assistant.ask("In the 2014 report, how much had the Cabinet Office spent on the strategy to date?")
+    assert "£9.8 million" in named.text
+    assert {c.doc_id for c in named.citations} == {"nao-2014-next-generation-shared-services"}
+
+
 def test_unreachable_server_is_one_clear_error(tmp_path, capsys):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ConfigError, match="cannot reach the Chroma server"):

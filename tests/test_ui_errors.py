@@ -72,7 +72,10 @@ def test_a_chroma_server_that_stops_mid_session_is_one_line_with_the_traceback_l
         subprocess.run([sys.executable, "-m", "assistant.cli.main", "ingest", str(docs), "--store", str(store),
                         "--chroma-url", chroma.url, "--no-progress"], cwd=ROOT, env=_env(store), check=True,
                        capture_output=True, timeout=300)
-        with _ui_server(store, tmp_path, {"AUDIT_ASSISTANT_CHROMA_URL": chroma.url},
+        # the library searched by the server's index (an exact search bound of 0), so the question asked after
+        # the server stops needs it: below the bound, vectors kept in memory answer without it (tests/test_server.py)
+        with _ui_server(store, tmp_path, {"AUDIT_ASSISTANT_CHROMA_URL": chroma.url,
+                                          "AUDIT_ASSISTANT_EXACT_SEARCH_MAX_CHUNKS": "0"},
                         "streamlit-chroma-stopped.log") as app:
             context, pg = _open_app(browser, app, SIZE)
             try:

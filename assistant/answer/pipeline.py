@@ -59,7 +59,8 @@ class Assistant:
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.embedder, self.store, self.catalog, self.settings.retrieval_candidates)
+        return Searcher(self.embedder, self.store, self.catalog, self.settings.retrieval_candidates,
+                        self.settings.exact_search_max_chunks)
 
     @cached_property
     def reports(self) -> ReportResolver:
@@ -100,9 +101,11 @@ class Assistant:
         return RunnableLambda(lambda inp: self.ask(inp["question"], inp.get("history"), filters, k))
 
     def warm_up(self) -> "Assistant":
-        """Load the model and open the stores now (the UI and --batch do this once)."""
+        """Load the model, open the stores and read what exact search keeps in memory now (the UI and --batch do
+        this once)."""
         _ = self.searcher, self.answerer
         self.embedder.embed_query("warm up")
+        self.searcher.warm_up()
         return self
 
     # -- asking ---------------------------------------------------------------------------------

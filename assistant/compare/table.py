@@ -279,7 +279,10 @@ def compare_strategies(assistant, columns: Iterable[str | Column], aspects: Iter
     sentences = {d: read_document(assistant.catalog, docs[d]) for c in cols for d in c.doc_ids}
     vectors = _Vectors(assistant.embedder)
     vectors.prime(a.query for a in chosen)
-    searcher = Searcher(vectors, assistant.store, assistant.catalog, settings.retrieval_candidates)
+    # the assistant's own searcher's library vectors, where it has one, so a comparison does not read them again
+    shared = getattr(getattr(assistant, "searcher", None), "library", None)
+    searcher = Searcher(vectors, assistant.store, assistant.catalog, settings.retrieval_candidates,
+                        settings.exact_search_max_chunks, shared)
     shortlists = {}
     for aspect in chosen:
         for col in cols:  # retrieval within the column's own documents, so every column gets its share

@@ -22,9 +22,7 @@ RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
 # A filter down to at most this many chunks (of at most this many reports) is searched exactly (see
 # ChromaStore.search_among); a wider one goes to Chroma's filtered search. A speed switch, not a tuning of what
 # is found: below it, scoring the few vectors exactly is faster than Chroma selecting the allowed ids by metadata
-# (about 100 ms at 100k chunks), and the exact ranking is the one the approximate search approximates. A whole
-# library of at most this many chunks is searched exactly too, for another reason: the same passages in every
-# process (see Searcher._search), at about 10 ms a search against 1 ms.
+# (about 100 ms at 100k chunks), and the exact ranking is the one the approximate search approximates.
 EXACT_MAX_DOCS, EXACT_MAX_CHUNKS = 60, 800
 _CACHED_QUERIES = 64  # query vectors kept: a question searches a few times, a busy server asks many questions
 _LOCK = threading.Lock()  # guards the query-vector caches (searchers are shared by threads)
@@ -51,15 +49,47 @@ class Filters:
                    d.get("strategy"))
 
 
+class LibraryVectors:
+    """Every chunk's vector, scaled to length 1, with each id's row: read from the vector store once and kept
+    while the library is the same, for exact search (see Searcher). Shared by the searchers of one assistant."""
+
+    def __init__(self):
+        self._held = None
+        self._lock = threading.Lock()
+
+    def get(self, store, catalog: Catalog) -> tuple[list[str], Any, dict[str, int]]:
+        """The library's ids, vectors and rows. The key is the catalog's chunk ids, which hash each chunk's
+        document, place and text, with when each document was ingested, since a chunk's vector also holds its
+        section title: a re-ingested document is read again. A read that misses vectors (an ingest in another
+        process between the two stores' writes) is used for this search and not kept."""
+        key = (tuple(sorted(catalog.all_chunk_ids())),
+               tuple((d["doc_id"], d.get("ingested_at")) for d in catalog.documents()))
+        with self._lock:
+            held = self._held
+        if held is not None and held[0] == key:
+            return held[1:]
+        ids, matrix = store.vectors(key[0])
+        got = (ids, matrix, {cid: r for r, cid in enumerate(ids)})
+        if len(ids) == len(key[0]):
+            with self._lock:
+                self._held = (key, *got)
+        return got
+
+
 class Searcher:
     """Runs the two searches and fuses them; the catalog decides which chunks exist. `candidates`: how many
-    results each search returns before fusion (`Settings.retrieval_candidates`), at least three times k."""
+    results each search returns before fusion (`Settings.retrieval_candidates`), at least three times k;
+    `exact_max_chunks`: the largest library searched exactly (`Settings.exact_search_max_chunks`), from the
+    vectors `library` keeps (another searcher's, to share them)."""
 
-    def __init__(self, embedder, store, catalog: Catalog, candidates: int = Settings.retrieval_candidates):
+    def __init__(self, embedder, store, catalog: Catalog, candidates: int = Settings.retrieval_candidates,
+                 exact_max_chunks: int = Settings.exact_search_max_chunks, library: LibraryVectors | None = None):
         self.embedder = embedder
         self.store = store
         self.catalog = catalog
         self.candidates = candidates
+        self.exact_max_chunks = exact_max_chunks
+        self.library = library or LibraryVectors()
 
     def query_vector(self, query: str) -> list[float]:
         """The query's embedding; one question searches several times (per named report), so the last few
@@ -91,16 +121,18 @@ class Searcher:
                 return []
         n = max(self.candidates, 3 * k)
         vector = self.query_vector(query)
+        # A library of at most `exact_max_chunks` passages is searched exactly, filtered or not, from its vectors
+        # kept in memory, so it finds the same passages in every process: Chroma's approximate index does not (on
+        # the 442-passage evaluation library its 60 nearest differed from the exact ones for 44 to 56 of the 413
+        # tuning questions, a different number in each of four processes).
+        within = self.catalog.chunk_bound() <= self.exact_max_chunks
         among = None
-        if doc_ids and len(doc_ids) <= EXACT_MAX_DOCS:
+        if doc_ids and (within or len(doc_ids) <= EXACT_MAX_DOCS):
             among = [i for ids in self.catalog.chunk_ids_of(doc_ids).values() for i in ids]
-        elif doc_ids is None and self.catalog.chunk_bound() <= EXACT_MAX_CHUNKS:
-            # A whole library this small is searched exactly too, so it finds the same passages in every process:
-            # Chroma's approximate index of it is not (on the 442-passage evaluation library its 60 nearest differed
-            # from the exact ones for 44 to 56 of the 413 tuning questions, a different number in each of four
-            # processes). About 10 ms a search at that size, against 1 ms.
-            among = sorted(self.catalog.all_chunk_ids())
-        if among is not None and len(among) <= EXACT_MAX_CHUNKS:
+        near = None  # every chunk's similarity, where the search was made in memory
+        if within:
+            dense, near = self._library_search(vector, among, n)
+        elif among is not None and len(among) <= EXACT_MAX_CHUNKS:
             dense = self.store.search_among(vector, among, n)
         else:
             dense = self.store.search(vector, n, doc_ids)
@@ -116,7 +148,7 @@ class Searcher:
         # the answerer never reads "not seen by dense search" as "unlike the question" (a cosine of 0).
         unseen = [cid for cid, _ in lexical if cid not in similarity]
         if unseen:
-            similarity.update(self.store.search_among(vector, unseen, len(unseen)))
+            similarity.update(near(unseen) if near else self.store.search_among(vector, unseen, len(unseen)))
         ranked = sorted(scores, key=lambda c: -scores[c])
         # Fusion favours passages both searches found; in a large library a passage only one of them
         # ranks first (a rare name such as "clusters" found by BM25 alone) would fall out of the top k.
@@ -134,6 +166,34 @@ class Searcher:
             if len(out) == k:
                 break
         return out
+
+    def warm_up(self) -> None:
+        """Read the whole library's vectors now, where it is searched exactly, so the first question does not."""
+        with self.catalog.snapshot():
+            if self.catalog.chunk_bound() <= self.exact_max_chunks:
+                self.library.get(self.store, self.catalog)
+
+    def _library_search(self, vector: list[float], among: list[str] | None, n: int):
+        """The n chunks nearest the vector, exactly, of the whole library or of the chunks `among`, from the
+        library's vectors kept in memory; and a function giving any chunks' similarities from the same scores."""
+        import numpy as np
+
+        ids, matrix, row = self.library.get(self.store, self.catalog)
+        rows = (np.arange(len(ids)) if among is None
+                else np.asarray(sorted(row[i] for i in among if i in row), dtype=int))
+        query = np.asarray(vector, dtype=np.float32)
+        sims = matrix[rows] @ (query / (np.linalg.norm(query) or 1.0)) if len(rows) else np.zeros(0, np.float32)
+        # by similarity, then by row (the kept ids are sorted): equal scores come out in the same order every time
+        order = np.lexsort((rows, -sims))[:n]
+        found = {int(r): float(x) for r, x in zip(rows, sims)} if among is not None else None
+
+        def near(cids: list[str]) -> dict[str, float]:
+            at = [(c, row[c]) for c in cids if c in row]
+            if found is not None:
+                return {c: found[r] for c, r in at if r in found}
+            return {c: float(sims[r]) for c, r in at}
+
+        return [(ids[rows[i]], float(sims[i])) for i in order], near
 
 
 class HybridRetriever(BaseRetriever):

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Iterator, Protocol, Sequence
 from urllib.parse import urlparse
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, IndexMismatchError, StoreBusyError
 from assistant.types import Chunk
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _BATCH = 4000  # below Chroma's maximum batch size
 
@@ -27,6 +30,8 @@ class VectorStore(Protocol):
     def search(self, embedding: Sequence[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]: ...
 
     def search_among(self, embedding: Sequence[float], ids: Sequence[str], k: int) -> list[tuple[str, float]]: ...
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], "np.ndarray"]: ...
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
@@ -147,6 +152,21 @@ class ChromaStore:
         sims = vectors @ query / np.where(norms == 0, 1.0, norms)
         order = np.argsort(-sims)[:k]
         return [(got["ids"][i], float(sims[i])) for i in order]
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], "np.ndarray"]:
+        """The vectors of these chunks, each scaled to length 1, one row per id found, in the order given (an id
+        the store lacks is left out): what an exact search of a whole library keeps in memory."""
+        import numpy as np
+
+        found: dict[str, list[float]] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), _BATCH):
+            got = self.collection.get(ids=ids[i:i + _BATCH], include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"]))
+        kept = [i for i in ids if i in found]
+        matrix = np.asarray([found[i] for i in kept], dtype=np.float32).reshape(len(kept), self.dimension)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return kept, matrix / np.where(norms == 0, 1.0, norms)
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
