@@ -58,19 +58,21 @@ class LibraryVectors:
         self._lock = threading.Lock()
 
     def get(self, store, catalog: Catalog) -> tuple[list[str], Any, dict[str, int]]:
-        """The library's ids, vectors and rows. The key is the catalog's chunk ids, which hash each chunk's
-        document, place and text, with when each document was ingested, since a chunk's vector also holds its
-        section title: a re-ingested document is read again. A read that misses vectors (an ingest in another
-        process between the two stores' writes) is used for this search and not kept."""
-        key = (tuple(sorted(catalog.all_chunk_ids())),
-               tuple((d["doc_id"], d.get("ingested_at")) for d in catalog.documents()))
+        """The library's ids (sorted), vectors and rows. The key is each document with when it was ingested and its
+        number of chunks: every change of the library's chunks adds, replaces or removes a document, and a
+        replaced one is ingested anew. It is read from the registry the catalog keeps cached, not from the chunks,
+        so a search reads nothing in proportion to the library (keyed by every chunk id, a search at 10k chunks
+        took 31 ms at the median, against 21 ms so). A read that misses vectors (an ingest in another process
+        between the two stores' writes) is used for this search and not kept."""
+        key = tuple((d["doc_id"], d.get("ingested_at"), d.get("chunks")) for d in catalog.documents())
         with self._lock:
             held = self._held
         if held is not None and held[0] == key:
             return held[1:]
-        ids, matrix = store.vectors(key[0])
+        wanted = sorted(catalog.all_chunk_ids())
+        ids, matrix = store.vectors(wanted)
         got = (ids, matrix, {cid: r for r, cid in enumerate(ids)})
-        if len(ids) == len(key[0]):
+        if len(ids) == len(wanted):
             with self._lock:
                 self._held = (key, *got)
         return got
