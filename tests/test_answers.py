@@ -110,8 +110,8 @@ def test_search_is_hybrid_and_filters(corpus_assistant):
 
 def test_a_small_library_is_searched_exactly_so_every_process_finds_the_same_passages(corpus_assistant, monkeypatch):
     """Chroma's approximate index of a few hundred passages answers differently from one process to the next; a
-    library of at most EXACT_MAX_CHUNKS passages is searched exactly instead, and its nearest passage is the exact
-    one."""
+    library of at most `exact_search_max_chunks` passages is searched exactly instead, and its nearest passage is
+    the exact one."""
     searcher = corpus_assistant.searcher
     assert searcher.catalog.chunk_bound() <= searcher.exact_max_chunks
 
