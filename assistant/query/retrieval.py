@@ -181,21 +181,14 @@ class Searcher:
         import numpy as np
 
         ids, matrix, row = self.library.get(self.store, self.catalog)
+        query = np.asarray(vector, dtype=np.float32)
+        sims = matrix @ (query / (np.linalg.norm(query) or 1.0))  # every chunk's: a few ms at the largest bound
         rows = (np.arange(len(ids)) if among is None
                 else np.asarray(sorted(row[i] for i in among if i in row), dtype=int))
-        query = np.asarray(vector, dtype=np.float32)
-        sims = matrix[rows] @ (query / (np.linalg.norm(query) or 1.0)) if len(rows) else np.zeros(0, np.float32)
         # by similarity, then by row (the kept ids are sorted): equal scores come out in the same order every time
-        order = np.lexsort((rows, -sims))[:n]
-        found = {int(r): float(x) for r, x in zip(rows, sims)} if among is not None else None
-
-        def near(cids: list[str]) -> dict[str, float]:
-            at = [(c, row[c]) for c in cids if c in row]
-            if found is not None:
-                return {c: found[r] for c, r in at if r in found}
-            return {c: float(sims[r]) for c, r in at}
-
-        return [(ids[rows[i]], float(sims[i])) for i in order], near
+        order = rows[np.lexsort((rows, -sims[rows]))[:n]]
+        return ([(ids[r], float(sims[r])) for r in order],
+                lambda cids: {c: float(sims[row[c]]) for c in cids if c in row})
 
 
 class HybridRetriever(BaseRetriever):

@@ -141,21 +141,17 @@ class ChromaStore:
         approximate search, which at 100k chunks spends ~100 ms selecting the allowed ids by metadata."""
         import numpy as np
 
-        if not ids:
+        kept, vectors = self.vectors(ids)
+        if not kept:
             return []
-        got = self.collection.get(ids=list(ids), include=["embeddings"])
-        if not len(got["ids"]):
-            return []
-        vectors = np.asarray(got["embeddings"], dtype=np.float32)
         query = np.asarray(embedding, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query) or 1.0)
-        sims = vectors @ query / np.where(norms == 0, 1.0, norms)
+        sims = vectors @ (query / (np.linalg.norm(query) or 1.0))
         order = np.argsort(-sims)[:k]
-        return [(got["ids"][i], float(sims[i])) for i in order]
+        return [(kept[i], float(sims[i])) for i in order]
 
     def vectors(self, ids: Sequence[str]) -> tuple[list[str], "np.ndarray"]:
         """The vectors of these chunks, each scaled to length 1, one row per id found, in the order given (an id
-        the store lacks is left out): what an exact search of a whole library keeps in memory."""
+        the store lacks is left out): what an exact search compares, and what one of a whole library keeps."""
         import numpy as np
 
         found: dict[str, list[float]] = {}
