@@ -1267,3 +1267,35 @@ def test_the_words_that_name_a_report_count_less_than_what_is_asked_of_it(tmp_pa
     assert_verifiable(answer, assistant)
     counted_fully = Assistant(assistant.settings.with_(answer_naming_term_weight=1.0)).ask(question)
     assert "covers Scotland only" in counted_fully.text, counted_fully.text
+
+
+def test_a_comparison_quotes_what_the_later_report_finds_not_what_it_restates(tmp_path, embedder):
+    """Asked how a figure changed between two reports, the later report's sentence that only restates the earlier
+    report's figure ("the NAO reported ... £312 million") is passed over for one stating its own (£389 million)."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import Ingestor
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "manifest.toml").write_text(
+        '[[document]]\ndoc_id = "nao-2022-ferries"\nfile = "nao-2022-ferries.txt"\n'
+        'title = "Replacing the island ferries"\npublisher = "National Audit Office"\npublished = "2022-12-09"\n\n'
+        '[[document]]\ndoc_id = "pac-2024-ferries"\nfile = "pac-2024-ferries.txt"\n'
+        'title = "Island ferries: progress review"\npublisher = "Public Accounts Committee"\n'
+        'published = "2024-04-24"\n', encoding="utf-8")
+    (docs / "nao-2022-ferries.txt").write_text(
+        "The forecast whole-life cost of the ferry replacement programme was £312 million in September 2022.\n\n"
+        "The department approved the design of the first two vessels in March 2021.\n", encoding="utf-8")
+    (docs / "pac-2024-ferries.txt").write_text(
+        "In December 2022 the National Audit Office reported that the forecast whole-life cost of the ferry "
+        "replacement programme was £312 million.\n\nBy January 2024 the forecast had risen to £389 million, "
+        "because of delays at the shipyard.\n\nWe took evidence from the department in January 2024.\n",
+        encoding="utf-8")
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not Ingestor(settings, embedder=embedder).ingest([docs], progress=False).failed
+    answer = Assistant(settings).ask("How did the forecast whole-life cost of the ferry replacement programme change "
+                                     "between the 2022 NAO report and the 2024 PAC report?")
+    assert not answer.declined
+    assert "£389 million" in answer.text and "£312 million" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"nao-2022-ferries", "pac-2024-ferries"}

@@ -94,6 +94,9 @@ def test_share_of_recommendations_implemented_in_full():
     pytest.param(calc.annual_to_total, "£400 million to £600 million", "10 years", "£4 billion to £6 billion",
                  "£400 million × 10 years = £4 billion", "£600 million × 10 years = £6 billion",
                  id="annual savings over ten years"),
+    pytest.param(calc.rate_to_total, "£2 million to £3 million", "6", "£12 million to £18 million",
+                 "£2 million × 6 = £12 million", "£3 million × 6 = £18 million",
+                 id="a monthly cost over six months"),
 ])
 def test_a_range_operand_is_worked_out_at_each_end(fn, a, b, result, low, high):
     c = fn(a, b)
@@ -177,6 +180,9 @@ def test_calculation_to_dict_is_the_shared_shape():
     (lambda: calc.total("2025", "2028"), "2025 is a year, a point in time rather than an amount, so I cannot add it."),
     (lambda: calc.annual_to_total("£3m", "2028"), "2028 is a calendar year, not a number of years."),
     (lambda: calc.total_to_annual("£3m", "0"), "The number of years must be more than zero, not 0."),
+    (lambda: calc.rate_to_total("£3.1m", "2028"), "2028 is not a number of months to multiply by."),
+    (lambda: calc.rate_to_total("15%", "6"),
+     "I can only multiply money or counts by a number of months, not a percentage (15%)."),
     (lambda: calc.annual_to_total("15%", "3"),
      "I can only multiply money or counts over years, not a percentage (15%)."),
     (lambda: calc.ratio("£3m", "7"),
@@ -251,7 +257,10 @@ def test_as_tools_wraps_the_same_functions():
 
     tools = {t.name: t for t in as_tools()}
     assert set(tools) == {"difference", "exceeds_by_percent", "total", "ratio", "share", "average", "percent_change",
-                          "midpoint", "years_between", "annual_to_total", "total_to_annual", "convert"}
+                          "midpoint", "years_between", "annual_to_total", "total_to_annual", "rate_to_total",
+                          "convert"}
+    assert tools["rate_to_total"].invoke({"rate": "£3.1 million", "periods": "6", "period": "month"})["result"] \
+        == "£18.6 million"
     assert tools["average"].invoke({"amount": "£759 million", "count": "3"})["result"] == "£253 million"
     out = tools["difference"].invoke({"a": "£382 million to £403 million", "b": "£300 million"})
     assert out["result"] == "£82 million to £103 million"

@@ -1172,3 +1172,32 @@ def test_a_row_total_reads_a_run_of_years_and_a_total_over_n_years(question, res
     r = route_calculation(question, _one_passage("gen-woods", _SPENDING), similar=_MEANING[0])
     assert r is not None and r.error is None and r.operation in ("total", "per_year")
     assert r.calculation.result == result
+
+
+def test_an_amount_a_year_from_a_total_its_sentence_spreads_over_years():
+    """"Worth per year on average" with no count of things: the total's own sentence gives the years it covers."""
+    chunks = _one_passage("nao-2024-ticketing", "The Department awarded the replacement contract in April 2023. "
+                          "The contract is valued at £264 million over eight years.")
+    r = route_calculation("Roughly what is the back office contract worth per year on average?", chunks,
+                          similar=_MEANING[0])
+    assert (r.operation, r.error) == ("average", None)
+    assert (r.calculation.result, r.calculation.expression) == ("£33 million", "£264 million ÷ 8 = £33 million")
+    assert [e.quote for e in r.evidence] == ["The contract is valued at £264 million over eight years."] * 2
+    assert r.summary == "£264 million over 8 years is £33 million a year."
+
+
+def test_a_total_from_a_rate_for_the_months_the_question_or_its_sentence_gives():
+    text = ("The agreement costs £2.4 million a month and expires on 30 September 2024, with an option to extend "
+            "for six months at £3.1 million a month.")
+    chunks = _one_passage("nao-2024-ticketing", text)
+    for question in ("If the department exercises the six-month extension, what would that extension cost in total?",
+                     "What would the extension cost in total?"):
+        r = route_calculation(question, chunks, similar=_MEANING[0])
+        assert (r.operation, r.error) == ("total", None), question
+        assert (r.calculation.result, r.calculation.expression) == ("£18.6 million", "£3.1 million × 6 = £18.6 million")
+        assert r.evidence[0].quote == text
+    # a total the passage states is not worked out again, and a rate with no length of time is not multiplied
+    assert route_calculation("What was the total cost of the contract?", _one_passage(
+        "x", "The total cost of the contract was £264 million."), similar=_MEANING[0]) is None
+    assert route_calculation("What does the agreement cost in total?", _one_passage(
+        "x", "The agreement costs £2.4 million a month."), similar=_MEANING[0]) is None

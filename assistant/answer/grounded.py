@@ -398,8 +398,21 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             cands = self.candidates(q, chunks, targets)
         picks, silent = [], []
         floor = self.settings.answer_compare_floor * self.params["threshold"]
+        when = {c.doc_id: str(c.chunk.chunk.meta.get("published") or c.chunk.chunk.meta.get("year") or "")
+                for c in cands}
         for d in targets:
             own = [c for c in cands if c.doc_id == d]
+            # A later report restating an earlier one's figure ("In December 2022 the NAO reported a forecast of
+            # £312 million") says what the other report said, not what it finds: where one of its sentences likely
+            # enough to answer states an amount of its own, or none, the restating ones are passed over.
+            earlier = [e for e in targets if e != d and when.get(e, "") < when.get(d, "")]
+            if earlier and self.catalog is not None:
+                from assistant.store.figures import amounts
+
+                said = amounts(self.catalog.db, earlier, _AMOUNTS)
+                fresh = [c for c in own if not _restates(c.text, said)]
+                if fresh and len(fresh) < len(own) and max(self._known_p(c) for c in fresh) >= floor:
+                    own = fresh
             # In a comparison a report's saying it does not know ("it does not know how much implementation has
             # cost") is its answer: it counts as it would without that evidence of a gap.
             if own and max(self._known_p(c) for c in own) >= floor:
@@ -474,6 +487,22 @@ def _table_cell(q: Question, chunks: list[ScoredChunk]) -> Answer | None:
     row, period, value = found
     text = f"In {period}, “{row.label}” was {value}. [1]"
     return Answer(q.text, text, declined=False, citations=(make_citation(1, row.chunk, row.line),))
+
+
+# The kinds of figure a report restates from another: sums of money, counts and percentages (a year or a date
+# places a statement in time and is shared by reports that say different things)
+_AMOUNTS = ("GBP", "count", "percent")
+
+
+def _restates(text: str, said: set) -> bool:
+    """Whether the sentence states an amount and every amount it states is in `said` (an earlier report's): a sum
+    of money by its value, a count or a percentage by its value and what it measures ("five delivery clusters"
+    restates no "five departments")."""
+    from assistant.text.figures import extract_figures
+
+    own = {(f.unit, f.value, f.measure) for f in extract_figures(text) if f.unit in _AMOUNTS}
+    loose = {(u, v) for u, v, _ in said}
+    return bool(own) and all((u, v) in loose if u == "GBP" else (u, v, m) in said for u, v, m in own)
 
 
 def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:

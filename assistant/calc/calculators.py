@@ -389,6 +389,17 @@ def total_to_annual(amount: Figureish, years: Figureish) -> CalculationResult:
     return _result("total_to_annual", *_binary(a, n, lambda x, y: x / y, "{a} ÷ {b}", a.unit), a, n)
 
 
+def rate_to_total(rate: Figureish, periods: Figureish, period: str = "month") -> CalculationResult:
+    """An amount a period (a month, a year) over N such periods: £3.1m a month for 6 months is £18.6 million."""
+    a, n = _q(rate, f"amount a {period}"), _q(periods, f"number of {period}s")
+    _amount(a, "multiply")
+    if a.unit not in ("GBP", "count"):
+        raise CalculationError(f"I can only multiply money or counts by a number of {period}s, not {_desc(a)}.")
+    if n.unit not in ("count", "years") or n.lo <= 0:
+        raise CalculationError(f"{n.display()} is not a number of {period}s to multiply by.")
+    return _result("rate_to_total", *_binary(a, n, lambda x, y: x * y, "{a} × {b}", a.unit), a, n)
+
+
 def convert(amount: Figureish, to: str) -> CalculationResult:
     """The same amount in another scale: £382 million = £0.382 billion ("units" for plain pounds)."""
     a = _q(amount, "amount")

@@ -517,7 +517,10 @@ def _average(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     elif asked:
         count, evidence = Quantity(asked[0].value, "count", label="from the question"), [_evidence(whole)]
     else:  # "the average annual saving" with nothing to divide by: the passage states it, or nothing does
-        raise _NotACalculation
+        spread = _spread(ask, whole, cands, picked)
+        if spread is None:
+            raise _NotACalculation
+        return spread
     result = calc.average(whole.quantity, count)
     summary = (f"{_cap(whole.named())} shared among {count.display()} ({count.label}) is "
                f"{_about(result)}{result.result} each.")
@@ -546,7 +549,9 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         return routed
     sides = _sides(ask.text, _TOTAL_SIDES)
     if sides is None or _ASKS_AGAIN.match(sides[1]):
-        return None  # "what was the total cost?": the passage states it, or it is not a sum of figures
+        # "what was the total cost?": the passage states it, or it is not a sum of figures, unless the figure that
+        # fits is a rate its sentence gives a length of time for ("£3.1 million a month ... for six months")
+        return _over_time(ask, cands, picked)
     try:
         a, b, _ = _two_sided(ask, cands, picked, _units(ask.text, ("GBP", "count", "percent")), _TOTAL_SIDES)
     except Refusal:  # "the total cost and who paid it": a bare "and" is too weak a sign to refuse on
@@ -556,6 +561,85 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     result = calc.total(a.quantity, b.quantity)
     summary = f"Together, {a.named()} and {b.named()} come to {result.result}."
     return result, [_evidence(a), _evidence(b)], summary
+
+
+# A period an amount is asked for ("per year", "a month", "annual") and the period a figure is stated for, written
+# just after it ("£3.1 million a month", "£400 million per annum")
+_RATE_ASKED = re.compile(r"\b(?:per|a|an|each|every)\s+(year|annum|month)\b|\b(annual|yearly|monthly)\b", re.I)
+_RATE_AFTER = re.compile(r"\s*(?:a|an|per|each|every)\s+(year|annum|month)\b", re.I)
+_PERIOD = {"year": "year", "annum": "year", "annual": "year", "yearly": "year", "month": "month",
+           "monthly": "month"}
+
+
+def _length(c: Candidate, period: str) -> Decimal | None:
+    """How many of `period` (year or month) a figure is as a length of time ("eight years", "six months")."""
+    if period == "year" and c.figure.unit == "years":
+        return c.figure.value
+    if c.figure.unit == "count" and (c.figure.measure or "").split(" ")[0] in (period, period + "s"):
+        return c.figure.value
+    return None
+
+
+def _duration(ask: _Ask, c: Candidate, cands: list[Candidate], period: str) -> tuple[Quantity, Candidate | None] | None:
+    """The length of time, in `period`s, that an amount is spread over or paid for: the one the question names
+    ("the six-month extension"), else the one the amount's own sentence states ("£264 million over eight years");
+    with the figure it is read from, the sentence's where it states the question's length too (so it is cited),
+    None where only the question gives it. None when neither names one, or the sentence several."""
+    beside = {c2.figure.value: c2 for c2 in cands
+              if _same_sentence(c2, c) and c2.key != c.key and c2.end is None and _length(c2, period)}
+    asked = [f for f in extract_figures(ask.text.replace("-", " ")) if f.unit in ("years", "count")
+             and ((f.unit == "years" and period == "year") or (f.measure or "").split(" ")[0] in (period, period + "s"))]
+    if asked and asked[0].value not in beside:
+        return Quantity(asked[0].value, "count", label=f"{period}s, from the question"), None
+    if asked:
+        beside = {asked[0].value: beside[asked[0].value]}
+    if len(beside) != 1:
+        return None
+    c2 = next(iter(beside.values()))
+    return Quantity(_length(c2, period), "count", label=f"{period}s"), c2
+
+
+def _spread(ask: _Ask, whole: Candidate, cands: list[Candidate], picked: list) -> _Routed:
+    """An amount per year or month asked for, from a total its sentence states over a length of time: "£264 million
+    over eight years" is £33 million a year. None when the question asks for no period or no length is stated."""
+    rate = _RATE_ASKED.search(ask.text)
+    if rate is None or whole.figure.unit not in ("GBP", "count") or _RATE_AFTER.match(
+            whole.chunk.text[whole.figure.end:]):
+        return None  # a figure stated per year already answers per year
+    period = _PERIOD[(rate.group(1) or rate.group(2)).lower()]
+    found = _duration(ask, whole, cands, period)
+    if found is None:
+        return None
+    n, c2 = found
+    result = calc.average(whole.quantity, n)
+    evidence = [_evidence(whole)] + ([_evidence(c2)] if c2 is not None else [])
+    picked.extend([c for c in (c2,) if c is not None])
+    summary = f"{_cap(whole.named())} over {n.display()} {period}s is {_about(result)}{result.result} a {period}."
+    return result, evidence, summary
+
+
+def _over_time(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
+    """A total asked for, from the rate that fits the question and the length of time its sentence or the question
+    gives: "£3.1 million a month" for "six months" is £18.6 million. None when the figure that fits is no rate."""
+    units = _units(ask.text, ("GBP", "count"))
+    rates = [c for c in cands if c.end is None and c.figure.unit in units
+             and _RATE_AFTER.match(c.chunk.text[c.figure.end:])]
+    if not rates:
+        return None
+    try:
+        a = _pick(ask, rates, ask.subject, units)
+    except Refusal:
+        return None
+    period = _PERIOD[_RATE_AFTER.match(a.chunk.text[a.figure.end:]).group(1).lower()]
+    found = _duration(ask, a, cands, period)
+    if found is None:
+        return None
+    n, c2 = found
+    picked.extend([a] + [c for c in (c2,) if c is not None])
+    result = calc.rate_to_total(a.quantity, n, period)
+    evidence = [_evidence(a)] + ([_evidence(c2)] if c2 is not None else [])
+    summary = f"{_cap(a.named())} a {period} for {n.display()} {period}s is {_about(result)}{result.result} in total."
+    return result, evidence, summary
 
 
 _ROUTES = {"difference": _difference, "years_between": _years_between, "share": _share, "ratio": _ratio,

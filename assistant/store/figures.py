@@ -18,7 +18,7 @@ from assistant.store import migrations
 from assistant.text.figures import EXTRACTOR_VERSION, Figure, extract_figures
 from assistant.types import Chunk
 
-__all__ = ["FigureRecord", "index_document", "delete_document", "list_figures", "stored_figures"]
+__all__ = ["FigureRecord", "index_document", "delete_document", "list_figures", "stored_figures", "amounts"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,3 +163,14 @@ def stored_figures(db: sqlite3.Connection, chunks: Iterable[Chunk]) -> dict[str,
         if rowid is not None:  # a chunk without figures has its one row with none
             figures.append(Figure(**_decimals(dict(zip(_FIGURE, tuple(row)[3:])))))
     return out
+
+
+def amounts(db: sqlite3.Connection, doc_ids: Iterable[str], units: Iterable[str]) -> set[tuple]:
+    """The figures the documents state, of the given units, each as (unit, value, measure) as `extract_figures`
+    gives them; an empty set for an older store without the figures table."""
+    ids, kinds = list(doc_ids), list(units)
+    if not ids or not kinds or not migrations.has(db, migrations.m003_figures):
+        return set()
+    rows = db.execute('SELECT "unit", "value", "measure" FROM figures WHERE doc_id IN (SELECT value FROM json_each(?)) '
+                      'AND "unit" IN (SELECT value FROM json_each(?))', (json.dumps(ids), json.dumps(kinds)))
+    return {(unit, Decimal(value), measure) for unit, value, measure in rows if value is not None}
