@@ -1299,3 +1299,25 @@ def test_a_comparison_quotes_what_the_later_report_finds_not_what_it_restates(tm
     assert not answer.declined
     assert "£389 million" in answer.text and "£312 million" in answer.text
     assert {c.doc_id for c in answer.citations} == {"nao-2022-ferries", "pac-2024-ferries"}
+
+
+def test_a_sentence_a_pdf_wraps_over_lines_reads_as_one_line_and_is_quoted_as_printed(tmp_path, pdf_factory,
+                                                                                          embedder):
+    """A PDF wraps a sentence over several printed lines: the answer shows it as prose, on one line, and its
+    citation keeps the words exactly as the page has them, line breaks included."""
+    from assistant.answer.pipeline import Assistant
+    from assistant.config import Settings
+    from ingest.pipeline import Ingestor
+
+    sentence = ("On 14 August 2023 a configuration error in the document upload function of the online account made "
+                "the documents uploaded by 2,316 veterans visible to other signed-in users, and the error was live "
+                "for around nine hours before the service was taken offline by the department's digital team.")
+    pdf = pdf_factory("incident.pdf", ["Data incident\n\n" + sentence + "\n\nThe department wrote to every veteran "
+                                       "affected within a week."])
+    settings = Settings(store_dir=tmp_path / "store")
+    assert not Ingestor(settings, embedder=embedder).ingest([pdf], progress=False).failed
+    answer = Assistant(settings).ask("How long was the upload error live before the service was taken offline?")
+    assert not answer.declined and answer.citations
+    quote = answer.citations[0].quote
+    assert "\n" in quote and "nine hours" in " ".join(quote.split())  # as printed: wrapped over lines
+    assert "\n" not in answer.text and " ".join(quote.split()) in answer.text

@@ -785,8 +785,15 @@ def _compose(question: str, q: Question, chosen: list[F.Candidate], premise: lis
             quote = quote[s:e]
         n = len(citations) + 1
         citations.append(make_citation(n, c.chunk.chunk, quote))
-        parts.append(f"{quote if quote == c.text else _elide(c.text, quote)} [{n}]")
+        parts.append(f"{_flowing(quote if quote == c.text else _elide(c.text, quote))} [{n}]")
     return Answer(question, " ".join(parts), declined=False, citations=tuple(citations))
+
+
+def _flowing(text: str) -> str:
+    """A quoted sentence as it reads, its printed line breaks as spaces: a PDF wraps a sentence over several lines
+    ("The error was live for around nine\nhours ..."), which the answer shows as one line of prose. The citation
+    keeps the words exactly as the page has them."""
+    return " ".join(text.split())
 
 
 def _disagreeing(best: F.Candidate, others: list[F.Candidate], threshold: float) -> F.Candidate | None:
@@ -825,7 +832,7 @@ def _disagreement(question: str, q: Question, best: F.Candidate, rival: F.Candid
     for c, cite in zip((best, rival), answer.citations):
         meta = c.chunk.chunk.meta
         source = ", ".join(str(x) for x in (meta.get("publisher"), meta.get("title") or c.doc_id) if x)
-        parts.append(f"{source}: {cite.quote} [{cite.n}]")
+        parts.append(f"{source}: {_flowing(cite.quote)} [{cite.n}]")
     text = "The sources differ on this figure. " + " ".join(parts)
     return Answer(question, text, declined=False, citations=answer.citations)
 
