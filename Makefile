@@ -41,11 +41,12 @@ ask: ingest
 ui: ingest
 	$(VENV)/bin/audit-assistant ui
 
-# The browser tests need Debian's chromium and chromedriver; install them when missing.
+# The browser tests need Debian's chromium and chromedriver, and the PDF rendering of a check (evals/render_pdf.py)
+# the DejaVu fonts; install them when missing.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+	@command -v chromium >/dev/null 2>&1 && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; fi; }
 
 # The OCR tests (scanned PDFs, `ingest --ocr`) need Debian's ocrmypdf and tesseract; install them when missing.
 ocr-deps:

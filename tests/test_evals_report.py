@@ -213,3 +213,30 @@ def test_markdown_cells_keep_apostrophes_and_escape_markup():
 
     assert _cell("The NAO's view: \"broadly on track\"") == "The NAO's view: \"broadly on track\""
     assert _cell("<script>alert(1)</script> a|b") == "&lt;script&gt;alert(1)&lt;/script&gt; a\\|b"
+
+
+def test_a_check_s_text_reports_render_as_pdfs_that_read_back_as_their_text(tmp_path):
+    """`python -m evals.render_pdf` prints a check's text reports as PDFs (wrapped paragraphs, a running header,
+    page numbers) under the same doc_ids, so its questions ask of the PDF path what they ask of the text."""
+    from evals.render_pdf import main
+    from ingest.loaders import load_file
+    from ingest.manifest import load_manifest
+
+    check, out = tmp_path / "check", tmp_path / "pdfs"
+    check.mkdir()
+    (check / "manifest.toml").write_text('[[document]]\ndoc_id = "nao-2024-ferries"\nfile = "nao-2024-ferries.txt"\n'
+                                         'title = "Replacing the island ferries"\npublisher = "National Audit Office"\n',
+                                         encoding="utf-8")
+    sentence = ("The forecast whole-life cost of the ferry replacement programme rose from £312 million in 2022 to "
+                "£389 million in January 2024, because of delays at the shipyard and the cost of steel.")
+    (check / "nao-2024-ferries.txt").write_text("Costs and delays\n\n" + (sentence + "\n\n") * 40, encoding="utf-8")
+    assert main([str(check), str(out)]) == 0
+    pdf = out / "nao-2024-ferries.pdf"
+    entry = next(iter(load_manifest(out).values()))
+    assert entry["doc_id"] == "nao-2024-ferries" and pdf.exists()
+    pages = load_file(pdf).pages
+    assert len(pages) >= 2  # long enough to run over a page
+    first = pages[0].text
+    assert first.startswith("Replacing the island ferries\n")  # the running header, on a line of its own
+    assert "## Costs and delays" in first  # a short line without a full stop is set as a heading
+    assert sentence in " ".join(first.split())  # the sentence reads back whole, however it wrapped
