@@ -1321,3 +1321,19 @@ def test_a_sentence_a_pdf_wraps_over_lines_reads_as_one_line_and_is_quoted_as_pr
     quote = answer.citations[0].quote
     assert "\n" in quote and "nine hours" in " ".join(quote.split())  # as printed: wrapped over lines
     assert "\n" not in answer.text and " ".join(quote.split()) in answer.text
+
+
+def test_a_signature_block_says_who_signed(tmp_path, embedder):
+    """A name and post on lines of their own, dated as signed ("Rt Hon Gareth Pelling MP / Secretary of State for
+    Transport / October 2020"), answers who signed what it ends; the lines are capitalised, as a title's are, but a
+    title carries no date of its own line."""
+    assistant = _assistant_over(tmp_path, "rail-strategy.txt", (
+        "Smart Ticketing for Rail\n\nMinisterial foreword\n\nPassengers deserve to turn up and tap in, confident of the "
+        "best fare. We are backing this strategy with £780 million of investment between 2020-21 and 2024-25, and we "
+        "will report our progress every year.\n\nRt Hon Gareth Pelling MP\nSecretary of State for Transport\n"
+        "October 2020\n\nExecutive summary\n\nAround 71% of journeys were made with magnetic-stripe tickets in "
+        "2019-20, and retailing tickets cost the industry £470 million.\n"))
+    answer = assistant.ask("Who signed off the ministerial foreword of the rail ticketing strategy?")
+    assert not answer.declined
+    assert "Gareth Pelling" in answer.text
+    assert any("Gareth Pelling" in c.quote for c in answer.citations)

@@ -84,7 +84,8 @@ def sentences(chunks: list[ScoredChunk], settings: Settings | None = None) -> li
             # are set apart by commas or semicolons names people with their posts ("Graham Whitlock, Superintendent
             # Registrar, Leeds City Council; ..."), as witness lists, members' lists and signatures do
             if c.key in seen or len(span.text) < min_chars or is_instruction(span.text) or (
-                    heading(span.text) and not _DATA_ROW.search(span.text) and not _APPOSITION.search(span.text)):
+                    heading(span.text) and not _DATA_ROW.search(span.text) and not _APPOSITION.search(span.text)
+                    and not _SIGNED.search(span.text)):
                 continue
             seen.add(c.key)
             out.append(c)
@@ -199,6 +200,9 @@ def soft(cands: list[Candidate], weights: dict[str, float], words) -> None:
         c.f["soft_min"] = float(best[mask].min()) if mask.any() else 1.0
 
 
+# A block of lines ending on a date of its own line ("Rt Hon Gareth Pelling MP / Secretary of State for Transport /
+# October 2020"): a signature, a name and post dated as signed, which says who wrote or signed what it ends
+_SIGNED = re.compile(rf"\S\n(?:.*\n)*\s*(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+\d{{4}}\s*$")
 # Phrases set apart by a comma or a semicolon: an enumeration or an apposition, which a title does not have
 _APPOSITION = re.compile(r"\w[,;]\s")
 _DATA_ROW = re.compile(rf"\.{{4,}}|…|{MONEY.pattern}|{PERCENT.pattern}", re.I)
