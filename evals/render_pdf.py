@@ -11,8 +11,8 @@ monospace face. Then:
     audit-assistant ingest corpus/ evals/library/tuning evals/library/validation evals/library/sealed OUT_DIR --store S
     audit-assistant eval evals/checks/long4/questions.jsonl --store S
 
-Written here because no library renders plain text as a printed report; fpdf2 (already a dependency, as the tests
-make their PDFs with it) lays out the pages. The fonts are DejaVu, which Debian and most Linux systems ship, for
+Written here because no library renders plain text as a printed report; fpdf2 (in the `test` extra, which `make
+test` installs: the tests make their PDFs with it) lays out the pages. The fonts are DejaVu, which Debian and most Linux systems ship, for
 "£", "–" and curly quotes; a machine without them gets a clear error.
 """
 

@@ -1201,3 +1201,7 @@ def test_a_total_from_a_rate_for_the_months_the_question_or_its_sentence_gives()
         "x", "The total cost of the contract was £264 million."), similar=_MEANING[0]) is None
     assert route_calculation("What does the agreement cost in total?", _one_passage(
         "x", "The agreement costs £2.4 million a month."), similar=_MEANING[0]) is None
+    # a total the passage states, beside a rate and a length of time, is the answer: nothing is multiplied
+    assert route_calculation("What was the total cost of the contract?", _one_passage(
+        "x", "The total cost of the contract was £264 million. Support costs £2 million a month for six months."),
+        similar=_MEANING[0]) is None

@@ -567,6 +567,7 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 # just after it ("£3.1 million a month", "£400 million per annum")
 _RATE_ASKED = re.compile(r"\b(?:per|a|an|each|every)\s+(year|annum|month)\b|\b(annual|yearly|monthly)\b", re.I)
 _RATE_AFTER = re.compile(r"\s*(?:a|an|per|each|every)\s+(year|annum|month)\b", re.I)
+_STATED_TOTAL = re.compile(r"\btotal\b|\baltogether\b|\bcombined\b", re.I)  # as the "total" operation reads them
 _PERIOD = {"year": "year", "annum": "year", "annual": "year", "yearly": "year", "month": "month",
            "monthly": "month"}
 
@@ -620,14 +621,19 @@ def _spread(ask: _Ask, whole: Candidate, cands: list[Candidate], picked: list) -
 
 def _over_time(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     """A total asked for, from the rate that fits the question and the length of time its sentence or the question
-    gives: "£3.1 million a month" for "six months" is £18.6 million. None when the figure that fits is no rate."""
+    gives: "£3.1 million a month" for "six months" is £18.6 million. None when the figure that fits the question
+    best is a total the passage states ("The total cost of the contract was £264 million"): that is quoted, not
+    worked out again."""
     units = _units(ask.text, ("GBP", "count"))
     rates = [c for c in cands if c.end is None and c.figure.unit in units
              and _RATE_AFTER.match(c.chunk.text[c.figure.end:])]
     if not rates:
         return None
     try:
-        a = _pick(ask, rates, ask.subject, units)
+        best = _pick(ask, [c for c in cands if c.end is None], ask.subject, units)
+        if best not in rates and _STATED_TOTAL.search(best.figure.sentence):
+            return None
+        a = best if best in rates else _pick(ask, rates, ask.subject, units)
     except Refusal:
         return None
     period = _PERIOD[_RATE_AFTER.match(a.chunk.text[a.figure.end:]).group(1).lower()]
