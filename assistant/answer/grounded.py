@@ -410,7 +410,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
                 from assistant.store.figures import amounts
 
                 said = amounts(self.catalog.db, earlier, _AMOUNTS)
-                fresh = [c for c in own if not _restates(c.text, said)]
+                money = {(u, v) for u, v, _ in said if u == "GBP"}
+                fresh = [c for c in own if not _restates(c.text, said, money)]
                 if fresh and len(fresh) < len(own) and max(self._known_p(c) for c in fresh) >= floor:
                     own = fresh
             # In a comparison a report's saying it does not know ("it does not know how much implementation has
@@ -494,15 +495,14 @@ def _table_cell(q: Question, chunks: list[ScoredChunk]) -> Answer | None:
 _AMOUNTS = ("GBP", "count", "percent")
 
 
-def _restates(text: str, said: set) -> bool:
-    """Whether the sentence states an amount and every amount it states is in `said` (an earlier report's): a sum
-    of money by its value, a count or a percentage by its value and what it measures ("five delivery clusters"
-    restates no "five departments")."""
+def _restates(text: str, said: set, money: set) -> bool:
+    """Whether the sentence states an amount and every amount it states is an earlier report's: a sum of money by
+    its value (`money`: (unit, value)), a count or a percentage by its value and what it measures (`said`: (unit,
+    value, measure); "five delivery clusters" restates no "five departments")."""
     from assistant.text.figures import extract_figures
 
     own = {(f.unit, f.value, f.measure) for f in extract_figures(text) if f.unit in _AMOUNTS}
-    loose = {(u, v) for u, v, _ in said}
-    return bool(own) and all((u, v) in loose if u == "GBP" else (u, v, m) in said for u, v, m in own)
+    return bool(own) and all((u, v) in money if u == "GBP" else (u, v, m) in said for u, v, m in own)
 
 
 def _type_missing(q: Question, chosen: list[F.Candidate]) -> str | None:

@@ -567,9 +567,11 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
 # just after it ("£3.1 million a month", "£400 million per annum")
 _RATE_ASKED = re.compile(r"\b(?:per|a|an|each|every)\s+(year|annum|month)\b|\b(annual|yearly|monthly)\b", re.I)
 _RATE_AFTER = re.compile(r"\s*(?:a|an|per|each|every)\s+(year|annum|month)\b", re.I)
-_STATED_TOTAL = re.compile(r"\btotal\b|\baltogether\b|\bcombined\b", re.I)  # as the "total" operation reads them
-_PERIOD = {"year": "year", "annum": "year", "annual": "year", "yearly": "year", "month": "month",
-           "monthly": "month"}
+
+
+def _period(word: str) -> str:
+    """The period a rate word names: "month" for "month" and "monthly", else "year" ("annum", "annual", "yearly")."""
+    return "month" if word.lower().startswith("month") else "year"
 
 
 def _length(c: Candidate, period: str) -> Decimal | None:
@@ -607,7 +609,7 @@ def _spread(ask: _Ask, whole: Candidate, cands: list[Candidate], picked: list) -
     if rate is None or whole.figure.unit not in ("GBP", "count") or _RATE_AFTER.match(
             whole.chunk.text[whole.figure.end:]):
         return None  # a figure stated per year already answers per year
-    period = _PERIOD[(rate.group(1) or rate.group(2)).lower()]
+    period = _period(rate.group(1) or rate.group(2))
     found = _duration(ask, whole, cands, period)
     if found is None:
         return None
@@ -631,12 +633,12 @@ def _over_time(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         return None
     try:
         best = _pick(ask, [c for c in cands if c.end is None], ask.subject, units)
-        if best not in rates and _STATED_TOTAL.search(best.figure.sentence):
+        if best not in rates and dict(_OPERATIONS)["total"].search(best.figure.sentence):  # as a question's "total" reads
             return None
         a = best if best in rates else _pick(ask, rates, ask.subject, units)
     except Refusal:
         return None
-    period = _PERIOD[_RATE_AFTER.match(a.chunk.text[a.figure.end:]).group(1).lower()]
+    period = _period(_RATE_AFTER.match(a.chunk.text[a.figure.end:]).group(1))
     found = _duration(ask, a, cands, period)
     if found is None:
         return None
