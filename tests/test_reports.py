@@ -271,3 +271,19 @@ def test_a_document_named_by_a_word_of_its_title_is_compared_with_the_named_body
     assert _compared(assistant, question) == ["dept-2021-fraud", "nao-2024-fraud"]
     assert len(_compared(assistant, "What did the NAO report say about the fraud analytics data platform?")) < 2
 
+
+
+def test_one_body_named_without_a_year_targets_its_report_where_another_bodys_passages_lead(library_assistant):
+    """"What did the PAC say about ...?" is asked of the PAC's report, though the NAO's report on the same programme
+    matches the question's words best; nothing is targeted where that body's report leads already, where the
+    passages found hold none of its reports, where a year names the report, or where two bodies are named."""
+    r = library_assistant.reports
+    assert r.of_body("What did the PAC say about the clean bus programme's delays?") == ["pac-2024-clean-bus-transition"]
+    assert r.of_body("What did the NAO recommend about the courts programme?") == ["nao-2018-courts-modernisation"]
+    assert r.of_body("What did the NAO find about the clean bus programme's budget?") == []  # the NAO's leads
+    assert r.of_body("How did the PAC judge the health assessment programme?") == []  # no PAC report on it
+    assert r.of_body("What did the PAC say in 2024 about the clean bus programme's delays?") == []
+    assert r.of_body("Did the PAC agree with the NAO about the clean bus programme's delays?") == []
+    prepared = library_assistant.prepare("What did the PAC say about the clean bus programme's delays?")
+    assert prepared["targets"] == ("pac-2024-clean-bus-transition",)
+    assert prepared["chunks"][0].chunk.doc_id == "pac-2024-clean-bus-transition"

@@ -153,6 +153,18 @@ def test_a_name_with_post_nominal_letters_is_person_evidence():
     assert not shows("person", "The NHS, CQC and DHSC said nothing.")
 
 
+def test_a_name_with_its_role_in_brackets_or_between_commas_is_person_evidence():
+    """A staff list ("Rhiannon Parfitt (Clerk)") and a witness line ("Graham Whitlock, Superintendent Registrar,
+    Leeds City Council") set a person's role beside the name, as an apposition does."""
+    from assistant.text.patterns import shows
+
+    assert shows("person", "The current staff of the Committee are Rhiannon Parfitt (Clerk), Joseph Adeyemi (Second "
+                           "Clerk) and Laura Kinsella (Chair Liaison).")
+    assert shows("person", "Graham Whitlock, Superintendent Registrar, Leeds City Council; Asha Pillai, Registrar")
+    assert not shows("person", "The Department for Transport (the Department) announced the programme.")
+    assert not shows("person", "Highways England, Network Rail and HS2 Ltd, among others, were consulted.")
+
+
 def test_bullet_items_and_leader_rows_are_each_their_own_sentence():
     from assistant.text.sentences import split_sentences
 

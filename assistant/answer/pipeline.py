@@ -166,6 +166,8 @@ class Assistant:
                 f, targets = asked, compared
         if not targets and q.context_terms and not f.doc_ids:
             targets = self._previous_report(history, f)
+        if not targets and q.clean and not f.doc_ids:  # "what did the NAO find ...?": that body's report
+            targets = tuple(self.reports.of_body(q.clean, query, f))
         chunks = self._retrieve(q, history, f, k or self.settings.top_k, targets) if q.clean else []
         unheld = tuple(self.reports.unheld(q.clean)) if q.clean and not asked.doc_ids else ()
         return {"question": question, "history": history or [], "chunks": chunks, "analysis": q, "targets": targets,

@@ -165,6 +165,31 @@ class ReportResolver:
                 out = [min(out, key=ranked.index)]
         return out if len(out) <= self.settings.report_max_targets else []  # naming many reports is asking about all
 
+    def of_body(self, text: str, query: str = "", f: Filters = Filters()) -> list[str]:
+        """The report of the one body a question names, without a year ("What did the NAO find caused the delays?"),
+        where the reports its passages come from include that body's and another's: the body's report that its
+        passages find first; else []. The bodies are the publisher data's, and only those publishing a report held."""
+        if _YEAR_ALONE.search(text):
+            return []  # a year names the report, or places the question in time: `targets` decides
+        publisher = {d["doc_id"]: canonical(str(d.get("publisher") or "")).strip() for d in self.catalog.documents()}
+        def by(body: str, p: str) -> bool:  # "House of Commons PAC" publishes PAC reports
+            return bool(re.search(rf"\b{re.escape(body)}\b", p))
+
+        bodies = [b["name"] for b in publishers()["body"] if by(b["name"], canonical(text))]
+        bodies = [b for b in bodies if any(by(b, p) for p in publisher.values())]
+        if len(bodies) != 1:
+            return []
+        hits = self.searcher.search(query or text, self.settings.report_search_hits, f)
+        pool = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:self.settings.report_compare_pool]
+        own = [d for d in pool if by(bodies[0], publisher.get(d, ""))]
+        if not own or own[0] == pool[0]:
+            return []  # its passages lead already
+        if len(own) > 1:  # several of its reports: the one whose subject (title, strategies) the question is nearest
+            vectors = self._subject_vectors(own)
+            asked = self.embedder.embed_query(query or text)
+            own = [max(own, key=lambda d: _cosine(asked, vectors[d]))]
+        return own
+
     def _beside_titled(self, text: str, body: str, ranked: list[str], publisher: dict[str, str],
                        docs: list[dict]) -> list[str]:
         """A report of the one body a question names and a document from another publisher that the question names

@@ -34,13 +34,17 @@ DATE = re.compile(rf"{YEAR.pattern}|\b(?:{MONTHS})\b", re.I)
 # A person: a title and a name, or a capitalised name followed by an apposition or a verb of saying. The
 # apposition is a role, as British reports write one: "Daniel Okafor, Chief Executive of HMCTS" (capitalised
 # title) or "Amyas Morse, head of the National Audit Office" (a lower-case role "of" a body).
-# A name may carry post-nominal letters before its apposition ("Harriet Crewe MP, Chair of the Committee").
+# A name may carry post-nominal letters before its apposition ("Harriet Crewe MP, Chair of the Committee"). Lists of
+# staff and witnesses set the role in brackets or between commas: "Rhiannon Parfitt (Clerk)", "Graham Whitlock,
+# Superintendent Registrar, Leeds City Council".
 _NAME = r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'-]+(?:\s+[A-Z]{2,4})*"
 PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|Professor|Rt Hon)\.?\s+[A-Z][a-z]+"
                     rf"|{_NAME},\s+(?:the|who|a|its)\s"
                     rf"|{_NAME},\s+(?:[A-Z][a-z]+\s+){{1,3}}(?:of|at|for)\b"
                     rf"|{_NAME},\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+of\s+(?:the\s+)?[A-Z]"
-                    rf"|{_NAME}\s+(?:said|says|told|added|wrote)\b")
+                    rf"|{_NAME}\s+(?:said|says|told|added|wrote)\b"
+                    rf"|{_NAME}\s+\([A-Z][a-z]+(?:\s+[A-Za-z]+){{0,3}}\)"
+                    rf"|{_NAME},\s+(?:[A-Z][a-z]+\s+){{0,3}}[A-Z][a-z]+,")
 REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|so that|in order to|"
                     r"reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|led to|reasons?|attribut\w+|explained by|"
                     r"driven by|blamed? on|thanks to)\b", re.I)
