@@ -1337,3 +1337,21 @@ def test_a_signature_block_says_who_signed(tmp_path, embedder):
     assert not answer.declined
     assert "Gareth Pelling" in answer.text
     assert any("Gareth Pelling" in c.quote for c in answer.citations)
+
+
+def test_an_entry_of_a_list_of_written_evidence_is_a_sentence_naming_who_sent_it():
+    """A committee's list of written evidence numbers its entries with codes ("6 Association of Veterans' Advocates
+    (VDS0006)"): the line is capitalised as a title is, but the code makes it an entry of a list, a sentence to quote
+    that names who sent the paper; a title without a code stays no candidate and names no answer."""
+    from assistant.answer.features import sentences
+    from assistant.text.patterns import shows
+    from assistant.types import Chunk, ScoredChunk
+
+    text = ("The following written evidence was received and can be viewed on the inquiry publications page of the "
+            "Committee's website.\n\n6 Association of Veterans' Advocates (VDS0006)\n\nPublished Written Evidence")
+    chunk = Chunk(id="pac:1", doc_id="pac", text=text, page=None, section=None, char_start=0, char_end=len(text))
+    found = [c.text for c in sentences([ScoredChunk(chunk, 1.0)])]
+    assert "6 Association of Veterans' Advocates (VDS0006)" in found
+    assert "Published Written Evidence" not in found
+    assert shows("name", "6 Association of Veterans' Advocates (VDS0006)")
+    assert not shows("name", "House of Commons Committee of Public Accounts")

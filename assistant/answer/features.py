@@ -19,7 +19,7 @@ from assistant.query.analysis import Question
 from assistant.query.safety import is_instruction
 from assistant.text.abbreviations import widen
 from assistant.text.data import canonical
-from assistant.text.patterns import (ASKS_KNOWN, COUNT, COUNTED, EVIDENCE, MONEY, MONTHS, PERCENT, REFERENCE,
+from assistant.text.patterns import (ASKS_KNOWN, CODE, COUNT, COUNTED, EVIDENCE, MONEY, MONTHS, PERCENT, REFERENCE,
                                     UNKNOWN, announced, heading, period_met, periods, shows)
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import content_terms, stem, stems, stop_words
@@ -82,10 +82,11 @@ def sentences(chunks: list[ScoredChunk], settings: Settings | None = None) -> li
             # Committee of Public Accounts") is a title, never a statement that answers; a row with a dot leader
             # or an amount ("Westgate Offender Services .... 2 CSCs") is data, and one whose capitalised phrases
             # are set apart by commas or semicolons names people with their posts ("Graham Whitlock, Superintendent
-            # Registrar, Leeds City Council; ..."), as witness lists, members' lists and signatures do
+            # Registrar, Leeds City Council; ..."), as witness lists, members' lists and signatures do; one holding
+            # a reference code is an entry of a list ("6 Association of Veterans' Advocates (VDS0006)")
             if c.key in seen or len(span.text) < min_chars or is_instruction(span.text) or (
                     heading(span.text) and not _DATA_ROW.search(span.text) and not _APPOSITION.search(span.text)
-                    and not _SIGNED.search(span.text)):
+                    and not _SIGNED.search(span.text) and not CODE.search(span.text)):
                 continue
             seen.add(c.key)
             out.append(c)

@@ -119,6 +119,11 @@ def _name_words(match: str) -> list[str]:
     return [w for w in words if w[0].isupper() or w[0].isdigit()]
 
 
+# A reference code: capital letters and digits in one word ("VDS0006", "PR19"), as lists of evidence and papers
+# number their entries
+CODE = re.compile(r"\b[A-Z]{2,}\d{2,}\b")
+
+
 def shows(answer_type: str, sentence: str, question: str = "") -> bool:
     """Whether the sentence has evidence of the answer type ("date": a year or month) that the `question` does not
     already hold: "Which three suppliers account for 71%?" is not answered by "three suppliers account for 71%". A
@@ -127,8 +132,10 @@ def shows(answer_type: str, sentence: str, question: str = "") -> bool:
     if pattern is None:
         return False
     asked = " ".join(question.lower().split())
-    if answer_type == "name" and heading(sentence):
-        return False  # a title-page line ("House of Commons Committee of Public Accounts") names no answer
+    if answer_type == "name" and heading(sentence) and not CODE.search(sentence):
+        # a title-page line ("House of Commons Committee of Public Accounts") names no answer; an entry of a list
+        # the question finds by its code ("6 Association of Veterans' Advocates (VDS0006)") does
+        return False
     for m in pattern.finditer(sentence):
         if answer_type == "count" and REFERENCE.search(sentence[max(0, m.start() - 12):m.start()]):
             continue
