@@ -1355,3 +1355,20 @@ def test_an_entry_of_a_list_of_written_evidence_is_a_sentence_naming_who_sent_it
     assert "Published Written Evidence" not in found
     assert shows("name", "6 Association of Veterans' Advocates (VDS0006)")
     assert not shows("name", "House of Commons Committee of Public Accounts")
+
+
+def test_a_reference_code_the_question_quotes_makes_it_a_look_up(tmp_path, embedder):
+    """"Which organisation sent in written evidence CRM0003?" quotes a code one entry of a list holds: that entry is
+    the answer, not a sentence about written evidence in general, and the list's other entries are not quoted."""
+    assistant = _assistant_over(tmp_path, "pac-registration.txt", (
+        "Civil registration: progress review\n\nSummary\n\nThe programme to replace the registration system is three "
+        "years late and its forecast cost has risen to £412 million. We received written evidence from local "
+        "registration services, genealogists, suppliers and the Home Office, and took oral evidence in January.\n\n"
+        "Published written evidence\n\nThe following written evidence was received and can be viewed on the inquiry "
+        "publications page of the Committee's website.\n\n1 Institute of Registrars (CRM0001)\n"
+        "2 Local Registration Services Association (CRM0002)\n3 Society of Genealogists (CRM0003)\n"
+        "4 Meridian Govtech Group (CRM0004)\n"))
+    answer = assistant.ask("which organisation sent in written evidence CRM0003?")
+    assert not answer.declined
+    assert "Society of Genealogists" in answer.text
+    assert "Meridian Govtech Group" not in answer.text and "Institute of Registrars" not in answer.text

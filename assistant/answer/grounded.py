@@ -22,7 +22,7 @@ from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question, question_parts
 from assistant.query.reports import naming_words
-from assistant.text.patterns import ASKS_KNOWN, EVIDENCE, YEAR, name_initials, period_met, periods, shows
+from assistant.text.patterns import ASKS_KNOWN, CODE, EVIDENCE, YEAR, name_initials, period_met, periods, shows
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import initialisms, stems, tokens
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
@@ -283,6 +283,13 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             c.p = F.probability(c.f, self.params["weights"])
             c.rank = F.linear(c.f, ranking)
         cands.sort(key=lambda c: -c.rank)
+        # A reference code the question quotes ("who sent written evidence CRM0003?") that one sentence alone holds
+        # makes the question a look-up: that sentence (the entry "3 Society of Genealogists (CRM0003)") goes first,
+        # and the other entries of its list (other codes alone) last, since they are not what is asked
+        codes = set(CODE.findall(q.clean))
+        holding = [c for c in cands if codes & set(CODE.findall(c.text))] if codes else []
+        if len({c.text for c in holding}) == 1:
+            cands.sort(key=lambda c: (c not in holding, bool(CODE.search(c.text)) and c not in holding))
         return cands
 
     def expand(self, q: Question, best: F.Candidate) -> list[F.Candidate]:
