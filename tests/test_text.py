@@ -165,6 +165,22 @@ def test_a_name_with_its_role_in_brackets_or_between_commas_is_person_evidence()
     assert not shows("person", "Highways England, Network Rail and HS2 Ltd, among others, were consulted.")
 
 
+def test_a_signature_is_one_sentence_naming_a_person_whatever_its_lines_lengths():
+    """"Alasdair Cowley / Comptroller and Auditor General / National Audit Office / 1 March 2024": lines of a name, a
+    post and a body ending on the date signed are one unit, however short the name's line is beside the post's, and
+    they name a person; a title page's lines ending on a date name none."""
+    from assistant.text.patterns import shows
+    from assistant.text.sentences import split_sentences
+
+    text = ("This report has been printed under Section 6 of the Act.\n\nAlasdair Cowley\nComptroller and Auditor "
+            "General\nNational Audit Office\n1 March 2024\n\nSession 2023–24\nHC 512\n6 March 2024")
+    found = [s.text for s in split_sentences(text)]
+    signed = "Alasdair Cowley\nComptroller and Auditor General\nNational Audit Office\n1 March 2024"
+    assert signed in found
+    assert shows("person", signed)
+    assert not shows("person", "Session 2023–24\nHC 512\n6 March 2024")
+
+
 def test_bullet_items_and_leader_rows_are_each_their_own_sentence():
     from assistant.text.sentences import split_sentences
 

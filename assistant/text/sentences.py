@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text.patterns import Y
+from assistant.text.patterns import MONTHS, Y
 from assistant.text.terms import stop_words
 
 
@@ -131,10 +131,23 @@ def _ends_unit(line: str, nxt: str, longest: int) -> bool:
     return len(text) < _SHORT_LINE * longest and not (last and last[-1].lower() in stop_words())
 
 
+# A signature: a few lines without closing punctuation (a name, a post, a body) ending on a date line ("Alasdair
+# Cowley / Comptroller and Auditor General / National Audit Office / 1 March 2024"), as reports and forewords are
+# signed. It is one unit, whatever its lines' lengths: who signed, as what, and when.
+_DATE_LINE = re.compile(rf"\s*(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+\d{{4}}\s*")
+
+
+def _signature(lines: list[str]) -> bool:
+    return 3 <= len(lines) <= 6 and bool(_DATE_LINE.fullmatch(lines[-1])) and all(
+        line.strip() and line.rstrip()[-1] not in ".!?:;," for line in lines[:-1])
+
+
 def _blocks(base: int, para: str) -> list[tuple[int, str]]:
     """A paragraph cut where a line is a list item or a leader row (see _BULLET_LINE, _LEADER_LINE), or a unit
-    of its own (`_ends_unit`); a plain line break stays a wrap."""
+    of its own (`_ends_unit`); a plain line break stays a wrap. A signature (`_signature`) stays whole."""
     lines = para.split("\n")
+    if _signature(lines):
+        return [(base, para)]
     longest = max(len(line.rstrip()) for line in lines)
     out, start, pos = [], 0, 0
     for i, line in enumerate(lines[:-1]):
