@@ -165,6 +165,13 @@ def test_a_name_with_its_role_in_brackets_or_between_commas_is_person_evidence()
     assert not shows("person", "Highways England, Network Rail and HS2 Ltd, among others, were consulted.")
 
 
+def test_a_name_with_a_role_held_of_a_body_in_the_possessive_is_person_evidence():
+    from assistant.text.patterns import shows
+
+    assert shows("person", "Mark Penhaligon, Castellan's chief executive, offered a redesigned system by March 2024.")
+    assert not shows("person", "In May 2021, the Department's board agreed to extend the contract.")
+
+
 def test_a_signature_is_one_sentence_naming_a_person_whatever_its_lines_lengths():
     """"Alasdair Cowley / Comptroller and Auditor General / National Audit Office / 1 March 2024": lines of a name, a
     post and a body ending on the date signed are one unit, however short the name's line is beside the post's, and

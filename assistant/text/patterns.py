@@ -45,6 +45,8 @@ PERSON = re.compile(r"\b(?:Sir|Dame|Lord|Lady|Baroness|Baron|Mr|Mrs|Ms|Miss|Dr|P
                     rf"|{_NAME}\s+(?:said|says|told|added|wrote)\b"
                     rf"|{_NAME}\s+\([A-Z][a-z]+(?:\s+[A-Za-z]+){{0,3}}\)"
                     rf"|{_NAME},\s+(?:[A-Z][a-z]+\s+){{0,3}}[A-Z][a-z]+,"
+                    # a role held of a body named in the possessive ("Mark Penhaligon, Castellan's chief executive,")
+                    rf"|{_NAME},\s+(?:[A-Z][\w&-]*\s+){{0,3}}[A-Z][\w&-]*['’]s\s+[a-z]+"
                     # a signature: the name's line, its post's, and the date signed ("... / 1 March 2024")
                     rf"|{_NAME}\s*\n(?:[^\n]+\n){{1,3}}\s*(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+\d{{4}}\s*$")
 REASON = re.compile(r"\b(?:because|due to|owing to|as a result|caused by|since|so that|in order to|"
