@@ -1372,3 +1372,12 @@ def test_a_reference_code_the_question_quotes_makes_it_a_look_up(tmp_path, embed
     assert not answer.declined
     assert "Society of Genealogists" in answer.text
     assert "Meridian Govtech Group" not in answer.text and "Institute of Registrars" not in answer.text
+
+
+def test_a_question_about_the_time_after_a_period_is_not_answered_by_a_figure_up_to_it(corpus_assistant):
+    """"£300 million for the period up to 2024-25" says nothing of the years after 2024-25: asked about those, the
+    answerer declines, saying so, and asked about the period itself it answers with that figure."""
+    after = corpus_assistant.ask("How much funding has the Treasury set aside for the clusters after 2024-25?")
+    assert after.declined and "after 2024-25" in after.text
+    upto = corpus_assistant.ask("How much funding did the Treasury approve for the clusters up to 2024-25?")
+    assert not upto.declined and "£300 million" in upto.text

@@ -542,7 +542,21 @@ def _unmet(q: Question, chosen: list[F.Candidate]) -> str | None:
                                        ch.section or "", ch.text]))
         if not any(period_met(p, named) for p in asked):
             return " or ".join(sorted(asked)) + " figure"  # "... give no 2019-20 figure for it"
+    # "the years after 2024-25" asks beyond a period that "£300 million for the period up to 2024-25" only reaches:
+    # where the sentences to quote name that period only as an end ("up to", "until", "by") and no later one, they
+    # say nothing of the time after it (English prepositions of time, not any report's wording)
+    for m in _AFTER.finditer(q.clean):
+        end = m.group(1)
+        quoted = " ".join(c.text for c in chosen)
+        later = any(int(p[:4]) > int(end[:4]) for p in periods(quoted))
+        ends = len(re.findall(rf"\b(?:up to|until|till|to|by|before)\s+(?:the end of\s+)?(?:\w+\s+)?"
+                              rf"{re.escape(end)}", quoted))
+        if not later and ends and ends == quoted.count(end):
+            return f"figure after {end}"
     return None
+
+
+_AFTER = re.compile(r"\b(?:after|beyond)\s+((?:19|20)\d\d(?:-\d\d)?)\b", re.I)
 
 
 def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:
