@@ -408,6 +408,24 @@ def test_a_report_saying_it_does_not_know_is_shown_as_a_decline_not_an_answer(tm
     assert "does not know how many of the old vessels" in " ".join(c.quote for c in answer.nearest), answer
 
 
+def test_a_sentence_whose_unknown_part_is_what_was_asked_is_quoted_with_a_decline(tmp_path, embedder):
+    """A sentence may say something known and, in the same breath, that what the question asks is not known ("640
+    depots will need new grid connections, but it has no reliable estimate of what the work will cost"): its words
+    match the question well, so it ranks first and is likely to answer, yet quoting it would give a gap as the
+    answer. The question is declined, with the sentence shown; a question about its known part is answered."""
+    assistant = _assistant_over(tmp_path, "tram-depots.txt",
+        "Electrifying the regional tram depots\n\n"
+        "The authority bought 48 battery trams between 2020 and 2023 for £190 million.\n\n"
+        "The authority now expects that around 23 of its 31 tram depots will need new grid connections, but it still "
+        "has no reliable estimate of the total cost of the connection works.\n\n"
+        "Driver training on the battery trams began in March 2022.\n")
+    answer = assistant.ask("What is the estimated total cost of the grid connection works at the tram depots?")
+    assert answer.declined and "not known" in answer.text, answer.text
+    assert "no reliable estimate of the total cost" in " ".join(c.quote for c in answer.nearest), answer
+    known = assistant.ask("How many tram depots will need new grid connections?")
+    assert not known.declined and "23" in known.text, known.text
+
+
 def test_a_follow_up_is_answered_from_the_report_the_last_turn_was_about(library_assistant):
     """"And how many actions…" names no report: the previous question and answer do."""
     history = [{"role": "user", "content": "When did the Department publish its smart motorway safety stocktake?"},

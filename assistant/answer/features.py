@@ -283,7 +283,7 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         # sentence probability model, fitted before it, gives it none.
         c.f["specific"] = sum(shows(t, c.text) for t in _SPECIFIC) / len(_SPECIFIC)
         c.f["list_lead"] = float(leads_list(c.text, terms, counted, s))
-        c.f["unknown"] = float(gap and bool(UNKNOWN.search(c.text)))  # it says what is not known
+        c.f["unknown"] = float(gap and says_unknown(c.text, q))  # it says that what is asked is not known
         c.f["chunk_sim"] = float(c.chunk.similarity or 0.0)
         c.f["chunk_rrank"] = 1.0 / (1 + c.passage_rank)
         c.f["target_in"] = float(bool(targets) and c.doc_id in targets)
@@ -291,6 +291,20 @@ def shape(cands: list[Candidate], q: Question, targets: tuple[str, ...], setting
         c.f["short"] = float(len(c.text) < s.feature_short_chars)
         c.f["length"] = min(len(c.text), s.feature_length_cap_chars) / s.feature_length_cap_chars
         c.f["_retrieval"] = c.chunk.score / top
+
+
+def says_unknown(text: str, q: Question) -> bool:
+    """Whether the sentence says that what the question asks is not known ("The department does not know how many
+    of the homes were finished" for "How many homes were finished?"): it has the grammar of a stated gap, and what
+    it says is not known, up to the end of that clause, shares a content word with the question. A sentence that
+    says something else is not known ("23 of its 31 depots need new connections, but it has no estimate of the
+    cost" for "How many depots need new connections?") is no gap in the answer; nor is one that shows the kind
+    of answer asked before its gap (the 23 depots)."""
+    m = UNKNOWN.search(text)
+    if m is None or any(shows(t, text[:m.start()], q.clean) for t in q.types):
+        return False
+    unknown = re.split(r"[,;:.]", text[m.end():], maxsplit=1)[0]
+    return bool(stems(unknown) & stems(q.clean))
 
 
 def dense(cands: list[Candidate], qv: list[float], vectors: list[list[float]]) -> None:

@@ -189,6 +189,11 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return decline(question, reason, self._nearest(cands))
         if len(targets) >= 2:
             return self._compare(question, q, chunks, cands, targets)
+        if cands[0].f.get("unknown"):
+            # the sentence most likely to answer says that what is asked is not known: quoting it as the answer
+            # would give a gap as a fact ("640 depots will need new connections, but it has no reliable estimate
+            # of the total cost" for "What is the estimated total cost?"), so it is quoted with a decline
+            return decline(question, NOT_KNOWN, self._nearest(cands))
         whole = _heading_list(q, cands, self.settings, self.catalog) or self.expand(q, cands[0])
         chosen = self._choose(q, cands, whole)
         missing = _type_missing(q, self._answering(q, chosen, whole)) or _unmet(q, chosen)
