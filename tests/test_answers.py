@@ -1146,6 +1146,26 @@ def test_a_question_naming_something_no_retrieved_report_names_is_declined(tmp_p
     assert absent_names("Did Thames Water's leakage fall?", {"water", "leakag"}) == ["Thames"]
 
 
+def test_a_name_opening_a_question_counts_when_the_models_vocabulary_lacks_it(tmp_path, embedder):
+    """A terse question may open with the name it asks about ("Crossrail extension cost - how much?"), where its
+    capital comes from its place: it counts as a name when the shipped model's vocabulary does not hold it as a
+    whole word, and a common word opening a question ("Describe ...") never does."""
+    from assistant.answer.features import absent_names
+    from assistant.config import DEFAULT_MODEL
+    from assistant.store.embeddings import model_words
+
+    common = model_words(DEFAULT_MODEL)
+    assert {"describe", "compare", "give", "bypass"} <= common and "crossrail" not in common
+    assert absent_names("Crossrail extension cost - how much?", {"cost"}, common=common) == ["Crossrail"]
+    assert absent_names("Describe the bypass cost. Compare it.", {"bypass", "cost"}, common=common) == []
+    assert absent_names("Crossrail extension cost - how much?", {"cost"}) == []  # no vocabulary: openings not read
+    _declines_one_and_answers_the_other(
+        tmp_path, "bypass.txt", "The Oakfield bypass\n\n"
+        "The Oakfield bypass opened in September 2022 and cost £84 million, £12 million more than budgeted.\n\n"
+        "Traffic through Oakfield town centre fell by 40% in the first year.\n",
+        "Crossrail extension cost - how much?", "Oakfield bypass cost - how much?", "£84 million")
+
+
 def test_a_title_line_is_never_a_sentence_to_quote():
     """Title-page lines ("House of Commons Committee of Public Accounts", "Twenty-ninth Report of Session
     2016–17") match a question naming the committee's report, but state nothing: they are not candidates. A

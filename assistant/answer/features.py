@@ -135,7 +135,10 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         c.f["rare_hit"] = sum(1.0 for s in rare if s in have) / max(1, len(rare))
         c.held, c.focus = frozenset(s for s in wanted if s in have), frozenset(focus)
     best = max((c.f["lex"] for c in cands), default=0.0)
-    missing = float(bool(absent_names(q.clean, seen, initials))) if scope else 0.0
+    from assistant.store.embeddings import model_words
+
+    common = model_words((settings or _DEFAULTS).embedding_model)
+    missing = float(bool(absent_names(q.clean, seen, initials, common))) if scope else 0.0
     for c in cands:
         c.f["lex_gap"] = c.f["lex"] - best
         c.f["name_absent"] = missing
@@ -147,25 +150,31 @@ _PROPER = re.compile(r"(?<!^)(?<![.?!:]\s)(?<![.?!:])\b(?:[A-Z][a-z]+(?:['’]s)
 # An abbreviation in capitals, of three to six letters, perhaps plural ("NHS", "SROs"): two-letter ones ("UK", "IT")
 # are too often common words or places the reports name in full in other words.
 _ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
+# The capitalised word opening a text or one of its sentences, perhaps after a dash or a quotation mark.
+_OPENING = re.compile(r"(?:^|(?<=[.?!:]))[^\w]*?\b([A-Z][a-z]+)\b")
 _MONTH_NAMES = re.compile(rf"(?:{MONTHS})|(?:{'|'.join(m[:3] for m in MONTHS.split('|'))})t?\.?$", re.I)
 
 
-def absent_names(question: str, seen: set[str], initials: set[str] = frozenset()) -> list[str]:
+def absent_names(question: str, seen: set[str], initials: set[str] = frozenset(),
+                 common: frozenset[str] = frozenset()) -> list[str]:
     """The proper names of the question ("Crossrail", "HS2", "Thames", "NHS") that no passage of the retrieved
     reports uses (`seen`: their stems, abbreviations widened), body names folded first ("National Audit Office" is
     "NAO"). An abbreviation in capitals counts as used when the reports define it or have words it could stand for
     (`initials`: "HEG" for "Household Efficiency Grant"), since users coin their own; `initials` also holds the stems of
     the reports' titles and publishers ("the NAO's report" names its publisher). A question about a named thing
     the reports never name is about something else; a common word the reports do not use ("led", "hope") is only a
-    paraphrase, and is never counted here."""
+    paraphrase, and is never counted here. A capitalised word opening the question or one of its sentences
+    ("Sellafield decommissioning costs - ...") is capitalised by position, so it counts only when the model's
+    vocabulary (`common`: its whole words) lacks it; "Describe", "Compare" and "Give" are common words."""
     text = canonical(question.strip())
     stop = stop_words()
     out = []
-    for m in _PROPER.finditer(text):
-        word = m.group().lower().rstrip("'’").removesuffix("'s").removesuffix("’s")
+    openings = [m.group(1) for m in _OPENING.finditer(text) if m.group(1).lower() not in common] if common else []
+    for name in dict.fromkeys([*(m.group() for m in _PROPER.finditer(text)), *openings]):
+        word = name.lower().rstrip("'’").removesuffix("'s").removesuffix("’s")
         if word in stop or _MONTH_NAMES.match(word) or stem(word) in seen or word in seen or stem(word) in initials:
             continue
-        out.append(m.group())
+        out.append(name)
     for m in _ACRONYM.finditer(text):
         word = m.group(1).lower()
         if word in seen or stem(word) in seen or word in initials:
