@@ -1419,3 +1419,22 @@ def test_a_question_about_the_time_after_a_period_is_not_answered_by_a_figure_up
     assert after.declined and "after 2024-25" in after.text
     upto = corpus_assistant.ask("How much funding did the Treasury approve for the clusters up to 2024-25?")
     assert not upto.declined and "£300 million" in upto.text
+
+
+def test_a_figure_for_another_item_of_a_list_the_report_names_does_not_answer(tmp_path, embedder):
+    """A report names "birth, marriage and death" entries as one kind of thing and gives an error rate for marriage
+    entries only: asked for the rate for birth entries, the answerer declines, saying it has one only for
+    marriages, and shows that sentence; asked for the rate for marriage entries, it answers with it."""
+    assistant = _assistant_over(tmp_path, "registers.txt",
+        "Digitising the historic registers\n\n"
+        "The office holds 140 million historic birth, marriage and death entries on paper and microfiche.\n\n"
+        "The contractor began scanning the registers in March 2022 and had completed 61 million entries by "
+        "December 2023.\n\n"
+        "The error rate in the office's quality checks for marriage entries was 4.9% in 2023, against a "
+        "contractual threshold of 2%.\n\n"
+        "Failed batches must be re-indexed at the contractor's expense.\n")
+    birth = assistant.ask("What was the error rate in the quality checks for birth entries?")
+    assert birth.declined and "only one about marriage" in birth.text, birth.text
+    assert "4.9%" in " ".join(c.quote for c in birth.nearest), birth
+    marriage = assistant.ask("What was the error rate in the quality checks for marriage entries?")
+    assert not marriage.declined and "4.9%" in marriage.text, marriage.text

@@ -22,7 +22,8 @@ from assistant.answer.citations import decline, make_citation
 from assistant.config import Settings
 from assistant.query.analysis import Question, analyse, asked_periods, previous_question, question_parts
 from assistant.query.reports import naming_words
-from assistant.text.patterns import ASKS_KNOWN, CODE, EVIDENCE, YEAR, name_initials, period_met, periods, shows
+from assistant.text.patterns import (ASKS_KNOWN, CODE, EVIDENCE, YEAR, contrasts, name_initials, period_met,
+                                     periods, shows)
 from assistant.text.sentences import split_clauses
 from assistant.text.terms import initialisms, stems, tokens
 from assistant.types import Answer, Calculation, Operand, ScoredChunk
@@ -196,7 +197,8 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return decline(question, NOT_KNOWN, self._nearest(cands))
         whole = _heading_list(q, cands, self.settings, self.catalog) or self.expand(q, cands[0])
         chosen = self._choose(q, cands, whole)
-        missing = _type_missing(q, self._answering(q, chosen, whole)) or _unmet(q, chosen)
+        missing = (_type_missing(q, self._answering(q, chosen, whole)) or _unmet(q, chosen)
+                   or self._contrasted(q, chosen))
         if missing:
             # "Which four water companies had to restate their figures?" quoted "4 companies had not followed the
             # method": the sentences that match best hold no answer of the kind asked for, so none is given.
@@ -216,6 +218,19 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         brought = {c.key for c in whole}
         floor = self.params["threshold"] if len(q.types) < 2 else self.params["decline_threshold"]
         return [c for c in chosen if c.key in brought or c.p >= floor]
+
+    def _contrasted(self, q: Question, chosen: list[F.Candidate]) -> str | None:
+        """"What was the error rate for birth entries?" is not answered by "The error rate for marriage entries was
+        4.9%" in a report that lists births and marriages as one kind of thing (`patterns.contrasts`): what the best
+        sentence says is of the other one, and no sentence quoted names the one asked about. Returns what is missing,
+        as `NO_SUCH` words it, or None."""
+        if self.catalog is None or not chosen:
+            return None
+        best = chosen[0]
+        found = contrasts(q.clean, best.text, lambda: self.catalog.document_text(best.doc_id))
+        if found is None or stems(found[0]) <= stems(" ".join(c.text for c in chosen)):
+            return None
+        return f"answer about {found[0]}, only one about {found[1]},"
 
     def answerable(self, cands: list[F.Candidate], q: Question | None = None) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no

@@ -192,3 +192,51 @@ def name_initials(name: str) -> str:
     """The initials of a name's words, its years left out ("Next Generation Shared Services 2012" -> "ngss"):
     what users abbreviate a strategy's name to."""
     return "".join(w[0] for w in tokens(YEAR.sub(" ", name), fold=False) if w[:1].isalpha())
+
+
+# Items of a list: a comma, "and", "or", a slash or an ampersand between them ("birth, marriage and death")
+_LIST_SEP = r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*|&\s*)"
+
+
+def coordinated(a: str, b: str, text: str) -> bool:
+    """Whether the text names words `a` and `b` as items of one list ("birth, marriage and death entries",
+    "births or deaths"), at most two items apart: the text treats them as alternatives of one kind."""
+    for x, y in ((a, b), (b, a)):
+        if re.search(rf"\b{re.escape(x)}\w*(?:{_LIST_SEP}[\w-]+){{0,2}}{_LIST_SEP}{re.escape(y)}\w*\b", text, re.I):
+            return True
+    return False
+
+
+def contrasts(question: str, sentence: str, document) -> tuple[str, str] | None:
+    """A thing the question asks about that the sentence gives for another of its kind: the question's "birth
+    entries" where the sentence has "marriage entries", the document naming births and marriages as items of one
+    list (`coordinated`), and the sentence never naming births. Returns (the question's word, the sentence's), or
+    None. English word order and the document's own lists, no word list: a word and the one before it in the
+    question, against the same word in the sentence with another before it that the question never uses.
+    `document`: a function giving the document's text, read only when the sentence has such a pair of words."""
+    from assistant.text.terms import stem
+
+    stop = stop_words()
+
+    def content(t: str) -> bool:
+        return t not in stop and len(t) > 1 and not t[0].isdigit()
+
+    read: list[str] = []  # the document's text once read
+
+    def text() -> str:
+        if not read:
+            read.append(document())
+        return read[0]
+
+    asked = tokens(question)
+    asked_stems = {stem(t) for t in asked if content(t)}
+    said = tokens(sentence)
+    said_stems = {stem(t) for t in said if content(t)}
+    for a, b in zip(asked, asked[1:]):
+        if not (content(a) and content(b)) or stem(a) in said_stems:
+            continue
+        for before, word in zip(said, said[1:]):
+            if (stem(word) == stem(b) and content(before) and stem(before) != stem(a)
+                    and stem(before) not in asked_stems and coordinated(a, before, text())):
+                return a, before
+    return None
