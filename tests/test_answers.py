@@ -1438,3 +1438,23 @@ def test_a_figure_for_another_item_of_a_list_the_report_names_does_not_answer(tm
     assert "4.9%" in " ".join(c.quote for c in birth.nearest), birth
     marriage = assistant.ask("What was the error rate in the quality checks for marriage entries?")
     assert not marriage.declined and "4.9%" in marriage.text, marriage.text
+
+
+def test_a_figure_for_another_name_of_the_same_frame_does_not_answer(tmp_path, embedder):
+    """"West Yorkshire Combined Authority contributed £9 million" gives nothing for the West Midlands Combined
+    Authority, though every other word matches: two names in one frame ("West ... Combined"), one capitalised word
+    apart, name two bodies. Asked about the West Midlands, the answerer declines, saying it has a figure for
+    Yorkshire only; asked about West Yorkshire, it answers."""
+    assistant = _assistant_over(tmp_path, "ticketing.txt",
+        "Integrating rail and local transport fares\n\n"
+        "The department's pay-as-you-go rollout reached stations in the West Midlands and in West Yorkshire during "
+        "2022, ahead of other city regions.\n\n"
+        "Capping across rail and local buses needs money from the city regions themselves. The West Yorkshire "
+        "Combined Authority contributed £9 million towards integrating rail pay-as-you-go with local buses.\n\n"
+        "Passenger satisfaction with pay-as-you-go was 84% in the October 2023 survey.\n")
+    midlands = assistant.ask("How much did the West Midlands Combined Authority contribute towards integrating rail "
+                             "pay-as-you-go with local buses?")
+    assert midlands.declined and "only one about Yorkshire" in midlands.text, midlands.text
+    yorkshire = assistant.ask("How much did the West Yorkshire Combined Authority contribute towards integrating "
+                              "rail pay-as-you-go with local buses?")
+    assert not yorkshire.declined and "£9 million" in yorkshire.text, yorkshire.text

@@ -212,7 +212,9 @@ def contrasts(question: str, sentence: str, document) -> tuple[str, str] | None:
     entries" where the sentence has "marriage entries", the document naming births and marriages as items of one
     list (`coordinated`), and the sentence never naming births. Returns (the question's word, the sentence's), or
     None. English word order and the document's own lists, no word list: a word and the one before it in the
-    question, against the same word in the sentence with another before it that the question never uses.
+    question, against the same word in the sentence with another before it that the question never uses; or, for
+    names, a capitalised word between two the question and the sentence share ("West Midlands Combined" and "West
+    Yorkshire Combined"), the names their own evidence.
     `document`: a function giving the document's text, read only when the sentence has such a pair of words."""
     from assistant.text.terms import stem
 
@@ -232,6 +234,20 @@ def contrasts(question: str, sentence: str, document) -> tuple[str, str] | None:
     asked_stems = {stem(t) for t in asked if content(t)}
     said = tokens(sentence)
     said_stems = {stem(t) for t in said if content(t)}
+
+    def capital(word: str, text: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(word[:1].upper() + word[1:])}\b", text))
+
+    # Two names in one frame, one capitalised word apart: the question's "West Midlands combined authority" against
+    # the sentence's "West Yorkshire Combined Authority" (the same word before and after) name two places, bodies
+    # or things of one kind; a name is its own evidence, with no list needed
+    for w, a, b in zip(asked, asked[1:], asked[2:]):
+        if not (content(w) and content(a) and content(b)) or stem(a) in said_stems or not capital(a, question):
+            continue
+        for x, c, y in zip(said, said[1:], said[2:]):
+            if (stem(x) == stem(w) and stem(y) == stem(b) and content(c) and stem(c) != stem(a)
+                    and stem(c) not in asked_stems and capital(c, sentence)):
+                return a[:1].upper() + a[1:], c[:1].upper() + c[1:]
     for a, b in zip(asked, asked[1:]):
         if not (content(a) and content(b)) or stem(a) in said_stems:
             continue
