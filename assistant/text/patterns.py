@@ -1,12 +1,14 @@
 """Answer-type evidence in a sentence: the one set of patterns for money, percentages, counts, dates,
 people and reasons that the answerer checks a candidate sentence against ("who" wants a person, "when" a
-date). They describe English and British number and date writing, not any report's wording."""
+date), and the evidence that a sentence speaks of another thing of the kind asked about (`contrasts`). They describe
+English and British number and date writing and word order, not any report's wording."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from assistant.text.terms import stop_words, tokens
+from assistant.text.terms import stem, stop_words, tokens
 
 # The English words that set one thing against another: "than", "compared with", "versus" (a question's two
 # sides, and in a report's sentence the figure after them is the one measured from; see assistant.calc.pairs).
@@ -207,7 +209,7 @@ def coordinated(a: str, b: str, text: str) -> bool:
     return False
 
 
-def contrasts(question: str, sentence: str, document) -> tuple[str, str] | None:
+def contrasts(question: str, sentence: str, document: Callable[[], str]) -> tuple[str, str] | None:
     """A thing the question asks about that the sentence gives for another of its kind: the question's "birth
     entries" where the sentence has "marriage entries", the document naming births and marriages as items of one
     list (`coordinated`), and the sentence never naming births. Returns (the question's word, the sentence's), or
@@ -216,8 +218,6 @@ def contrasts(question: str, sentence: str, document) -> tuple[str, str] | None:
     names, a capitalised word between two the question and the sentence share ("West Midlands Combined" and "West
     Yorkshire Combined"), the names their own evidence.
     `document`: a function giving the document's text, read only when the sentence has such a pair of words."""
-    from assistant.text.terms import stem
-
     stop = stop_words()
 
     def content(t: str) -> bool:
@@ -235,8 +235,8 @@ def contrasts(question: str, sentence: str, document) -> tuple[str, str] | None:
     said = tokens(sentence)
     said_stems = {stem(t) for t in said if content(t)}
 
-    def capital(word: str, text: str) -> bool:
-        return bool(re.search(rf"\b{re.escape(word[:1].upper() + word[1:])}\b", text))
+    def capital(word: str, where: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(word[:1].upper() + word[1:])}\b", where))
 
     # Two names in one frame, one capitalised word apart: the question's "West Midlands combined authority" against
     # the sentence's "West Yorkshire Combined Authority" (the same word before and after) name two places, bodies
