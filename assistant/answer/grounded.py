@@ -34,6 +34,8 @@ NOT_KNOWN = "The reports do not give this: the passage closest to the question s
 NOT_HELD = "The library holds no {report}, so I cannot say what it says; the documents list shows the reports held."
 NO_SUCH = ("The corpus does not say what this question asks: the passages closest to it give no {kind} for it "
            "(quoted below).")
+OTHER = ("The corpus does not say what this question asks: the passage closest to it is about {other}, not {asked} "
+         "(quoted below).")
 
 
 @lru_cache(maxsize=4)
@@ -197,12 +199,14 @@ class GroundedAnswerer(Runnable[dict, Answer]):
             return decline(question, NOT_KNOWN, self._nearest(cands))
         whole = _heading_list(q, cands, self.settings, self.catalog) or self.expand(q, cands[0])
         chosen = self._choose(q, cands, whole)
-        missing = (_type_missing(q, self._answering(q, chosen, whole)) or _unmet(q, chosen)
-                   or self._contrasted(q, chosen))
+        missing = _type_missing(q, self._answering(q, chosen, whole)) or _unmet(q, chosen)
         if missing:
             # "Which four water companies had to restate their figures?" quoted "4 companies had not followed the
             # method": the sentences that match best hold no answer of the kind asked for, so none is given.
             return decline(question, NO_SUCH.format(kind=missing), self._nearest(cands))
+        other = self._contrasted(q, chosen)
+        if other is not None:
+            return decline(question, OTHER.format(asked=other[0], other=other[1]), self._nearest(cands))
         rival = _disagreeing(chosen[0], self._runners_up(cands), self.params["threshold"])
         if rival is not None:
             return _disagreement(question, q, chosen[0], rival, self.settings)
@@ -219,18 +223,18 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         floor = self.params["threshold"] if len(q.types) < 2 else self.params["decline_threshold"]
         return [c for c in chosen if c.key in brought or c.p >= floor]
 
-    def _contrasted(self, q: Question, chosen: list[F.Candidate]) -> str | None:
+    def _contrasted(self, q: Question, chosen: list[F.Candidate]) -> tuple[str, str] | None:
         """"What was the error rate for birth entries?" is not answered by "The error rate for marriage entries was
         4.9%" in a report that lists births and marriages as one kind of thing (`patterns.contrasts`): what the best
-        sentence says is of the other one, and no sentence quoted names the one asked about. Returns what is missing,
-        as `NO_SUCH` words it, or None."""
+        sentence says is of the other one, and no sentence quoted names the one asked about. Returns (the word asked
+        about, the sentence's), or None."""
         if self.catalog is None or not chosen:
             return None
         best = chosen[0]
         found = contrasts(q.clean, best.text, lambda: self.catalog.document_text(best.doc_id))
         if found is None or stems(found[0]) <= stems(" ".join(c.text for c in chosen)):
             return None
-        return f"answer about {found[0]}, only one about {found[1]},"
+        return found
 
     def answerable(self, cands: list[F.Candidate], q: Question | None = None) -> bool:
         """Whether the best sentences are likely enough to answer: not when the question names something no
