@@ -1423,8 +1423,8 @@ def test_a_question_about_the_time_after_a_period_is_not_answered_by_a_figure_up
 
 def test_a_figure_for_another_item_of_a_list_the_report_names_does_not_answer(tmp_path, embedder):
     """A report names "birth, marriage and death" entries as one kind of thing and gives an error rate for marriage
-    entries only: asked for the rate for birth entries, the answerer declines, saying it has one only for
-    marriages, and shows that sentence; asked for the rate for marriage entries, it answers with it."""
+    entries only: asked for the rate for birth entries, the answerer declines, saying the closest passage is about
+    marriage, and shows that sentence; asked for the rate for marriage entries, it answers with it."""
     assistant = _assistant_over(tmp_path, "registers.txt",
         "Digitising the historic registers\n\n"
         "The office holds 140 million historic birth, marriage and death entries on paper and microfiche.\n\n"

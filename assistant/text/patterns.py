@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
-from assistant.text.terms import stem, stop_words, tokens
+from assistant.text.terms import is_content, stem, stop_words, tokens
 
 # The English words that set one thing against another: "than", "compared with", "versus" (a question's two
 # sides, and in a report's sentence the figure after them is the one measured from; see assistant.calc.pairs).
@@ -218,18 +219,11 @@ def contrasts(question: str, sentence: str, document: Callable[[], str]) -> tupl
     names, a capitalised word between two the question and the sentence share ("West Midlands Combined" and "West
     Yorkshire Combined"), the names their own evidence.
     `document`: a function giving the document's text, read only when the sentence has such a pair of words."""
-    stop = stop_words()
 
-    def content(t: str) -> bool:
-        return t not in stop and len(t) > 1 and not t[0].isdigit()
+    def content(t: str) -> bool:  # a word, not a figure
+        return is_content(t) and not t[0].isdigit()
 
-    read: list[str] = []  # the document's text once read
-
-    def text() -> str:
-        if not read:
-            read.append(document())
-        return read[0]
-
+    text = cache(document)  # read once, and only if needed
     asked = tokens(question)
     asked_stems = {stem(t) for t in asked if content(t)}
     said = tokens(sentence)

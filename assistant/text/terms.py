@@ -63,10 +63,14 @@ def tokens(text: str, fold: bool = True) -> list[str]:
     return [t.split("'")[0].split("’")[0] for t in _TOKEN.findall(text.lower())]
 
 
+def is_content(token: str) -> bool:
+    """Whether a token carries meaning: neither a stop word nor a single letter."""
+    return token not in stop_words() and len(token) > 1
+
+
 def content_terms(text: str) -> list[str]:
-    """Tokens that carry meaning: stop words and one-letter tokens left out, order kept, no repeats."""
-    stop = stop_words()
-    return list(dict.fromkeys(t for t in tokens(text) if t not in stop and len(t) > 1))
+    """Tokens that carry meaning (`is_content`), order kept, no repeats."""
+    return list(dict.fromkeys(t for t in tokens(text) if is_content(t)))
 
 
 def stems(text: str) -> set[str]:
