@@ -1458,3 +1458,22 @@ def test_a_figure_for_another_name_of_the_same_frame_does_not_answer(tmp_path, e
     yorkshire = assistant.ask("How much did the West Yorkshire Combined Authority contribute towards integrating "
                               "rail pay-as-you-go with local buses?")
     assert not yorkshire.declined and "£9 million" in yorkshire.text, yorkshire.text
+
+
+def test_a_list_announced_without_a_count_is_quoted_with_the_sentence_that_sets_it_out(tmp_path, embedder):
+    """"The auditors recommend several measures to make the move a success." says that there are recommendations,
+    not what they are: the sentence after it that sets them out ("These include ...") is quoted right after it."""
+    assistant = _assistant_over(tmp_path, "payroll.txt",
+        "Payroll consolidation\n\n"
+        "The department moved 14 payroll systems onto one platform between 2019 and 2023.\n\n"
+        "The auditors recommend several measures to make the move to the single payroll platform a success. These "
+        "include testing the platform's capacity before each migration, keeping contingency plans for every wave "
+        "and publishing the savings achieved each year.\n\n"
+        "The platform cost £48 million to build, against a budget of £40 million.\n")
+    answer = assistant.ask("What recommendations did the auditors make about the move to the single payroll "
+                           "platform?")
+    assert not answer.declined, answer.text
+    assert "several measures" in answer.text and "contingency plans for every wave" in answer.text, answer.text
+    quotes = [c.quote for c in answer.citations]
+    assert quotes.index(next(q for q in quotes if q.startswith("These include"))) == \
+        quotes.index(next(q for q in quotes if "several measures" in q)) + 1, quotes

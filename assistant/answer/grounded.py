@@ -207,6 +207,7 @@ class GroundedAnswerer(Runnable[dict, Answer]):
         other = self._contrasted(q, chosen)
         if other is not None:
             return decline(question, OTHER.format(asked=other[0], other=other[1]), self._nearest(cands))
+        chosen = _continued(q, chosen, self.catalog)
         rival = _disagreeing(chosen[0], self._runners_up(cands), self.params["threshold"])
         if rival is not None:
             return _disagreement(question, q, chosen[0], rival, self.settings)
@@ -594,6 +595,30 @@ def _following(best: F.Candidate, catalog=None) -> list[F.Candidate]:
         done = best.chunk.chunk.char_start + (out[-1].end if out else best.end)
         first = F.Candidate(ScoredChunk(nxt, best.chunk.score), best.passage_rank, 0, 0, "")
         out += [c for c in _passage(first) if nxt.char_start + c.start >= done]
+    return out
+
+
+# A list announced without a count ("The NAO recommends several measures to ensure ...") and set out in the sentence
+# after it, which says what the list holds ("These include ..."). English's quantifiers and the verbs that open a
+# list's contents, not any report's wording; a counted or colon-led list is `_list_items`'s.
+_UNCOUNTED = re.compile(r"\b(?:several|various|many|some|a (?:number|range|series|set) of)\s+(?:[a-z-]+\s+)?"
+                        r"[a-z-]+s\b", re.I)
+_CONTENTS = re.compile(r"^\W*(?:These|They|Those)\s+(?:include[ds]?|comprise[ds]?)\b")
+
+
+def _continued(q: Question, chosen: list[F.Candidate], catalog=None) -> list[F.Candidate]:
+    """The quoted sentences, each that announces an uncounted list of something asked followed by the sentence that
+    sets the list out: "The NAO recommends several measures to ensure the transition ... is a success." quoted alone
+    says that there are recommendations, not what they are. Only an announcer holding a word of the question other
+    than those naming a report (an announcer quoted for "NAO" alone announces what was not asked)."""
+    asked = stems(" ".join(q.terms)) - stems(" ".join(naming_words(q.clean)))
+    out = list(chosen)
+    for c in chosen:
+        if not _UNCOUNTED.search(c.text) or not stems(c.text) & asked:
+            continue
+        after = _following(c, catalog)[:1]
+        if after and _CONTENTS.match(after[0].text) and all(after[0].text != x.text for x in out):
+            out.insert(out.index(c) + 1, after[0])
     return out
 
 
