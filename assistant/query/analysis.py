@@ -11,7 +11,8 @@ from assistant.query.safety import strip_instructions
 from assistant.text.figures import SCALE_WORDS
 from assistant.text.normalise import normalise
 from assistant.text.patterns import MONTHS, Y, periods
-from assistant.text.terms import AUXILIARIES, content_terms, stop_words
+from assistant.text.spelling import is_english, one_slip
+from assistant.text.terms import AUXILIARIES, INTERROGATIVES, content_terms, stop_words
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,200}>|javascript:\S*", re.I | re.S)
 
@@ -187,12 +188,29 @@ def _financial_years(text: str) -> str:
     return _SHORT_FY.sub(full, text)
 
 
+_OPENING = re.compile(r"^\W*([a-z]+)\b")
+
+
+def _question_word(text: str) -> str:
+    """The question with a slip of the keyboard in its opening question word read as that word: "wy is the cost
+    rising?" asks why, and the kind of answer asked for is read from that word. A slip as `spelling` reads one (a
+    letter left out, added, changed or two swapped) of exactly one interrogative, in an opening word of lower-case
+    letters that is no English word; "wen" (English) and "ho" (one slip from "how" and "who") are left as typed."""
+    m = _OPENING.match(text)
+    if m is None or m.group(1) in INTERROGATIVES or is_english(m.group(1)):
+        return text
+    near = one_slip(m.group(1)) & INTERROGATIVES
+    if len(near) != 1:
+        return text
+    return text[:m.start(1)] + near.pop() + text[m.end(1):]
+
+
 def analyse(text: str, history: list[dict] | None = None) -> Question:
     """Everything the answerer needs to know about a question, read once."""
     # Normalised first, as documents are at ingestion, so the two meet in one form (full-width, look-alike
     # and invisible characters are undone before markup or instructions are looked for).
     clean, had = strip_instructions(_MARKUP.sub(" ", normalise(text)))
-    clean = _amounts(_financial_years(clean))
+    clean = _question_word(_amounts(_financial_years(clean)))
     terms = tuple(content_terms(clean))
     context: tuple[str, ...] = ()
     if clean and is_follow_up(clean, history):

@@ -25,6 +25,8 @@ def stop_words() -> frozenset[str]:
 # English auxiliary verbs: grammar, not content. scikit-learn's stop list lacks some ("did", "does", "shall").
 AUXILIARIES = frozenset("do does did is are was were be been being has have had will would can could should may "
                         "might must shall".split())
+# English's interrogative words, which open a question and say what it asks: grammar, a closed class.
+INTERROGATIVES = frozenset("what which who whom whose when where why how".split())
 
 
 # A Snowball stemmer object keeps its working string between calls, so two threads sharing one corrupt
