@@ -6,12 +6,13 @@ RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 QUESTION ?= How much funding did HM Treasury approve for the clusters?
 
-.PHONY: run test ingest ui ask bench eval fit browser-deps ocr-deps clean help
+.PHONY: run test ingest ui ask bench eval checks fit browser-deps ocr-deps clean help
 
 help:
 	@echo "make run    - set up, ingest corpus/, start the chat UI at http://localhost:8501"
 	@echo "make test   - set up with test extras, run the whole test suite"
 	@echo "make eval   - run the tuning (and tuning-extra), validation and sealed sets against ours and the baseline"
+	@echo "make checks - run the long-report and table checks (evals/checks/*), each on the library plus its reports"
 	@echo "make fit    - refit assistant/answer/params.json on the tuning set (prints validation scores)"
 	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
 
@@ -64,6 +65,21 @@ eval: $(RUN_STAMP)
 	$(VENV)/bin/audit-assistant ingest $(LIBRARY) --store out/library-store --no-progress
 	for set in tuning tuning-extra validation sealed; do \
 	  $(VENV)/bin/audit-assistant eval evals/sets/$$set --store out/library-store --baseline $(patsubst %,--corpus %,$(LIBRARY)) --out out/eval-$$set --quiet || exit 1; \
+	done
+
+# The long-report and table checks: each asks its questions of the library plus its own reports. The tuning checks
+# share one store, as the README's quality table measures them; each held-out pair gets a store of its own.
+CHECKS_SHARED := long tables long4 long5
+CHECKS_APART := long2 long3 long6
+
+checks: $(RUN_STAMP)
+	$(VENV)/bin/audit-assistant ingest $(LIBRARY) $(patsubst %,evals/checks/%,$(CHECKS_SHARED)) --store out/checks-store --no-progress
+	for c in $(CHECKS_SHARED); do \
+	  $(VENV)/bin/audit-assistant eval evals/checks/$$c/questions.jsonl --store out/checks-store --out out/check-$$c --quiet || exit 1; \
+	done
+	for c in $(CHECKS_APART); do \
+	  $(VENV)/bin/audit-assistant ingest $(LIBRARY) evals/checks/$$c --store out/checks-store-$$c --no-progress && \
+	  $(VENV)/bin/audit-assistant eval evals/checks/$$c/questions.jsonl --store out/checks-store-$$c --out out/check-$$c --quiet || exit 1; \
 	done
 
 fit: $(RUN_STAMP)
