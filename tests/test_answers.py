@@ -1477,3 +1477,16 @@ def test_a_list_announced_without_a_count_is_quoted_with_the_sentence_that_sets_
     quotes = [c.quote for c in answer.citations]
     assert quotes.index(next(q for q in quotes if q.startswith("These include"))) == \
         quotes.index(next(q for q in quotes if "several measures" in q)) + 1, quotes
+
+
+def test_a_capitalised_slip_in_the_opening_question_word_is_answered_not_declined(tmp_path, embedder):
+    """"Wy has the average cost risen?": a capitalised word the shipped model does not know opening a question is read
+    as a name the reports must use, so a slip for "Why" declined the question as being about something the reports
+    never name. Read as "Why", it is answered with the reason the report gives."""
+    assistant = _assistant_over(tmp_path, "assessments.txt",
+        "Assessment costs\n\n"
+        "The average cost of an assessment rose from £203 in 2020-21 to £214 in 2022-23. The cost has risen because "
+        "the department is running two sets of overheads while the old provider contracts continue.\n\n"
+        "The department employed 1,210 healthcare professionals in March 2023.\n")
+    answer = assistant.ask("Wy has the average cost of an assessment risen?")
+    assert not answer.declined and "two sets of overheads" in answer.text, answer.text

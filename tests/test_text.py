@@ -464,14 +464,17 @@ def test_a_slip_of_the_keyboard_is_read_as_the_nearest_report_word_and_english_i
 
 def test_a_slip_in_the_opening_question_word_is_read_as_that_word():
     """"wy is ...?" asks why: an opening word of lower-case letters that is no English word and one slip from exactly
-    one interrogative is read as it, so the kind of answer asked for is known. An English word ("wen"), a slip from
-    two interrogatives ("hwo": "how" or "who"; "whn": "when", "who" or "why"), a capitalised word (a name) and a word further off are as typed."""
+    one interrogative is read as it, so the kind of answer asked for is known; "Wy", capitalised as a question opens,
+    is read as "Why". An English word ("wen"), a slip from two interrogatives ("hwo": "how" or "who"; "whn": "when",
+    "who" or "why"), a possessive ("Howe's"), a word in capitals and a word further off are as typed."""
     from assistant.query.analysis import analyse
 
     slipped = analyse("wy is the cost per assessment moving further away from the target?")
     assert slipped.clean.startswith("why is ") and slipped.types == ("reason",)
     assert analyse("whta did the venues cost?").types == ("amount",)
-    for typed in ("wen did the programme start?", "hwo much did it cost?", "whn did it start?", "Wy is it late?", "ewep sro name"):
+    assert analyse("Wy is it late?").clean.startswith("Why is ")  # capitalised as a question opens
+    for typed in ("wen did the programme start?", "hwo much did it cost?", "whn did it start?", "Howe's review?",
+                  "WY is it late?", "ewep sro name"):
         assert analyse(typed).clean.split()[0] == typed.split()[0], typed
 
 

@@ -188,21 +188,26 @@ def _financial_years(text: str) -> str:
     return _SHORT_FY.sub(full, text)
 
 
-_OPENING = re.compile(r"^\W*([a-z]+)\b")
+_OPENING = re.compile(r"^\W*([A-Za-z]+)\b(?!['’])")
 
 
 def _question_word(text: str) -> str:
     """The question with a slip of the keyboard in its opening question word read as that word: "wy is the cost
-    rising?" asks why, and the kind of answer asked for is read from that word. A slip as `spelling` reads one (a
-    letter left out, added, changed or two swapped) of exactly one interrogative, in an opening word of lower-case
-    letters that is no English word; "wen" (English) and "ho" (one slip from "how" and "who") are left as typed."""
+    rising?" asks why, and the kind of answer asked for is read from that word; "Wy is ...?", capitalised as a question
+    opens, is not a name the reports must use. A slip as `spelling` reads one (a letter left out, added, changed or two
+    swapped) of exactly one interrogative, in an opening word of lower-case letters (or a capital and lower-case
+    letters, not a possessive) that is no English word; "wen" (English) and "hwo" (one slip from "how" and "who") are
+    left as typed."""
     m = _OPENING.match(text)
-    if m is None or m.group(1) in INTERROGATIVES or is_english(m.group(1)):
+    word = m.group(1) if m else ""
+    lower = word.lower()
+    if not word or not (word.islower() or word[1:].islower()) or lower in INTERROGATIVES or is_english(lower):
         return text
-    near = one_slip(m.group(1)) & INTERROGATIVES
+    near = one_slip(lower) & INTERROGATIVES
     if len(near) != 1:
         return text
-    return text[:m.start(1)] + near.pop() + text[m.end(1):]
+    meant = near.pop()
+    return text[:m.start(1)] + (meant.capitalize() if word[0].isupper() else meant) + text[m.end(1):]
 
 
 def analyse(text: str, history: list[dict] | None = None) -> Question:
