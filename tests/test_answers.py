@@ -1490,3 +1490,18 @@ def test_a_capitalised_slip_in_the_opening_question_word_is_answered_not_decline
         "The department employed 1,210 healthcare professionals in March 2023.\n")
     answer = assistant.ask("Wy has the average cost of an assessment risen?")
     assert not answer.declined and "two sets of overheads" in answer.text, answer.text
+
+
+def test_a_slip_for_a_form_the_reports_do_not_use_opening_a_question_is_read_as_that_form(tmp_path, embedder):
+    """"Recomendations of the ferry review?": the report writes "recommends", never "recommendations", and the slip
+    opens the question capitalised, where an unknown word had been read as a name the reports must use. It is read as
+    "Recommendations" (an English word one slip away whose stem the report uses) and answered, as spelt right."""
+    assistant = _assistant_over(tmp_path, "ferries.txt",
+        "Ferry services review\n\n"
+        "The review recommends that the department replaces its two oldest ferries by 2028 and publishes a timetable "
+        "for the new harbour works.\n\n"
+        "The department spent £14 million on ferry maintenance in 2023.\n")
+    typed = assistant.ask("Recomendations of the ferry review?")
+    spelt = assistant.ask("Recommendations of the ferry review?")
+    assert not spelt.declined and "two oldest ferries" in spelt.text, spelt.text
+    assert not typed.declined and typed.text == spelt.text, typed.text

@@ -443,8 +443,10 @@ def test_an_amount_in_shorthand_is_read_as_the_reports_write_it():
 def test_a_slip_of_the_keyboard_is_read_as_the_nearest_report_word_and_english_is_left_alone():
     """One deletion, insertion, change or swap of letters (Damerau 1964) from a word the reports use, in a word that
     is neither theirs nor English: "supervison", "recomendations", "probaton" are read as the reports' words; a rare
-    English word ("halving"), a short one that may be shorthand ("mgmt") and a capitalised name are left as typed;
-    of two report words one slip away, the one the reports use most."""
+    English word ("halving"), a short one that may be shorthand ("mgmt") and a capitalised name inside the question
+    are left as typed; of two report words one slip away, the one the reports use most. A capitalised opening word is
+    read as its lower case, and a slip for a form of a report's word that the reports do not use ("recomendations"
+    where they write "recommends") as that form."""
     from collections import Counter
 
     from assistant.text.spelling import corrected, could_slip, respelled
@@ -455,7 +457,11 @@ def test_a_slip_of_the_keyboard_is_read_as_the_nearest_report_word_and_english_i
     assert respelled("how many probaton officers?", vocabulary, 5) == "how many probation officers?"
     assert respelled("halving leakage", vocabulary, 5) == "halving leakage"  # English, though the reports lack it
     assert respelled("mgmt team", vocabulary, 5) == "mgmt team"
-    assert respelled("Supervison Ltd", vocabulary, 5) == "Supervison Ltd"  # a name as typed
+    assert respelled("who runs Supervison Ltd?", vocabulary, 5) == "who runs Supervison Ltd?"  # a name as typed
+    # the opening word, capitalised as a question opens, is read as a slip too
+    assert respelled("Supervison risks in 2020?", vocabulary, 5) == "Supervision risks in 2020?"
+    # a form the reports do not use of a word they do: an English word one slip away whose stem they use
+    assert corrected("recomendations", Counter({"recommends": 2, "recovery": 5})) == "recommendations"
     assert not could_slip("halving", 5) and could_slip("supervison", 5)
     assert corrected("supervision", vocabulary) is None  # the reports' own word
     assert corrected("cluter", Counter({"cluster": 1, "clutter": 4})) == "clutter"
