@@ -1505,3 +1505,23 @@ def test_a_slip_for_a_form_the_reports_do_not_use_opening_a_question_is_read_as_
     spelt = assistant.ask("Recommendations of the ferry review?")
     assert not spelt.declined and "two oldest ferries" in spelt.text, spelt.text
     assert not typed.declined and typed.text == spelt.text, typed.text
+
+
+def test_a_question_all_of_whose_words_are_the_reports_subject_has_no_focus_to_miss():
+    """The focus of a question is its words that are not the report's subject (its title): "what is the cluster
+    model?" asked of a report titled "The cluster model" leaves none, so no sentence of that report misses any of it
+    (`focus` 1.0, as `soft_focus` counts a focus of no words); of another report it is a share as usual."""
+    from assistant.answer import features as F
+    from assistant.query.analysis import analyse
+    from assistant.types import Chunk, ScoredChunk
+
+    def chunk(doc: str, title: str, text: str) -> ScoredChunk:
+        return ScoredChunk(Chunk(id=f"{doc}:1", doc_id=doc, text=text, char_end=len(text), meta={"title": title}), 1.0)
+
+    q = analyse("what is the cluster model")
+    cands = F.sentences([chunk("gss", "The cluster model", "Departments were grouped into five clusters."),
+                         chunk("pay", "Payroll systems", "The cluster of payroll systems was replaced.")])
+    weights = {t: 1.0 for t in q.terms}
+    F.lexical(cands, q, weights, [frozenset(F.stems(c.text)) for c in cands])
+    focus = {c.doc_id: c.f["focus"] for c in cands}
+    assert focus == {"gss": 1.0, "pay": 0.5}, focus

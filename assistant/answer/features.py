@@ -127,7 +127,9 @@ def lexical(cands: list[Candidate], q: Question, weights: dict[str, float], scop
         if c.doc_id not in topics:
             topics[c.doc_id] = stems(" ".join([str(meta.get("title") or ""), *list(meta.get("strategy") or [])]))
         focus = {s: w for s, w in wanted.items() if s not in topics[c.doc_id]}
-        c.f["focus"] = sum(w for s, w in focus.items() if s in have) / (sum(focus.values()) or 1.0)
+        # A question all of whose words are the report's subject ("what is the cluster model?" of a report on the
+        # cluster model) leaves no focus to miss: every sentence holds all of it, as `soft_focus` counts it too
+        c.f["focus"] = sum(w for s, w in focus.items() if s in have) / sum(focus.values()) if focus else 1.0
         c.f["lex"] = sum(w for s, w in wanted.items() if s in have) / total
         c.f["absent"] = absent
         c.f["lex_ctx"] = sum(w for s, w in wanted.items() if s not in have and s in context) / total
