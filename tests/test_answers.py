@@ -1525,3 +1525,21 @@ def test_a_question_all_of_whose_words_are_the_reports_subject_has_no_focus_to_m
     F.lexical(cands, q, weights, [frozenset(F.stems(c.text)) for c in cands])
     focus = {c.doc_id: c.f["focus"] for c in cands}
     assert focus == {"gss": 1.0, "pay": 0.5}, focus
+
+
+def test_a_question_typed_in_capitals_is_answered_as_in_lower_case(tmp_path, embedder):
+    """Caps lock on: "HOW MUCH DID THE TREASURY APPROVE FOR THE CLUSTERS?" had each capitalised word read as a name the
+    reports must use, and was declined. Every letter a capital says nothing of names: it is read in lower case and
+    answered as the question typed normally is. A question with lower-case letters keeps its capitals."""
+    from assistant.query.analysis import analyse
+
+    assistant = _assistant_over(tmp_path, "clusters.txt",
+        "Shared services clusters\n\n"
+        "The clusters asked for £759 million in the Spending Review. The Treasury approved a funding envelope of "
+        "£300 million for the clusters up to 2024-25.\n\n"
+        "Five clusters of departments were formed in 2021.\n")
+    loud = assistant.ask("HOW MUCH DID THE TREASURY APPROVE FOR THE CLUSTERS?")
+    quiet = assistant.ask("How much did the Treasury approve for the clusters?")
+    assert not quiet.declined and "£300 million" in quiet.text, quiet.text
+    assert not loud.declined and loud.text == quiet.text, loud.text
+    assert analyse("What did HM Treasury approve?").clean == "What did HM Treasury approve?"

@@ -188,6 +188,13 @@ def _financial_years(text: str) -> str:
     return _SHORT_FY.sub(full, text)
 
 
+def _uncapped(text: str) -> str:
+    """A question typed all in capitals ("HOW MUCH DID HM TREASURY APPROVE?") read in lower case: where every letter is
+    a capital, a capital says nothing of a name or an abbreviation, and read as typed each word was taken for a name
+    the reports must use. A question with any lower-case letter is as typed."""
+    return text.lower() if re.search(r"[A-Z]", text) and not re.search(r"[a-z]", text) else text
+
+
 _OPENING = re.compile(r"^\W*([A-Za-z]+)\b(?!['’])")
 
 
@@ -215,7 +222,7 @@ def analyse(text: str, history: list[dict] | None = None) -> Question:
     # Normalised first, as documents are at ingestion, so the two meet in one form (full-width, look-alike
     # and invisible characters are undone before markup or instructions are looked for).
     clean, had = strip_instructions(_MARKUP.sub(" ", normalise(text)))
-    clean = _question_word(_amounts(_financial_years(clean)))
+    clean = _question_word(_amounts(_financial_years(_uncapped(clean))))
     terms = tuple(content_terms(clean))
     context: tuple[str, ...] = ()
     if clean and is_follow_up(clean, history):
