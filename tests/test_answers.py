@@ -1492,6 +1492,15 @@ def test_a_capitalised_slip_in_the_opening_question_word_is_answered_not_decline
     assert not answer.declined and "two sets of overheads" in answer.text, answer.text
 
 
+def _answered_as_typed_normally(assistant, typed: str, normal: str, fact: str) -> None:
+    """The question as a user typed it is answered, and exactly as the same question typed normally, which gives
+    `fact`."""
+    normally = assistant.ask(normal)
+    answer = assistant.ask(typed)
+    assert not normally.declined and fact in normally.text, normally.text
+    assert not answer.declined and answer.text == normally.text, answer.text
+
+
 def test_a_slip_for_a_form_the_reports_do_not_use_opening_a_question_is_read_as_that_form(tmp_path, embedder):
     """"Recomendations of the ferry review?": the report writes "recommends", never "recommendations", and the slip
     opens the question capitalised, where an unknown word had been read as a name the reports must use. It is read as
@@ -1501,10 +1510,8 @@ def test_a_slip_for_a_form_the_reports_do_not_use_opening_a_question_is_read_as_
         "The review recommends that the department replaces its two oldest ferries by 2028 and publishes a timetable "
         "for the new harbour works.\n\n"
         "The department spent £14 million on ferry maintenance in 2023.\n")
-    typed = assistant.ask("Recomendations of the ferry review?")
-    spelt = assistant.ask("Recommendations of the ferry review?")
-    assert not spelt.declined and "two oldest ferries" in spelt.text, spelt.text
-    assert not typed.declined and typed.text == spelt.text, typed.text
+    _answered_as_typed_normally(assistant, "Recomendations of the ferry review?",
+                                "Recommendations of the ferry review?", "two oldest ferries")
 
 
 def test_a_question_all_of_whose_words_are_the_reports_subject_has_no_focus_to_miss():
@@ -1538,8 +1545,6 @@ def test_a_question_typed_in_capitals_is_answered_as_in_lower_case(tmp_path, emb
         "The clusters asked for £759 million in the Spending Review. The Treasury approved a funding envelope of "
         "£300 million for the clusters up to 2024-25.\n\n"
         "Five clusters of departments were formed in 2021.\n")
-    loud = assistant.ask("HOW MUCH DID THE TREASURY APPROVE FOR THE CLUSTERS?")
-    quiet = assistant.ask("How much did the Treasury approve for the clusters?")
-    assert not quiet.declined and "£300 million" in quiet.text, quiet.text
-    assert not loud.declined and loud.text == quiet.text, loud.text
+    _answered_as_typed_normally(assistant, "HOW MUCH DID THE TREASURY APPROVE FOR THE CLUSTERS?",
+                                "How much did the Treasury approve for the clusters?", "£300 million")
     assert analyse("What did HM Treasury approve?").clean == "What did HM Treasury approve?"
