@@ -151,6 +151,23 @@ def test_calculation_words_without_a_calculation_are_not_routed(question):
     assert route(question) is None
 
 
+@pytest.mark.parametrize("question", [
+    "How did the shortfall between the clusters' forecasts and the funding approved change between the reports?",
+    "What happened to the unspent savings?",
+    "Where did the overspend on the clusters go?",
+    "Shared services: how has the funding gap developed since 2021?",
+])
+def test_asking_how_something_came_about_or_where_it_went_is_not_a_calculation(question):
+    # the figure nouns ("shortfall", "unspent", "overspend", "gap") are what the question is about; it asks how
+    # they came about or where they went, which the passages' sentences answer, not a figure worked out
+    assert route(question) is None
+
+
+def test_a_later_interrogative_asking_for_a_figure_is_still_a_calculation():
+    routed = route("Clusters: how does the funding approved compare with their forecast need - what multiple is it?")
+    assert routed is not None and routed.operation == "ratio"
+
+
 # --- refusals that say what is missing -----------------------------------------------------------
 
 def test_a_side_the_passages_do_not_cover_is_named_instead_of_computing_something_else():

@@ -160,8 +160,22 @@ def _units(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return next((u for u, cue in _UNIT_CUES if cue.search(question)), default)
 
 
+# A question asking how something came about or where it went ("How did the shortfall change between the two
+# reports?", "What happened to the unspent money?", "Where did the overspend go?"), perhaps after a topic
+# ("Court sales: how did ..."): English interrogative frames that ask for a manner, an event or a place, not for
+# a figure worked out, whatever figure nouns ("shortfall", "average", "total") they hold.
+_ASKS_HOW_OR_WHERE = re.compile(r"^\W*(?:[^?:]*?[:–—]\s*|[^?]*?\s-\s)?(?:how (?:did|does|do|has|have|had|is|was|are|"
+                                r"were|will|would|can|could|should)\b|where\b|what happened\b)", re.I)
+_INTERROGATIVE = re.compile(r"\b(?:how|what|which|who|when|where|why)\b", re.I)
+
+
 def _operation(question: str) -> str | None:
-    """The calculation a question's wording asks for (the first of `_OPERATIONS` it matches), or None."""
+    """The calculation a question's wording asks for (the first of `_OPERATIONS` it matches), or None. None too
+    for a question that asks how something came about or where it went, unless a later interrogative of its own
+    asks for a figure ("how does the amount compare with March 2018 - what multiple is it?")."""
+    frame = _ASKS_HOW_OR_WHERE.match(question)
+    if frame and not _INTERROGATIVE.search(question, frame.end()):
+        return None
     return next((name for name, p in _OPERATIONS if p.search(question)), None)
 
 
