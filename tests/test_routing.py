@@ -476,6 +476,28 @@ def test_how_much_a_count_grew_is_not_taken_for_money():
     assert r.calculation.result == "23,100" and "£" not in r.summary, r.summary
 
 
+@pytest.mark.parametrize("question", [
+    "By what percentage did the homes insulated with the grant increase between 2021-22 and 2023-24?",
+    "By what percentage did homes funded by the grant increase between 2021-22 and 2023-24?",
+    "By what percentage did homes paid for by the scheme increase between 2021-22 and 2023-24?",
+])
+def test_a_money_participle_after_a_noun_says_which_things_are_counted_not_that_they_are_money(question):
+    """"homes funded by the grant" counts homes: the participle is a reduced relative clause, and the sums of money
+    dated in the same years are not the operands."""
+    text = ("In 2021-22 the grant insulated 3,120 homes; in 2023-24 it insulated 5,080 homes. "
+            "The grant paid up to £10,200 per home from 2021-22, and raised its top-up from £1,000 in 2023-24.")
+    r = route_calculation(question, _one_passage("homes", text))
+    assert r.error is None and r.operation == "percent_change", r.summary
+    assert "5,080" in r.summary and "3,120" in r.summary and "£" not in r.summary, r.summary
+
+
+def test_a_money_verb_after_an_auxiliary_still_asks_for_money():
+    from assistant.calc.wording import _units
+
+    assert _units("How much had been funded by March 2023?", ("count",)) == ("GBP",)
+    assert _units("How much money was spent on the homes?", ("count",)) == ("GBP",)
+
+
 def test_a_comparison_sentence_that_names_its_measure_once_gives_both_operands():
     """"62,400 cases ... in September 2022, compared with 39,300 at the end of March 2020": the bare 39,300
     counts the same cases, and the two figures of one measure at two times are the operands, not a count of

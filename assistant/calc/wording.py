@@ -12,6 +12,7 @@ from assistant.calc.operands import concepts, end_of, stated
 from assistant.config import Settings
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.text.patterns import COMPARING, FINANCIAL_YEAR, MONTHS, YEAR
+from assistant.text.terms import AUXILIARIES, stop_words
 
 # Which calculation a question asks for. Order matters: the more specific wording is tried first
 # ("by what percentage does X exceed Y" is a percentage change, not a difference).
@@ -157,7 +158,21 @@ def _sides(question: str, patterns: tuple[re.Pattern, ...] = _SIDES) -> tuple[st
 
 
 def _units(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    return next((u for u, cue in _UNIT_CUES if cue.search(question)), default)
+    return next((u for u, cue in _UNIT_CUES if any(not _modifies(question, m) for m in cue.finditer(question))),
+                default)
+
+
+# A past participle straight after a noun ("the buses funded by 31 December", "the planting paid for by the
+# programme"): a reduced relative clause that says which things are counted, not that the figure is money. After an
+# auxiliary ("how much was funded?") or a function word it is the verb of the question. English grammar.
+_PARTICIPLE = re.compile(r"(?:ed|paid|spent)$", re.I)
+
+
+def _modifies(question: str, m: re.Match) -> bool:
+    """Whether a unit cue is a participle modifying the noun before it (see `_PARTICIPLE`)."""
+    word = re.match(r"[a-z]*", question[m.start():], re.I).group()
+    before = re.findall(r"[A-Za-z'’]+", question[:m.start()])
+    return bool(_PARTICIPLE.search(word) and before and before[-1].lower() not in stop_words() | AUXILIARIES)
 
 
 # A question asking how something came about or where it went ("How did the shortfall change between the two
