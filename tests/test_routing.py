@@ -498,6 +498,36 @@ def test_a_money_verb_after_an_auxiliary_still_asks_for_money():
     assert _units("How much money was spent on the homes?", ("count",)) == ("GBP",)
 
 
+@pytest.mark.parametrize("question", [
+    "How many homes short of target was the scheme in 2023-24?",
+    "grant scheme 23/24 - how many homes below target?",
+])
+def test_the_one_period_a_question_names_dates_both_operands(question):
+    """A table of years: the period the question names picks its row, both figures of it; it is no operand."""
+    from assistant.query.analysis import analyse
+
+    text = ("Homes insulated each year against the target:\n"
+            "- 2021-22: 3,120 homes (target 5,000)\n"
+            "- 2022-23: 4,260 homes (target 6,000)\n"
+            "- 2023-24: 5,080 homes (target 7,000)")
+    r = route_calculation(analyse(question).clean, _one_passage("homes", text), similar=_MEANING[0])
+    assert r.error is None and r.operation == "difference", r.summary
+    assert r.calculation.result == "1,920", r.summary
+
+
+@pytest.mark.parametrize("question, bounded", [
+    ("How much further must leakage fall after 2022-23 to hit the target?", True),  # a bound, not the row asked
+    ("How much more is it budgeted to cost than in 2021?", True),  # one side of the comparison
+    ("How many homes had it insulated by March 2018?", True),
+    ("How many homes short of target was the scheme in 2023-24?", False),  # the time of the whole question
+    ("grant scheme 2023-24 - how many homes below target?", False),
+])
+def test_a_period_after_a_bounding_word_does_not_pick_the_row(question, bounded):
+    from assistant.calc.routing import _BOUNDED
+
+    assert bool(_BOUNDED.search(question)) is bounded
+
+
 def test_a_comparison_sentence_that_names_its_measure_once_gives_both_operands():
     """"62,400 cases ... in September 2022, compared with 39,300 at the end of March 2020": the bare 39,300
     counts the same cases, and the two figures of one measure at two times are the operands, not a count of

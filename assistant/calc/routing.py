@@ -15,7 +15,7 @@ from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates,
                                      concepts, find, names_no_end_noun, pick, stated, top_two)
-from assistant.calc.pairs import _at_times, _same_paragraph, _same_sentence, _stated_change
+from assistant.calc.pairs import _at_times, _in_period, _same_paragraph, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _OPERATIONS, _REFERS_BACK,
                                     _SHARE_SIDES, _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask,
                                     _names_nothing, _only_time, _operation, _sides, _units, _untimed)
@@ -124,6 +124,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         sides = None  # "How many years later than originally planned is the deadline": one subject, two figures
     if sides is not None and timed and any(_only_time(s) for s in sides):
         sides = None  # "between March 2019 and March 2020, how many more homes": two times of one measure
+    dated = ask.text  # the question with its periods, which `timed` takes out of `ask`
     if timed:  # years and periods place the question in time; they are never operands of a sum of money
         text = ask.text
         years = list(dict.fromkeys(YEAR.findall(text)))
@@ -157,7 +158,11 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation
-        a, b = top_two(cands, ask.subject, units, similar=ask.similar, settings=ask.settings)
+        # "how many hectares below target in 2023-24?": the one period the question names dates both figures
+        # (that year's row, not another year's), where at least two figures are dated in it; it is no operand
+        pool = _in_period(replace(ask, text=dated), [c for c in cands if c.figure.unit in units]) \
+            if timed and not _BOUNDED.search(dated) else cands
+        a, b = top_two(pool, ask.subject, units, similar=ask.similar, settings=ask.settings)
     else:
         # "the highest and lowest cost": an end whose noun is on the other side borrows that side's words
         both = " ".join(sides)
@@ -172,6 +177,12 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
                   context=ask.subject)
     picked[:] = [a, b]
     return a, b, sides is not None and not re.search(r"\bbetween\b", ask.text, re.I)
+
+
+# A year after a word that makes it a bound or one side of a comparison ("fall after 2022-23", "than in 2021",
+# "by March 2018", "since 2016"), not the time the whole question is in: English prepositions and comparison.
+_BOUNDED = re.compile(rf"\b(?:after|before|since|until|till|by|than|from|to|between)\s+(?:(?:in|the|end|start|"
+                      rf"of|{MONTHS})\s+)*(?:19|20)\d\d\b", re.I)
 
 
 _REFERS_TO_FIRST = re.compile(r"^\W*(?:its|their|his|her)\b", re.I)
