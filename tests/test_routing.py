@@ -528,6 +528,16 @@ def test_a_period_after_a_bounding_word_does_not_pick_the_row(question, bounded)
     assert bool(_BOUNDED.search(question)) is bounded
 
 
+def test_a_financial_year_asked_is_not_met_by_a_calendar_year_that_dates_something_else():
+    """"between 2017-18 and 2018-19": "since 6 April 2017" dates the charging of the levy, not a figure of 2017-18;
+    the £3 million threshold in that sentence is no 2017-18 receipts to grow from."""
+    text = ("The levy has been charged since 6 April 2017 at 0.5% of an employer's pay bill above £3 million. "
+            "Levy receipts were £2.8 billion in 2018-19.")
+    r = route_calculation("By what percentage did levy receipts grow between 2017-18 and 2018-19?",
+                          _one_passage("levy", text), similar=_MEANING[0])
+    assert r is None or r.calculation is None or "£3 million" not in r.summary, r.summary
+
+
 def test_a_comparison_sentence_that_names_its_measure_once_gives_both_operands():
     """"62,400 cases ... in September 2022, compared with 39,300 at the end of March 2020": the bare 39,300
     counts the same cases, and the two figures of one measure at two times are the operands, not a count of

@@ -11,8 +11,10 @@ from assistant.calc.wording import _Ask, _untimed
 from assistant.config import Settings
 from assistant.text.patterns import COMPARING, MONTHS, YEAR, period_met, periods
 
-def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings):
-    """The best figure for the subject dated in each of two years (its sentence names the year), or None."""
+def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings,
+              subject_text: str = ""):
+    """The best figure for the subject dated in each of two years (its sentence names the year), or None.
+    `subject_text`: the question with its periods, whose financial years a figure's sentence must name as such."""
     q = Query.of(subject)
     pool = [c for c in cands if c.end is None and c.figure.unit in units]
     ranked = [c for s, _, c in _ranked(pool, q, settings) if s > 0]  # some word of the subject near it
@@ -25,7 +27,12 @@ def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tup
     # Per year, the figures dated in it: a sentence naming both years ("62,400 in 2022, compared with 39,300 in
     # 2020") dates each figure by the year nearest it. The pair is one measure at two times: the best-ranked
     # pair of the same unit and measure, else of the same unit.
-    near = [[c for c in ranked if year in c.figure.sentence and _nearest_year(c, years) == year] for year in years]
+    # A financial year asked ("between 2017-18 and 2018-19") is met only by itself: "since 6 April 2017" names the
+    # calendar year, not the financial year, and dates no figure of it (`period_met`)
+    fys = [next((p for p in periods(subject_text) if p.startswith(f"{year}-")), None) for year in years] \
+        if subject_text else [None] * len(years)
+    near = [[c for c in ranked if year in c.figure.sentence and _nearest_year(c, years) == year
+             and (fy is None or period_met(fy, periods(c.figure.sentence)))] for year, fy in zip(years, fys)]
     pairs = [(a, b) for a in near[0] for b in near[1] if a is not b and a.figure.unit == b.figure.unit]
     same = [(a, b) for a, b in pairs if a.figure.measure == b.figure.measure]
     if not (same or pairs):

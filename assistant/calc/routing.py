@@ -135,7 +135,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         months = list(dict.fromkeys(m.capitalize() for m in re.findall(rf"\b(?:{MONTHS})\b", text, re.I)))
         times = years if len(years) == 2 else months if len(years) == 1 and len(months) == 2 else []
         if sides is None and times:  # "between March 2019 and March 2020": one measure at two times
-            pair = _at_times(cands, times, ask.subject, units, ask.settings)
+            pair = _at_times(cands, times, ask.subject, units, ask.settings, text)
             if pair is not None:
                 picked[:] = list(pair)
                 return pair[0], pair[1], False
