@@ -959,6 +959,31 @@ def test_a_change_stated_from_one_figure_to_another_gives_the_operands_in_its_or
     assert [o.value for o in r.calculation.operands] == ["£40 million", "£50 million"]
 
 
+def test_a_rate_compared_takes_the_figures_stated_as_that_rate_not_a_total():
+    """"all lane running cost per mile pre-2017 vs schemes under way": the two figures the report states per mile,
+    each side the one whose own words it shares; the £4.2 billion to £4.8 billion that 22 further schemes will cost
+    in all is no cost per mile ("£4.2 billion exceeds £14.6 million by 28,667%" was computed). A tuning document."""
+    path = CORPUS.parent / "evals" / "library" / "tuning" / "nao-2021-smart-motorways.txt"
+    text = path.read_text(encoding="utf-8")
+    chunks = [Chunk(id=f"sm-{i}", doc_id=path.stem, text=m.group(), page=1, char_start=m.start(), char_end=m.end())
+              for i, m in enumerate(re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text))]
+    r = route_calculation("smart motorways all lane running cost per mile pre-2017 vs schemes under way: % increase?",
+                          chunks, similar=_MEANING[0])
+    assert r.error is None and r.operation == "percent_change", r.summary
+    assert r.calculation.result.endswith("30.4%") and "billion" not in r.summary, r.summary
+
+
+def test_a_rate_asked_keeps_the_figures_stated_as_that_rate():
+    from assistant.calc.operands import candidates
+    from assistant.calc.pairs import _rates_asked
+
+    cands = candidates(_one_passage("gen-tunnels", "The cost has risen from £40 million per kilometre to £50 million "
+                                                   "per kilometre. The 12 schemes will cost £2.4 billion in all."))
+    kept = _rates_asked("tunnel cost per kilometre: % increase?", cands)
+    assert {c.figure.raw for c in kept} == {"£40 million", "£50 million"}
+    assert _rates_asked("tunnel cost: % increase?", cands) is cands  # no rate asked: every figure
+
+
 def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
     """"Underspend" is how reports state a figure, not a cue that any two sums of money are the operands: a total
     the passages do not give per year is not computed from a budget and a grant size."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-from assistant.calc.operands import Candidate, Query, _by_meaning, _ranked
-from assistant.calc.wording import _Ask, _untimed
+from assistant.calc.operands import Candidate, Query, Refusal, _by_meaning, _own_words, _ranked
+from assistant.calc.wording import _SIDES, PER, _Ask, _sides, _untimed
 from assistant.config import Settings
 from assistant.text.patterns import COMPARING, MONTHS, YEAR, period_met, periods
+from assistant.text.terms import stem
 
 def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tuple[str, ...], settings: Settings,
               subject_text: str = ""):
@@ -38,6 +39,29 @@ def _at_times(cands: list[Candidate], years: list[str], subject: str, units: tup
     if not (same or pairs):
         return None
     return min(same or pairs, key=lambda p: ranked.index(p[0]) + ranked.index(p[1]))
+
+
+# A figure stated as a rate: "per", "a", "each" and a noun straight after it ("£11.2 million per mile").
+_RATE = re.compile(r"\s*(?:per|a|an|each|for each|for every)\s+([a-z]+)\b", re.I)
+
+
+def _rate_of(c: Candidate) -> str | None:
+    """The stem of the thing a figure is a rate of ("£14.6 million per mile": mile), or None."""
+    m = _RATE.match(c.chunk.text, c.figure.end)
+    return stem(m.group(1).lower()) if m else None
+
+
+def _rates_asked(question: str, cands: list[Candidate]) -> list[Candidate]:
+    """Where the question compares a rate ("the cost per mile of pre-2017 schemes vs schemes under way"), the
+    figures stated as that rate, when the passages state two or more of different values; else all. A total
+    ("£4.2 billion for 22 schemes") is no cost per mile, however well its words fit a side. English grammar of
+    "per", no corpus word."""
+    m = PER.search(question)
+    if m is None:
+        return cands
+    per = stem(m.group(1).lower())
+    rated = [c for c in cands if _rate_of(c) == per]
+    return rated if len({(c.quantity.lo, c.quantity.hi) for c in rated}) >= 2 else cands
 
 
 _MONTH = re.compile(rf"\b(?:{MONTHS})\b")
@@ -133,7 +157,8 @@ def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple
       except that a figure set "against" or "compared with" the other is the start ("£410 million ..., against
       £150 million assumed at launch": £150 million, then £410 million).
     Else the refusal stands."""
-    pool = _in_period(ask, [c for c in cands if c.end is None and c.figure.unit in units])
+    rated = _rates_asked(ask.text, cands)
+    pool = _in_period(ask, [c for c in rated if c.end is None and c.figure.unit in units])
     subject = _untimed(ask.subject)
     ranked = _ranked(pool, Query.of(subject), ask.settings)
     # the best figure by the question's words, else by meaning (the words of "how long was the wait" need not be
@@ -176,4 +201,29 @@ def _stated_change(ask: _Ask, cands: list[Candidate], picked: list, units: tuple
                     x, y = y, x
                 picked[:] = [x, y]
                 return x, y
+    # the two rates the passages state ("£11.2 million per mile for schemes completed before 2017 ... £14.6 million
+    # per mile for schemes currently under way"), where the question names two sides too briefly to pick either by
+    # its words: each side is the figure whose own words it shares, in the question's order
+    sides = _sides(subject, _SIDES)
+    if sides is not None and rated is not cands and len({c.key for c in pool}) == 2:
+        x, y = _sides_by_own_words(sides, pool)
+        picked[:] = [x, y]
+        return x, y
     raise refusal
+
+
+def _sides_by_own_words(sides: tuple[str, str], cands: list[Candidate]) -> tuple[Candidate, Candidate]:
+    """Two sides given two figures of different values: the order in which more of each side's words are the
+    figure's own (`operands._own_words`: its sentence between the figures either side of it); refused when neither
+    order fits better."""
+    x, y = list({c.key: c for c in cands}.values())
+    qa, qb = (Query.of(side) for side in sides)
+
+    def shared(q: Query, c: Candidate) -> int:
+        return sum(1 for g in q.concepts if g & _own_words(c, cands))
+
+    straight, swapped = shared(qa, x) + shared(qb, y), shared(qa, y) + shared(qb, x)
+    if straight == swapped:
+        raise Refusal(f"I cannot tell which of {x.figure.raw} and {y.figure.raw} is “{sides[0].strip(' ?')}”")
+    return (x, y) if straight > swapped else (y, x)
+

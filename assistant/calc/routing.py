@@ -15,7 +15,7 @@ from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates,
                                      concepts, find, names_no_end_noun, pick, stated, top_two)
-from assistant.calc.pairs import _at_times, _in_period, _same_paragraph, _same_sentence, _stated_change
+from assistant.calc.pairs import _at_times, _in_period, _rates_asked, _same_paragraph, _same_sentence, _stated_change
 from assistant.calc.wording import (_ASKS_AGAIN, _EITHER_SIDES, _HOW_MUCH, _NUMBER_WORD, _OPERATIONS, _REFERS_BACK,
                                     _SHARE_SIDES, _SIDES, _TIME, _TOTAL_SIDES, _UNIT_CUES, PER, PLAIN_HOW_LONG, _Ask,
                                     _names_nothing, _only_time, _operation, _sides, _units, _untimed)
@@ -119,6 +119,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
                patterns: tuple[re.Pattern, ...] = _SIDES, guess: bool = False) -> tuple[Candidate, Candidate, bool]:
     """Both operands, and whether their order comes from the question (True) or is free (False)."""
     timed = not (set(units) & calc.CALENDAR)
+    cands = _rates_asked(ask.text, cands)
     sides = _sides(ask.text, patterns)
     if sides is not None and any(_names_nothing(s) for s in sides):
         sides = None  # "How many years later than originally planned is the deadline": one subject, two figures
