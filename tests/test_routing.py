@@ -168,6 +168,13 @@ def test_a_later_interrogative_asking_for_a_figure_is_still_a_calculation():
     assert routed is not None and routed.operation == "ratio"
 
 
+def test_a_how_question_that_words_its_calculation_is_still_one():
+    from assistant.calc.wording import _operation
+
+    # the frame asks how, but "in percentage terms" asks for the figure itself, not a noun that sounds like one
+    assert _operation("How has the cost per mile risen in percentage terms?") == "percent_change"
+
+
 # --- refusals that say what is missing -----------------------------------------------------------
 
 def test_a_side_the_passages_do_not_cover_is_named_instead_of_computing_something_else():

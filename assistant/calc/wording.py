@@ -186,12 +186,20 @@ _INTERROGATIVE = re.compile(r"\b(?:how|what|which|who|when|where|why)\b", re.I)
 
 def _operation(question: str) -> str | None:
     """The calculation a question's wording asks for (the first of `_OPERATIONS` it matches), or None. None too
-    for a question that asks how something came about or where it went, unless a later interrogative of its own
-    asks for a figure ("how does the amount compare with March 2018 - what multiple is it?")."""
+    for a question that asks how something came about or where it went, where only a figure noun it is about
+    ("shortfall", "unspent", "average", "total") sounded like a calculation, unless a later interrogative of its own
+    asks for a figure ("how does the amount compare with March 2018 - what multiple is it?"); "How has the cost risen
+    in percentage terms?" still asks for a percentage change."""
+    op = next((name for name, p in _OPERATIONS if p.search(question)), None)
     frame = _ASKS_HOW_OR_WHERE.match(question)
-    if frame and not _INTERROGATIVE.search(question, frame.end()):
+    if op in _NOUN_OPERATIONS and frame and not _INTERROGATIVE.search(question, frame.end()):
         return None
-    return next((name for name, p in _OPERATIONS if p.search(question)), None)
+    return op
+
+
+# The calculations a question can seem to ask for by a noun alone ("the shortfall", "the unspent money", "the average
+# price", "the total cost"); the others are asked by their own wording ("in percentage terms", "how many times").
+_NOUN_OPERATIONS = frozenset({"difference", "total", "average", "midpoint"})
 
 
 def compared_sides(question: str) -> tuple[str, str] | None:
