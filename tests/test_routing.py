@@ -991,6 +991,19 @@ def test_a_rate_asked_keeps_the_figures_stated_as_that_rate():
     assert _rates_asked("tunnel cost: % increase?", cands) is cands  # no rate asked: every figure
 
 
+def test_a_part_beside_its_whole_is_told_by_the_words_after_it():
+    """"to come from the Treasury" shares one word with the passage, too few to pick a figure by; of the two parts
+    the whole's sentence gives, the one followed by "of Treasury funding" is it, not the one "to be met by the
+    Ministry"."""
+    chunks = _one_passage("gen-courts", "The original £1.1 billion budget comprised £738 million of Treasury funding "
+                                        "and £362 million to be met by the Ministry, partly from the proceeds of "
+                                        "selling court buildings.")
+    r = route_calculation("What proportion of the programme's original £1.1bn budget was to come from the Treasury?",
+                          chunks, similar=_MEANING[0])
+    assert r.error is None and r.operation == "share", r.summary
+    assert r.calculation.result == "67.1%" and "£738 million" in r.summary, r.summary
+
+
 def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
     """"Underspend" is how reports state a figure, not a cue that any two sums of money are the operands: a total
     the passages do not give per year is not computed from a budget and a grant size."""

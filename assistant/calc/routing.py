@@ -361,8 +361,41 @@ def _part_beside(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, 
         try:
             return _part(ask, beside, part_text, timed, units)
         except Refusal:
-            pass
+            # "the original £1.1 billion budget comprised £738 million of HM Treasury funding and £362 million to be
+            # met by the Ministry": too few of the side's words ("to come from the Treasury") are in the passage to
+            # pick by them, but the words after each part up to the next say what it is
+            after = _by_words_after([c for c in beside if c.end is None and c.figure.unit in units], part_text, cands)
+            if after is not None:
+                return after
     return _part(ask, cands, part_text, timed, units)
+
+
+# Where a figure's words end: the next conjunction, semicolon or closing bracket (English clause structure)
+_CLAUSE_END = re.compile(r"\s(?:and|but|or|while|whereas)\s|[;)]")
+
+
+def _by_words_after(pool: list[Candidate], side: str, cands: list[Candidate]) -> Candidate | None:
+    """The figure of `pool` whose words after it, up to the next figure of its sentence or the end of its clause
+    ("£738 million of HM Treasury funding and ..."), hold more of the side's concepts than any other value's; None
+    when none holds any or two values tie. A part of a whole is told by what follows it: "of HM Treasury funding"."""
+    concepts_ = Query.of(side).concepts
+    scored = []
+    for c in pool:
+        f, text = c.figure, c.chunk.text
+        nexts = [o.figure.start for o in cands if o.chunk.id == c.chunk.id and o.figure.start >= f.end
+                 and o.figure.sentence_start == f.sentence_start]
+        stop = min([*nexts, f.sentence_end])
+        words = text[f.end:stop]
+        cut = _CLAUSE_END.search(words)
+        words = words[:cut.start()] if cut else words
+        held = stems(words)
+        scored.append((sum(1 for g in concepts_ if g & held), c))
+    scored.sort(key=lambda x: -x[0])
+    if not scored or scored[0][0] == 0:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0] and scored[1][1].key != scored[0][1].key:
+        return None
+    return scored[0][1]
 
 
 def _part(ask: _Ask, cands: list[Candidate], part_text: str, timed: str, units: tuple[str, ...]) -> Candidate:
