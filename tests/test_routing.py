@@ -1004,6 +1004,21 @@ def test_a_part_beside_its_whole_is_told_by_the_words_after_it():
     assert r.calculation.result == "67.1%" and "£738 million" in r.summary, r.summary
 
 
+@pytest.mark.parametrize("question", [
+    "Of the £2.1bn fund, how much was still unallocated at the end of August 2022?",
+    "Of the £2.1bn fund, how much remained unclaimed at the end of August 2022?",
+])
+def test_what_is_not_yet_so_of_a_whole_is_what_is_left_of_it(question):
+    """"un-" and a participle ("unallocated", "unclaimed") ask what is left of the whole the question gives; of the
+    passage's sums, the one dated as the question is ("By the end of August 2022") is the part taken from it."""
+    chunks = _one_passage("gen-fund", "We have made £2.1 billion available through the fund over three years. By the "
+                                      "end of August 2022, £1.3 billion had been allocated to 84 trusts. Trusts had "
+                                      "asked for between £2.6 billion and £2.9 billion.")
+    r = route_calculation(question, chunks, similar=_MEANING[0])
+    assert r is not None and r.error is None and r.operation == "difference", r and r.summary
+    assert r.calculation.result == "£800 million", r.summary
+
+
 def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
     """"Underspend" is how reports state a figure, not a cue that any two sums of money are the operands: a total
     the passages do not give per year is not computed from a budget and a grant size."""

@@ -155,7 +155,7 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         picked.append(a)
         rest = " ".join(ask.subject.replace(given[0].raw, " ").split())
         own = [c for c in cands if c.chunk.doc_id == a.chunk.doc_id]
-        b = _pick(ask, own, rest, (a.figure.unit,), avoid=(a.key,), context=ask.subject)
+        b = _pick(ask, own, rest, (a.figure.unit,), avoid=(a.key,), context=dated)  # its times tell ties apart
     elif sides is None:
         if len(units) > 1 and not guess:  # no sides and no unit named: a guess would compute something unasked
             raise _NotACalculation

@@ -54,6 +54,9 @@ _OPERATIONS = tuple((op, re.compile(p, re.I)) for op, p in (
     ("difference", r"\bshortfall\b|\bgap\b|difference between|how (?:much|many) (?:more|less|fewer|higher|lower"
                    r"|greater|bigger|larger|smaller)|by how (?:much|many)|\bexceed(?:s|ed)?\b|\bminus\b"
                    r"|\bsubtract|\bsurplus\b|\boverspen[dt]\b|\b(?:is|was|are|were|be) left\b|\bunspent\b"
+                   # "how much was still unallocated / unclaimed / unused": what is not yet so, of a whole, is what is
+                   # left of it (English morphology: "un-" and a participle)
+                   r"|\bhow (?:much|many)\b[^?]*\bun[a-z]{3,}(?:ed|t)\b"
                    r"|\bshort of\b|\b(?:fall|fell|falls|falling) short\b|how (?:much|many|far) further\b"
                    r"|how far (?:below|above|under|over|behind|ahead)\b"
                    # "how many hectares below target", "how much over budget": a quantity word, its noun, a side
