@@ -1019,6 +1019,32 @@ def test_what_is_not_yet_so_of_a_whole_is_what_is_left_of_it(question):
     assert r.calculation.result == "£800 million", r.summary
 
 
+@pytest.mark.parametrize("question", [
+    "Once Westgate takes on Harbour's two companies, what's the combined annual value it will be running?",
+    "Westgate contracts after absorbing Harbour's companies - total yearly value?",
+])
+def test_a_total_of_the_rows_the_question_names(question):
+    """A table set out with leader dots: the rows the question's names open are added, and no other row (not the
+    table's own total)."""
+    text = ("Contract packages at a glance (annual contract value, first full year)\n\n"
+            "  Northgate Justice Partnership ........ 4 CSCs ... £142 million\n"
+            "  Westgate Offender Services ........... 2 CSCs ... £53 million\n"
+            "  Harbour Third Sector Consortium ...... 2 CSCs ... £41 million\n"
+            "  Total ................................ 8 CSCs .. £236 million\n")
+    r = route_calculation(question, _one_passage("gen-packages", text), similar=_MEANING[0])
+    assert r is not None and r.error is None and r.operation == "total", r and r.summary
+    assert r.calculation.result == "£94 million", r.summary
+    assert "Westgate Offender Services" in r.summary and "Harbour Third Sector Consortium" in r.summary
+
+
+def test_a_total_needs_every_name_to_open_one_row():
+    text = ("  Westgate Offender Services ........... 2 CSCs ... £53 million\n"
+            "  Harbour Third Sector Consortium ...... 2 CSCs ... £41 million\n")
+    r = route_calculation("What is the combined value of Westgate's contracts?", _one_passage("gen-packages", text),
+                          similar=_MEANING[0])
+    assert r is None or r.calculation is None or "£94 million" not in r.summary
+
+
 def test_a_total_of_underspends_is_not_added_up_from_unrelated_sums():
     """"Underspend" is how reports state a figure, not a cue that any two sums of money are the operands: a total
     the passages do not give per year is not computed from a budget and a grant size."""

@@ -13,6 +13,7 @@ from assistant.calc.calculators import CalculationResult, Quantity
 from assistant.config import Settings
 from assistant.errors import CalculationError
 from assistant.text.figures import WORD_VALUES, extract_figures
+from assistant.text.spelling import is_english
 from assistant.calc.operands import (Candidate, FigureLookup, Query, Refusal, _by_meaning, _ranked, candidates,
                                      concepts, find, names_no_end_noun, pick, stated, top_two)
 from assistant.calc.pairs import _at_times, _in_period, _rates_asked, _same_paragraph, _same_sentence, _stated_change
@@ -594,6 +595,9 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
         return routed
     sides = _sides(ask.text, _TOTAL_SIDES)
     if sides is None or _ASKS_AGAIN.match(sides[1]):
+        named = _named_rows_total(ask, cands, picked)
+        if named is not None:
+            return named
         # "what was the total cost?": the passage states it, or it is not a sum of figures, unless the figure that
         # fits is a rate its sentence gives a length of time for ("£3.1 million a month ... for six months")
         return _over_time(ask, cands, picked)
@@ -606,6 +610,52 @@ def _total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
     result = calc.total(a.quantity, b.quantity)
     summary = f"Together, {a.named()} and {b.named()} come to {result.result}."
     return result, [_evidence(a), _evidence(b)], summary
+
+
+# A capitalised word inside the question ("Westgate", "Harbour's"): a name that may label a row of a table
+_NAME_WORD = re.compile(r"(?<!^)(?<![.?!:]\s)\b([A-Z][a-z]{2,})(?:['’]s)?\b")
+
+
+def _row_line(c: Candidate) -> str:
+    """The line of its passage a figure is written on."""
+    text = c.chunk.text
+    start = text.rfind("\n", 0, c.figure.start) + 1
+    end = text.find("\n", c.figure.end)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def _named_rows_total(ask: _Ask, cands: list[Candidate], picked: list) -> _Routed:
+    """"The combined value once Westgate takes on Harbour's companies": the sum of the rows of a table that the
+    question's names label ("Westgate Offender Services ..... 2 CSCs ... £53 million"), one figure of the asked unit
+    each; None unless two rows or more are named, each by one name alone and holding one such figure. Table
+    structure (a row is a line that opens with its label), no corpus word."""
+    units = _units(ask.text, ("GBP",))
+    names = dict.fromkeys(m.group(1) for m in _NAME_WORD.finditer(ask.text))
+    # the opening word is capitalised by position: a name only when it is no English word ("Westgate probation
+    # contracts ...", not "Total value of ...")
+    opening = re.match(r"\W*([A-Z][a-z]{2,})(?:['’]s)?\b", ask.text)
+    if opening and not is_english(opening.group(1).lower()):
+        names[opening.group(1)] = None
+    rows: dict[str, list[Candidate]] = {}
+    for c in cands:
+        if c.end is not None or c.figure.unit not in units:
+            continue
+        line = _row_line(c)
+        if not re.search(r"\.{3,}|…", line):  # a row of a table set out with leader dots
+            continue
+        first = re.match(r"\s*([A-Z][a-z]+)", line)
+        if first and first.group(1) in names:
+            rows.setdefault(first.group(1), [])
+            if all(o.figure.start != c.figure.start or o.chunk.id != c.chunk.id for o in rows[first.group(1)]):
+                rows[first.group(1)].append(c)
+    chosen = [found[0] for found in rows.values() if len({(o.figure.unit, o.figure.value) for o in found}) == 1]
+    if len(chosen) < 2 or len(chosen) != len(rows):
+        return None
+    picked[:] = chosen
+    result = calc.total(*(c.quantity for c in chosen))
+    labels = [re.split(r"\s*(?:\.{3,}|…)", _row_line(c).strip(), maxsplit=1)[0] for c in chosen]
+    shown = " and ".join(f"{label} ({c.quantity.display()})" for label, c in zip(labels, chosen))
+    return result, [_evidence(c) for c in chosen], f"Together, {shown} come to {result.result}."
 
 
 # A period an amount is asked for ("per year", "a month", "annual") and the period a figure is stated for, written
