@@ -377,9 +377,10 @@ _CLAUSE_END = re.compile(r"\s(?:and|but|or|while|whereas)\s|[;)]")
 
 def _by_words_after(pool: list[Candidate], side: str, cands: list[Candidate]) -> Candidate | None:
     """The figure of `pool` whose words after it, up to the next figure of its sentence or the end of its clause
-    ("£738 million of HM Treasury funding and ..."), hold more of the side's concepts than any other value's; None
-    when none holds any or two values tie. A part of a whole is told by what follows it: "of HM Treasury funding"."""
-    concepts_ = Query.of(side).concepts
+    ("£738 million of HM Treasury funding and ..."), hold more of the side's names than any other value's; None when
+    none holds any or two values tie. A part of a whole is told by who gives or gets it, named after it: "of HM Treasury
+    funding", "to be met by the Ministry"; a common word of the side ("spent on consultants") tells no part apart."""
+    concepts_ = Query.of(side).names
     scored = []
     for c in pool:
         f, text = c.figure, c.chunk.text
