@@ -128,16 +128,15 @@ def _two_sided(ask: _Ask, cands: list[Candidate], picked: list, units: tuple[str
         sides = None  # "between March 2019 and March 2020, how many more homes": two times of one measure
     dated = ask.text  # the question with its periods, which `timed` takes out of `ask`
     if timed:  # years and periods place the question in time; they are never operands of a sum of money
-        text = ask.text
-        years = list(dict.fromkeys(YEAR.findall(text)))
+        years = list(dict.fromkeys(YEAR.findall(dated)))
         ask = replace(ask, text=_untimed(ask.text), subject=_untimed(ask.subject))
         if sides is not None:  # "spending by the end of 2014-15 exceed the budget": the year dates a side
             sides = tuple(" ".join(_untimed(s).split()) for s in sides)
         # "between January and August 2022": two months of one year date the two figures by their months
-        months = list(dict.fromkeys(m.capitalize() for m in re.findall(rf"\b(?:{MONTHS})\b", text, re.I)))
+        months = list(dict.fromkeys(m.capitalize() for m in re.findall(rf"\b(?:{MONTHS})\b", dated, re.I)))
         times = years if len(years) == 2 else months if len(years) == 1 and len(months) == 2 else []
         if sides is None and times:  # "between March 2019 and March 2020": one measure at two times
-            pair = _at_times(cands, times, ask.subject, units, ask.settings, text)
+            pair = _at_times(cands, times, ask.subject, units, ask.settings, dated)
             if pair is not None:
                 picked[:] = list(pair)
                 return pair[0], pair[1], False
@@ -646,9 +645,7 @@ def _named_rows_total(ask: _Ask, cands: list[Candidate], picked: list) -> _Route
             continue
         first = re.match(r"\s*([A-Z][a-z]+)", line)
         if first and first.group(1) in names:
-            rows.setdefault(first.group(1), [])
-            if all(o.figure.start != c.figure.start or o.chunk.id != c.chunk.id for o in rows[first.group(1)]):
-                rows[first.group(1)].append(c)
+            rows.setdefault(first.group(1), []).append(c)  # a row repeated by overlapping chunks keeps one value
     chosen = [found[0] for found in rows.values() if len({(o.figure.unit, o.figure.value) for o in found}) == 1]
     if len(chosen) < 2 or len(chosen) != len(rows):
         return None

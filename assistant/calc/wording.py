@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.calc.operands import concepts, end_of, stated
+from assistant.calc.operands import _STOP, concepts, end_of, stated
 from assistant.config import Settings
 from assistant.text.figures import WORD_VALUES, extract_figures
 from assistant.text.patterns import COMPARING, FINANCIAL_YEAR, MONTHS, YEAR
-from assistant.text.terms import AUXILIARIES, stop_words
 
 # Which calculation a question asks for. Order matters: the more specific wording is tried first
 # ("by what percentage does X exceed Y" is a percentage change, not a difference).
@@ -175,7 +174,7 @@ def _modifies(question: str, m: re.Match) -> bool:
     """Whether a unit cue is a participle modifying the noun before it (see `_PARTICIPLE`)."""
     word = re.match(r"[a-z]*", question[m.start():], re.I).group()
     before = re.findall(r"[A-Za-z'’]+", question[:m.start()])
-    return bool(_PARTICIPLE.search(word) and before and before[-1].lower() not in stop_words() | AUXILIARIES)
+    return bool(_PARTICIPLE.search(word) and before and before[-1].lower() not in _STOP)
 
 
 # A question asking how something came about or where it went ("How did the shortfall change between the two
